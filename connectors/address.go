@@ -1,0 +1,38 @@
+package connectors
+
+import "time"
+
+// Address is everything a backend needs to open a data address. It is plain
+// data filled from the config; secrets are already resolved from the
+// environment or files, and must never be logged: String redacts them.
+type Address struct {
+	Name string
+	Type string // local | s3 | oss
+
+	// local
+	Path string
+
+	// object stores
+	Endpoint        string // URL; http:// or https://
+	Region          string
+	Bucket          string
+	Prefix          string // key prefix inside the bucket; "" or ending in "/"
+	PathStyle       bool   // S3: path-style URLs (required by most gateways on loopback)
+	AccessKeyID     string
+	AccessKeySecret string
+
+	// PageSize is the number of keys asked for per list request (0 = the
+	// service's maximum, 1000). Tests set it small to exercise paging.
+	PageSize int
+
+	// Timeout bounds each request's wait for an answer (0 = a sensible default).
+	Timeout time.Duration
+}
+
+// Redacted returns a copy safe to print: every secret replaced by ****.
+func (a Address) Redacted() Address {
+	if a.AccessKeySecret != "" {
+		a.AccessKeySecret = "****"
+	}
+	return a
+}

@@ -1,0 +1,151 @@
+// Package connectors defines the one interface every storage backend of mgw
+// implements, and the error kinds backends classify their errors into.
+//
+// Application code (the agent) talks to a Bucket only. A backend lives in its
+// own sub-package (local, s3, oss, ...) and is opened from an Address by
+// package connectors/all, the only package that knows every backend.
+//
+// Keys are '/'-separated paths relative to the address root (its path or
+// prefix): no leading slash, never "." or ".." segments. A key is a Go string
+// holding the name's bytes; for the local backend it may hold bytes that are
+// not UTF-8, and backends that cannot store such a key must refuse it with
+// KindUnsupportedName.
+package connectors
+
+import (
+	"context"
+	"io"
+	"time"
+)
+
+// Type says what an object found by List is. Only regular files are copied.
+type Type uint8
+
+const (
+	Regular Type = iota // a file or object with content
+	Symlink             // a symbolic link; never followed by default
+	Special             // device, socket, FIFO: never copied
+)
+
+// Object describes one file or object. Fields a backend cannot tell are zero.
+type Object struct {
+	Key     string
+	Type    Type
+	Size    int64
+	ModTime time.Time // source: the file's mtime; object stores: Last-Modified
+
+	// Local identity (zero elsewhere): a change of either with the same size
+	// and mtime still means the file was rewritten.
+	Ctime time.Time
+	Inode uint64
+
+	ETag         string // as the server sent it, without quotes
+	CRC64        uint64 // CRC64-ECMA (OSS x-oss-hash-crc64ecma); valid if HasCRC64
+	HasCRC64     bool
+	StorageClass string            // e.g. "Archive", "ColdArchive", "GLACIER"; empty = standard
+	Meta         map[string]string // user metadata, lower-case keys, without the x-oss-meta-/x-amz-meta- prefix
+}
+
+// PutOptions are the optional settings of a Put or a multipart upload.
+type PutOptions struct {
+	ModTime time.Time         // the source mtime; stored as metadata "mtime" (object stores) or set on the file (local)
+	Meta    map[string]string // extra user metadata
+	MD5     []byte            // if set, the content's MD5: backends that can send Content-MD5 must, so the server verifies
+}
+
+// Bucket is what every backend implements. All methods must be safe for
+// concurrent use. Errors must be classifiable with KindOf: a backend wraps
+// every error it returns with NewError (or returns one that already is).
+type Bucket interface {
+	// List calls fn once for each object whose key starts with prefix, in
+	// any order, recursing into sub-folders. It must stream: never hold the
+	// whole listing in memory (object stores page through it; the local
+	// backend walks directories). Folder markers (keys ending in "/") are not
+	// objects and must not be passed to fn. If fn returns an error, List
+	// stops and returns it. A prefix that does not exist lists nothing and is
+	// not an error. A directory that cannot be read is reported to fn's
+	// caller through ListError: List passes it to onErr (if not nil) and goes
+	// on with the rest; with onErr nil it returns the error.
+	List(ctx context.Context, prefix string, fn func(Object) error, onErr func(ListError)) error
+
+	// ListDir returns the objects directly inside dir ("" is the root, else a
+	// key ending in "/"), without recursing. It is how the agent asks a
+	// destination which of a folder's files it already holds: one call a
+	// folder instead of one Stat a file. Order is unspecified.
+	ListDir(ctx context.Context, dir string, fn func(Object) error) error
+
+	// Stat returns the object's attributes. A missing key must give an error
+	// of KindNotFound.
+	Stat(ctx context.Context, key string) (Object, error)
+
+	// Open returns a reader of length bytes starting at offset; length < 0
+	// reads to the end. A missing key must give KindNotFound.
+	Open(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error)
+
+	// Put stores size bytes read from r under key, replacing any object
+	// there. r is an io.ReadSeeker so a backend may rewind it to retry. The
+	// object must never be visible under key with partial or wrong content:
+	// object stores get this from the service; the local backend writes a
+	// temporary name beside the target and renames it into place. It returns
+	// the stored object as the server acknowledged it (Size, ETag, CRC64 if
+	// known). Put may leave nothing or a complete object when it fails.
+	Put(ctx context.Context, key string, r io.ReadSeeker, size int64, opts PutOptions) (Object, error)
+
+	// Delete removes key. Deleting a missing key is not an error.
+	Delete(ctx context.Context, key string) error
+
+	// Check verifies the address once: credentials, bucket, endpoint, and
+	// that the root prefix, if any, is not a file. Classified errors tell
+	// what is wrong.
+	Check(ctx context.Context) error
+
+	// Features tells what optional capabilities the backend has.
+	Features() Features
+
+	Close() error
+}
+
+// Features are the optional capabilities of a Bucket, found by type
+// assertion once and kept here so callers test a field, not an interface.
+type Features struct {
+	Multipart MultipartUploader // nil: large files go through Put
+	// MaxKeyBytes is the longest key the backend stores (OSS, S3: 1023); 0 = no limit.
+	MaxKeyBytes int
+	// UTF8Keys is true when keys must be valid UTF-8 (every object store).
+	UTF8Keys bool
+	// MinPartSize is the smallest part but the last (OSS 100 KiB, S3 5 MiB).
+	MinPartSize int64
+	// MaxParts is the most parts one upload may have (10,000 for OSS and S3).
+	MaxParts int
+}
+
+// Part is one acknowledged part of a multipart upload.
+type Part struct {
+	Number   int // 1-based
+	Size     int64
+	ETag     string // without quotes
+	CRC64    uint64 // OSS only (x-oss-hash-crc64ecma of the part); valid if HasCRC64
+	HasCRC64 bool
+}
+
+// MultipartUploader uploads one object in parts that can be sent in
+// parallel, in any order, and resumed after a restart from the upload ID.
+type MultipartUploader interface {
+	// CreateMultipart starts an upload and returns its ID.
+	CreateMultipart(ctx context.Context, key string, opts PutOptions) (uploadID string, err error)
+	// UploadPart sends one part. md5, if set, is sent as Content-MD5.
+	UploadPart(ctx context.Context, key, uploadID string, number int, r io.ReadSeeker, size int64, md5 []byte) (Part, error)
+	// ListParts returns the parts the server holds for the upload, in order.
+	// An upload that no longer exists gives KindNotFound.
+	ListParts(ctx context.Context, key, uploadID string) ([]Part, error)
+	// CompleteMultipart assembles the parts (in Number order) into the object.
+	CompleteMultipart(ctx context.Context, key, uploadID string, parts []Part) (Object, error)
+	// AbortMultipart discards the upload and its parts; an unknown upload is not an error.
+	AbortMultipart(ctx context.Context, key, uploadID string) error
+}
+
+// ListError is a folder that could not be listed during List.
+type ListError struct {
+	Dir string
+	Err error
+}
