@@ -1,0 +1,268 @@
+// Package state keeps mgw's durable state in one Badger database: the index
+// of copied files, failures, skips, multipart checkpoints and run reports.
+// Keys are documented in keys.go.
+package state
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	badger "github.com/dgraph-io/badger/v4"
+)
+
+// Store is the open database. It is safe for concurrent use.
+type Store struct {
+	db *badger.DB
+}
+
+// ErrLocked means another process (an agent, another run) holds the state.
+var ErrLocked = errors.New("the state directory is in use by another mgw process")
+
+// Open opens (creating if needed) the database in dir.
+func Open(dir string) (*Store, error) {
+	opts := badger.DefaultOptions(dir).
+		WithLogger(badgerLogger{}).
+		// Sized for an agent that shares its host: Badger's defaults
+		// (64 MiB memtables, 256 MiB block cache) would dwarf the copy.
+		WithMemTableSize(16 << 20).
+		WithNumMemtables(2).
+		WithBlockCacheSize(16 << 20).
+		WithIndexCacheSize(8 << 20).
+		WithValueLogFileSize(64 << 20).
+		WithNumCompactors(2).
+		// Writes reach the kernel at commit; a killed process loses
+		// nothing. fsync per write would cost more than the copy.
+		WithSyncWrites(false)
+	db, err := badger.Open(opts)
+	if err != nil {
+		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
+			return nil, fmt.Errorf("%w (%s)", ErrLocked, dir)
+		}
+		return nil, fmt.Errorf("open state in %s: %w", dir, err)
+	}
+	s := &Store{db: db}
+	if err := s.checkSchema(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) checkSchema() error {
+	return s.db.Update(func(txn *badger.Txn) error {
+		item, err := txn.Get(schemaKey())
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return txn.Set(schemaKey(), []byte{SchemaVersion})
+		}
+		if err != nil {
+			return err
+		}
+		return item.Value(func(v []byte) error {
+			if len(v) != 1 || v[0] != SchemaVersion {
+				return fmt.Errorf("state: schema version %v, this mgw knows %d", v, SchemaVersion)
+			}
+			return nil
+		})
+	})
+}
+
+// Close flushes and closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+func (s *Store) get(key []byte, v any) (bool, error) {
+	var found bool
+	err := s.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(key)
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		found = true
+		return item.Value(func(b []byte) error { return decode(b, v) })
+	})
+	return found, err
+}
+
+func (s *Store) set(key []byte, v any) error {
+	return s.db.Update(func(txn *badger.Txn) error { return txn.Set(key, encode(v)) })
+}
+
+// File returns the entry of path, if mgw has copied it.
+func (s *Store) File(job, path string) (FileEntry, bool, error) {
+	var e FileEntry
+	ok, err := s.get(PathKey(KindFile, job, path), &e)
+	return e, ok, err
+}
+
+// MarkDone records that path was copied and verified as e, and clears any
+// failure, skip or checkpoint of it, in one transaction.
+func (s *Store) MarkDone(job, path string, e FileEntry) error {
+	return s.db.Update(func(txn *badger.Txn) error {
+		if err := txn.Set(PathKey(KindFile, job, path), encode(e)); err != nil {
+			return err
+		}
+		return deleteKeys(txn, job, path, KindFailure, KindSkip, KindUpload)
+	})
+}
+
+// Forget removes everything recorded about path (it left the source).
+func (s *Store) Forget(job, path string) error {
+	return s.db.Update(func(txn *badger.Txn) error {
+		return deleteKeys(txn, job, path, KindFile, KindFailure, KindSkip, KindUpload)
+	})
+}
+
+func deleteKeys(txn *badger.Txn, job, path string, kinds ...byte) error {
+	for _, k := range kinds {
+		if err := txn.Delete(PathKey(k, job, path)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Fail records a failed attempt series of path, keeping the first time of an
+// earlier failure of the same file.
+func (s *Store) Fail(job, path string, f Failure) error {
+	key := PathKey(KindFailure, job, path)
+	return s.db.Update(func(txn *badger.Txn) error {
+		if item, err := txn.Get(key); err == nil {
+			var old Failure
+			if item.Value(func(b []byte) error { return decode(b, &old) }) == nil && !old.First.IsZero() {
+				f.First = old.First
+				f.Attempts += old.Attempts
+			}
+		}
+		if err := txn.Delete(PathKey(KindSkip, job, path)); err != nil {
+			return err
+		}
+		return txn.Set(key, encode(f))
+	})
+}
+
+// Skip records that path was deliberately not copied, and why.
+func (s *Store) Skip(job, path string, k Skip) error {
+	return s.db.Update(func(txn *badger.Txn) error {
+		if err := txn.Delete(PathKey(KindFailure, job, path)); err != nil {
+			return err
+		}
+		return txn.Set(PathKey(KindSkip, job, path), encode(k))
+	})
+}
+
+// Upload returns the multipart checkpoint of path, if any.
+func (s *Store) Upload(job, path string) (Upload, bool, error) {
+	var u Upload
+	ok, err := s.get(PathKey(KindUpload, job, path), &u)
+	return u, ok, err
+}
+
+// SaveUpload writes the checkpoint of path.
+func (s *Store) SaveUpload(job, path string, u Upload) error {
+	return s.set(PathKey(KindUpload, job, path), u)
+}
+
+// DropUpload deletes the checkpoint of path.
+func (s *Store) DropUpload(job, path string) error {
+	return s.db.Update(func(txn *badger.Txn) error { return txn.Delete(PathKey(KindUpload, job, path)) })
+}
+
+// Job returns the record of job.
+func (s *Store) Job(job string) (Job, error) {
+	var j Job
+	_, err := s.get(JobKey(job), &j)
+	return j, err
+}
+
+// NewRun allocates the next run number of job and stores r under it.
+func (s *Store) NewRun(r *Run) error {
+	return s.db.Update(func(txn *badger.Txn) error {
+		var j Job
+		if item, err := txn.Get(JobKey(r.Job)); err == nil {
+			if err := item.Value(func(b []byte) error { return decode(b, &j) }); err != nil {
+				return err
+			}
+		} else if !errors.Is(err, badger.ErrKeyNotFound) {
+			return err
+		}
+		j.LastRun++
+		r.Number = j.LastRun
+		if err := txn.Set(JobKey(r.Job), encode(j)); err != nil {
+			return err
+		}
+		return txn.Set(RunKey(r.Job, r.Number), encode(r))
+	})
+}
+
+// SaveRun updates a run's report.
+func (s *Store) SaveRun(r *Run) error { return s.set(RunKey(r.Job, r.Number), r) }
+
+// LastRun returns the newest run of job.
+func (s *Store) LastRun(job string) (Run, bool, error) {
+	j, err := s.Job(job)
+	if err != nil || j.LastRun == 0 {
+		return Run{}, false, err
+	}
+	var r Run
+	ok, err := s.get(RunKey(job, j.LastRun), &r)
+	return r, ok, err
+}
+
+// Each calls fn for every record of kind for job, in path order, from one
+// read snapshot: a long listing never blocks writers and never sees a
+// half-applied change. v is decoded into a fresh value of the record type.
+func each[T any](s *Store, kind byte, job string, fn func(path string, v T) error) error {
+	prefix := JobPrefix(kind, job)
+	return s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true, PrefetchSize: 64})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			item := it.Item()
+			var v T
+			if err := item.Value(func(b []byte) error { return decode(b, &v) }); err != nil {
+				return err
+			}
+			if err := fn(string(item.Key()[len(prefix):]), v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Failures lists the failed files of job in path order.
+func (s *Store) Failures(job string, fn func(path string, f Failure) error) error {
+	return each(s, KindFailure, job, fn)
+}
+
+// Skips lists the skipped files of job in path order.
+func (s *Store) Skips(job string, fn func(path string, k Skip) error) error {
+	return each(s, KindSkip, job, fn)
+}
+
+// Uploads lists the multipart checkpoints of job.
+func (s *Store) Uploads(job string, fn func(path string, u Upload) error) error {
+	return each(s, KindUpload, job, fn)
+}
+
+// Files lists the file index of job.
+func (s *Store) Files(job string, fn func(path string, e FileEntry) error) error {
+	return each(s, KindFile, job, fn)
+}
+
+// badgerLogger sends Badger's warnings and errors to slog; its chatty info
+// and debug lines are dropped.
+type badgerLogger struct{}
+
+func (badgerLogger) Errorf(f string, a ...any) {
+	slog.Error("state: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
+}
+func (badgerLogger) Warningf(f string, a ...any) {
+	slog.Warn("state: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
+}
+func (badgerLogger) Infof(string, ...any)  {}
+func (badgerLogger) Debugf(string, ...any) {}
