@@ -1,0 +1,112 @@
+// Package conformance is the test suite every connector passes, run against a
+// real server. A connector's test builds a Harness and calls Run:
+//
+//	func TestConformance(t *testing.T) {
+//		conformance.RequireServer(t, "127.0.0.1:7070")
+//		conformance.Run(t, conformance.Harness{New: newBucket, Secret: secret})
+//	}
+//
+// Each subtest opens its own bucket with Harness.New, rooted at a fresh, empty
+// location, so subtests never see each other's keys.
+//
+// What the suite expects beyond the doc comments of package connectors:
+//
+//   - List and ListDir may call fn from several goroutines at once; the
+//     suite guards what it collects.
+//   - ListDir passes full keys ("a/e"), not names relative to dir ("e"), and
+//     a dir that does not exist lists nothing.
+//   - Put with PutOptions.ModTime: on a file system the file's mtime is set;
+//     an object store keeps it as user metadata "mtime" (Object.Meta["mtime"]),
+//     formatted as RFC 3339 in UTC with nanoseconds and trailing zeros
+//     dropped (time.RFC3339Nano), e.g. "2021-03-04T05:06:07.123456789Z".
+//     Stat must give it back exactly. The same holds for a multipart upload
+//     started with that option.
+//   - Features().MaxKeyBytes counts the bytes of the key as the caller
+//     passes it (what the backend adds, such as the address's prefix, is
+//     the backend's to account for). Keys over it, and keys that are not
+//     UTF-8 when Features().UTF8Keys is set, are refused with
+//     KindUnsupportedName before anything is sent: the suite hands Put a
+//     reader that fails the test if it is read.
+//   - A Put whose MD5 option does not match the data fails with
+//     KindInvalidArgument and leaves the previous object (or none) in place.
+//   - AbortMultipart of an upload already aborted is not an error, and
+//     ListParts on it gives KindNotFound.
+//   - No error text, and no ListError, ever contains Harness.Secret.
+package conformance
+
+import (
+	"net"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/mgw-dev/mgw/connectors"
+)
+
+// Harness opens buckets of one backend on a real server.
+type Harness struct {
+	// New returns a Bucket rooted at a fresh, empty location (a new folder,
+	// or a new prefix in a bucket) on the real server; the suite calls it
+	// once per subtest. Cleanup is the harness's job (t.Cleanup).
+	New func(t *testing.T) connectors.Bucket
+
+	// Optional; nil skips the subtests that need them:
+	BadKeyID  func(t *testing.T) connectors.Bucket // credentials with an unknown key id → Check/Stat give KindBadKeyID
+	BadSecret func(t *testing.T) connectors.Bucket // right key id, wrong secret → KindBadSecret
+	NoBucket  func(t *testing.T) connectors.Bucket // a bucket that does not exist → KindNoSuchBucket
+	Denied    func(t *testing.T) connectors.Bucket // reads and writes refused → KindAccessDenied
+
+	// Secret is a secret value used by the harness; the suite asserts it
+	// never appears in any error text.
+	Secret string
+}
+
+// Run runs the whole suite against the backend h opens.
+func Run(t *testing.T, h Harness) {
+	if h.New == nil {
+		t.Fatal("conformance: Harness.New is nil")
+	}
+	s := &suite{h: h}
+
+	t.Run("Check", s.testCheck)
+	t.Run("PutStatOpen", s.testPutStatOpen)
+	t.Run("PutSizes", s.testPutSizes)
+	t.Run("Overwrite", s.testOverwrite)
+	t.Run("Delete", s.testDelete)
+	t.Run("NotFound", s.testNotFound)
+	t.Run("OpenRange", s.testOpenRange)
+	t.Run("PutModTime", s.testPutModTime)
+	t.Run("PutBadMD5", s.testPutBadMD5)
+	t.Run("PutCanceled", s.testPutCanceled)
+	t.Run("ConcurrentPuts", s.testConcurrentPuts)
+
+	t.Run("List", s.testList)
+	t.Run("ListPaging", s.testListPaging)
+	t.Run("ListDir", s.testListDir)
+	t.Run("WeirdNames", s.testWeirdNames)
+	t.Run("UnsupportedNames", s.testUnsupportedNames)
+
+	t.Run("Multipart", s.testMultipart)
+	t.Run("MultipartAbort", s.testMultipartAbort)
+
+	t.Run("BadKeyID", s.badBucket(h.BadKeyID, connectors.KindBadKeyID))
+	t.Run("BadSecret", s.badBucket(h.BadSecret, connectors.KindBadSecret))
+	t.Run("NoBucket", s.badBucket(h.NoBucket, connectors.KindNoSuchBucket))
+	t.Run("Denied", s.badBucket(h.Denied, connectors.KindAccessDenied))
+}
+
+// RequireServer skips the test when nothing listens at hostport, except
+// under CI=true where it fails the test: a test that needs a server the
+// machine lacks must not pass silently in CI.
+func RequireServer(t *testing.T, hostport string) {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", hostport, 2*time.Second)
+	if err == nil {
+		c.Close()
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("no server at %s (CI=true, so this is a failure, not a skip): %v", hostport, err)
+	}
+	t.Skipf("no server at %s: %v", hostport, err)
+}
