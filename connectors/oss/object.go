@@ -1,0 +1,232 @@
+package oss
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
+
+	"github.com/mgw-dev/mgw/connectors"
+)
+
+// MtimeMeta is the user metadata key that holds the source's modification
+// time, as RFC 3339 with nanoseconds in UTC.
+const MtimeMeta = "mtime"
+
+// Stat reads the object's attributes with HeadObject. An archived object
+// is stat'ed like any other: its StorageClass tells the agent it cannot
+// be read before a restore, and Open fails with KindInvalidState.
+func (b *bucket) Stat(ctx context.Context, key string) (connectors.Object, error) {
+	name, err := b.objectName("stat", key)
+	if err != nil {
+		return connectors.Object{}, err
+	}
+	cctx, cancel := b.call(ctx)
+	defer cancel()
+	h, err := b.client.HeadObject(cctx, &oss.HeadObjectRequest{Bucket: &b.name, Key: &name})
+	if err != nil {
+		return connectors.Object{}, wrap("stat", key, err)
+	}
+	o := connectors.Object{
+		Key:          key,
+		Size:         h.ContentLength,
+		ETag:         unquote(oss.ToString(h.ETag)),
+		StorageClass: storageClass(oss.ToString(h.StorageClass)),
+		Meta:         h.Metadata,
+	}
+	if h.LastModified != nil {
+		o.ModTime = *h.LastModified
+	}
+	o.CRC64, o.HasCRC64 = parseCRC64(h.HashCRC64)
+	return o, nil
+}
+
+// Open reads length bytes from offset with a ranged GetObject.
+func (b *bucket) Open(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
+	name, err := b.objectName("open", key)
+	if err != nil {
+		return nil, err
+	}
+	if offset < 0 {
+		return nil, connectors.NewError(connectors.KindInvalidArgument, "open", key, errors.New("negative offset"))
+	}
+	if length == 0 {
+		// A zero-byte range cannot be asked for; the object must still exist.
+		if _, err := b.Stat(ctx, key); err != nil {
+			return nil, err
+		}
+		return io.NopCloser(strings.NewReader("")), nil
+	}
+	req := &oss.GetObjectRequest{Bucket: &b.name, Key: &name}
+	if offset > 0 || length > 0 {
+		req.Range = oss.HTTPRange{Offset: offset, Count: max(length, 0)}.FormatHTTPRange()
+		// Without it OSS answers a range it cannot satisfy with the whole object.
+		req.RangeBehavior = oss.Ptr("standard")
+	}
+
+	wctx, w := newWatchdog(ctx, b.timeout)
+	res, err := b.client.GetObject(wctx, req)
+	if err != nil {
+		w.stop()
+		err = wrap("open", key, w.check(err))
+		var ce *connectors.Error
+		if errors.As(err, &ce) && ce.Status == http.StatusRequestedRangeNotSatisfiable {
+			// Reading from the very end is reading nothing, not an error.
+			if o, serr := b.Stat(ctx, key); serr == nil && o.Size == offset {
+				return io.NopCloser(strings.NewReader("")), nil
+			}
+		}
+		return nil, err
+	}
+	w.pause()
+	var r io.Reader = res.Body
+	if res.StatusCode == http.StatusOK && offset > 0 {
+		// The server ignored the range: skip to the offset ourselves.
+		if _, err := io.CopyN(io.Discard, res.Body, offset); err != nil {
+			w.stop()
+			res.Body.Close()
+			return nil, wrap("open", key, w.check(err))
+		}
+	}
+	if length > 0 {
+		r = io.LimitReader(r, length)
+	}
+	return &downloadBody{r: r, body: res.Body, w: w, key: key}, nil
+}
+
+// downloadBody is an object's content as it arrives. The watchdog runs
+// while it waits on the network, not while the caller holds the bytes.
+type downloadBody struct {
+	r    io.Reader
+	body io.Closer
+	w    *watchdog
+	key  string
+}
+
+func (d *downloadBody) Read(p []byte) (int, error) {
+	d.w.kick()
+	n, err := d.r.Read(p)
+	d.w.pause()
+	if err != nil && err != io.EOF {
+		err = wrap("read", d.key, d.w.check(err))
+	}
+	return n, err
+}
+
+func (d *downloadBody) Close() error {
+	d.w.stop()
+	return d.body.Close()
+}
+
+// Put stores the object with one PutObject. Content-MD5 lets OSS refuse a
+// body damaged on the way; the modification time goes in metadata.
+func (b *bucket) Put(ctx context.Context, key string, r io.ReadSeeker, size int64, opts connectors.PutOptions) (connectors.Object, error) {
+	name, err := b.objectName("put", key)
+	if err != nil {
+		return connectors.Object{}, err
+	}
+	if size < 0 {
+		return connectors.Object{}, connectors.NewError(connectors.KindInvalidArgument, "put", key, errors.New("negative size"))
+	}
+	meta, err := userMeta(opts)
+	if err != nil {
+		return connectors.Object{}, connectors.NewError(connectors.KindInvalidArgument, "put", key, err)
+	}
+	contentMD5, err := md5Header(opts.MD5)
+	if err != nil {
+		return connectors.Object{}, connectors.NewError(connectors.KindInvalidArgument, "put", key, err)
+	}
+
+	wctx, w := newWatchdog(ctx, b.timeout)
+	defer w.stop()
+	res, err := b.client.PutObject(wctx, &oss.PutObjectRequest{
+		Bucket:        &b.name,
+		Key:           &name,
+		ContentLength: &size,
+		ContentMD5:    contentMD5,
+		Metadata:      meta,
+		Body:          &uploadBody{r: r, w: w},
+	})
+	if err != nil {
+		return connectors.Object{}, wrap("put", key, w.check(err))
+	}
+	o := connectors.Object{Key: key, Size: size, ETag: unquote(oss.ToString(res.ETag))}
+	o.CRC64, o.HasCRC64 = parseCRC64(res.HashCRC64)
+	return o, nil
+}
+
+// Delete removes the object; OSS answers 204 for a missing one too.
+func (b *bucket) Delete(ctx context.Context, key string) error {
+	name, err := b.objectName("delete", key)
+	if err != nil {
+		return err
+	}
+	cctx, cancel := b.call(ctx)
+	defer cancel()
+	_, err = b.client.DeleteObject(cctx, &oss.DeleteObjectRequest{Bucket: &b.name, Key: &name})
+	if err = wrap("delete", key, err); connectors.KindOf(err) == connectors.KindNotFound {
+		return nil
+	}
+	return err
+}
+
+// userMeta is the metadata stored with an object: opts.Meta and the
+// source mtime, with keys in lower case as OSS returns them.
+func userMeta(opts connectors.PutOptions) (map[string]string, error) {
+	meta := make(map[string]string, len(opts.Meta)+1)
+	for k, v := range opts.Meta {
+		k = strings.ToLower(k)
+		if !validMetaKey(k) {
+			return nil, fmt.Errorf("metadata key %q cannot be an HTTP header name", k)
+		}
+		meta[k] = v
+	}
+	if !opts.ModTime.IsZero() {
+		meta[MtimeMeta] = opts.ModTime.UTC().Format(time.RFC3339Nano)
+	}
+	if len(meta) == 0 {
+		return nil, nil
+	}
+	return meta, nil
+}
+
+// validMetaKey reports whether k can follow "x-oss-meta-" in a header name.
+func validMetaKey(k string) bool {
+	if k == "" {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || strings.IndexByte("-_.!#$%&'*+^`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// md5Header is the Content-MD5 value of sum, nil if sum is.
+func md5Header(sum []byte) (*string, error) {
+	switch len(sum) {
+	case 0:
+		return nil, nil
+	case 16:
+		return oss.Ptr(base64.StdEncoding.EncodeToString(sum)), nil
+	}
+	return nil, fmt.Errorf("an MD5 sum is 16 bytes, not %d", len(sum))
+}
+
+// parseCRC64 reads x-oss-hash-crc64ecma, a decimal uint64.
+func parseCRC64(s *string) (uint64, bool) {
+	if s == nil || *s == "" {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(*s, 10, 64)
+	return v, err == nil
+}

@@ -1,0 +1,203 @@
+// Package oss is the Alibaba Cloud Object Storage Service backend, built on
+// the vendor's V2 SDK (github.com/aliyun/alibabacloud-oss-go-sdk-v2) with V4
+// signatures.
+//
+// The SDK's own retries are off: the agent owns retries and throttling,
+// and a second layer of retries below it would multiply attempts and hide
+// throttling from its pacer. The SDK's upload CRC-64 check is off too: the
+// agent computes CRC-64/ECMA while it streams and compares it with the
+// value OSS returns, which every Put and UploadPart passes back.
+package oss
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/retry"
+
+	"github.com/mgw-dev/mgw/connectors"
+)
+
+// OSS limits.
+const (
+	maxKeyBytes = 1023       // an object name is 1 to 1023 bytes of UTF-8
+	minPartSize = 100 * 1024 // every part but the last
+	maxParts    = 10000
+	maxListKeys = 1000 // the most keys one list request returns
+)
+
+// bucket is one OSS bucket, or the part of it under a prefix. Its fields
+// are set by New and never change, so it is safe for concurrent use.
+type bucket struct {
+	client    *oss.Client
+	name      string
+	prefix    string // "" or ending in "/"
+	pageSize  int32
+	timeout   time.Duration
+	closeIdle func()
+}
+
+var (
+	_ connectors.Bucket            = (*bucket)(nil)
+	_ connectors.MultipartUploader = (*bucket)(nil)
+)
+
+// New opens the OSS address addr. It sends nothing: Check verifies the
+// address.
+func New(ctx context.Context, addr connectors.Address) (connectors.Bucket, error) {
+	if addr.Bucket == "" {
+		return nil, connectors.NewError(connectors.KindInvalidArgument, "new", "", errors.New("no bucket given"))
+	}
+	if !oss.IsValidBucketName(&addr.Bucket) {
+		return nil, connectors.NewError(connectors.KindInvalidArgument, "new", "",
+			errors.New("invalid bucket name "+addr.Bucket))
+	}
+	// The console shows regions both as "cn-hangzhou" and "oss-cn-hangzhou";
+	// V4 signatures need the former.
+	region := strings.TrimPrefix(addr.Region, "oss-")
+	if region == "" {
+		return nil, connectors.NewError(connectors.KindInvalidArgument, "new", "", errors.New("no region given"))
+	}
+
+	timeout := addr.Timeout
+	if timeout <= 0 {
+		timeout = defaultTimeout
+	}
+	httpClient := newHTTPClient(timeout)
+
+	cfg := oss.NewConfig().
+		WithRegion(region).
+		WithHttpClient(httpClient).
+		WithRetryer(retry.NopRetryer{}).
+		WithRetryMaxAttempts(1).
+		WithSignatureVersion(oss.SignatureVersionV4).
+		WithDisableUploadCRC64Check(true).
+		WithUsePathStyle(addr.PathStyle).
+		WithUserAgent("mgw")
+	if addr.Endpoint != "" {
+		u, err := url.Parse(addr.Endpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			// url.Parse's error quotes the endpoint, which holds no secret.
+			return nil, connectors.NewError(connectors.KindBadEndpoint, "new", "",
+				errors.New("endpoint must be an http:// or https:// URL: "+addr.Endpoint))
+		}
+		cfg.WithEndpoint(u.Scheme + "://" + u.Host)
+	}
+	if addr.AccessKeyID != "" || addr.AccessKeySecret != "" {
+		cfg.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(addr.AccessKeyID, addr.AccessKeySecret))
+	} else {
+		cfg.WithCredentialsProvider(credentials.NewAnonymousCredentialsProvider())
+	}
+
+	prefix := strings.TrimLeft(addr.Prefix, "/")
+	if prefix != "" && !strings.HasSuffix(prefix, "/") {
+		prefix += "/"
+	}
+	if !utf8.ValidString(prefix) || len(prefix) >= maxKeyBytes {
+		return nil, connectors.NewError(connectors.KindUnsupportedName, "new", "",
+			errors.New("prefix is not a valid OSS object name"))
+	}
+
+	pageSize := addr.PageSize
+	if pageSize <= 0 || pageSize > maxListKeys {
+		pageSize = maxListKeys
+	}
+	return &bucket{
+		client:    oss.NewClient(cfg),
+		name:      addr.Bucket,
+		prefix:    prefix,
+		pageSize:  int32(pageSize),
+		timeout:   timeout,
+		closeIdle: httpClient.CloseIdleConnections,
+	}, nil
+}
+
+// Features: OSS has resumable multipart uploads.
+func (b *bucket) Features() connectors.Features {
+	return connectors.Features{
+		Multipart:   b,
+		MaxKeyBytes: maxKeyBytes - len(b.prefix), // keys are relative to the prefix
+		UTF8Keys:    true,
+		MinPartSize: minPartSize,
+		MaxParts:    maxParts,
+	}
+}
+
+func (b *bucket) Close() error {
+	b.closeIdle()
+	return nil
+}
+
+// objectName is the OSS name of key, or an error of KindUnsupportedName
+// if OSS cannot store it, decided before anything is sent.
+func (b *bucket) objectName(op, key string) (string, error) {
+	switch {
+	case key == "":
+		return "", unsupportedName(op, key, "empty key")
+	case !utf8.ValidString(key):
+		return "", unsupportedName(op, key, "OSS object names must be UTF-8")
+	}
+	name := b.prefix + key
+	switch {
+	case len(name) > maxKeyBytes:
+		return "", unsupportedName(op, key, "OSS object names are at most 1023 bytes")
+	case name[0] == '/' || name[0] == '\\':
+		return "", unsupportedName(op, key, `OSS object names cannot start with "/" or "\"`)
+	}
+	return name, nil
+}
+
+// relKey is the key of an OSS object name under the prefix.
+func (b *bucket) relKey(name string) string {
+	return strings.TrimPrefix(name, b.prefix)
+}
+
+// call bounds a request whose answer is read whole (no streamed body) by
+// the address's timeout.
+func (b *bucket) call(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, b.timeout)
+}
+
+// Check verifies credentials, bucket and region with GetBucketInfo, then
+// that the prefix is not an object.
+func (b *bucket) Check(ctx context.Context) error {
+	cctx, cancel := b.call(ctx)
+	_, err := b.client.GetBucketInfo(cctx, &oss.GetBucketInfoRequest{Bucket: &b.name})
+	cancel()
+	if connectors.KindOf(wrap("check", "", err)) == connectors.KindAccessDenied {
+		// A RAM policy may grant object access and not GetBucketInfo:
+		// what the agent needs is to list, so ask that before failing.
+		cctx, cancel := b.call(ctx)
+		_, lerr := b.client.ListObjectsV2(cctx, &oss.ListObjectsV2Request{
+			Bucket: &b.name, Prefix: &b.prefix, MaxKeys: 1,
+		})
+		cancel()
+		if lerr == nil {
+			err = nil
+		}
+	}
+	if err != nil {
+		return wrap("check", "", err)
+	}
+	if b.prefix == "" {
+		return nil
+	}
+	dir := strings.TrimSuffix(b.prefix, "/")
+	cctx, cancel = b.call(ctx)
+	defer cancel()
+	_, err = b.client.HeadObject(cctx, &oss.HeadObjectRequest{Bucket: &b.name, Key: &dir})
+	if err == nil {
+		return connectors.NewError(connectors.KindNotDir, "check", "",
+			errors.New("the prefix "+b.prefix+" is an object, not a folder"))
+	}
+	if err = wrap("check", "", err); connectors.KindOf(err) == connectors.KindNotFound {
+		return nil
+	}
+	return err
+}
