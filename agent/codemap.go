@@ -1,0 +1,176 @@
+package agent
+
+import (
+	"errors"
+	"unicode/utf8"
+
+	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/state/codes"
+)
+
+// Side says which end of a job an error came from: the same kind means a
+// different code, and a different fix, on each side.
+type Side uint8
+
+const (
+	Source Side = iota
+	Destination
+)
+
+func (s Side) String() string {
+	if s == Source {
+		return "source"
+	}
+	return "destination"
+}
+
+// sideError marks which end an error came from.
+type sideError struct {
+	side Side
+	err  error
+}
+
+func (e *sideError) Error() string { return e.side.String() + ": " + e.err.Error() }
+func (e *sideError) Unwrap() error { return e.err }
+
+func onSide(side Side, err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *sideError
+	if errors.As(err, &se) {
+		return err
+	}
+	return &sideError{side: side, err: err}
+}
+
+func sideOf(err error) Side {
+	var se *sideError
+	if errors.As(err, &se) {
+		return se.side
+	}
+	return Destination
+}
+
+// verifyError is a copy whose destination disagrees with what was sent.
+type verifyError struct{ what string }
+
+func (e *verifyError) Error() string { return "verification failed: " + e.what }
+
+// AddressCode maps an error met while checking an address (or a whole
+// listing) to the catalogue's code for that side and address type.
+func AddressCode(side Side, typ string, err error) string {
+	k := connectors.KindOf(err)
+	src := side == Source
+	pick := func(source, dest string) string {
+		if src {
+			return source
+		}
+		return dest
+	}
+	oss := typ == "oss"
+	switch k {
+	case connectors.KindBadKeyID:
+		if src && oss {
+			return codes.OssAccessKeyInvalid
+		}
+		return pick(codes.SourceAddrAccessKeyInvalid, codes.DestAddrAccessKeyInvalid)
+	case connectors.KindBadSecret:
+		if src && oss {
+			return codes.OssSecretKeyInvalid
+		}
+		return pick(codes.SourceAddrSecretKeyInvalid, codes.DestAddrSecretKeyInvalid)
+	case connectors.KindNoSuchBucket:
+		return pick(codes.SourceAddrRegionBucketNotMatchOrNoSuchBucket, codes.DestAddrRegionBucketNotMatchOrNoSuchBucket)
+	case connectors.KindBadEndpoint:
+		if src && oss {
+			return codes.OssEndpointInvalid
+		}
+		return pick(codes.SourceAddrEndpointInvalid, codes.DestAddrEndpointInvalid)
+	case connectors.KindTimeout:
+		return codes.CheckAddressTimeOut
+	case connectors.KindNotDir, connectors.KindNotFound:
+		return pick(codes.SourcePrefixIsNotDir, codes.DestPrefixIsNotDir)
+	case connectors.KindAccessDenied:
+		if typ == "local" {
+			return pick(codes.SourceReadDirFailed, codes.DestReadDirFailed)
+		}
+		if src && oss {
+			return codes.OssAccessDenied
+		}
+		return pick(codes.SourceAddrEndpointBucketPermissionInvalid, codes.DestAddrEndpointBucketPermissionInvalid)
+	}
+	return pick(codes.SourceDataAddressInvalid, codes.DestinationDataAddressInvalid)
+}
+
+// jobFatal reports whether an error means no file of the job can succeed
+// (credentials refused, bucket gone): the run stops instead of failing
+// every file one by one.
+func jobFatal(err error) bool {
+	switch connectors.KindOf(err) {
+	case connectors.KindBadKeyID, connectors.KindBadSecret, connectors.KindNoSuchBucket:
+		return true
+	}
+	return false
+}
+
+// FileCode maps a per-file error to the code and message recorded in the
+// failed list. key is the file's path, used to tell an unstorable name.
+func FileCode(err error, key string) (code, message string) {
+	var ve *verifyError
+	if errors.As(err, &ve) {
+		return codes.DestVerifyFailed, msg(codes.DestVerifyFailed) + " (" + ve.what + ")"
+	}
+	side := sideOf(err)
+	k := connectors.KindOf(err)
+	src := side == Source
+	switch k {
+	case connectors.KindChanged:
+		return codes.SourceFileChanged, msg(codes.SourceFileChanged)
+	case connectors.KindThrottled:
+		if src {
+			return codes.SourceThrottled, msg(codes.SourceThrottled)
+		}
+		return codes.DestThrottled, msg(codes.DestThrottled)
+	case connectors.KindAccessDenied:
+		if src {
+			return codes.SourceFileUnreadable, msg(codes.SourceFileUnreadable) + " (" + rootCause(err) + ")"
+		}
+		return codes.DestAccessDenied, msg(codes.DestAccessDenied)
+	case connectors.KindInvalidState:
+		return codes.SourceObjectArchived, msg(codes.SourceObjectArchived)
+	case connectors.KindUnsupportedName:
+		if !utf8.ValidString(key) {
+			return codes.SourceAddrHasUnsupportedChar, msg(codes.SourceAddrHasUnsupportedChar) + " (not valid UTF-8)"
+		}
+		return codes.DestObjectNameTooLong, msg(codes.DestObjectNameTooLong)
+	case connectors.KindTransient, connectors.KindTimeout, connectors.KindBadEndpoint:
+		return codes.TransferInterrupted, msg(codes.TransferInterrupted) + " (" + rootCause(err) + ")"
+	case connectors.KindBadKeyID, connectors.KindBadSecret, connectors.KindNoSuchBucket:
+		return AddressCode(side, "", err), msg(AddressCode(side, "", err))
+	}
+	if src {
+		return codes.SourceFileUnreadable, msg(codes.SourceFileUnreadable) + " (" + rootCause(err) + ")"
+	}
+	return codes.DestWriteFailed, msg(codes.DestWriteFailed) + " (" + rootCause(err) + ")"
+}
+
+func msg(code string) string {
+	c, _ := codes.Lookup(code)
+	return c.Message
+}
+
+// rootCause is the innermost error's text: the part worth showing.
+func rootCause(err error) string {
+	for {
+		u := errors.Unwrap(err)
+		if u == nil {
+			return err.Error()
+		}
+		var ce *connectors.Error
+		if errors.As(err, &ce) && ce.Err != nil && errors.Unwrap(ce.Err) == nil {
+			return ce.Err.Error()
+		}
+		err = u
+	}
+}

@@ -1,0 +1,276 @@
+package agent
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"fmt"
+	"hash/crc64"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/state"
+)
+
+// partBudget bounds the part buffers of all multipart uploads of the
+// process, so memory stays flat however many large files run at once.
+var partBudget = make(chan struct{}, 8)
+
+// partSize picks the part size: the job's, else 8 MiB grown until the file
+// fits the destination's part count, never under its minimum.
+func (r *Runner) partSize(size int64, f connectors.Features) int64 {
+	ps := int64(r.Job.PartSize)
+	if ps == 0 {
+		ps = defaultPartSize
+		maxParts := int64(max(f.MaxParts, 1))
+		for size/ps >= maxParts {
+			ps *= 2
+		}
+	}
+	return max(ps, f.MinPartSize)
+}
+
+// copyMultipart sends a large file in parts, several at a time, resuming an
+// upload an earlier (perhaps killed) run left. The source is read once, in
+// order, so the whole-file checksums are computed while streaming; parts
+// the server already acknowledged are read and compared, not sent again.
+func (r *Runner) copyMultipart(ctx context.Context, o connectors.Object, mp connectors.MultipartUploader) error {
+	f := r.Dst.Features()
+	ps := r.partSize(o.Size, f)
+	up, acked, err := r.resumeOrCreate(ctx, o, mp, ps)
+	if err != nil {
+		return err
+	}
+
+	var body io.ReadCloser
+	err = r.paced(ctx, Source, func() error {
+		var err error
+		body, err = r.Src.Open(ctx, o.Key, 0, -1)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	defer body.Close()
+
+	whole := crc64.New(crcTable)
+	var (
+		mu       sync.Mutex // guards up.Parts and firstErr
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	fail := func(err error) {
+		mu.Lock()
+		if firstErr == nil {
+			firstErr = err
+		}
+		mu.Unlock()
+	}
+	failed := func() bool { mu.Lock(); defer mu.Unlock(); return firstErr != nil }
+	sem := make(chan struct{}, partsInFlight)
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	n := int((o.Size + ps - 1) / ps)
+	for num := 1; num <= n && !failed(); num++ {
+		size := min(ps, o.Size-int64(num-1)*ps)
+		select {
+		case partBudget <- struct{}{}:
+		case <-pctx.Done():
+			fail(pctx.Err())
+			continue
+		}
+		buf := bufPool.Get().(*bytes.Buffer)
+		buf.Reset()
+		release := func() { bufPool.Put(buf); <-partBudget }
+		if _, err := io.CopyN(buf, body, size); err != nil {
+			release()
+			if err == io.EOF || err == io.ErrUnexpectedEOF {
+				fail(errChanged(o.Key, "shrank while it was copied"))
+			} else {
+				fail(onSide(Source, connectors.NewError(connectors.Classify(err), "read", o.Key, err)))
+			}
+			break
+		}
+		data := buf.Bytes()
+		whole.Write(data)
+		sum := md5.Sum(data)
+		if p, ok := acked[num]; ok {
+			release()
+			if !bytes.Equal(p.MD5, sum[:]) || p.Size != size {
+				fail(errChanged(o.Key, fmt.Sprintf("part %d differs from the part sent before", num)))
+			}
+			continue
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func(num int, data []byte, sum [16]byte) {
+			defer func() { <-sem; release(); wg.Done() }()
+			p, err := r.sendPart(pctx, o.Key, up.UploadID, num, data, sum[:], mp)
+			if err != nil {
+				fail(err)
+				cancel()
+				return
+			}
+			mu.Lock()
+			up.Parts = append(up.Parts, p)
+			cp := up
+			cp.Parts = slices.Clone(up.Parts)
+			mu.Unlock()
+			// The checkpoint is written as soon as the part is
+			// acknowledged: a kill from here on never sends it again.
+			if err := r.Store.SaveUpload(r.Job.Name, o.Key, cp); err != nil {
+				fail(err)
+				cancel()
+			}
+			r.Progress.BytesCopied.Add(p.Size)
+		}(num, data, sum)
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	// The file must end where the scan said it did.
+	var one [1]byte
+	if k, _ := body.Read(one[:]); k > 0 {
+		return errChanged(o.Key, "grew while it was copied")
+	}
+	if err := r.restat(ctx, o); err != nil {
+		r.abandon(ctx, o.Key, up.UploadID, mp)
+		return err
+	}
+
+	slices.SortFunc(up.Parts, func(a, b state.PartDone) int { return a.Number - b.Number })
+	parts := make([]connectors.Part, len(up.Parts))
+	etags := md5.New()
+	for i, p := range up.Parts {
+		parts[i] = connectors.Part{Number: p.Number, Size: p.Size, ETag: p.ETag}
+		etags.Write(p.MD5)
+	}
+	var got connectors.Object
+	err = r.paced(ctx, Destination, func() error {
+		var err error
+		got, err = mp.CompleteMultipart(ctx, o.Key, up.UploadID, parts)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	// Complete answers no size: ask, and compare what the server tells
+	// (its CRC64 on OSS, the multipart ETag on S3) with what was sent.
+	var st connectors.Object
+	if err := r.paced(ctx, Destination, func() error {
+		var err error
+		st, err = r.Dst.Stat(ctx, o.Key)
+		return err
+	}); err != nil {
+		return err
+	}
+	if !st.HasCRC64 && got.HasCRC64 {
+		st.CRC64, st.HasCRC64 = got.CRC64, true
+	}
+	want := fmt.Sprintf("%s-%d", hex.EncodeToString(etags.Sum(nil)), len(parts))
+	if strings.Contains(st.ETag, "-") && !strings.EqualFold(st.ETag, want) {
+		return &verifyError{"destination ETag " + st.ETag + ", parts sent make " + want}
+	}
+	if err := verify(st, o.Size, nil, whole.Sum64()); err != nil {
+		return err
+	}
+	return r.done(o, st)
+}
+
+// resumeOrCreate returns the upload to continue: the checkpointed one if it
+// is for the same file content and the server still has it (only parts the
+// server confirms count as sent), else a new one, checkpointed before any
+// part is sent.
+func (r *Runner) resumeOrCreate(ctx context.Context, o connectors.Object, mp connectors.MultipartUploader, ps int64) (state.Upload, map[int]state.PartDone, error) {
+	acked := map[int]state.PartDone{}
+	cp, ok, err := r.Store.Upload(r.Job.Name, o.Key)
+	if err != nil {
+		return cp, nil, err
+	}
+	if ok && cp.Source.Same(identity(o)) && cp.PartSize == ps {
+		var server []connectors.Part
+		err := r.paced(ctx, Destination, func() error {
+			var err error
+			server, err = mp.ListParts(ctx, o.Key, cp.UploadID)
+			return err
+		})
+		switch {
+		case err == nil:
+			have := map[int]connectors.Part{}
+			for _, p := range server {
+				have[p.Number] = p
+			}
+			var kept []state.PartDone
+			for _, p := range cp.Parts {
+				if s, ok := have[p.Number]; ok && strings.EqualFold(s.ETag, p.ETag) && s.Size == p.Size {
+					acked[p.Number] = p
+					kept = append(kept, p)
+				}
+			}
+			cp.Parts = kept
+			return cp, acked, nil
+		case connectors.KindOf(err) != connectors.KindNotFound:
+			return cp, nil, err
+		}
+		// The server forgot the upload: start again.
+	} else if ok {
+		r.abandon(ctx, o.Key, cp.UploadID, mp)
+	}
+	var id string
+	err = r.paced(ctx, Destination, func() error {
+		var err error
+		id, err = mp.CreateMultipart(ctx, o.Key, connectors.PutOptions{ModTime: o.ModTime})
+		return err
+	})
+	if err != nil {
+		return cp, nil, err
+	}
+	cp = state.Upload{UploadID: id, Source: identity(o), PartSize: ps}
+	return cp, acked, r.Store.SaveUpload(r.Job.Name, o.Key, cp)
+}
+
+// abandon aborts an upload that can no longer be completed and forgets it.
+func (r *Runner) abandon(ctx context.Context, key, id string, mp connectors.MultipartUploader) {
+	if err := mp.AbortMultipart(ctx, key, id); err != nil {
+		r.Log.Warn("cannot abort upload", "path", key, "err", err)
+		return
+	}
+	_ = r.Store.DropUpload(r.Job.Name, key)
+}
+
+// sendPart uploads one part, retrying the part (never the whole file) on
+// errors that may pass, and checks the server's acknowledgement.
+func (r *Runner) sendPart(ctx context.Context, key, id string, num int, data, sum []byte, mp connectors.MultipartUploader) (state.PartDone, error) {
+	crc := crc64.Checksum(data, crcTable)
+	for attempt := 1; ; attempt++ {
+		var p connectors.Part
+		err := r.paced(ctx, Destination, func() error {
+			var err error
+			p, err = mp.UploadPart(ctx, key, id, num, bytes.NewReader(data), int64(len(data)), sum)
+			return err
+		})
+		if err == nil {
+			switch {
+			case p.HasCRC64 && p.CRC64 != crc:
+				err = &verifyError{fmt.Sprintf("part %d CRC64 %d, sent %d", num, p.CRC64, crc)}
+			case isMD5(p.ETag) && !strings.EqualFold(p.ETag, hex.EncodeToString(sum)):
+				err = &verifyError{fmt.Sprintf("part %d ETag %s, sent MD5 %x", num, p.ETag, sum)}
+			default:
+				return state.PartDone{Number: num, Size: int64(len(data)), ETag: p.ETag, MD5: sum, CRC64: crc}, nil
+			}
+		}
+		if ctx.Err() != nil || !connectors.KindOf(err).Retryable() || attempt > *r.Job.Retries {
+			return state.PartDone{}, err
+		}
+		if sleep(ctx, backoff(time.Duration(r.Job.RetryBackoff), attempt)) != nil {
+			return state.PartDone{}, ctx.Err()
+		}
+	}
+}

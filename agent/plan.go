@@ -1,0 +1,178 @@
+package agent
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bmatcuk/doublestar/v4"
+
+	"github.com/mgw-dev/mgw/connectors"
+)
+
+// plan decides what to do with one listed object. It returns true when the
+// object must be copied; every other outcome (unchanged, filtered, skipped)
+// is counted and, where the user should see it, recorded here.
+func (r *Runner) plan(ctx context.Context, o connectors.Object) bool {
+	switch o.Type {
+	case connectors.Symlink:
+		if !r.Job.FollowSymlinks {
+			r.recordSkip(o.Key, "symlink (not followed)")
+			return false
+		}
+	case connectors.Special:
+		r.recordSkip(o.Key, "special file (device, socket or FIFO)")
+		return false
+	}
+	if !r.filter.match(o) {
+		r.Progress.FilesFiltered.Add(1)
+		return false
+	}
+	e, known, err := r.Store.File(r.Job.Name, o.Key)
+	if err != nil {
+		r.Log.Error("state read failed", "path", o.Key, "err", err)
+		return true // copying again is safe; skipping might lose the file
+	}
+	if known && e.Same(identity(o)) {
+		r.Progress.FilesUnchanged.Add(1)
+		return false
+	}
+	if known {
+		// mgw wrote the destination object itself: it follows the source,
+		// whatever the overwrite policy says about objects others wrote.
+		return true
+	}
+	if reason := r.overwriteSkip(ctx, o); reason != "" {
+		r.recordSkip(o.Key, reason)
+		return false
+	}
+	return true
+}
+
+// overwriteSkip applies the overwrite policy to an object mgw has not copied
+// before, and returns why it must not be copied, or "".
+func (r *Runner) overwriteSkip(ctx context.Context, o connectors.Object) string {
+	policy := r.Job.Overwrite
+	if policy == OverwriteAlways {
+		return ""
+	}
+	d, exists, err := r.dest.lookup(ctx, o.Key)
+	if err != nil || !exists {
+		return "" // cannot tell: copy; a wrong skip would lose the file
+	}
+	switch policy {
+	case OverwriteNever:
+		return "exists at the destination (overwrite: never)"
+	case OverwriteIfNewer:
+		if !d.ModTime.Before(o.ModTime) {
+			return "destination is as new or newer (overwrite: if-newer)"
+		}
+	case OverwriteIfDiffers:
+		if d.Size != o.Size {
+			return ""
+		}
+		if full, err := r.Dst.Stat(ctx, o.Key); err == nil && sameTime(full, o.ModTime) {
+			return "destination has the same size and modification time (overwrite: if-different)"
+		}
+	}
+	return ""
+}
+
+// sameTime reports whether the destination object carries the source mtime:
+// as its own mtime (local) or in the "mtime" metadata mgw writes.
+func sameTime(d connectors.Object, mtime time.Time) bool {
+	if v, ok := d.Meta["mtime"]; ok {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		return err == nil && t.Equal(mtime)
+	}
+	return d.ModTime.Equal(mtime)
+}
+
+// filter holds a job's include/exclude globs and size/time bounds.
+type filter struct {
+	include, exclude []string
+	minSize, maxSize int64
+	after            time.Time
+}
+
+func newFilter(j *JobConfig) *filter {
+	return &filter{include: j.Include, exclude: j.Exclude, minSize: int64(j.MinSize), maxSize: int64(j.MaxSize), after: j.ModifiedAfter}
+}
+
+func (f *filter) match(o connectors.Object) bool {
+	if o.Size < f.minSize || (f.maxSize > 0 && o.Size > f.maxSize) {
+		return false
+	}
+	if !f.after.IsZero() && o.ModTime.Before(f.after) {
+		return false
+	}
+	for _, g := range f.exclude {
+		if doublestar.MatchUnvalidated(g, o.Key) {
+			return false
+		}
+	}
+	if len(f.include) == 0 {
+		return true
+	}
+	for _, g := range f.include {
+		if doublestar.MatchUnvalidated(g, o.Key) {
+			return true
+		}
+	}
+	return false
+}
+
+// destIndex answers "does the destination hold this key, and how new is
+// it?" with one listing per folder instead of one HEAD per file. It keeps
+// the last folders it listed; the scan visits a folder's files together,
+// so a small window is enough.
+type destIndex struct {
+	b     connectors.Bucket
+	mu    sync.Mutex
+	dirs  map[string]*destDir
+	order []string
+}
+
+type destDir struct {
+	once sync.Once
+	objs map[string]connectors.Object
+	err  error
+}
+
+const destIndexDirs = 256
+
+func newDestIndex(b connectors.Bucket) *destIndex {
+	return &destIndex{b: b, dirs: map[string]*destDir{}}
+}
+
+func (d *destIndex) lookup(ctx context.Context, key string) (connectors.Object, bool, error) {
+	dir := ""
+	if i := strings.LastIndexByte(key, '/'); i >= 0 {
+		dir = key[:i+1]
+	}
+	d.mu.Lock()
+	e := d.dirs[dir]
+	if e == nil {
+		e = &destDir{}
+		d.dirs[dir] = e
+		d.order = append(d.order, dir)
+		if len(d.order) > destIndexDirs {
+			delete(d.dirs, d.order[0])
+			d.order = d.order[1:]
+		}
+	}
+	d.mu.Unlock()
+	e.once.Do(func() {
+		e.objs = map[string]connectors.Object{}
+		e.err = d.b.ListDir(ctx, dir, func(o connectors.Object) error {
+			e.objs[o.Key] = o
+			return nil
+		})
+	})
+	if e.err != nil {
+		return connectors.Object{}, false, e.err
+	}
+	o, ok := e.objs[key]
+	return o, ok, nil
+}

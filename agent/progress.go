@@ -1,0 +1,74 @@
+package agent
+
+import (
+	"sync/atomic"
+	"time"
+)
+
+// Progress counts a run as it goes. Workers add to it; the terminal line,
+// the log line and the report read it. Every field is atomic, so reading
+// never stops the copy.
+type Progress struct {
+	Started time.Time
+
+	FilesScanned   atomic.Int64
+	BytesScanned   atomic.Int64
+	FilesCopied    atomic.Int64
+	BytesCopied    atomic.Int64 // bytes acknowledged by the destination, counted per file or part
+	FilesUnchanged atomic.Int64
+	FilesFiltered  atomic.Int64
+	FilesSkipped   atomic.Int64
+	FilesFailed    atomic.Int64
+	BytesToCopy    atomic.Int64 // bytes of the files planned for copying
+	FilesToCopy    atomic.Int64
+	InFlight       atomic.Int64
+	Throttled      atomic.Int64
+	ScanDone       atomic.Bool
+}
+
+// Snapshot is a consistent-enough copy of the counters for display.
+type Snapshot struct {
+	Elapsed                                          time.Duration
+	FilesScanned, FilesCopied, FilesUnchanged        int64
+	FilesFiltered, FilesSkipped, FilesFailed         int64
+	FilesToCopy, BytesToCopy, BytesCopied, InFlight  int64
+	ScanDone                                         bool
+	Rate                                             float64 // bytes/s since the start
+	FileRate                                         float64 // files/s since the start
+}
+
+// Snapshot reads the counters.
+func (p *Progress) Snapshot() Snapshot {
+	s := Snapshot{
+		Elapsed:        time.Since(p.Started),
+		FilesScanned:   p.FilesScanned.Load(),
+		FilesCopied:    p.FilesCopied.Load(),
+		FilesUnchanged: p.FilesUnchanged.Load(),
+		FilesFiltered:  p.FilesFiltered.Load(),
+		FilesSkipped:   p.FilesSkipped.Load(),
+		FilesFailed:    p.FilesFailed.Load(),
+		FilesToCopy:    p.FilesToCopy.Load(),
+		BytesToCopy:    p.BytesToCopy.Load(),
+		BytesCopied:    p.BytesCopied.Load(),
+		InFlight:       p.InFlight.Load(),
+		ScanDone:       p.ScanDone.Load(),
+	}
+	if secs := s.Elapsed.Seconds(); secs > 0 {
+		s.Rate = float64(s.BytesCopied) / secs
+		s.FileRate = float64(s.FilesCopied) / secs
+	}
+	return s
+}
+
+// ETA is the time left at the current rate, known only once the scan has
+// finished (before that the total is still growing); ok is false otherwise.
+func (s Snapshot) ETA() (time.Duration, bool) {
+	if !s.ScanDone || s.Rate <= 0 {
+		return 0, false
+	}
+	left := s.BytesToCopy - s.BytesCopied
+	if left < 0 {
+		left = 0
+	}
+	return time.Duration(float64(left) / s.Rate * float64(time.Second)), true
+}

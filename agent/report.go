@@ -1,0 +1,83 @@
+package agent
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/dustin/go-humanize"
+
+	"github.com/mgw-dev/mgw/state"
+)
+
+// WriteReport prints a run's migration report as aligned text.
+func WriteReport(w io.Writer, r *state.Run, src, dst *AddressConfig) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	line := func(k, f string, a ...any) { fmt.Fprintf(tw, "%s\t%s\n", k, fmt.Sprintf(f, a...)) }
+	fmt.Fprintf(tw, "Migration report\n")
+	line("job", "%s", r.Job)
+	line("run", "%d", r.Number)
+	line("state", "%s", r.State)
+	if r.Error != "" {
+		line("stopped by", "%s", r.Error)
+	}
+	if src != nil && dst != nil {
+		line("source", "%s", describe(src))
+		line("destination", "%s", describe(dst))
+	}
+	line("started", "%s", r.Started.Format(time.RFC3339))
+	if !r.Finished.IsZero() {
+		d := r.Finished.Sub(r.Started)
+		line("finished", "%s (%s)", r.Finished.Format(time.RFC3339), d.Round(time.Millisecond))
+	}
+	line("files scanned", "%d (%s)", r.FilesScanned, humanize.IBytes(uint64(r.BytesScanned)))
+	rate := ""
+	if d := r.Finished.Sub(r.Started).Seconds(); d > 0 && r.BytesCopied > 0 {
+		rate = fmt.Sprintf(", %s/s, %.0f files/s", humanize.IBytes(uint64(float64(r.BytesCopied)/d)), float64(r.FilesCopied)/d)
+	}
+	line("copied and verified", "%d (%s%s)", r.FilesCopied, humanize.IBytes(uint64(r.BytesCopied)), rate)
+	line("unchanged", "%d", r.FilesUnchanged)
+	line("excluded by filters", "%d", r.FilesFiltered)
+	line("skipped", "%d", r.FilesSkipped)
+	for _, k := range sortedKeys(r.SkippedBy) {
+		line("", "%6d  %s", r.SkippedBy[k], k)
+	}
+	line("failed", "%d", r.FilesFailed)
+	for _, k := range sortedKeys(r.FailedBy) {
+		line("", "%6d  %s", r.FailedBy[k], k)
+	}
+	return tw.Flush()
+}
+
+func describe(a *AddressConfig) string {
+	switch a.Type {
+	case "local":
+		return fmt.Sprintf("%s (local %s)", a.Name, a.Path)
+	default:
+		return fmt.Sprintf("%s (%s %s bucket %s%s)", a.Name, a.Type, a.Endpoint, a.Bucket, strings.TrimSuffix("/"+a.Prefix, "/"))
+	}
+}
+
+func sortedKeys(m map[string]int64) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// FailedLine is one line of the failed list: path, code, message, attempts
+// and last attempt, tab-separated, the path escaped by state.Escape.
+func FailedLine(path string, f state.Failure) string {
+	return strings.Join([]string{state.Escape(path), f.Code, state.Escape(f.Message),
+		fmt.Sprint(f.Attempts), f.Last.UTC().Format(time.RFC3339)}, "\t") + "\n"
+}
+
+// SkippedLine is one line of the skipped list: path and reason.
+func SkippedLine(path string, k state.Skip) string {
+	return state.Escape(path) + "\t" + k.Reason + "\n"
+}

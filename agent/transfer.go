@@ -1,0 +1,347 @@
+package agent
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"hash/crc64"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/state"
+	"github.com/mgw-dev/mgw/state/codes"
+)
+
+var crcTable = crc64.MakeTable(crc64.ECMA)
+
+// Sizes that shape a transfer. Files up to singlePutMax are read whole into
+// memory and sent in one request with their MD5, so the server checks the
+// bytes and a retry needs no second read; larger files go in parts.
+const (
+	singlePutMax    = 8 << 20
+	defaultPartSize = 8 << 20
+	partsInFlight   = 4 // per file; the job's worker count bounds the files
+)
+
+// errChanged is the source changing under a copy ("check size failed").
+func errChanged(key, what string) error {
+	return onSide(Source, connectors.NewError(connectors.KindChanged, "read", key, errors.New(what)))
+}
+
+// transfer copies one file with retries, and records the outcome.
+func (r *Runner) transfer(ctx context.Context, log *slog.Logger, o connectors.Object) {
+	retries := *r.Job.Retries
+	for attempt := 1; ; attempt++ {
+		err := r.copyOnce(ctx, o)
+		if err == nil {
+			r.denied[Source].Store(0)
+			r.denied[Destination].Store(0)
+			r.Progress.FilesCopied.Add(1)
+			return
+		}
+		if ctx.Err() != nil {
+			return // interrupted: the file stays unrecorded and is planned again next run
+		}
+		side := sideOf(err)
+		kind := connectors.KindOf(err)
+		switch {
+		case side == Source && kind == connectors.KindNotFound:
+			r.recordSkip(o.Key, "deleted from the source before it was copied")
+			_ = r.Store.Forget(r.Job.Name, o.Key)
+			return
+		case jobFatal(err):
+			typ := r.DstAddr.Type
+			if side == Source {
+				typ = r.SrcAddr.Type
+			}
+			r.stop(AddressCode(side, typ, err), err)
+			return
+		case kind == connectors.KindAccessDenied:
+			if r.denied[side].Add(1) >= maxConsecutiveDenied {
+				code := codes.DestAccessDenied
+				if side == Source {
+					code = codes.SourceAccessDenied
+				}
+				r.stop(code, fmt.Errorf("%d requests in a row were refused, the last: %w", maxConsecutiveDenied, err))
+			}
+		}
+		var ve *verifyError
+		retryable := kind.Retryable() || kind == connectors.KindChanged || errors.As(err, &ve)
+		if !retryable || attempt > retries {
+			code, message := FileCode(err, o.Key)
+			log.Warn("file failed", "path", o.Key, "code", code, "attempts", attempt, "err", rootCause(err))
+			r.recordFailure(o.Key, code, message, attempt)
+			return
+		}
+		if kind == connectors.KindChanged {
+			// A file still being written: re-read its identity, so the next
+			// attempt copies what is there now.
+			if cur, err := r.Src.Stat(ctx, o.Key); err == nil {
+				o = cur
+			}
+		}
+		log.Debug("retrying", "path", o.Key, "attempt", attempt, "err", rootCause(err))
+		if sleep(ctx, backoff(time.Duration(r.Job.RetryBackoff), attempt)) != nil {
+			return
+		}
+	}
+}
+
+// paced runs one request against a side, slowing all workers down together
+// when that side throttles.
+func (r *Runner) paced(ctx context.Context, side Side, call func() error) error {
+	p := &r.dstPace
+	if side == Source {
+		p = &r.srcPace
+	}
+	if err := p.wait(ctx); err != nil {
+		return err
+	}
+	err := call()
+	var ce *connectors.Error
+	switch {
+	case err == nil:
+		p.ok()
+	case connectors.KindOf(err) == connectors.KindThrottled:
+		r.Progress.Throttled.Add(1)
+		var ra time.Duration
+		if errors.As(err, &ce) {
+			ra = ce.RetryAfter
+		}
+		p.throttled(ra)
+	}
+	return onSide(side, err)
+}
+
+func (r *Runner) copyOnce(ctx context.Context, o connectors.Object) error {
+	mp := r.Dst.Features().Multipart
+	switch {
+	case o.Size <= singlePutMax:
+		return r.copySmall(ctx, o)
+	case mp != nil:
+		return r.copyMultipart(ctx, o, mp)
+	default:
+		return r.copyStream(ctx, o)
+	}
+}
+
+// sums computes, in one pass, the checksums any destination may check.
+type sums struct {
+	md5 hash.Hash
+	crc hash.Hash64
+	n   int64
+}
+
+func newSums() *sums { return &sums{md5: md5.New(), crc: crc64.New(crcTable)} }
+
+func (s *sums) Write(p []byte) (int, error) {
+	s.md5.Write(p)
+	s.crc.Write(p)
+	s.n += int64(len(p))
+	return len(p), nil
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// copySmall reads the whole file, then sends it in one request.
+func (r *Runner) copySmall(ctx context.Context, o connectors.Object) error {
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= singlePutMax {
+			bufPool.Put(buf)
+		}
+	}()
+	sum := newSums()
+	err := r.paced(ctx, Source, func() error {
+		rc, err := r.Src.Open(ctx, o.Key, 0, -1)
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		// One byte more than expected tells a file that grew.
+		_, err = io.Copy(io.MultiWriter(buf, sum), io.LimitReader(rc, o.Size+1))
+		return connectors.NewError(connectors.Classify(err), "read", o.Key, err)
+	})
+	if err != nil {
+		return err
+	}
+	if sum.n != o.Size {
+		return errChanged(o.Key, fmt.Sprintf("size %d at scan, %d read", o.Size, sum.n))
+	}
+	if err := r.restat(ctx, o); err != nil {
+		return err
+	}
+	md := sum.md5.Sum(nil)
+	var got connectors.Object
+	err = r.paced(ctx, Destination, func() error {
+		var err error
+		got, err = r.Dst.Put(ctx, o.Key, bytes.NewReader(buf.Bytes()), o.Size, connectors.PutOptions{ModTime: o.ModTime, MD5: md})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if err := verify(got, o.Size, md, sum.crc.Sum64()); err != nil {
+		return err
+	}
+	return r.done(o, got)
+}
+
+// restat compares the source file with what it was at the scan: a change
+// while it was read means the copy may mix old and new bytes.
+func (r *Runner) restat(ctx context.Context, o connectors.Object) error {
+	var now connectors.Object
+	err := r.paced(ctx, Source, func() error {
+		var err error
+		now, err = r.Src.Stat(ctx, o.Key)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if !identity(now).Same(identity(o)) {
+		return errChanged(o.Key, "changed while it was copied")
+	}
+	return nil
+}
+
+// verify checks the destination's acknowledgement against what was sent:
+// size always, then every checksum the destination told.
+func verify(got connectors.Object, size int64, md []byte, crc uint64) error {
+	if got.Size != size {
+		return &verifyError{fmt.Sprintf("destination size %d, sent %d", got.Size, size)}
+	}
+	if got.HasCRC64 && got.CRC64 != crc {
+		return &verifyError{fmt.Sprintf("destination CRC64 %d, sent %d", got.CRC64, crc)}
+	}
+	if md != nil && isMD5(got.ETag) && !strings.EqualFold(got.ETag, hex.EncodeToString(md)) {
+		return &verifyError{"destination ETag " + got.ETag + ", sent MD5 " + hex.EncodeToString(md)}
+	}
+	return nil
+}
+
+// isMD5 tells an ETag that is the content's MD5 (single-request uploads on
+// S3 and OSS without server-side encryption by KMS) from an opaque one.
+func isMD5(etag string) bool {
+	if len(etag) != 32 {
+		return false
+	}
+	_, err := hex.DecodeString(etag)
+	return err == nil
+}
+
+// done records the verified copy. Only now is the file done.
+func (r *Runner) done(o connectors.Object, got connectors.Object) error {
+	e := identity(o)
+	e.DestETag, e.DestCRC64, e.CopiedAt = got.ETag, got.CRC64, time.Now()
+	if err := r.Store.MarkDone(r.Job.Name, o.Key, e); err != nil {
+		return err
+	}
+	r.Progress.BytesCopied.Add(o.Size)
+	return nil
+}
+
+// copyStream sends a large file in one streaming request, for destinations
+// without multipart upload (a local folder). The reader reopens the source
+// when the destination rewinds it to retry.
+func (r *Runner) copyStream(ctx context.Context, o connectors.Object) error {
+	rr := &reopenReader{ctx: ctx, b: r.Src, key: o.Key, size: o.Size, sum: newSums()}
+	defer rr.Close()
+	var got connectors.Object
+	err := r.paced(ctx, Destination, func() error {
+		var err error
+		got, err = r.Dst.Put(ctx, o.Key, rr, o.Size, connectors.PutOptions{ModTime: o.ModTime})
+		return err
+	})
+	if rr.err != nil {
+		return rr.err
+	}
+	if err != nil {
+		return err
+	}
+	if rr.sum.n != o.Size {
+		return errChanged(o.Key, fmt.Sprintf("size %d at scan, %d read", o.Size, rr.sum.n))
+	}
+	if err := r.restat(ctx, o); err != nil {
+		return err
+	}
+	if err := verify(got, o.Size, nil, rr.sum.crc.Sum64()); err != nil {
+		return err
+	}
+	return r.done(o, got)
+}
+
+// reopenReader reads a source object as an io.ReadSeeker: seeking to the
+// start reopens it, so a destination can retry without staging to disk.
+type reopenReader struct {
+	ctx  context.Context
+	b    connectors.Bucket
+	key  string
+	size int64
+	rc   io.ReadCloser
+	sum  *sums
+	err  error // the source's error, kept apart from the destination's
+}
+
+func (r *reopenReader) Read(p []byte) (int, error) {
+	if r.rc == nil {
+		rc, err := r.b.Open(r.ctx, r.key, 0, -1)
+		if err != nil {
+			r.err = onSide(Source, err)
+			return 0, r.err
+		}
+		r.rc = rc
+	}
+	// Never hand over more than the size the destination was told.
+	if left := r.size - r.sum.n; int64(len(p)) > left {
+		if left == 0 {
+			var one [1]byte
+			if n, _ := r.rc.Read(one[:]); n > 0 {
+				r.err = errChanged(r.key, "grew while it was copied")
+				return 0, r.err
+			}
+			return 0, io.EOF
+		}
+		p = p[:left]
+	}
+	n, err := r.rc.Read(p)
+	r.sum.Write(p[:n])
+	if err == io.EOF && r.sum.n < r.size {
+		r.err = errChanged(r.key, "shrank while it was copied")
+		return n, r.err
+	}
+	if err != nil && err != io.EOF {
+		r.err = onSide(Source, connectors.NewError(connectors.Classify(err), "read", r.key, err))
+		return n, r.err
+	}
+	return n, nil
+}
+
+func (r *reopenReader) Seek(off int64, whence int) (int64, error) {
+	if off != 0 || whence != io.SeekStart {
+		return 0, errors.New("reopenReader: only Seek(0, io.SeekStart) is supported")
+	}
+	r.Close()
+	r.sum = newSums()
+	r.err = nil
+	return 0, nil
+}
+
+func (r *reopenReader) Close() error {
+	if r.rc != nil {
+		r.rc.Close()
+		r.rc = nil
+	}
+	return nil
+}
+
+var _ = state.FileEntry{}

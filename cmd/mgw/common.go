@@ -1,0 +1,41 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/mgw-dev/mgw/agent"
+	"github.com/mgw-dev/mgw/state"
+	"github.com/mgw-dev/mgw/state/codes"
+)
+
+// loadJob reads the config and finds job name in it.
+func loadJob(g *globals, name string) (*agent.Config, *agent.JobConfig, error) {
+	cfg, err := agent.LoadConfig(g.config)
+	if err != nil {
+		return nil, nil, err
+	}
+	j := cfg.Job(name)
+	if j == nil {
+		return nil, nil, withCode(exitConfig, codeError(codes.JobDoesNotExist, fmt.Sprintf("no job %q in %s", name, g.config)))
+	}
+	return cfg, j, nil
+}
+
+// openState opens the state directory, creating it (0700: it holds the
+// index of every file) on first use.
+func openState(cfg *agent.Config) (*state.Store, error) {
+	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
+		return nil, fmt.Errorf("state directory: %w", err)
+	}
+	return state.Open(cfg.StateDir)
+}
+
+// codeError formats a catalogue code with its message and a detail.
+func codeError(code, detail string) error {
+	c, _ := codes.Lookup(code)
+	if detail == "" {
+		return fmt.Errorf("%s: %s", code, c.Message)
+	}
+	return fmt.Errorf("%s: %s (%s)", code, c.Message, detail)
+}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mgw-dev/mgw/agent"
+	"github.com/mgw-dev/mgw/state/codes"
+)
+
+func newExplainCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "explain [CODE]",
+		Short: "Say what an error code means and what to do about it; without CODE, list every code",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			out := cmd.OutOrStdout()
+			if len(args) == 0 {
+				tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+				for _, c := range codes.All() {
+					fmt.Fprintf(tw, "%s\t%s\t%s\n", c.Name, c.Scope, c.Message)
+				}
+				return tw.Flush()
+			}
+			c, ok := codes.Lookup(args[0])
+			if !ok {
+				return withCode(exitConfig, fmt.Errorf("unknown code %q: mgw explain lists them all", args[0]))
+			}
+			origin := "catalogue of the hosted Data Online Migration service"
+			if c.MGW {
+				origin = "added by mgw"
+			}
+			fmt.Fprintf(out, "%s (%s; %s)\n\n  %s\n\nWhat to do:\n  %s\n", c.Name, c.Scope, origin, c.Message, wrap(c.Remedy, 76, "  "))
+			return nil
+		},
+	}
+}
+
+func wrap(s string, width int, indent string) string {
+	var b strings.Builder
+	n := 0
+	for i, w := range strings.Fields(s) {
+		if i > 0 && n+1+len(w) > width {
+			b.WriteString("\n" + indent)
+			n = 0
+		} else if i > 0 {
+			b.WriteByte(' ')
+			n++
+		}
+		b.WriteString(w)
+		n += len(w)
+	}
+	return b.String()
+}
+
+func newAddressCmd(g *globals) *cobra.Command {
+	addr := &cobra.Command{Use: "address", Short: "Data addresses: verify"}
+	var timeout time.Duration
+	verify := &cobra.Command{
+		Use:   "verify NAME",
+		Short: "Check a data address: credentials, bucket, endpoint, path; prints OK or the catalogue code",
+		Long: `Verify opens the address and checks it as a job would use it: as a
+destination if some job writes to it, else as a source. It prints OK, or the
+catalogue code with its message and the reason, and exits 0 or 1.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := agent.LoadConfig(g.config)
+			if err != nil {
+				return err
+			}
+			a := cfg.Address(args[0])
+			if a == nil {
+				return withCode(exitConfig, codeError(codes.DataAddressNotExists, fmt.Sprintf("no address %q in %s", args[0], g.config)))
+			}
+			side := agent.Source
+			for _, j := range cfg.Jobs {
+				if j.Destination == a.Name {
+					side = agent.Destination
+				}
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			defer cancel()
+			code, err := agent.VerifyAddress(ctx, a, side)
+			if code == "" {
+				fmt.Fprintln(cmd.OutOrStdout(), "OK")
+				return nil
+			}
+			return withCode(exitError, codeError(code, err.Error()))
+		},
+	}
+	verify.Flags().DurationVar(&timeout, "timeout", 30*time.Second, "give up after this long (CheckAddressTimeOut)")
+	addr.AddCommand(verify)
+	return addr
+}

@@ -1,0 +1,122 @@
+// Command mgw is the on-premises data migration agent: one binary for the
+// service and for the commands that drive and inspect it.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mgw-dev/mgw/agent"
+)
+
+// Exit codes, documented in `mgw help` and the README.
+const (
+	exitOK       = 0
+	exitError    = 1 // anything else: state locked, I/O error, address check failed
+	exitConfig   = 2 // the config is wrong: every problem is printed with its code
+	exitFailures = 3 // the run finished, but some files failed (listed, with codes)
+	exitStopped  = 130
+)
+
+// exitError carries an exit code through cobra.
+type exitCodeError struct {
+	code int
+	err  error
+}
+
+func (e *exitCodeError) Error() string { return e.err.Error() }
+
+func withCode(code int, err error) error { return &exitCodeError{code, err} }
+
+// Stamped at build time by the Makefile.
+var (
+	version = "dev"
+	commit  = "none"
+	date    = "unknown"
+)
+
+func main() {
+	root := newRoot()
+	err := root.Execute()
+	if err == nil {
+		return
+	}
+	code := exitError
+	var ec *exitCodeError
+	if errors.As(err, &ec) {
+		code = ec.code
+	}
+	var ce agent.ConfigErrors
+	if errors.As(err, &ce) {
+		code = exitConfig
+	}
+	if msg := err.Error(); msg != "" {
+		fmt.Fprintln(os.Stderr, strings.TrimRight(msg, "\n"))
+	}
+	os.Exit(code)
+}
+
+type globals struct {
+	config   string
+	logLevel string
+}
+
+func newRoot() *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:   "mgw",
+		Short: "mgw copies data to object storage, verifies every copy and retries what fails",
+		Long: `mgw is an on-premises data migration agent. It copies the files of a data
+address (a local folder, an S3 or OSS bucket) to another, verifies every copy
+(size, then CRC64 or MD5) and keeps a durable index, so a second run copies
+only what changed and a killed run resumes where it stopped.
+
+Exit codes: 0 all files copied and verified; 1 error; 2 configuration error
+(each problem printed with its catalogue code, file and line); 3 the run
+finished but some files failed (see mgw failed); 130 interrupted.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRun: func(*cobra.Command, []string) {
+			setupLogging(g.logLevel)
+		},
+	}
+	defCfg := os.Getenv("MGW_CONFIG")
+	if defCfg == "" {
+		defCfg = "/etc/mgw/mgw.yaml"
+	}
+	root.PersistentFlags().StringVarP(&g.config, "config", "c", defCfg, "config file (env MGW_CONFIG)")
+	root.PersistentFlags().StringVar(&g.logLevel, "log-level", envOr("MGW_LOG_LEVEL", "info"), "debug, info, warn or error (env MGW_LOG_LEVEL)")
+	root.AddCommand(newRunCmd(g), newFailedCmd(g), newSkippedCmd(g), newReportCmd(g), newExplainCmd(), newAddressCmd(g), newVersionCmd())
+	return root
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+func setupLogging(level string) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l})))
+}
+
+func newVersionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version, commit and build date",
+		Args:  cobra.NoArgs,
+		Run: func(cmd *cobra.Command, _ []string) {
+			fmt.Fprintf(cmd.OutOrStdout(), "mgw %s (commit %s, built %s)\n", version, commit, date)
+		},
+	}
+}
