@@ -48,21 +48,21 @@ type AddressConfig struct {
 
 // JobConfig is one migration job as written in the config.
 type JobConfig struct {
-	Name          string    `yaml:"name"`
-	Source        string    `yaml:"source"`
-	Destination   string    `yaml:"destination"`
-	Mode          string    `yaml:"mode"`      // once (default)
-	Overwrite     string    `yaml:"overwrite"` // always | never | if-newer (default) | if-different
-	Include       []string  `yaml:"include"`
-	Exclude       []string  `yaml:"exclude"`
-	MinSize       ByteSize  `yaml:"min_size"`
-	MaxSize       ByteSize  `yaml:"max_size"`
-	ModifiedAfter time.Time `yaml:"modified_after"`
-	Concurrency   int       `yaml:"concurrency"`
-	PartSize      ByteSize  `yaml:"part_size"`
-	Retries       *int      `yaml:"retries"`
-	RetryBackoff  Duration  `yaml:"retry_backoff"` // first retry delay; doubles per attempt
-	FollowSymlinks bool     `yaml:"follow_symlinks"`
+	Name           string    `yaml:"name"`
+	Source         string    `yaml:"source"`
+	Destination    string    `yaml:"destination"`
+	Mode           string    `yaml:"mode"`      // once (default)
+	Overwrite      string    `yaml:"overwrite"` // always | never | if-newer (default) | if-different
+	Include        []string  `yaml:"include"`
+	Exclude        []string  `yaml:"exclude"`
+	MinSize        ByteSize  `yaml:"min_size"`
+	MaxSize        ByteSize  `yaml:"max_size"`
+	ModifiedAfter  time.Time `yaml:"modified_after"`
+	Concurrency    int       `yaml:"concurrency"`
+	PartSize       ByteSize  `yaml:"part_size"`
+	Retries        *int      `yaml:"retries"`
+	RetryBackoff   Duration  `yaml:"retry_backoff"` // first retry delay; doubles per attempt
+	FollowSymlinks bool      `yaml:"follow_symlinks"`
 
 	pos positions
 }

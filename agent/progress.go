@@ -28,13 +28,13 @@ type Progress struct {
 
 // Snapshot is a consistent-enough copy of the counters for display.
 type Snapshot struct {
-	Elapsed                                          time.Duration
-	FilesScanned, FilesCopied, FilesUnchanged        int64
-	FilesFiltered, FilesSkipped, FilesFailed         int64
-	FilesToCopy, BytesToCopy, BytesCopied, InFlight  int64
-	ScanDone                                         bool
-	Rate                                             float64 // bytes/s since the start
-	FileRate                                         float64 // files/s since the start
+	Elapsed                                         time.Duration
+	FilesScanned, FilesCopied, FilesUnchanged       int64
+	FilesFiltered, FilesSkipped, FilesFailed        int64
+	FilesToCopy, BytesToCopy, BytesCopied, InFlight int64
+	ScanDone                                        bool
+	Rate                                            float64 // bytes/s since the start
+	FileRate                                        float64 // files/s since the start
 }
 
 // Snapshot reads the counters.
