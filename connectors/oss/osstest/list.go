@@ -1,0 +1,191 @@
+package osstest
+
+import (
+	"encoding/base64"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ownerID is the account every test bucket belongs to.
+const ownerID = "1000000000000000"
+
+// isoTime is how OSS writes times in XML bodies.
+const isoTime = "2006-01-02T15:04:05.000Z"
+
+// writeXML answers 200 with an XML document.
+func writeXML(rq *request, body string) {
+	doc := `<?xml version="1.0" encoding="UTF-8"?>` + "\n" + body
+	h := rq.w.Header()
+	h.Set("Content-Type", "application/xml")
+	h.Set("Content-Length", strconv.Itoa(len(doc)))
+	rq.w.WriteHeader(http.StatusOK)
+	_, _ = rq.w.Write([]byte(doc))
+}
+
+// encoder returns how names go into a listing: escaped for XML, or, with
+// encoding-type=url, URL-encoded (which also carries characters XML 1.0
+// cannot, "ListObjectsV2": encoding-type).
+func encoder(encodingType string) func(string) string {
+	if encodingType == "url" {
+		return func(s string) string { return uriEncode(s, true) }
+	}
+	return xmlEscape
+}
+
+// A continuation token names where the previous page stopped: a key ("k")
+// or a common prefix ("p"), all of whose keys were rolled up. It is opaque
+// to clients and uses only URL-safe characters.
+func makeToken(kind byte, name string) string {
+	return base64.RawURLEncoding.EncodeToString(append([]byte{kind}, name...))
+}
+
+func parseToken(token string) (kind byte, name string, ok bool) {
+	b, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil || len(b) == 0 || (b[0] != 'k' && b[0] != 'p') {
+		return 0, "", false
+	}
+	return b[0], string(b[1:]), true
+}
+
+// listObjectsV2 follows "ListObjectsV2 (GetBucketV2)": keys in
+// lexicographic order after start-after or the continuation token (which
+// wins), max-keys (default 100, at most 1000) entries per page counting
+// both objects and common prefixes, KeyCount, IsTruncated and
+// NextContinuationToken. fetch-owner adds the owner.
+func (s *Server) listObjectsV2(rq *request) {
+	q := rq.q
+	prefix, delim, startAfter, token := q.Get("prefix"), q.Get("delimiter"), q.Get("start-after"), q.Get("continuation-token")
+	encodingType := q.Get("encoding-type")
+	if encodingType != "" && encodingType != "url" {
+		rq.fail(&ossError{status: 400, code: "InvalidArgument", msg: "Invalid Encoding Method specified in Request"})
+		return
+	}
+	maxKeys := 100
+	if v := q.Get("max-keys"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			rq.fail(errMaxKeys.with("ArgumentName", "max-keys").with("ArgumentValue", v))
+			return
+		}
+		maxKeys = n
+	}
+	var markKind byte
+	var mark string
+	switch {
+	case q.Has("continuation-token"):
+		var ok bool
+		if markKind, mark, ok = parseToken(token); !ok {
+			rq.fail(&ossError{status: 400, code: "InvalidArgument", msg: "The continuation token provided is incorrect"})
+			return
+		}
+	case startAfter != "":
+		markKind, mark = 'k', startAfter
+	}
+
+	enc := encoder(encodingType)
+	var contents, prefixes strings.Builder
+	count, truncated := 0, false
+	var lastKind byte
+	var last, lastPrefix string
+
+	s.mu.Lock()
+	for _, k := range rq.bucket.sortedKeys() {
+		if !strings.HasPrefix(k, prefix) {
+			continue
+		}
+		if markKind != 0 && (k <= mark || markKind == 'p' && strings.HasPrefix(k, mark)) {
+			continue
+		}
+		if delim != "" {
+			if i := strings.Index(k[len(prefix):], delim); i >= 0 {
+				cp := k[:len(prefix)+i+len(delim)]
+				if cp == lastPrefix {
+					continue
+				}
+				if count == maxKeys {
+					truncated = true
+					break
+				}
+				prefixes.WriteString("  <CommonPrefixes>\n    <Prefix>" + enc(cp) + "</Prefix>\n  </CommonPrefixes>\n")
+				lastPrefix, lastKind, last = cp, 'p', cp
+				count++
+				continue
+			}
+		}
+		if count == maxKeys {
+			truncated = true
+			break
+		}
+		obj := rq.bucket.objects[k]
+		contents.WriteString("  <Contents>\n")
+		contents.WriteString("    <Key>" + enc(k) + "</Key>\n")
+		contents.WriteString("    <LastModified>" + obj.modTime.UTC().Format(isoTime) + "</LastModified>\n")
+		contents.WriteString("    <ETag>" + xmlEscape(`"`+obj.etag+`"`) + "</ETag>\n")
+		contents.WriteString("    <Type>" + obj.objectType + "</Type>\n")
+		contents.WriteString("    <Size>" + strconv.Itoa(len(obj.data)) + "</Size>\n")
+		contents.WriteString("    <StorageClass>" + obj.storageClass + "</StorageClass>\n")
+		if q.Get("fetch-owner") == "true" {
+			contents.WriteString("    <Owner>\n      <ID>" + ownerID + "</ID>\n      <DisplayName>" + ownerID + "</DisplayName>\n    </Owner>\n")
+		}
+		if obj.restored {
+			contents.WriteString("    <RestoreInfo>" + xmlEscape(`ongoing-request="false", expiry-date="`+obj.modTime.Add(24*time.Hour).UTC().Format(http.TimeFormat)+`"`) + "</RestoreInfo>\n")
+		}
+		contents.WriteString("  </Contents>\n")
+		lastKind, last = 'k', k
+		count++
+	}
+	s.mu.Unlock()
+
+	var b strings.Builder
+	b.WriteString("<ListBucketResult>\n")
+	b.WriteString("  <Name>" + rq.bucket.name + "</Name>\n")
+	b.WriteString("  <Prefix>" + enc(prefix) + "</Prefix>\n")
+	if startAfter != "" {
+		b.WriteString("  <StartAfter>" + enc(startAfter) + "</StartAfter>\n")
+	}
+	if q.Has("continuation-token") {
+		b.WriteString("  <ContinuationToken>" + enc(token) + "</ContinuationToken>\n")
+	}
+	b.WriteString("  <MaxKeys>" + strconv.Itoa(maxKeys) + "</MaxKeys>\n")
+	if delim != "" {
+		b.WriteString("  <Delimiter>" + enc(delim) + "</Delimiter>\n")
+	}
+	if encodingType != "" {
+		b.WriteString("  <EncodingType>" + encodingType + "</EncodingType>\n")
+	}
+	b.WriteString("  <IsTruncated>" + strconv.FormatBool(truncated) + "</IsTruncated>\n")
+	if truncated {
+		b.WriteString("  <NextContinuationToken>" + enc(makeToken(lastKind, last)) + "</NextContinuationToken>\n")
+	}
+	b.WriteString("  <KeyCount>" + strconv.Itoa(count) + "</KeyCount>\n")
+	b.WriteString(contents.String())
+	b.WriteString(prefixes.String())
+	b.WriteString("</ListBucketResult>\n")
+	writeXML(rq, b.String())
+}
+
+// getBucketInfo answers GET /?bucketInfo ("GetBucketInfo"). Location is
+// "oss-" + region, as OSS names regions there.
+func (s *Server) getBucketInfo(rq *request) {
+	region := s.cfg.Region
+	var b strings.Builder
+	b.WriteString("<BucketInfo>\n  <Bucket>\n")
+	b.WriteString("    <AccessMonitor>Disabled</AccessMonitor>\n")
+	b.WriteString("    <CreationDate>" + rq.bucket.created.Format(isoTime) + "</CreationDate>\n")
+	b.WriteString("    <ExtranetEndpoint>oss-" + region + ".aliyuncs.com</ExtranetEndpoint>\n")
+	b.WriteString("    <IntranetEndpoint>oss-" + region + "-internal.aliyuncs.com</IntranetEndpoint>\n")
+	b.WriteString("    <Location>oss-" + region + "</Location>\n")
+	b.WriteString("    <StorageClass>Standard</StorageClass>\n")
+	b.WriteString("    <DataRedundancyType>LRS</DataRedundancyType>\n")
+	b.WriteString("    <TransferAcceleration>Disabled</TransferAcceleration>\n")
+	b.WriteString("    <CrossRegionReplication>Disabled</CrossRegionReplication>\n")
+	b.WriteString("    <Name>" + rq.bucket.name + "</Name>\n")
+	b.WriteString("    <Owner>\n      <DisplayName>" + ownerID + "</DisplayName>\n      <ID>" + ownerID + "</ID>\n    </Owner>\n")
+	b.WriteString("    <AccessControlList>\n      <Grant>private</Grant>\n    </AccessControlList>\n")
+	b.WriteString("    <ServerSideEncryptionRule>\n      <SSEAlgorithm>None</SSEAlgorithm>\n    </ServerSideEncryptionRule>\n")
+	b.WriteString("    <BucketPolicy>\n      <LogBucket></LogBucket>\n      <LogPrefix></LogPrefix>\n    </BucketPolicy>\n")
+	b.WriteString("  </Bucket>\n</BucketInfo>\n")
+	writeXML(rq, b.String())
+}
