@@ -51,6 +51,10 @@ func serviceCode(se *oss.ServiceError) string {
 	return se.Code
 }
 
+// ecSigningRegion is the fine-grained error code OSS gives a request signed
+// for another region than the endpoint's.
+const ecSigningRegion = "0002-00000226"
+
 // serviceKind sorts an answer of the service: first by its error code,
 // which is exact, then by the HTTP status.
 func serviceKind(se *oss.ServiceError) connectors.Kind {
@@ -73,9 +77,15 @@ func serviceKind(se *oss.ServiceError) connectors.Kind {
 			return connectors.KindNoSuchBucket
 		}
 		return connectors.KindAccessDenied
+	case "InvalidArgument":
+		// Signed for a region other than the endpoint's: OSS's
+		// "Invalid signing region" (EC 0002-00000226).
+		if se.EC == ecSigningRegion {
+			return connectors.KindNoSuchBucket
+		}
+		return connectors.KindInvalidArgument
 	case "InvalidPart", "InvalidPartOrder", "EntityTooSmall", "EntityTooLarge",
-		"InvalidDigest", "BadDigest", "InvalidObjectName", "InvalidArgument",
-		"InvalidRange", "MalformedXML", "KeyTooLong", "RequestTimeTooSkewed":
+		"InvalidDigest", "BadDigest", "InvalidObjectName", "InvalidRange", "MalformedXML", "KeyTooLong", "RequestTimeTooSkewed":
 		return connectors.KindInvalidArgument
 	case "ServiceUnavailable", "SlowDown", "RequestLimitExceeded", "TooManyRequests":
 		return connectors.KindThrottled

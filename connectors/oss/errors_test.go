@@ -86,6 +86,14 @@ func TestWrongRegionIsNoSuchBucket(t *testing.T) {
 	}
 }
 
+func TestWrongSigningRegionIsNoSuchBucket(t *testing.T) {
+	se := &oss.ServiceError{StatusCode: 400, Code: "InvalidArgument", EC: "0002-00000226",
+		Message: "Invalid signing region in Authorization header."}
+	if k := connectors.KindOf(wrap("check", "", se)); k != connectors.KindNoSuchBucket {
+		t.Errorf("kind = %v, want %v", k, connectors.KindNoSuchBucket)
+	}
+}
+
 func TestWrapKeepsServerHints(t *testing.T) {
 	se := &oss.ServiceError{StatusCode: 503, Code: "ServiceUnavailable", Headers: http.Header{"Retry-After": {"7"}}}
 	var ce *connectors.Error

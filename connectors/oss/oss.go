@@ -164,24 +164,22 @@ func (b *bucket) call(ctx context.Context) (context.Context, context.CancelFunc)
 	return context.WithTimeout(ctx, b.timeout)
 }
 
-// Check verifies credentials, bucket and region with GetBucketInfo, then
-// that the prefix is not an object.
+// Check verifies credentials, bucket and region with GetBucketInfo, that
+// the prefix can be listed, then that the prefix is not an object.
 func (b *bucket) Check(ctx context.Context) error {
 	cctx, cancel := b.call(ctx)
-	_, err := b.client.GetBucketInfo(cctx, &oss.GetBucketInfoRequest{Bucket: &b.name})
+	_, infoErr := b.client.GetBucketInfo(cctx, &oss.GetBucketInfoRequest{Bucket: &b.name})
 	cancel()
-	if connectors.KindOf(wrap("check", "", err)) == connectors.KindAccessDenied {
-		// A RAM policy may grant object access and not GetBucketInfo:
-		// what the agent needs is to list, so ask that before failing.
-		cctx, cancel := b.call(ctx)
-		_, lerr := b.client.ListObjectsV2(cctx, &oss.ListObjectsV2Request{
-			Bucket: &b.name, Prefix: &b.prefix, MaxKeys: 1,
-		})
-		cancel()
-		if lerr == nil {
-			err = nil
-		}
+	infoErr = wrap("check", "", infoErr)
+	if infoErr != nil && connectors.KindOf(infoErr) != connectors.KindAccessDenied {
+		return infoErr
 	}
+	// A RAM policy may grant a prefix and not GetBucketInfo, or deny a
+	// prefix in a bucket otherwise open: what the agent needs is to list
+	// the prefix, so that decides.
+	cctx, cancel = b.call(ctx)
+	_, err := b.client.ListObjectsV2(cctx, &oss.ListObjectsV2Request{Bucket: &b.name, Prefix: &b.prefix, MaxKeys: 1})
+	cancel()
 	if err != nil {
 		return wrap("check", "", err)
 	}
@@ -196,7 +194,12 @@ func (b *bucket) Check(ctx context.Context) error {
 		return connectors.NewError(connectors.KindNotDir, "check", "",
 			errors.New("the prefix "+b.prefix+" is an object, not a folder"))
 	}
-	if err = wrap("check", "", err); connectors.KindOf(err) == connectors.KindNotFound {
+	switch err = wrap("check", "", err); connectors.KindOf(err) {
+	case connectors.KindNotFound:
+		return nil
+	case connectors.KindAccessDenied:
+		// A policy granting "prefix/*" hides the name beside it; the
+		// listing above showed the prefix is usable.
 		return nil
 	}
 	return err
