@@ -1,0 +1,76 @@
+package s3
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/mgw-dev/mgw/connectors"
+)
+
+// List pages through ListObjectsV2 without a delimiter, so S3 does the
+// recursion and only one page is in memory at a time. Object stores have no
+// folder that can fail to list on its own, so onErr is never called.
+func (b *Bucket) List(ctx context.Context, prefix string, fn func(connectors.Object) error, onErr func(connectors.ListError)) error {
+	return b.list(ctx, "list", prefix, "", fn)
+}
+
+// ListDir lists the objects directly under dir; sub-folders are left out.
+func (b *Bucket) ListDir(ctx context.Context, dir string, fn func(connectors.Object) error) error {
+	if dir != "" && !strings.HasSuffix(dir, "/") {
+		return &connectors.Error{Kind: connectors.KindInvalidArgument, Op: "listdir", Key: dir,
+			Err: errors.New("a folder must end in /")}
+	}
+	return b.list(ctx, "listdir", dir, "/", fn)
+}
+
+func (b *Bucket) list(ctx context.Context, op, prefix, delim string, fn func(connectors.Object) error) error {
+	in := &s3.ListObjectsV2Input{
+		Bucket:  &b.bucket,
+		Prefix:  aws.String(b.prefix + prefix),
+		MaxKeys: aws.Int32(b.pageSize),
+		// Keys may hold bytes XML 1.0 cannot carry; servers that honour this
+		// say so in the answer, and only then are keys decoded.
+		EncodingType: types.EncodingTypeUrl,
+	}
+	if delim != "" {
+		in.Delimiter = &delim
+	}
+	p := s3.NewListObjectsV2Paginator(b.cli, in)
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return classify(op, prefix, err)
+		}
+		b.exists.Store(true)
+		for _, o := range page.Contents {
+			key := aws.ToString(o.Key)
+			if page.EncodingType == types.EncodingTypeUrl {
+				if key, err = url.QueryUnescape(key); err != nil {
+					return classify(op, prefix, err)
+				}
+			}
+			rel, ok := b.relKey(key)
+			if !ok || rel == "" || strings.HasSuffix(rel, "/") {
+				continue // a folder marker, or the prefix itself
+			}
+			obj := connectors.Object{
+				Key:          rel,
+				Type:         connectors.Regular,
+				Size:         aws.ToInt64(o.Size),
+				ModTime:      aws.ToTime(o.LastModified),
+				ETag:         unquote(o.ETag),
+				StorageClass: storageClass(string(o.StorageClass)),
+			}
+			if err := fn(obj); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,216 @@
+package s3
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/mgw-dev/mgw/connectors"
+)
+
+// MetaModTime is the user metadata key holding the source file's mtime,
+// written as RFC 3339 with nanoseconds in UTC.
+const MetaModTime = "mtime"
+
+// Stat heads the object.
+func (b *Bucket) Stat(ctx context.Context, key string) (connectors.Object, error) {
+	full, err := b.objectKey("stat", key)
+	if err != nil {
+		return connectors.Object{}, err
+	}
+	out, err := b.cli.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &b.bucket, Key: &full})
+	if err != nil {
+		return connectors.Object{}, b.headError(ctx, "stat", key, full, err)
+	}
+	b.exists.Store(true)
+	obj := connectors.Object{
+		Key:          key,
+		Type:         connectors.Regular,
+		Size:         aws.ToInt64(out.ContentLength),
+		ModTime:      aws.ToTime(out.LastModified),
+		ETag:         unquote(out.ETag),
+		StorageClass: storageClass(string(out.StorageClass)),
+	}
+	if len(out.Metadata) > 0 {
+		obj.Meta = make(map[string]string, len(out.Metadata))
+		for k, v := range out.Metadata {
+			obj.Meta[strings.ToLower(k)] = v
+		}
+	}
+	return obj, nil
+}
+
+// headError classifies a failed HEAD. A HEAD answer has no body, so the
+// status is all it tells: 403 may be a denied key, an unknown key ID or a
+// wrong secret; 400 a bucket in another region; 404 a missing key or a
+// missing bucket. A GET of one byte then asks again, and its error carries
+// the code. Once the bucket is known to exist, 404 needs no second request.
+func (b *Bucket) headError(ctx context.Context, op, key, full string, err error) error {
+	err = classify(op, key, err)
+	var ce *connectors.Error
+	if !errors.As(err, &ce) {
+		return err
+	}
+	switch ce.Status {
+	case http.StatusBadRequest, http.StatusForbidden:
+	case http.StatusNotFound:
+		if b.exists.Load() {
+			return err
+		}
+	default:
+		return err
+	}
+	out, gerr := b.cli.GetObject(ctx, &s3.GetObjectInput{Bucket: &b.bucket, Key: &full, Range: aws.String("bytes=0-0")})
+	if gerr == nil {
+		out.Body.Close()
+		return err // the object appeared meanwhile; keep the first answer
+	}
+	gerr = classify(op, key, gerr)
+	var ge *connectors.Error
+	if !errors.As(gerr, &ge) || ge.Code == "" ||
+		(ge.Status != ce.Status && ge.Kind != connectors.KindNoSuchBucket) {
+		return err
+	}
+	if ge.Code == "NoSuchKey" {
+		b.exists.Store(true)
+	}
+	return gerr
+}
+
+// Open gets a byte range of the object.
+func (b *Bucket) Open(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
+	full, err := b.objectKey("open", key)
+	if err != nil {
+		return nil, err
+	}
+	if offset < 0 {
+		return nil, &connectors.Error{Kind: connectors.KindInvalidArgument, Op: "open", Key: key,
+			Err: errors.New("negative offset")}
+	}
+	if length == 0 {
+		// No Range header can ask for nothing; still say if the key is missing.
+		if _, err := b.Stat(ctx, key); err != nil {
+			return nil, err
+		}
+		return io.NopCloser(strings.NewReader("")), nil
+	}
+	in := &s3.GetObjectInput{Bucket: &b.bucket, Key: &full}
+	switch {
+	case length > 0:
+		in.Range = aws.String("bytes=" + strconv.FormatInt(offset, 10) + "-" + strconv.FormatInt(offset+length-1, 10))
+	case offset > 0:
+		in.Range = aws.String("bytes=" + strconv.FormatInt(offset, 10) + "-")
+	}
+	out, err := b.cli.GetObject(ctx, in)
+	if err != nil {
+		err = classify("open", key, err)
+		var ce *connectors.Error
+		if errors.As(err, &ce) && ce.Status == http.StatusRequestedRangeNotSatisfiable {
+			// Reading at or past the end gives nothing, as a file would.
+			if obj, serr := b.Stat(ctx, key); serr == nil && offset >= obj.Size {
+				return io.NopCloser(strings.NewReader("")), nil
+			}
+		}
+		return nil, err
+	}
+	return &body{rc: out.Body, key: key}, nil
+}
+
+// body classifies the errors met while the object streams in: a connection
+// cut halfway must read as transient, not as the end of the object.
+type body struct {
+	rc  io.ReadCloser
+	key string
+}
+
+func (r *body) Read(p []byte) (int, error) {
+	n, err := r.rc.Read(p)
+	if err != nil && err != io.EOF {
+		err = classify("read", r.key, err)
+	}
+	return n, err
+}
+
+func (r *body) Close() error { return r.rc.Close() }
+
+// Put uploads the object in one request. With an MD5 the server verifies
+// the bytes, so the payload is left unsigned and r is read once; without
+// one, the SDK hashes r for the signature (over https it need not).
+func (b *Bucket) Put(ctx context.Context, key string, r io.ReadSeeker, size int64, opts connectors.PutOptions) (connectors.Object, error) {
+	full, err := b.objectKey("put", key)
+	if err != nil {
+		return connectors.Object{}, err
+	}
+	in := &s3.PutObjectInput{
+		Bucket:        &b.bucket,
+		Key:           &full,
+		Body:          r,
+		ContentLength: aws.Int64(size),
+		Metadata:      metadata(opts),
+	}
+	var optFns []func(*s3.Options)
+	if len(opts.MD5) > 0 {
+		in.ContentMD5 = aws.String(base64.StdEncoding.EncodeToString(opts.MD5))
+		optFns = append(optFns, unsignedPayload)
+	}
+	out, err := b.cli.PutObject(ctx, in, optFns...)
+	if err != nil {
+		return connectors.Object{}, classify("put", key, err)
+	}
+	b.exists.Store(true)
+	return connectors.Object{Key: key, Type: connectors.Regular, Size: size, ETag: unquote(out.ETag)}, nil
+}
+
+// Delete removes the object; S3 itself does not mind a missing key, but
+// some gateways answer 404.
+func (b *Bucket) Delete(ctx context.Context, key string) error {
+	full, err := b.objectKey("delete", key)
+	if err != nil {
+		return err
+	}
+	_, err = b.cli.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &b.bucket, Key: &full})
+	if err = classify("delete", key, err); connectors.KindOf(err) == connectors.KindNotFound {
+		return nil
+	}
+	return err
+}
+
+// unsignedPayload sends UNSIGNED-PAYLOAD instead of the body's SHA-256,
+// for requests whose body is covered by a (signed) Content-MD5.
+func unsignedPayload(o *s3.Options) {
+	o.APIOptions = append(o.APIOptions, v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware)
+}
+
+// metadata is the user metadata to store: the caller's, and the mtime.
+func metadata(opts connectors.PutOptions) map[string]string {
+	m := make(map[string]string, len(opts.Meta)+1)
+	for k, v := range opts.Meta {
+		m[strings.ToLower(k)] = v
+	}
+	if !opts.ModTime.IsZero() {
+		m[MetaModTime] = opts.ModTime.UTC().Format(time.RFC3339Nano)
+	}
+	return m
+}
+
+func unquote(etag *string) string {
+	return strings.Trim(aws.ToString(etag), `"`)
+}
+
+// storageClass normalises a storage class: S3 lists STANDARD where HEAD says
+// nothing, and the Object contract spells standard as "".
+func storageClass(c string) string {
+	if c == "STANDARD" {
+		return ""
+	}
+	return c
+}
