@@ -125,10 +125,15 @@ func otherEndpoint(body []byte) bool {
 
 // otherKind sorts errors met outside the service's answers.
 func otherKind(err error) connectors.Kind {
-	var pe oss.InvalidParamError
+	var (
+		pe    oss.InvalidParamError
+		short errShortBody
+	)
 	switch {
 	case errors.As(err, &pe):
 		return connectors.KindInvalidArgument
+	case errors.As(err, &short):
+		return connectors.KindChanged
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		// a body cut short: the connection dropped mid-transfer
 		return connectors.KindTransient
@@ -182,6 +187,13 @@ func (e errStalled) Error() string {
 
 func (errStalled) Timeout() bool   { return true }
 func (errStalled) Temporary() bool { return true }
+
+// errShortBody is a source that ended before the size it was put with.
+type errShortBody struct{ got, want int64 }
+
+func (e errShortBody) Error() string {
+	return fmt.Sprintf("the source ended after %d of %d bytes", e.got, e.want)
+}
 
 // unsupportedName refuses a key before anything is sent.
 func unsupportedName(op, key, why string) error {

@@ -66,7 +66,7 @@ func (b *bucket) UploadPart(ctx context.Context, key, uploadID string, number in
 		PartNumber:    int32(number),
 		ContentLength: &size,
 		ContentMD5:    contentMD5,
-		Body:          &uploadBody{r: r, w: w},
+		Body:          &uploadBody{r: r, w: w, size: size},
 	})
 	if err != nil {
 		return connectors.Part{}, wrap(op, key, w.check(err))

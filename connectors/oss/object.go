@@ -85,7 +85,6 @@ func (b *bucket) Open(ctx context.Context, key string, offset, length int64) (io
 		}
 		return nil, err
 	}
-	w.pause()
 	var r io.Reader = res.Body
 	if res.StatusCode == http.StatusOK && offset > 0 {
 		// The server ignored the range: skip to the offset ourselves.
@@ -95,6 +94,7 @@ func (b *bucket) Open(ctx context.Context, key string, offset, length int64) (io
 			return nil, wrap("open", key, w.check(err))
 		}
 	}
+	w.pause()
 	if length > 0 {
 		r = io.LimitReader(r, length)
 	}
@@ -152,7 +152,7 @@ func (b *bucket) Put(ctx context.Context, key string, r io.ReadSeeker, size int6
 		ContentLength: &size,
 		ContentMD5:    contentMD5,
 		Metadata:      meta,
-		Body:          &uploadBody{r: r, w: w},
+		Body:          &uploadBody{r: r, w: w, size: size},
 	})
 	if err != nil {
 		return connectors.Object{}, wrap("put", key, w.check(err))

@@ -81,13 +81,11 @@ func New(ctx context.Context, addr connectors.Address) (connectors.Bucket, error
 		WithUsePathStyle(addr.PathStyle).
 		WithUserAgent("mgw")
 	if addr.Endpoint != "" {
-		u, err := url.Parse(addr.Endpoint)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			// url.Parse's error quotes the endpoint, which holds no secret.
-			return nil, connectors.NewError(connectors.KindBadEndpoint, "new", "",
-				errors.New("endpoint must be an http:// or https:// URL: "+addr.Endpoint))
+		endpoint, err := parseEndpoint(addr.Endpoint)
+		if err != nil {
+			return nil, connectors.NewError(connectors.KindBadEndpoint, "new", "", err)
 		}
-		cfg.WithEndpoint(u.Scheme + "://" + u.Host)
+		cfg.WithEndpoint(endpoint)
 	}
 	if addr.AccessKeyID != "" || addr.AccessKeySecret != "" {
 		cfg.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(addr.AccessKeyID, addr.AccessKeySecret))
@@ -116,6 +114,23 @@ func New(ctx context.Context, addr connectors.Address) (connectors.Bucket, error
 		timeout:   timeout,
 		closeIdle: httpClient.CloseIdleConnections,
 	}, nil
+}
+
+// parseEndpoint returns the scheme and host of an endpoint URL. A bare
+// host name, as the OSS console shows endpoints, means https.
+func parseEndpoint(s string) (string, error) {
+	if !strings.Contains(s, "://") {
+		s = "https://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		// Not quoted: a URL that does not parse might still hold a password.
+		return "", errors.New("the endpoint is not a URL")
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", errors.New("the endpoint must be an http:// or https:// URL, not " + u.Redacted())
+	}
+	return u.Scheme + "://" + u.Host, nil
 }
 
 // Features: OSS has resumable multipart uploads.

@@ -74,17 +74,24 @@ func (w *watchdog) check(err error) error {
 	return err
 }
 
-// uploadBody is a request body watched while the transport sends it:
-// the clock runs while the transport writes and stops while the source
-// is read.
+// uploadBody is a request body of size bytes, watched while the
+// transport sends it: the clock runs while the transport writes and stops
+// while the source is read.
 type uploadBody struct {
-	r io.Reader
-	w *watchdog
+	r    io.Reader
+	w    *watchdog
+	size int64
+	read int64
 }
 
 func (b *uploadBody) Read(p []byte) (int, error) {
 	b.w.pause()
 	n, err := b.r.Read(p)
 	b.w.kick()
+	b.read += int64(n)
+	if err == io.EOF && b.read < b.size {
+		// The source shrank since its size was taken.
+		err = errShortBody{got: b.read, want: b.size}
+	}
 	return n, err
 }

@@ -224,6 +224,8 @@ func TestNewRefusesBadAddresses(t *testing.T) {
 		{"bad bucket name", func(a *connectors.Address) { a.Bucket = "Not_Valid" }, connectors.KindInvalidArgument},
 		{"no region", func(a *connectors.Address) { a.Region = "" }, connectors.KindInvalidArgument},
 		{"ftp endpoint", func(a *connectors.Address) { a.Endpoint = "ftp://host" }, connectors.KindBadEndpoint},
+		{"endpoint with a password", func(a *connectors.Address) { a.Endpoint = "ftp://u:" + testSecret + "@host" }, connectors.KindBadEndpoint},
+		{"unparsable endpoint", func(a *connectors.Address) { a.Endpoint = "http://u:" + testSecret + "@[::1" }, connectors.KindBadEndpoint},
 		{"bad prefix", func(a *connectors.Address) { a.Prefix = "p\xff/" }, connectors.KindUnsupportedName},
 	}
 	for _, tt := range tests {
@@ -233,5 +235,43 @@ func TestNewRefusesBadAddresses(t *testing.T) {
 			_, err := New(context.Background(), a)
 			wantKind(t, err, tt.want)
 		})
+	}
+}
+
+func TestSourceErrorsKeepTheirKind(t *testing.T) {
+	var requests atomic.Int32
+	b := rawServer(t, time.Minute, func(w http.ResponseWriter, r *http.Request, _ <-chan struct{}) {
+		requests.Add(1)
+		io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusOK)
+	})
+	ctx := context.Background()
+
+	// A source that shrank after its size was taken.
+	_, err := b.Put(ctx, "k", strings.NewReader("short"), 10, connectors.PutOptions{})
+	wantKind(t, err, connectors.KindChanged)
+	_, err = b.Features().Multipart.UploadPart(ctx, "k", "id", 1, strings.NewReader("short"), 10, nil)
+	wantKind(t, err, connectors.KindChanged)
+
+	// A source whose read failed with a classified error of its own.
+	denied := connectors.NewError(connectors.KindAccessDenied, "read", "src", io.ErrClosedPipe)
+	src := readerFunc(func([]byte) (int, error) { return 0, denied })
+	_, err = b.Put(ctx, "k", struct {
+		io.Reader
+		io.Seeker
+	}{src, nil}, 10, connectors.PutOptions{})
+	wantKind(t, err, connectors.KindAccessDenied)
+}
+
+func TestParseEndpoint(t *testing.T) {
+	for in, want := range map[string]string{
+		"oss-cn-hangzhou.aliyuncs.com":          "https://oss-cn-hangzhou.aliyuncs.com",
+		"http://127.0.0.1:9000/":                "http://127.0.0.1:9000",
+		"https://oss-cn-beijing.aliyuncs.com/x": "https://oss-cn-beijing.aliyuncs.com",
+	} {
+		got, err := parseEndpoint(in)
+		if err != nil || got != want {
+			t.Errorf("parseEndpoint(%q) = %q, %v; want %q", in, got, err, want)
+		}
 	}
 }
