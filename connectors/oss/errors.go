@@ -85,8 +85,15 @@ func serviceKind(se *oss.ServiceError) connectors.Kind {
 		}
 		return connectors.KindInvalidArgument
 	case "InvalidPart", "InvalidPartOrder", "EntityTooSmall", "EntityTooLarge",
-		"InvalidDigest", "BadDigest", "InvalidObjectName", "InvalidRange", "MalformedXML", "KeyTooLong", "RequestTimeTooSkewed":
+		"InvalidDigest", "BadDigest", "InvalidObjectName", "InvalidRange",
+		"MalformedXML", "KeyTooLong", "RequestTimeTooSkewed":
 		return connectors.KindInvalidArgument
+	case "RequestTimeout":
+		// 400 on OSS: the connection went quiet in the middle of a body.
+		return connectors.KindTimeout
+	case "IncompleteBody":
+		// Fewer bytes arrived than Content-Length said: a dropped connection.
+		return connectors.KindTransient
 	case "ServiceUnavailable", "SlowDown", "RequestLimitExceeded", "TooManyRequests":
 		return connectors.KindThrottled
 	}

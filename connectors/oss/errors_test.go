@@ -47,6 +47,8 @@ func TestWrapServiceErrors(t *testing.T) {
 		{404, "BadErrorResponse", connectors.KindNotFound}, // a HEAD: no body, no code
 		{403, "BadErrorResponse", connectors.KindAccessDenied},
 		{408, "RequestTimeout", connectors.KindTimeout},
+		{400, "RequestTimeout", connectors.KindTimeout},
+		{400, "IncompleteBody", connectors.KindTransient},
 		{409, "ObjectAlreadyExists", connectors.KindInvalidArgument},
 	}
 	for _, tt := range tests {
