@@ -295,12 +295,16 @@ func (s *Server) complete(rq *request, list []completePart, all bool) (*object, 
 		}
 	}
 
+	// The list is checked as a whole first (its order is part of the
+	// request's validity), then each part, then the sizes.
+	for i := 1; i < len(list); i++ {
+		if list[i].PartNumber <= list[i-1].PartNumber {
+			return nil, errPartOrder
+		}
+	}
 	parts := make([]*part, len(list))
 	size := 0
 	for i, lp := range list {
-		if i > 0 && lp.PartNumber <= list[i-1].PartNumber {
-			return nil, errPartOrder
-		}
 		p := u.parts[lp.PartNumber]
 		if p == nil || !strings.EqualFold(strings.Trim(strings.TrimSpace(lp.ETag), `"`), p.etag) {
 			return nil, errInvalidPart.
@@ -308,14 +312,16 @@ func (s *Server) complete(rq *request, list []completePart, all bool) (*object, 
 				with("PartNumber", strconv.Itoa(lp.PartNumber)).
 				with("UploadId", u.id)
 		}
-		if i < len(list)-1 && len(p.data) < minPartSize {
+		parts[i] = p
+		size += len(p.data)
+	}
+	for i, p := range parts[:len(parts)-1] {
+		if len(p.data) < minPartSize {
 			return nil, errTooSmall.
 				with("MinSizeAllowed", strconv.Itoa(minPartSize)).
 				with("ProposedSize", strconv.Itoa(len(p.data))).
-				with("PartNumber", strconv.Itoa(lp.PartNumber))
+				with("PartNumber", strconv.Itoa(list[i].PartNumber))
 		}
-		parts[i] = p
-		size += len(p.data)
 	}
 	if rq.r.Header.Get("x-oss-forbid-overwrite") == "true" && rq.bucket.objects[rq.key] != nil {
 		return nil, errExists
