@@ -1,0 +1,162 @@
+package local
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+	"unicode/utf8"
+
+	"github.com/mgw-dev/mgw/connectors"
+)
+
+// tempMark sits between the target's name and a random suffix in the
+// name of a file being written: ".<name>.mgw-tmp-<16 hex digits>".
+const (
+	tempMark      = ".mgw-tmp-"
+	tempRandBytes = 8
+)
+
+// tempName returns a fresh temporary name for a file named name. The name
+// part is shortened, at a character boundary, so the result still fits in
+// maxNameBytes.
+func tempName(name string) string {
+	if room := maxNameBytes - 1 - len(tempMark) - 2*tempRandBytes; len(name) > room {
+		name = name[:room]
+		for len(name) > 0 {
+			if c, n := utf8.DecodeLastRuneInString(name); c != utf8.RuneError || n > 1 {
+				break
+			}
+			name = name[:len(name)-1]
+		}
+	}
+	var r [tempRandBytes]byte
+	rand.Read(r[:])
+	return "." + name + tempMark + hex.EncodeToString(r[:])
+}
+
+// isTempName reports whether name is one tempName makes.
+func isTempName(name string) bool {
+	i := strings.LastIndex(name, tempMark)
+	if i < 1 || name[0] != '.' || len(name)-i-len(tempMark) != 2*tempRandBytes {
+		return false
+	}
+	_, err := hex.DecodeString(name[i+len(tempMark):])
+	return err == nil
+}
+
+// Put writes size bytes from r to a temporary file beside the target,
+// syncs it, sets its mtime and renames it over the target, creating the
+// folders above it as needed. With opts.MD5 set, content that does not
+// match is refused with KindInvalidArgument. Fewer than size bytes in r is
+// KindChanged: the source shrank while it was read.
+func (b *bucket) Put(ctx context.Context, key string, r io.ReadSeeker, size int64, opts connectors.PutOptions) (connectors.Object, error) {
+	fail := func(kind connectors.Kind, err error) (connectors.Object, error) {
+		return connectors.Object{}, connectors.NewError(kind, "put", key, err)
+	}
+	if err := checkKey(key); err != nil {
+		return fail(connectors.KindUnsupportedName, err)
+	}
+	if size < 0 {
+		return fail(connectors.KindInvalidArgument, fmt.Errorf("negative size %d", size))
+	}
+	if err := ctx.Err(); err != nil {
+		return fail(connectors.Classify(err), err)
+	}
+	p := b.path(key)
+	dir := filepath.Dir(p)
+	if err := os.MkdirAll(dir, 0o777); err != nil {
+		return fail(kindOf(err), err)
+	}
+	tmp := filepath.Join(dir, tempName(filepath.Base(p)))
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+	if err != nil {
+		return fail(kindOf(err), err)
+	}
+	kind, err := write(ctx, f, r, size, opts)
+	if cerr := f.Close(); err == nil && cerr != nil {
+		kind, err = kindOf(cerr), cerr
+	}
+	if err == nil && !opts.ModTime.IsZero() {
+		if err = os.Chtimes(tmp, time.Time{}, opts.ModTime); err != nil {
+			kind = kindOf(err)
+		}
+	}
+	if err == nil {
+		// Last chance to honour a cancellation: after the rename the
+		// object is there.
+		if err = ctx.Err(); err != nil {
+			kind = connectors.Classify(err)
+		}
+	}
+	if err == nil {
+		if err = os.Rename(tmp, p); err != nil {
+			kind = kindOf(err)
+			if errors.Is(err, syscall.EISDIR) || errors.Is(err, syscall.EEXIST) {
+				kind, err = connectors.KindInvalidArgument, fmt.Errorf("%s is a folder", key)
+			}
+		}
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fail(kind, err)
+	}
+	fi, err := os.Lstat(p)
+	if err != nil {
+		return fail(kindOf(err), err)
+	}
+	return object(key, fi), nil
+}
+
+// write copies size bytes of r to f, checking the context between chunks
+// and the MD5 at the end, then syncs f.
+func write(ctx context.Context, f *os.File, r io.Reader, size int64, opts connectors.PutOptions) (connectors.Kind, error) {
+	var h hash.Hash
+	var w io.Writer = f
+	if opts.MD5 != nil {
+		h = md5.New()
+		w = io.MultiWriter(f, h)
+	}
+	n, err := io.CopyN(w, ctxReader{ctx, r}, size)
+	switch {
+	case err == io.EOF:
+		return connectors.KindChanged, fmt.Errorf("source ended after %d of %d bytes", n, size)
+	case err != nil:
+		if cerr := ctx.Err(); cerr != nil {
+			return connectors.Classify(cerr), err
+		}
+		return kindOf(err), err
+	}
+	if h != nil {
+		if sum := h.Sum(nil); !bytes.Equal(sum, opts.MD5) {
+			return connectors.KindInvalidArgument, fmt.Errorf("content MD5 %x does not match the expected %x", sum, opts.MD5)
+		}
+	}
+	if err := f.Sync(); err != nil {
+		return kindOf(err), err
+	}
+	return 0, nil
+}
+
+// ctxReader stops a copy when the context ends.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
