@@ -1,6 +1,7 @@
 package s3
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -189,6 +190,61 @@ func TestTruncatedBody(t *testing.T) {
 	}
 }
 
+// stallingServer sends the headers and a first chunk of an object, then
+// nothing until the test ends.
+func stallingServer(t *testing.T, timeout time.Duration) *Bucket {
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	b, _ := newFake(t, timeout, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "1000")
+		w.WriteHeader(200)
+		io.WriteString(w, "first chunk")
+		w.(http.Flusher).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	return b
+}
+
+// A body that stops flowing is cut off after the timeout, as a timeout.
+func TestStalledBody(t *testing.T) {
+	b := stallingServer(t, 100*time.Millisecond)
+	rc, err := b.Open(t.Context(), "k", 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	got, err := io.ReadAll(rc)
+	if k := connectors.KindOf(err); k != connectors.KindTimeout || connectors.IsCanceled(err) {
+		t.Errorf("read of a stalled body: %q, kind %v, want timeout (%v)", got, k, err)
+	}
+	if string(got) != "first chunk" {
+		t.Errorf("read %q before the stall", got)
+	}
+}
+
+// The caller's cancellation stays a cancellation, never a timeout.
+func TestCanceledBody(t *testing.T) {
+	b := stallingServer(t, time.Hour)
+	ctx, cancel := context.WithCancel(t.Context())
+	rc, err := b.Open(ctx, "k", 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	buf := make([]byte, len("first chunk"))
+	if _, err := io.ReadFull(rc, buf); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	_, err = io.ReadAll(rc)
+	if !connectors.IsCanceled(err) || connectors.KindOf(err) == connectors.KindTimeout {
+		t.Errorf("read after cancel: %v (kind %v), want a cancellation", err, connectors.KindOf(err))
+	}
+}
+
 func TestListDecodesURLEncodedKeys(t *testing.T) {
 	b, _ := newFake(t, 0, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("encoding-type") != "url" {
@@ -226,9 +282,13 @@ func TestBadEndpoint(t *testing.T) {
 	if k := connectors.KindOf(b.Check(t.Context())); k != connectors.KindBadEndpoint {
 		t.Errorf("check of a closed port: kind %v, want bad-endpoint", k)
 	}
-	for _, ep := range []string{"ftp://host", "127.0.0.1:7070", "http://"} {
-		if _, err := New(t.Context(), connectors.Address{Endpoint: ep, Bucket: "b"}); connectors.KindOf(err) != connectors.KindBadEndpoint {
+	for _, ep := range []string{"ftp://host", "127.0.0.1:7070", "http://", "http://user:hunter2@host"} {
+		_, err := New(t.Context(), connectors.Address{Endpoint: ep, Bucket: "b"})
+		if connectors.KindOf(err) != connectors.KindBadEndpoint {
 			t.Errorf("New with endpoint %q: %v, want bad-endpoint", ep, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("New with endpoint %q: the error repeats the password", ep)
 		}
 	}
 }

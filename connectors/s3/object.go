@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -110,8 +112,12 @@ func (b *Bucket) Open(ctx context.Context, key string, offset, length int64) (io
 	case offset > 0:
 		in.Range = aws.String("bytes=" + strconv.FormatInt(offset, 10) + "-")
 	}
-	out, err := b.cli.GetObject(ctx, in)
+	// The body gets its own context, so a stalled read can be cut off
+	// without looking like the caller's cancellation.
+	bctx, cancel := context.WithCancel(ctx)
+	out, err := b.cli.GetObject(bctx, in)
 	if err != nil {
+		cancel()
 		err = classify("open", key, err)
 		var ce *connectors.Error
 		if errors.As(err, &ce) && ce.Status == http.StatusRequestedRangeNotSatisfiable {
@@ -122,25 +128,55 @@ func (b *Bucket) Open(ctx context.Context, key string, offset, length int64) (io
 		}
 		return nil, err
 	}
-	return &body{rc: out.Body, key: key}, nil
+	return newBody(out.Body, key, b.timeout, cancel), nil
 }
 
 // body classifies the errors met while the object streams in: a connection
-// cut halfway must read as transient, not as the end of the object.
+// cut halfway must read as transient, not as the end of the object. A Read
+// that waits longer than idle for data is cut off and reads as a timeout:
+// the response header timeout does not cover the body, and a server that
+// stops sending would otherwise hold a transfer forever.
 type body struct {
-	rc  io.ReadCloser
-	key string
+	rc      io.ReadCloser
+	key     string
+	idle    time.Duration
+	cancel  context.CancelFunc
+	timer   *time.Timer
+	stalled atomic.Bool
+}
+
+func newBody(rc io.ReadCloser, key string, idle time.Duration, cancel context.CancelFunc) *body {
+	r := &body{rc: rc, key: key, idle: idle, cancel: cancel}
+	r.timer = time.AfterFunc(idle, func() {
+		r.stalled.Store(true)
+		cancel()
+	})
+	r.timer.Stop()
+	return r
 }
 
 func (r *body) Read(p []byte) (int, error) {
+	// Only time spent inside Read counts: a slow consumer is not a stall.
+	r.timer.Reset(r.idle)
 	n, err := r.rc.Read(p)
-	if err != nil && err != io.EOF {
+	r.timer.Stop()
+	switch {
+	case err == nil || err == io.EOF:
+	case r.stalled.Load():
+		err = &connectors.Error{Kind: connectors.KindTimeout, Op: "read", Key: r.key,
+			Err: fmt.Errorf("no data from the server for %v", r.idle)}
+	default:
 		err = classify("read", r.key, err)
 	}
 	return n, err
 }
 
-func (r *body) Close() error { return r.rc.Close() }
+func (r *body) Close() error {
+	r.timer.Stop()
+	err := r.rc.Close()
+	r.cancel()
+	return err
+}
 
 // Put uploads the object in one request. With an MD5 the server verifies
 // the bytes, so the payload is left unsigned and r is read once; without

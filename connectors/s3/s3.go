@@ -43,6 +43,7 @@ type Bucket struct {
 	bucket    string
 	prefix    string // "" or ending in "/"
 	pageSize  int32
+	timeout   time.Duration // for an answer, and for each read of a body
 
 	// exists is set once the server has shown the bucket exists, after
 	// which a HEAD answered 404 means a missing key (see headError).
@@ -59,9 +60,14 @@ func New(ctx context.Context, addr connectors.Address) (connectors.Bucket, error
 	}
 	if addr.Endpoint != "" {
 		u, err := url.Parse(addr.Endpoint)
+		// The URL is not quoted back: it might hold a password.
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return nil, connectors.NewError(connectors.KindBadEndpoint, "open", "",
 				errors.New("endpoint must be an http:// or https:// URL"))
+		}
+		if u.User != nil {
+			return nil, connectors.NewError(connectors.KindBadEndpoint, "open", "",
+				errors.New("endpoint must not hold credentials"))
 		}
 	}
 	region := addr.Region
@@ -106,6 +112,7 @@ func New(ctx context.Context, addr connectors.Address) (connectors.Bucket, error
 		bucket:    addr.Bucket,
 		prefix:    prefix,
 		pageSize:  int32(pageSize),
+		timeout:   timeout,
 	}, nil
 }
 

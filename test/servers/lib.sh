@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers shared by the test server scripts: source it, it only defines functions.
 
 # wait_tcp HOST PORT [PID]: wait up to 30 s for HOST:PORT to accept a

@@ -9,6 +9,7 @@
 # empty server. start and status print key=value lines for tests.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$here/lib.sh"
 
 version=v1.8.0
