@@ -13,6 +13,7 @@ import (
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/signer"
 )
 
 func TestGetBucketInfo(t *testing.T) {
@@ -187,5 +188,53 @@ func TestHandlerHookSeesAuthenticatedRequests(t *testing.T) {
 	// The refused request still counts.
 	if n := s.Count("DeleteObject", "h"); n != 1 {
 		t.Errorf("Count = %d", n)
+	}
+}
+
+// TestAdditionalHeaders signs optional headers too, named in the
+// Authorization header's AdditionalHeaders.
+func TestAdditionalHeaders(t *testing.T) {
+	s := newTestServer(t)
+	c := newClient(s, func(c *oss.Config) {
+		c.WithAdditionalHeaders([]string{"content-disposition", "content-length", "host"})
+	})
+	_, err := c.PutObject(ctx, &oss.PutObjectRequest{
+		Bucket: oss.Ptr(testBucket), Key: oss.Ptr("add"), Body: strings.NewReader("data"),
+		ContentDisposition: oss.Ptr("attachment"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, g := get(t, c, "add")
+	if g.Headers.Get("Content-Disposition") != "attachment" {
+		t.Errorf("Content-Disposition %q", g.Headers.Get("Content-Disposition"))
+	}
+
+	// A signed optional header changed on the way is caught; unsigned, it
+	// would not be.
+	for _, signed := range []bool{true, false} {
+		req, err := http.NewRequest("PUT", s.URL()+"/"+testBucket+"/add2", strings.NewReader("x"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Disposition", "inline")
+		sc := &signer.SigningContext{
+			Product: oss.Ptr("oss"), Region: oss.Ptr(testRegion), Bucket: oss.Ptr(testBucket), Key: oss.Ptr("add2"),
+			Request: req, Credentials: &credentials.Credentials{AccessKeyID: testKeyID, AccessKeySecret: testSecret},
+		}
+		if signed {
+			sc.AdditionalHeaders = []string{"content-disposition"}
+		}
+		if err := (&signer.SignerV4{}).Sign(ctx, sc); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(req.Header.Get("Authorization"), "AdditionalHeaders=content-disposition"); got != signed {
+			t.Fatalf("Authorization %q", req.Header.Get("Authorization"))
+		}
+		req.Header.Set("Content-Disposition", "attachment")
+		status, _, body := doRaw(t, req)
+		if want := map[bool]int{true: 403, false: 200}[signed]; status != want {
+			t.Errorf("signed=%v: status %d, want %d: %s", signed, status, want, body)
+		}
 	}
 }

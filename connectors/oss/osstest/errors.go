@@ -172,8 +172,11 @@ func injected(status int, code string) *ossError {
 
 // xmlEscape escapes text for an XML element. Characters XML 1.0 cannot
 // carry become U+FFFD, which is why listings offer encoding-type=url.
+// Quotes stay as they are, as OSS writes them in ETag elements.
 func xmlEscape(s string) string {
 	var b strings.Builder
 	_ = xml.EscapeText(&b, []byte(s))
-	return b.String()
+	return quoteUnescaper.Replace(b.String())
 }
+
+var quoteUnescaper = strings.NewReplacer("&#34;", `"`, "&#39;", "'")

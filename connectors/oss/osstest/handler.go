@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -27,7 +28,7 @@ func (rq *request) fail(e *ossError) {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	now := s.now()
+	now := time.Now()
 	id := s.newRequestID()
 	h := w.Header()
 	h.Set("Server", "AliyunOSS")
@@ -48,7 +49,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	rq.bucket = s.buckets[bucketName]
 	s.mu.Unlock()
 
-	// OSS finds the bucket before it checks who is asking.
+	// The bucket is looked up before the signature is checked, so a missing
+	// bucket reads NoSuchBucket whatever the credentials. (S3 does so; the
+	// OSS documentation does not say which check comes first.)
 	if bucketName != "" && rq.bucket == nil {
 		rq.fail(errNoSuchBucket.with("BucketName", bucketName))
 		return

@@ -26,7 +26,6 @@ const maxPartNumber = 10000
 
 type upload struct {
 	id, bucket, key string
-	initiated       time.Time
 	headers, meta   map[string]string
 	class           string
 	parts           map[int]*part
@@ -54,7 +53,7 @@ func (s *Server) initiateMultipartUpload(rq *request) {
 		return
 	}
 	u := &upload{
-		id: newUploadID(), bucket: rq.bucket.name, key: rq.key, initiated: s.now(),
+		id: newUploadID(), bucket: rq.bucket.name, key: rq.key,
 		headers: headers, meta: meta, class: class, parts: map[int]*part{},
 	}
 	s.mu.Lock()
@@ -112,7 +111,7 @@ func (s *Server) uploadPart(rq *request) {
 	sum := md5.Sum(data)
 	p := &part{
 		data: data, md5: sum[:], etag: strings.ToUpper(hex.EncodeToString(sum[:])),
-		crc: crc64.Checksum(data, crcTable), modTime: s.now(),
+		crc: crc64.Checksum(data, crcTable), modTime: time.Now(),
 	}
 
 	s.mu.Lock()
@@ -334,7 +333,7 @@ func (s *Server) complete(rq *request, list []completePart, all bool) (*object, 
 		sums = append(sums, p.md5...)
 	}
 	etag := md5.Sum(sums)
-	obj := newObject(data, s.now())
+	obj := newObject(data, time.Now())
 	obj.md5 = nil // OSS does not know the whole object's MD5 after a multipart upload
 	obj.etag = strings.ToUpper(hex.EncodeToString(etag[:])) + "-" + strconv.Itoa(len(parts))
 	obj.objectType = "Multipart"

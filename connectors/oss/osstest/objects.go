@@ -141,7 +141,7 @@ func (s *Server) putObject(rq *request) {
 		rq.fail(e)
 		return
 	}
-	obj := newObject(data, s.now())
+	obj := newObject(data, time.Now())
 	obj.headers, obj.meta, obj.storageClass = headers, meta, class
 
 	s.mu.Lock()

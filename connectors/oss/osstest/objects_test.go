@@ -261,7 +261,7 @@ func TestObjectNames(t *testing.T) {
 		}
 	}
 	// Keys with characters that need escaping in a URL or in XML.
-	for _, key := range []string{"a b", "a+b", "a%2Fb", "a?b#c", "x&y<z>", "ünï/cödé", "tab\tkey", "ctl\x01key", "dir//double"} {
+	for _, key := range []string{"a b", "a+b", "a%2Fb", "a?b#c", "x&y<z>", "ünï/cödé", "tab\tkey", "ctl\x01key", "dir//double", "sp!c*a'l(c)h;a:r@s=$,[]~"} {
 		put(t, c, key, []byte(key))
 		if data, _ := get(t, c, key); string(data) != key {
 			t.Errorf("%q: got %q", key, data)

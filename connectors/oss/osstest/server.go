@@ -64,7 +64,6 @@ type Server struct {
 	failures  map[string]*failure
 	denied    []denial
 	hook      func(op, bucket, key string)
-	now       func() time.Time
 }
 
 type bucket struct {
@@ -105,7 +104,6 @@ func NewServer(cfg Config) *Server {
 		partCount: map[string]map[int]int{},
 		history:   map[string][]Version{},
 		failures:  map[string]*failure{},
-		now:       time.Now,
 	}
 	for _, name := range cfg.Buckets {
 		s.buckets[name] = &bucket{name: name, created: s.boot.UTC(), objects: map[string]*object{}}
@@ -182,7 +180,7 @@ func (s *Server) Seed(bucket, key string, data []byte, o SeedOptions) {
 	}
 	mod := o.ModTime
 	if mod.IsZero() {
-		mod = s.now()
+		mod = time.Now()
 	}
 	class := o.StorageClass
 	if class == "" {
