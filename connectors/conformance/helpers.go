@@ -36,12 +36,24 @@ func (s *suite) noSecret(t *testing.T, err error) {
 	}
 }
 
+// text is err's text for the test log, the secret masked should a backend
+// leak it (noSecret fails the test for that): it must not reach the log.
+func (s *suite) text(err error) string {
+	if err == nil {
+		return "<nil>"
+	}
+	if s.h.Secret == "" {
+		return err.Error()
+	}
+	return strings.ReplaceAll(err.Error(), s.h.Secret, "****")
+}
+
 // ok fails the test now if err is not nil.
 func (s *suite) ok(t *testing.T, err error, what string) {
 	t.Helper()
 	s.noSecret(t, err)
 	if err != nil {
-		t.Fatalf("%s: %v (kind %v)", what, err, connectors.KindOf(err))
+		t.Fatalf("%s: %s (kind %v)", what, s.text(err), connectors.KindOf(err))
 	}
 }
 
@@ -54,7 +66,7 @@ func (s *suite) wantKind(t *testing.T, err error, want connectors.Kind, what str
 		return
 	}
 	if got := connectors.KindOf(err); got != want {
-		t.Errorf("%s: kind %v, want %v (error: %v)", what, got, want, err)
+		t.Errorf("%s: kind %v, want %v (error: %s)", what, got, want, s.text(err))
 	}
 }
 
@@ -148,7 +160,7 @@ func (s *suite) list(t *testing.T, b connectors.Bucket, prefix string) map[strin
 		return nil
 	}, func(le connectors.ListError) {
 		s.noSecret(t, le.Err)
-		t.Errorf("list %s: folder %s: %v", quote(prefix), quote(le.Dir), le.Err)
+		t.Errorf("list %s: folder %s: %s", quote(prefix), quote(le.Dir), s.text(le.Err))
 	})
 	s.ok(t, err, "list "+quote(prefix))
 	return got

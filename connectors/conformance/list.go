@@ -27,7 +27,7 @@ func (s *suite) testList(t *testing.T) {
 	// pass one on.
 	if _, err := b.Put(t.Context(), "a/marker/", bytes.NewReader(nil), 0, connectors.PutOptions{}); err != nil {
 		s.noSecret(t, err)
-		t.Logf("put of folder marker a/marker/ refused: %v", err)
+		t.Logf("put of folder marker a/marker/ refused: %s", s.text(err))
 	}
 
 	got := s.list(t, b, "")

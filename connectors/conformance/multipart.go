@@ -45,7 +45,7 @@ func (s *suite) testMultipart(t *testing.T) {
 		part, err := mp.UploadPart(ctx, key, id, number, bytes.NewReader(p), int64(len(p)), md5sum(p))
 		s.noSecret(t, err)
 		if err != nil {
-			t.Errorf("upload part %d: %v", number, err)
+			t.Errorf("upload part %d: %s", number, s.text(err))
 			return
 		}
 		if part.Number != number || part.Size != int64(len(p)) {

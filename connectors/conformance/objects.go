@@ -192,6 +192,9 @@ func (s *suite) testPutCanceled(t *testing.T) {
 		s.noSecret(t, err)
 		if err == nil {
 			t.Error("put with a canceled context succeeded")
+		} else if !connectors.IsCanceled(err) {
+			// The agent tells a cancellation from a failure by this.
+			t.Errorf("put with a canceled context: IsCanceled is false for %s", s.text(err))
 		}
 		_, err = b.Stat(t.Context(), "k")
 		s.wantKind(t, err, connectors.KindNotFound, "stat after a canceled put")
@@ -225,7 +228,7 @@ func (s *suite) testConcurrentPuts(t *testing.T) {
 			_, err := b.Put(t.Context(), keys[i], bytes.NewReader(content), int64(len(content)), connectors.PutOptions{})
 			s.noSecret(t, err)
 			if err != nil {
-				t.Errorf("put %s: %v", keys[i], err)
+				t.Errorf("put %s: %s", keys[i], s.text(err))
 			}
 		})
 	}
