@@ -8,6 +8,11 @@
 // virtual-hosted style (http://bucket.host/key), where host is 127.0.0.1,
 // localhost or a name starting with "oss-" (as oss-cn-hangzhou.aliyuncs.com).
 //
+// Implemented: PutObject, GetObject (Range), HeadObject, DeleteObject,
+// RestoreObject, ListObjectsV2, GetBucketInfo and the multipart upload
+// calls. Anything else (ListObjects v1, copies, versioning, presigned URLs,
+// STS tokens) is answered 501 NotImplemented or refused.
+//
 // State lives in memory. Test hooks inject failures, deny prefixes, seed
 // objects and report what was received.
 package osstest
