@@ -181,7 +181,7 @@ func (r *Runner) copyMultipart(ctx context.Context, o connectors.Object, mp conn
 	if err := verify(st, o.Size, nil, whole.Sum64()); err != nil {
 		return err
 	}
-	return r.done(o, st)
+	return r.done(o, st) // bytes were counted part by part
 }
 
 // resumeOrCreate returns the upload to continue: the checkpointed one if it

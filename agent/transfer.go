@@ -193,7 +193,11 @@ func (r *Runner) copySmall(ctx context.Context, o connectors.Object) error {
 	if err := verify(got, o.Size, md, sum.crc.Sum64()); err != nil {
 		return err
 	}
-	return r.done(o, got)
+	if err := r.done(o, got); err != nil {
+		return err
+	}
+	r.Progress.BytesCopied.Add(o.Size)
+	return nil
 }
 
 // restat compares the source file with what it was at the scan: a change
@@ -243,11 +247,7 @@ func isMD5(etag string) bool {
 func (r *Runner) done(o connectors.Object, got connectors.Object) error {
 	e := identity(o)
 	e.DestETag, e.DestCRC64, e.CopiedAt = got.ETag, got.CRC64, time.Now()
-	if err := r.Store.MarkDone(r.Job.Name, o.Key, e); err != nil {
-		return err
-	}
-	r.Progress.BytesCopied.Add(o.Size)
-	return nil
+	return r.Store.MarkDone(r.Job.Name, o.Key, e)
 }
 
 // copyStream sends a large file in one streaming request, for destinations
@@ -277,7 +277,11 @@ func (r *Runner) copyStream(ctx context.Context, o connectors.Object) error {
 	if err := verify(got, o.Size, nil, rr.sum.crc.Sum64()); err != nil {
 		return err
 	}
-	return r.done(o, got)
+	if err := r.done(o, got); err != nil {
+		return err
+	}
+	r.Progress.BytesCopied.Add(o.Size)
+	return nil
 }
 
 // reopenReader reads a source object as an io.ReadSeeker: seeking to the

@@ -103,7 +103,7 @@ func runJob(out io.Writer, g *globals, name string) error {
 	case err != nil:
 		return err
 	case run.FilesFailed > 0:
-		return withCode(exitFailures, fmt.Errorf("%d files failed", run.FilesFailed))
+		return withCode(exitFailures, fmt.Errorf("failed files: %d (mgw failed --config %s %s)", run.FilesFailed, g.config, job.Name))
 	}
 	return nil
 }
