@@ -21,9 +21,9 @@ const readBatch = 256
 
 // List walks the folders under prefix in parallel and calls fn for every
 // file, symbolic link and special file, stat'd with Lstat (links are never
-// followed). fn and onErr may be called from several goroutines at once;
-// after fn returns an error no new call starts, but calls under way in other
-// goroutines finish. A folder that cannot be read is passed to onErr as a
+// followed). fn may be called from several goroutines at once (calls to
+// onErr never overlap); after fn returns an error no new call starts, but
+// calls under way in other goroutines finish. A folder that cannot be read is passed to onErr as a
 // ListError whose Dir is its key ("" for the root, else ending in "/") and
 // whose Err is classified (EACCES: KindAccessDenied); with onErr nil, List
 // stops and returns that error. A prefix whose folder does not exist lists
