@@ -9,6 +9,7 @@ import (
 	"github.com/bmatcuk/doublestar/v4"
 
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/state/codes"
 )
 
 // plan decides what to do with one listed object. It returns true when the
@@ -27,6 +28,11 @@ func (r *Runner) plan(ctx context.Context, o connectors.Object) bool {
 	}
 	if !r.filter.match(o) {
 		r.Progress.FilesFiltered.Add(1)
+		return false
+	}
+	if connectors.Archived(o.StorageClass) {
+		// Reading would fail after a wait; say why at once instead.
+		r.recordFailure(o.Key, codes.SourceObjectArchived, msg(codes.SourceObjectArchived)+" (storage class "+o.StorageClass+")", 0)
 		return false
 	}
 	e, known, err := r.Store.File(r.Job.Name, o.Key)

@@ -149,3 +149,14 @@ type ListError struct {
 	Dir string
 	Err error
 }
+
+// Archived reports whether a storage class keeps objects cold: they cannot
+// be read before a restore (S3 GLACIER and DEEP_ARCHIVE; OSS Archive,
+// ColdArchive, DeepColdArchive). Instant-retrieval classes are readable.
+func Archived(storageClass string) bool {
+	switch storageClass {
+	case "GLACIER", "DEEP_ARCHIVE", "Archive", "ColdArchive", "DeepColdArchive":
+		return true
+	}
+	return false
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"time"
@@ -129,6 +130,8 @@ func Classify(err error) Kind {
 		return KindAccessDenied
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
 		return KindTimeout
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return KindTransient // a body cut short: the connection dropped
 	}
 	var dnsErr *net.DNSError
 	if errors.As(err, &dnsErr) {
