@@ -112,7 +112,7 @@ func (r *Runner) pass(ctx context.Context, log *slog.Logger) error {
 	r.fatal = cancel
 
 	found := make(chan connectors.Object, 1024)
-	todo := make(chan connectors.Object, r.Job.Concurrency*2)
+	todo := make(chan task, r.Job.Concurrency*2)
 
 	var listErr error
 	go func() {
@@ -139,11 +139,11 @@ func (r *Runner) pass(ctx context.Context, log *slog.Logger) error {
 		go func() {
 			defer planners.Done()
 			for o := range found {
-				if r.plan(ctx, o) {
+				if t, ok := r.plan(ctx, o); ok {
 					r.Progress.FilesToCopy.Add(1)
 					r.Progress.BytesToCopy.Add(o.Size)
 					select {
-					case todo <- o:
+					case todo <- t:
 					case <-ctx.Done():
 					}
 				}
@@ -157,12 +157,12 @@ func (r *Runner) pass(ctx context.Context, log *slog.Logger) error {
 		workers.Add(1)
 		go func() {
 			defer workers.Done()
-			for o := range todo {
+			for t := range todo {
 				if ctx.Err() != nil {
 					continue // drain: the run is stopping
 				}
 				r.Progress.InFlight.Add(1)
-				r.transfer(ctx, log, o)
+				r.transfer(ctx, log, t)
 				r.Progress.InFlight.Add(-1)
 			}
 		}()

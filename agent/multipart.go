@@ -42,7 +42,7 @@ func (r *Runner) partSize(size int64, f connectors.Features) int64 {
 func (r *Runner) copyMultipart(ctx context.Context, o connectors.Object, mp connectors.MultipartUploader) error {
 	f := r.Dst.Features()
 	ps := r.partSize(o.Size, f)
-	up, acked, err := r.resumeOrCreate(ctx, o, mp, ps)
+	up, acked, completed, err := r.resumeOrCreate(ctx, o, mp, ps)
 	if err != nil {
 		return err
 	}
@@ -153,13 +153,15 @@ func (r *Runner) copyMultipart(ctx context.Context, o connectors.Object, mp conn
 		etags.Write(p.MD5)
 	}
 	var got connectors.Object
-	err = r.paced(ctx, Destination, func() error {
-		var err error
-		got, err = mp.CompleteMultipart(ctx, o.Key, up.UploadID, parts)
-		return err
-	})
-	if err != nil {
-		return err
+	if !completed {
+		err = r.paced(ctx, Destination, func() error {
+			var err error
+			got, err = mp.CompleteMultipart(ctx, o.Key, up.UploadID, parts)
+			return err
+		})
+		if err != nil {
+			return err
+		}
 	}
 	// Complete answers no size: ask, and compare what the server tells
 	// (its CRC64 on OSS, the multipart ETag on S3) with what was sent.
@@ -187,12 +189,14 @@ func (r *Runner) copyMultipart(ctx context.Context, o connectors.Object, mp conn
 // resumeOrCreate returns the upload to continue: the checkpointed one if it
 // is for the same file content and the server still has it (only parts the
 // server confirms count as sent), else a new one, checkpointed before any
-// part is sent.
-func (r *Runner) resumeOrCreate(ctx context.Context, o connectors.Object, mp connectors.MultipartUploader, ps int64) (state.Upload, map[int]state.PartDone, error) {
-	acked := map[int]state.PartDone{}
+// part is sent. completed is true when the checkpointed upload was
+// completed just before a kill: every part is acked and the object under
+// the key is the one those parts make; the caller then only verifies.
+func (r *Runner) resumeOrCreate(ctx context.Context, o connectors.Object, mp connectors.MultipartUploader, ps int64) (up state.Upload, acked map[int]state.PartDone, completed bool, err error) {
+	acked = map[int]state.PartDone{}
 	cp, ok, err := r.Store.Upload(r.Job.Name, o.Key)
 	if err != nil {
-		return cp, nil, err
+		return cp, nil, false, err
 	}
 	if ok && cp.Source.Same(identity(o)) && cp.PartSize == ps {
 		var server []connectors.Part
@@ -215,11 +219,17 @@ func (r *Runner) resumeOrCreate(ctx context.Context, o connectors.Object, mp con
 				}
 			}
 			cp.Parts = kept
-			return cp, acked, nil
+			return cp, acked, false, nil
 		case connectors.KindOf(err) != connectors.KindNotFound:
-			return cp, nil, err
+			return cp, nil, false, err
 		}
-		// The server forgot the upload: start again.
+		// The server no longer knows the upload: completed, or aborted.
+		if r.completedBefore(ctx, o, cp) {
+			for _, p := range cp.Parts {
+				acked[p.Number] = p
+			}
+			return cp, acked, true, nil
+		}
 	} else if ok {
 		r.abandon(ctx, o.Key, cp.UploadID, mp)
 	}
@@ -230,10 +240,30 @@ func (r *Runner) resumeOrCreate(ctx context.Context, o connectors.Object, mp con
 		return err
 	})
 	if err != nil {
-		return cp, nil, err
+		return cp, nil, false, err
 	}
 	cp = state.Upload{UploadID: id, Source: identity(o), PartSize: ps}
-	return cp, acked, r.Store.SaveUpload(r.Job.Name, o.Key, cp)
+	return cp, acked, false, r.Store.SaveUpload(r.Job.Name, o.Key, cp)
+}
+
+// completedBefore reports whether the object under the key is the one the
+// checkpoint's parts make: all parts present, and the destination's
+// multipart ETag (MD5 of the parts' MD5s, "-N") equal to theirs.
+func (r *Runner) completedBefore(ctx context.Context, o connectors.Object, cp state.Upload) bool {
+	if int64(len(cp.Parts)) != (o.Size+cp.PartSize-1)/cp.PartSize {
+		return false
+	}
+	st, err := r.Dst.Stat(ctx, o.Key)
+	if err != nil || st.Size != o.Size {
+		return false
+	}
+	parts := slices.Clone(cp.Parts)
+	slices.SortFunc(parts, func(a, b state.PartDone) int { return a.Number - b.Number })
+	h := md5.New()
+	for _, p := range parts {
+		h.Write(p.MD5)
+	}
+	return strings.EqualFold(st.ETag, fmt.Sprintf("%s-%d", hex.EncodeToString(h.Sum(nil)), len(parts)))
 }
 
 // abandon aborts an upload that can no longer be completed and forgets it.

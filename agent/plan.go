@@ -12,77 +12,100 @@ import (
 	"github.com/mgw-dev/mgw/state/codes"
 )
 
-// plan decides what to do with one listed object. It returns true when the
+// task is a file the planner hands to a copier.
+type task struct {
+	o connectors.Object
+	// same is the destination object when it has the source's size and
+	// mtime: perhaps mgw's own copy, acknowledged just before a kill left it
+	// out of the index. The copier checks its content against the source and
+	// adopts it instead of copying when it matches.
+	same *connectors.Object
+	// otherwise is why the policy skips the file when same turns out to
+	// hold other content ("" = copy).
+	otherwise string
+}
+
+// plan decides what to do with one listed object. It returns ok when the
 // object must be copied; every other outcome (unchanged, filtered, skipped)
 // is counted and, where the user should see it, recorded here.
-func (r *Runner) plan(ctx context.Context, o connectors.Object) bool {
+func (r *Runner) plan(ctx context.Context, o connectors.Object) (t task, ok bool) {
+	t.o = o
 	switch o.Type {
 	case connectors.Symlink:
 		if !r.Job.FollowSymlinks {
 			r.recordSkip(o.Key, "symlink (not followed)")
-			return false
+			return t, false
 		}
 	case connectors.Special:
 		r.recordSkip(o.Key, "special file (device, socket or FIFO)")
-		return false
+		return t, false
 	}
 	if !r.filter.match(o) {
 		r.Progress.FilesFiltered.Add(1)
-		return false
+		return t, false
 	}
 	if connectors.Archived(o.StorageClass) {
 		// Reading would fail after a wait; say why at once instead.
 		r.recordFailure(o.Key, codes.SourceObjectArchived, msg(codes.SourceObjectArchived)+" (storage class "+o.StorageClass+")", 0)
-		return false
+		return t, false
 	}
 	e, known, err := r.Store.File(r.Job.Name, o.Key)
 	if err != nil {
 		r.Log.Error("state read failed", "path", o.Key, "err", err)
-		return true // copying again is safe; skipping might lose the file
+		return t, true // copying again is safe; skipping might lose the file
 	}
 	if known && e.Same(identity(o)) {
 		r.Progress.FilesUnchanged.Add(1)
-		return false
+		return t, false
 	}
 	if known {
 		// mgw wrote the destination object itself: it follows the source,
 		// whatever the overwrite policy says about objects others wrote.
-		return true
+		return t, true
 	}
-	if reason := r.overwriteSkip(ctx, o); reason != "" {
+	if _, started, _ := r.Store.Upload(r.Job.Name, o.Key); started {
+		return t, true // mgw's own upload, cut short: resume or redo it
+	}
+	reason, same := r.overwriteSkip(ctx, o)
+	if same != nil {
+		t.same, t.otherwise = same, reason
+		return t, true
+	}
+	if reason != "" {
 		r.recordSkip(o.Key, reason)
-		return false
+		return t, false
 	}
-	return true
+	return t, true
 }
 
-// overwriteSkip applies the overwrite policy to an object mgw has not copied
-// before, and returns why it must not be copied, or "".
-func (r *Runner) overwriteSkip(ctx context.Context, o connectors.Object) string {
+// overwriteSkip applies the overwrite policy to an object mgw has not
+// indexed, and returns why it must not be copied, or "". An existing object
+// with the source's size and mtime is returned too, as same: the copier
+// adopts it if its content matches, and applies reason only if not.
+func (r *Runner) overwriteSkip(ctx context.Context, o connectors.Object) (reason string, same *connectors.Object) {
 	policy := r.Job.Overwrite
 	if policy == OverwriteAlways {
-		return ""
+		return "", nil
 	}
 	d, exists, err := r.dest.lookup(ctx, o.Key)
 	if err != nil || !exists {
-		return "" // cannot tell: copy; a wrong skip would lose the file
+		return "", nil // cannot tell: copy; a wrong skip would lose the file
+	}
+	if d.Size == o.Size {
+		// Listings carry no metadata: ask for the object's own.
+		if full, err := r.Dst.Stat(ctx, o.Key); err == nil && sameTime(full, o.ModTime) {
+			same = &full
+		}
 	}
 	switch policy {
 	case OverwriteNever:
-		return "exists at the destination (overwrite: never)"
+		return "exists at the destination (overwrite: never)", same
 	case OverwriteIfNewer:
 		if !d.ModTime.Before(o.ModTime) {
-			return "destination is as new or newer (overwrite: if-newer)"
-		}
-	case OverwriteIfDiffers:
-		if d.Size != o.Size {
-			return ""
-		}
-		if full, err := r.Dst.Stat(ctx, o.Key); err == nil && sameTime(full, o.ModTime) {
-			return "destination has the same size and modification time (overwrite: if-different)"
+			return "destination is as new or newer (overwrite: if-newer)", same
 		}
 	}
-	return ""
+	return "", same
 }
 
 // sameTime reports whether the destination object carries the source mtime:

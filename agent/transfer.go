@@ -37,7 +37,22 @@ func errChanged(key, what string) error {
 }
 
 // transfer copies one file with retries, and records the outcome.
-func (r *Runner) transfer(ctx context.Context, log *slog.Logger, o connectors.Object) {
+func (r *Runner) transfer(ctx context.Context, log *slog.Logger, t task) {
+	o := t.o
+	if t.same != nil {
+		match, err := r.sameContent(ctx, o, *t.same)
+		switch {
+		case err == nil && match:
+			if err := r.done(o, *t.same); err == nil {
+				r.Progress.FilesUnchanged.Add(1)
+				return
+			}
+		case err == nil && t.otherwise != "":
+			r.recordSkip(o.Key, t.otherwise)
+			return
+		}
+		// A read error here is met again, and handled, by the copy below.
+	}
 	retries := *r.Job.Retries
 	for attempt := 1; ; attempt++ {
 		err := r.copyOnce(ctx, o)
@@ -198,6 +213,40 @@ func (r *Runner) copySmall(ctx context.Context, o connectors.Object) error {
 	}
 	r.Progress.BytesCopied.Add(o.Size)
 	return nil
+}
+
+// sameContent reports whether the destination object d holds the source
+// file's bytes: the checksums the destination tells (CRC64, an MD5 ETag),
+// or else a read of the object, against one read of the source.
+func (r *Runner) sameContent(ctx context.Context, o, d connectors.Object) (bool, error) {
+	hash := func(b connectors.Bucket, side Side, key string) (*sums, error) {
+		s := newSums()
+		err := r.paced(ctx, side, func() error {
+			rc, err := b.Open(ctx, key, 0, -1)
+			if err != nil {
+				return err
+			}
+			defer rc.Close()
+			_, err = io.Copy(s, io.LimitReader(rc, o.Size+1))
+			return connectors.NewError(connectors.Classify(err), "read", key, err)
+		})
+		return s, err
+	}
+	src, err := hash(r.Src, Source, o.Key)
+	if err != nil || src.n != o.Size {
+		return false, err
+	}
+	if err := r.restat(ctx, o); err != nil {
+		return false, err
+	}
+	if d.HasCRC64 || isMD5(d.ETag) {
+		return verify(d, o.Size, src.md5.Sum(nil), src.crc.Sum64()) == nil, nil
+	}
+	dst, err := hash(r.Dst, Destination, o.Key)
+	if err != nil {
+		return false, err
+	}
+	return dst.n == src.n && dst.crc.Sum64() == src.crc.Sum64(), nil
 }
 
 // restat compares the source file with what it was at the scan: a change
