@@ -69,8 +69,9 @@ func (r *Runner) transfer(ctx context.Context, log *slog.Logger, t task) {
 		kind := connectors.KindOf(err)
 		switch {
 		case side == Source && kind == connectors.KindNotFound:
-			r.recordSkip(o.Key, "deleted from the source before it was copied")
+			// Forget first: it clears every record of the path, skips too.
 			_ = r.Store.Forget(r.Job.Name, o.Key)
+			r.recordSkip(o.Key, "deleted from the source before it was copied")
 			return
 		case jobFatal(err):
 			typ := r.DstAddr.Type

@@ -318,19 +318,26 @@ func sourceFiles(t *testing.T, dir string) map[string][]byte {
 	return files
 }
 
-// wantBucketHolds checks every file is in the bucket with its bytes, and
-// that no version ever visible under its key had other content.
-func wantBucketHolds(t *testing.T, srv *osstest.Server, files map[string][]byte) {
+// wantObjects checks every file is in the bucket with its bytes.
+func wantObjects(t *testing.T, srv *osstest.Server, files map[string][]byte) {
 	t.Helper()
 	for key, want := range files {
 		got, _, ok := srv.Object(bucket, key)
 		switch {
 		case !ok:
 			t.Errorf("%s: not in the bucket", key)
-			continue
 		case !bytes.Equal(got, want):
 			t.Errorf("%s: bucket holds %d bytes (crc %d), source %d bytes (crc %d)", key, len(got), crc(got), len(want), crc(want))
 		}
+	}
+}
+
+// wantBucketHolds checks every file is in the bucket with its bytes, and
+// that no version ever visible under its key had other content.
+func wantBucketHolds(t *testing.T, srv *osstest.Server, files map[string][]byte) {
+	t.Helper()
+	wantObjects(t, srv, files)
+	for key, want := range files {
 		for i, v := range srv.History(bucket, key) {
 			if v.Size != int64(len(want)) || v.CRC64 != crc(want) {
 				t.Errorf("%s: version %d (%s) had size %d crc %d, the source has %d, %d", key, i, v.Op, v.Size, v.CRC64, len(want), crc(want))
