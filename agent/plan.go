@@ -111,8 +111,8 @@ func (r *Runner) overwriteSkip(ctx context.Context, o connectors.Object) (reason
 // sameTime reports whether the destination object carries the source mtime:
 // as its own mtime (local) or in the "mtime" metadata mgw writes.
 func sameTime(d connectors.Object, mtime time.Time) bool {
-	if v, ok := d.Meta["mtime"]; ok {
-		t, err := time.Parse(time.RFC3339Nano, v)
+	if v, ok := d.Meta[connectors.MetaMtime]; ok {
+		t, err := connectors.ParseMtime(v)
 		return err == nil && t.Equal(mtime)
 	}
 	return d.ModTime.Equal(mtime)

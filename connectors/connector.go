@@ -18,6 +18,16 @@ import (
 	"time"
 )
 
+// MetaMtime is the user metadata key under which object stores keep the
+// source file's mtime, written by FormatMtime: RFC 3339, UTC, nanoseconds.
+const MetaMtime = "mtime"
+
+// FormatMtime is the one form of an mtime in object metadata.
+func FormatMtime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// ParseMtime reads what FormatMtime wrote.
+func ParseMtime(s string) (time.Time, error) { return time.Parse(time.RFC3339Nano, s) }
+
 // Type says what an object found by List is. Only regular files are copied.
 type Type uint8
 
@@ -58,20 +68,25 @@ type PutOptions struct {
 // every error it returns with NewError (or returns one that already is).
 type Bucket interface {
 	// List calls fn once for each object whose key starts with prefix, in
-	// any order, recursing into sub-folders. It must stream: never hold the
-	// whole listing in memory (object stores page through it; the local
-	// backend walks directories). Folder markers (keys ending in "/") are not
-	// objects and must not be passed to fn. If fn returns an error, List
-	// stops and returns it. A prefix that does not exist lists nothing and is
-	// not an error. A directory that cannot be read is reported to fn's
-	// caller through ListError: List passes it to onErr (if not nil) and goes
-	// on with the rest; with onErr nil it returns the error.
+	// any order, recursing into sub-folders; fn may be called from several
+	// goroutines at once, calls to onErr never overlap. It must stream:
+	// never hold the whole listing in memory (object stores page through
+	// it; the local backend walks directories). Folder markers (keys ending
+	// in "/") are not objects and must not be passed to fn. If fn returns an
+	// error, List stops and returns it. A prefix that does not exist lists
+	// nothing and is not an error, but a missing root (an unmounted share)
+	// is KindNotFound, so it never looks like a source whose files were all
+	// deleted. A folder that cannot be read is passed to onErr (if not nil)
+	// as a ListError whose Dir is "" for the root or a key ending in "/" and
+	// whose Err is classified, and List goes on with the rest; with onErr
+	// nil it returns the error.
 	List(ctx context.Context, prefix string, fn func(Object) error, onErr func(ListError)) error
 
-	// ListDir returns the objects directly inside dir ("" is the root, else a
-	// key ending in "/"), without recursing. It is how the agent asks a
-	// destination which of a folder's files it already holds: one call a
-	// folder instead of one Stat a file. Order is unspecified.
+	// ListDir calls fn for the objects directly inside dir ("" is the root,
+	// else a key ending in "/"), with their full keys, without recursing. It
+	// is how the agent asks a destination which of a folder's files it
+	// already holds: one call a folder instead of one Stat a file. Order is
+	// unspecified; a dir that does not exist lists nothing.
 	ListDir(ctx context.Context, dir string, fn func(Object) error) error
 
 	// Stat returns the object's attributes. A missing key must give an error
@@ -88,7 +103,9 @@ type Bucket interface {
 	// object stores get this from the service; the local backend writes a
 	// temporary name beside the target and renames it into place. It returns
 	// the stored object as the server acknowledged it (Size, ETag, CRC64 if
-	// known). Put may leave nothing or a complete object when it fails.
+	// known). Put may leave nothing or a complete object when it fails; with
+	// the caller's context cancelled it returns an error for which
+	// IsCanceled is true and leaves no new object.
 	Put(ctx context.Context, key string, r io.ReadSeeker, size int64, opts PutOptions) (Object, error)
 
 	// Delete removes key. Deleting a missing key is not an error.
@@ -109,7 +126,8 @@ type Bucket interface {
 // assertion once and kept here so callers test a field, not an interface.
 type Features struct {
 	Multipart MultipartUploader // nil: large files go through Put
-	// MaxKeyBytes is the longest key the backend stores (OSS, S3: 1023); 0 = no limit.
+	// MaxKeyBytes is the longest key a caller may pass (OSS, S3: 1023 less
+	// the address's prefix); 0 = no limit.
 	MaxKeyBytes int
 	// UTF8Keys is true when keys must be valid UTF-8 (every object store).
 	UTF8Keys bool
@@ -140,7 +158,8 @@ type MultipartUploader interface {
 	ListParts(ctx context.Context, key, uploadID string) ([]Part, error)
 	// CompleteMultipart assembles the parts (in Number order) into the object.
 	CompleteMultipart(ctx context.Context, key, uploadID string, parts []Part) (Object, error)
-	// AbortMultipart discards the upload and its parts; an unknown upload is not an error.
+	// AbortMultipart discards the upload and its parts; an unknown or
+	// already aborted upload is not an error.
 	AbortMultipart(ctx context.Context, key, uploadID string) error
 }
 

@@ -9,16 +9,11 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 
 	"github.com/mgw-dev/mgw/connectors"
 )
-
-// MtimeMeta is the user metadata key that holds the source's modification
-// time, as RFC 3339 with nanoseconds in UTC.
-const MtimeMeta = "mtime"
 
 // Stat reads the object's attributes with HeadObject. An archived object
 // is stat'ed like any other: its StorageClass tells the agent it cannot
@@ -189,7 +184,7 @@ func userMeta(opts connectors.PutOptions) (map[string]string, error) {
 		meta[k] = v
 	}
 	if !opts.ModTime.IsZero() {
-		meta[MtimeMeta] = opts.ModTime.UTC().Format(time.RFC3339Nano)
+		meta[connectors.MetaMtime] = connectors.FormatMtime(opts.ModTime)
 	}
 	if len(meta) == 0 {
 		return nil, nil

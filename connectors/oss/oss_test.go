@@ -292,7 +292,7 @@ func TestMetadata(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.Meta["owner"] != "alice" || o.Meta[oss.MtimeMeta] != "2020-01-02T03:04:05.0000006Z" {
+	if o.Meta["owner"] != "alice" || o.Meta[connectors.MetaMtime] != "2020-01-02T03:04:05.0000006Z" {
 		t.Errorf("Stat: Meta %v", o.Meta)
 	}
 	_, err = b.Put(ctx, "bad", strings.NewReader("x"), 1, connectors.PutOptions{Meta: map[string]string{"a b": "c"}})

@@ -19,10 +19,6 @@ import (
 	"github.com/mgw-dev/mgw/connectors"
 )
 
-// MetaModTime is the user metadata key holding the source file's mtime,
-// written as RFC 3339 with nanoseconds in UTC.
-const MetaModTime = "mtime"
-
 // Stat heads the object.
 func (b *Bucket) Stat(ctx context.Context, key string) (connectors.Object, error) {
 	full, err := b.objectKey("stat", key)
@@ -233,7 +229,7 @@ func metadata(opts connectors.PutOptions) map[string]string {
 		m[strings.ToLower(k)] = v
 	}
 	if !opts.ModTime.IsZero() {
-		m[MetaModTime] = opts.ModTime.UTC().Format(time.RFC3339Nano)
+		m[connectors.MetaMtime] = connectors.FormatMtime(opts.ModTime)
 	}
 	return m
 }

@@ -31,7 +31,7 @@ func TestPutETagAndMeta(t *testing.T) {
 		t.Fatal(err)
 	}
 	if st.ETag != want || st.ModTime.IsZero() || st.Meta["owner"] != "alice" ||
-		st.Meta[MetaModTime] != "2020-03-01T06:59:59.999Z" {
+		st.Meta[connectors.MetaMtime] != "2020-03-01T06:59:59.999Z" {
 		t.Errorf("stat: %+v", st)
 	}
 	var listed []connectors.Object
