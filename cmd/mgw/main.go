@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -62,8 +63,9 @@ func main() {
 }
 
 type globals struct {
-	config   string
-	logLevel string
+	config     string
+	logLevel   string
+	cpuProfile string
 }
 
 func newRoot() *cobra.Command {
@@ -81,15 +83,26 @@ Exit codes: 0 all files copied and verified; 1 error; 2 configuration error
 finished but some files failed (see mgw failed); 130 interrupted.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		PersistentPreRun: func(*cobra.Command, []string) {
+		PersistentPreRunE: func(*cobra.Command, []string) error {
 			setupLogging(g.logLevel)
+			if g.cpuProfile == "" {
+				return nil
+			}
+			f, err := os.Create(g.cpuProfile)
+			if err != nil {
+				return err
+			}
+			return pprof.StartCPUProfile(f)
 		},
+		PersistentPostRun: func(*cobra.Command, []string) { pprof.StopCPUProfile() },
 	}
 	defCfg := os.Getenv("MGW_CONFIG")
 	if defCfg == "" {
 		defCfg = "/etc/mgw/mgw.yaml"
 	}
 	root.PersistentFlags().StringVarP(&g.config, "config", "c", defCfg, "config file (env MGW_CONFIG)")
+	root.PersistentFlags().StringVar(&g.cpuProfile, "cpuprofile", "", "write a CPU profile to this file (for benchmarks)")
+	_ = root.PersistentFlags().MarkHidden("cpuprofile")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", envOr("MGW_LOG_LEVEL", "info"), "debug, info, warn or error (env MGW_LOG_LEVEL)")
 	root.AddCommand(newRunCmd(g), newFailedCmd(g), newSkippedCmd(g), newReportCmd(g), newExplainCmd(), newAddressCmd(g), newVersionCmd())
 	return root

@@ -146,7 +146,7 @@ best() {
 	echo "$b"
 }
 
-# mgwjob NAME SRC BUCKET: write a config for job NAME copying SRC to BUCKET,
+# mgwjob NAME SRC BUCKET: write a config for job bench-NAME copying SRC to BUCKET,
 # with its own state dir, and print its path.
 mgwjob() {
 	local cfg=$tmp/$1.yaml
@@ -165,7 +165,7 @@ addresses:
     access_key_id: \${BENCH_S3_KEY}
     access_key_secret: \${BENCH_S3_SECRET}
 jobs:
-  - name: $1
+  - name: bench-$1
     source: src
     destination: dst
 EOF
@@ -226,7 +226,7 @@ declare -A rerun=([a]="" [b]="--checksum" [c]="--update --use-server-modtime")
 log "S1: first copy of $nfiles small files"
 bucket mgw-s1
 cfg_s1=$(mgwjob s1 "$small" "$B")
-measure mgw-s1 "$mgw" run --config "$cfg_s1" s1
+measure mgw-s1 "$mgw" run --config "$cfg_s1" bench-s1
 copied mgw-s1 "$nfiles"
 for v in a b c; do
 	bucket rc-s1-$v
@@ -246,7 +246,7 @@ check "$small" "$prefix-$rc_s1"
 # --- S3: nothing changed -----------------------------------------------
 
 log "S3: run again, nothing changed"
-measure mgw-s3 "$mgw" run --config "$cfg_s1" s1
+measure mgw-s3 "$mgw" run --config "$cfg_s1" bench-s1
 copied mgw-s3 0
 for v in a b c; do
 	flags[rc-s3-$v]="${flags[$rc_s1]} ${rerun[$v]}"
@@ -269,7 +269,7 @@ for ((i = 0; changed < nchanged; i++)); do
 	head -c $fsize /dev/urandom >"$f"
 	changed=$((changed + 1))
 done
-measure mgw-s4 "$mgw" run --config "$cfg_s1" s1
+measure mgw-s4 "$mgw" run --config "$cfg_s1" bench-s1
 flags[rc-s4]=${flags[$rc_s3]}
 # shellcheck disable=SC2086
 measure rc-s4 "${rclone[@]}" copy "$small" "vgw:$prefix-$rc_s1" ${flags[rc-s4]}
@@ -283,7 +283,7 @@ drop "$rc_s1"
 
 log "S2: first copy of $nbig x $bigmib MiB"
 bucket mgw-s2
-measure mgw-s2 "$mgw" run --config "$(mgwjob s2 "$big" "$B")" s2
+measure mgw-s2 "$mgw" run --config "$(mgwjob s2 "$big" "$B")" bench-s2
 drop mgw-s2
 for v in a b c; do
 	bucket rc-s2-$v

@@ -175,7 +175,7 @@ func (r result) String() string {
 	return fmt.Sprintf("exit %d\n--- stdout\n%s--- stderr\n%s", r.code, r.stdout, r.stderr)
 }
 
-// mgwCmd is an mgw command on s's config, not yet started.
+// cmd is an mgw command on s's config, not yet started.
 func (s *setup) cmd(args ...string) *exec.Cmd {
 	return exec.Command(mgwBin, append([]string{"--config", s.config}, args...)...)
 }
