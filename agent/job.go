@@ -182,6 +182,9 @@ func (r *Runner) pass(ctx context.Context, log *slog.Logger) error {
 		return &JobError{Code: AddressCode(Source, r.SrcAddr.Type, listErr), Err: listErr}
 	}
 	r.abortStaleUploads(ctx, log)
+	if err := r.Store.DropStale(r.Job.Name, r.Progress.Started); err != nil {
+		log.Warn("cannot drop stale records", "err", err)
+	}
 	return nil
 }
 

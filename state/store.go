@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	badger "github.com/dgraph-io/badger/v4"
 )
@@ -152,6 +153,53 @@ func (s *Store) Skip(job, path string, k Skip) error {
 		}
 		return txn.Set(PathKey(KindSkip, job, path), encode(k))
 	})
+}
+
+// DropStale removes the failures and skips last recorded before t. A run
+// that listed the whole source calls it with its start time: a record it
+// did not renew belongs to a file that left the source, or a folder that
+// became readable, and no longer describes anything.
+func (s *Store) DropStale(job string, t time.Time) error {
+	var stale [][]byte
+	collect := func(kind byte, when func([]byte) (time.Time, error)) error {
+		prefix := JobPrefix(kind, job)
+		return s.db.View(func(txn *badger.Txn) error {
+			it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true, PrefetchSize: 64})
+			defer it.Close()
+			for it.Rewind(); it.Valid(); it.Next() {
+				var at time.Time
+				err := it.Item().Value(func(b []byte) error {
+					var err error
+					at, err = when(b)
+					return err
+				})
+				if err == nil && at.Before(t) {
+					stale = append(stale, it.Item().KeyCopy(nil))
+				}
+			}
+			return nil
+		})
+	}
+	if err := collect(KindFailure, func(b []byte) (time.Time, error) {
+		var f Failure
+		return f.Last, decode(b, &f)
+	}); err != nil {
+		return err
+	}
+	if err := collect(KindSkip, func(b []byte) (time.Time, error) {
+		var k Skip
+		return k.At, decode(b, &k)
+	}); err != nil {
+		return err
+	}
+	wb := s.db.NewWriteBatch()
+	defer wb.Cancel()
+	for _, k := range stale {
+		if err := wb.Delete(k); err != nil {
+			return err
+		}
+	}
+	return wb.Flush()
 }
 
 // Upload returns the multipart checkpoint of path, if any.

@@ -1,0 +1,105 @@
+package state
+
+import (
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestStoreRecords(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	const job = "job-1"
+
+	// A failure keeps its first time and adds up attempts.
+	if err := s.Fail(job, "a\tb", Failure{Code: "X", Attempts: 2, First: t0, Last: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Fail(job, "a\tb", Failure{Code: "Y", Attempts: 3, First: t0.Add(time.Hour), Last: t0.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	var got []Failure
+	_ = s.Failures(job, func(p string, f Failure) error {
+		if p != "a\tb" {
+			t.Errorf("path %q", p)
+		}
+		got = append(got, f)
+		return nil
+	})
+	if len(got) != 1 || got[0].Code != "Y" || got[0].Attempts != 5 || !got[0].First.Equal(t0) {
+		t.Fatalf("failures %+v", got)
+	}
+
+	// MarkDone clears the failure, skip and checkpoint of the path.
+	_ = s.SaveUpload(job, "a\tb", Upload{UploadID: "u1"})
+	e := FileEntry{Size: 3, ModTime: t0, Inode: 7}
+	if err := s.MarkDone(job, "a\tb", e); err != nil {
+		t.Fatal(err)
+	}
+	if f, ok, _ := s.File(job, "a\tb"); !ok || !f.Same(e) {
+		t.Errorf("entry %+v %v", f, ok)
+	}
+	if _, ok, _ := s.Upload(job, "a\tb"); ok {
+		t.Error("checkpoint survived MarkDone")
+	}
+	n := 0
+	_ = s.Failures(job, func(string, Failure) error { n++; return nil })
+	if n != 0 {
+		t.Error("failure survived MarkDone")
+	}
+
+	// Another job's records are not listed; stale records are dropped.
+	_ = s.Skip("job-2", "x", Skip{Reason: "r", At: t0})
+	_ = s.Skip(job, "old", Skip{Reason: "r", At: t0})
+	_ = s.Skip(job, "new", Skip{Reason: "r", At: t0.Add(2 * time.Hour)})
+	if err := s.DropStale(job, t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	var skips []string
+	_ = s.Skips(job, func(p string, _ Skip) error { skips = append(skips, p); return nil })
+	if len(skips) != 1 || skips[0] != "new" {
+		t.Errorf("skips %v", skips)
+	}
+
+	// Runs are numbered per job and the last one is found.
+	for i := 0; i < 3; i++ {
+		r := &Run{Job: job, Started: t0}
+		if err := s.NewRun(r); err != nil || r.Number != uint64(i+1) {
+			t.Fatalf("run %d: %v", r.Number, err)
+		}
+	}
+	if r, ok, _ := s.LastRun(job); !ok || r.Number != 3 {
+		t.Errorf("last run %+v", r)
+	}
+}
+
+func TestStoreLocked(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := Open(dir); !errors.Is(err, ErrLocked) {
+		t.Fatalf("second Open of a held state: %v, want ErrLocked", err)
+	}
+}
+
+func TestKeysRoundTrip(t *testing.T) {
+	for _, path := range []string{"a/b", "", "bad\xff\x00byte"} {
+		kind, job, rest, ok := ParseKey(PathKey(KindFile, "job-1", path))
+		if !ok || kind != KindFile || job != "job-1" || rest != path {
+			t.Errorf("%q: %c %q %q %v", path, kind, job, rest, ok)
+		}
+	}
+	if _, _, rest, _ := ParseKey(RunKey("j-1", 258)); rest != "\x00\x00\x00\x00\x00\x00\x01\x02" {
+		t.Errorf("run key %q", rest)
+	}
+	if string(RunKey("j-1", 2)) >= string(RunKey("j-1", 10)) {
+		t.Error("run keys do not sort numerically")
+	}
+}
