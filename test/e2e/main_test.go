@@ -9,8 +9,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -226,6 +228,12 @@ func (s *setup) failed(t *testing.T, jobName string) map[string]failedLine {
 		f := strings.Split(l, "\t")
 		if len(f) != 5 {
 			t.Fatalf("mgw failed: line %q has %d fields, want 5", l, len(f))
+		}
+		if n, err := strconv.Atoi(f[3]); err != nil || n < 1 {
+			t.Errorf("mgw failed: line %q: attempts %q is not a positive number", l, f[3])
+		}
+		if _, err := time.Parse(time.RFC3339, f[4]); err != nil {
+			t.Errorf("mgw failed: line %q: last attempt %q is not RFC 3339", l, f[4])
 		}
 		out[f[0]] = failedLine{f[0], f[1], f[2], f[3], f[4]}
 	}
