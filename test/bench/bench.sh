@@ -11,8 +11,9 @@
 #
 # BENCH_SCALE=small runs the same scenarios on 2,000 files and 4 x 64 MiB
 # for a smoke test; its numbers are not worth comparing and it writes no
-# RESULTS.md. The benchmark fails only when a tool fails or a copy is
-# wrong, never on a missed target.
+# RESULTS.md. BENCH_RUNS=N (default 1) repeats every first copy and re-run
+# N times and keeps the fastest, for a busy machine. The benchmark fails
+# only when a tool fails or a copy is wrong, never on a missed target.
 #
 # Each first copy goes to a fresh bucket (and, for mgw, a fresh state dir).
 # mgw runs with its defaults (overwrite: if-newer, concurrency 16). rclone
@@ -32,8 +33,10 @@ small) nfiles=2000 ndirs=20 nbig=4 bigmib=64 ;;
 	exit 2
 	;;
 esac
+runs=${BENCH_RUNS:-1}
 fsize=4096
 perdir=$((nfiles / ndirs))
+nchanged=$((nfiles / 100))
 
 # Targets, as ratios where > 1 is better for mgw.
 target_s1=1.0  # files/s, mgw / rclone
@@ -42,6 +45,28 @@ target_s2=1.0  # MB/s, mgw / rclone
 target_s3=10   # wall time, rclone / mgw
 target_s4=3    # wall time, rclone / mgw
 
+# rclone's flag sets. Every set checks the destination, as mgw does:
+# --no-check-dest would skip that and answer another question.
+declare -A flags=(
+	[rc-s1-a]="--transfers 32 --checkers 32"
+	[rc-s1-b]="--transfers 32 --checkers 32 --s3-no-check-bucket --fast-list --s3-no-head"
+	[rc-s1-c]="--transfers 64 --checkers 64 --s3-no-check-bucket --fast-list --s3-no-head"
+	[rc-s2-a]="--transfers 4 --s3-upload-concurrency 4 --s3-chunk-size 16M --s3-no-check-bucket"
+	[rc-s2-b]="--transfers 4 --s3-upload-concurrency 4 --s3-chunk-size 16M --s3-no-check-bucket --s3-disable-checksum"
+	[rc-s2-c]="--transfers 4 --s3-upload-concurrency 8 --s3-chunk-size 16M --s3-no-check-bucket --s3-disable-checksum"
+	# The server's ceiling. On few cores more requests in flight can be
+	# slower, so several; 16 x 8 MiB is mgw's own shape.
+	[sdk-s1-16]="-workers 16 put"
+	[sdk-s1-32]="-workers 32 put"
+	[sdk-s1-64]="-workers 64 put"
+	[sdk-s2-8x16]="-parts 8 -part-mib 16 multipart"
+	[sdk-s2-16x8]="-parts 16 -part-mib 8 multipart"
+)
+# Re-runs add to S1's best set how rclone tells a change: size + modtime (a
+# HEAD per object for the modtime), size + MD5 against the listed ETag, or
+# "newer than its upload".
+declare -A rerun=([a]="" [b]="--checksum" [c]="--update --use-server-modtime")
+
 # The test server's fixed credentials; every tool reads them from the
 # environment, so they never show in ps or in a config file.
 export AWS_ACCESS_KEY_ID=testkey AWS_SECRET_ACCESS_KEY=testsecret
@@ -49,7 +74,7 @@ export BENCH_S3_KEY=$AWS_ACCESS_KEY_ID BENCH_S3_SECRET=$AWS_SECRET_ACCESS_KEY
 
 log() { echo "bench: $*" >&2; }
 
-# --- tools -------------------------------------------------------------
+# --- tools and server ----------------------------------------------------
 
 if [ ! -x /usr/bin/time ]; then
 	log "installing GNU time"
@@ -102,7 +127,7 @@ bucket() {
 	"${sdk[@]}" -bucket "$B" mkbucket
 	buckets+=("$B")
 }
-# drop NAME: remove a bucket now, to keep the server's disk small.
+# drop NAME: remove bucket NAME now, to keep the server's disk small.
 drop() {
 	local b=$prefix-$1 keep=() x
 	"${sdk[@]}" -bucket "$b" purge
@@ -112,30 +137,32 @@ drop() {
 	buckets=("${keep[@]}")
 }
 
-# --- measuring ---------------------------------------------------------
+# --- measuring -----------------------------------------------------------
 
 declare -A wall cpu rss
-# measure NAME CMD...: run CMD, keep its wall time (s), CPU time (user+sys,
-# s) and peak RSS (MiB). Its output goes to $tmp/log/NAME.
+order=()
+# measure RUN CMD...: run CMD, keep its wall time (s), CPU time (user+sys,
+# s) and peak RSS (MiB). Its output goes to $tmp/log/RUN.
 measure() {
-	local name=$1 t0 t1
+	local run=$1 t0 t1
 	shift
 	t0=$(date +%s%N)
-	if ! /usr/bin/time -f '%U %S %M' -o "$tmp/m/$name" "$@" >"$tmp/log/$name" 2>&1; then
-		log "$name failed: $*"
-		tail -n 30 "$tmp/log/$name" >&2
+	if ! /usr/bin/time -f '%U %S %M' -o "$tmp/m/$run" "$@" >"$tmp/log/$run" 2>&1; then
+		log "$run failed: $*"
+		tail -n 30 "$tmp/log/$run" >&2
 		exit 1
 	fi
 	t1=$(date +%s%N)
-	wall[$name]=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
-	cpu[$name]=$(awk '{ printf "%.2f", $1 + $2 }' "$tmp/m/$name")
-	rss[$name]=$(awk '{ printf "%.0f", $3 / 1024 }' "$tmp/m/$name")
-	log "$(printf '%-14s %8.2f s wall %7.2f s CPU %5d MiB' "$name" "${wall[$name]}" "${cpu[$name]}" "${rss[$name]}")"
+	wall[$run]=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+	cpu[$run]=$(awk '{ printf "%.2f", $1 + $2 }' "$tmp/m/$run")
+	rss[$run]=$(awk '{ printf "%.0f", $3 / 1024 }' "$tmp/m/$run")
+	order+=("$run")
+	log "$(printf '%-16s %8.2f s wall %7.2f s CPU %5d MiB' "$run" "${wall[$run]}" "${cpu[$run]}" "${rss[$run]}")"
 }
 
 # calc EXPR: floating-point arithmetic.
 calc() { awk "BEGIN { printf \"%.2f\", $1 }"; }
-# best NAME...: the name with the least wall time.
+# best RUN...: the run with the least wall time.
 best() {
 	local n b=$1
 	for n in "$@"; do
@@ -145,9 +172,16 @@ best() {
 	done
 	echo "$b"
 }
+# tries CONF: the names of CONF's runs.
+tries() {
+	local r
+	for ((r = 1; r <= runs; r++)); do
+		echo "$1-$r"
+	done
+}
 
-# mgwjob NAME SRC BUCKET: write a config for job bench-NAME copying SRC to BUCKET,
-# with its own state dir, and print its path.
+# mgwjob RUN SRC BUCKET: write a config with job bench-RUN copying SRC to
+# BUCKET, state in its own dir, and print its path.
 mgwjob() {
 	local cfg=$tmp/$1.yaml
 	cat >"$cfg" <<EOF
@@ -172,15 +206,6 @@ EOF
 	echo "$cfg"
 }
 
-# check SRC BUCKET: every file of SRC is in BUCKET with the same MD5.
-check() {
-	if ! "${rclone[@]}" check "$1" "vgw:$2" --one-way --fast-list --checkers 32 >"$tmp/log/check-$2" 2>&1; then
-		log "copy in $2 differs from $1"
-		tail -n 20 "$tmp/log/check-$2" >&2
-		exit 1
-	fi
-}
-
 # copied RUN N: mgw's run RUN reported N files copied.
 copied() {
 	if ! grep -Eq "^copied and verified +$2 " "$tmp/log/$1"; then
@@ -190,9 +215,54 @@ copied() {
 	fi
 }
 
-# --- data --------------------------------------------------------------
+# first CONF SRC N: copy the N files of SRC to a fresh bucket per try, with
+# CONF: mgw-* (mgw's defaults), rc-* or sdk-* (with flags[CONF]). The
+# fastest try's name is left in $BEST and its bucket kept; the others go.
+first() {
+	local conf=$1 src=$2 run
+	for run in $(tries "$conf"); do
+		bucket "$run"
+		# shellcheck disable=SC2086 # flags are words
+		case $conf in
+		mgw-*)
+			measure "$run" "$mgw" run --config "$(mgwjob "$run" "$src" "$B")" "bench-$run"
+			copied "$run" "$3"
+			;;
+		rc-*) measure "$run" "${rclone[@]}" copy "$src" "vgw:$B" ${flags[$conf]} ;;
+		sdk-*) measure "$run" "${sdk[@]}" -bucket "$B" ${flags[$conf]} "$src" ;;
+		esac
+	done
+	# shellcheck disable=SC2046 # names are words
+	BEST=$(best $(tries "$conf"))
+	for run in $(tries "$conf"); do
+		[ "$run" = "$BEST" ] || drop "$run"
+	done
+}
 
-log "scale $scale: $nfiles files x $fsize B in $ndirs folders; $nbig x $bigmib MiB"
+# again CONF CMD...: run CMD (which must change nothing) once per try; the
+# fastest try's name is left in $BEST.
+again() {
+	local conf=$1 run
+	shift
+	for run in $(tries "$conf"); do
+		measure "$run" "$@"
+	done
+	# shellcheck disable=SC2046
+	BEST=$(best $(tries "$conf"))
+}
+
+# check SRC BUCKET: every file of SRC is in BUCKET with the same MD5.
+check() {
+	if ! "${rclone[@]}" check "$1" "vgw:$2" --one-way --fast-list --checkers 32 >"$tmp/log/check-$2" 2>&1; then
+		log "copy in $2 differs from $1"
+		tail -n 20 "$tmp/log/check-$2" >&2
+		exit 1
+	fi
+}
+
+# --- data ----------------------------------------------------------------
+
+log "scale $scale, $runs run(s) each: $nfiles files x $fsize B in $ndirs folders; $nbig x $bigmib MiB"
 small=$tmp/small big=$tmp/big
 mkdir -p "$small" "$big"
 for ((d = 0; d < ndirs; d++)); do
@@ -205,109 +275,99 @@ for ((i = 0; i < nbig; i++)); do
 done
 bigbytes=$((nbig * bigmib << 20))
 
-# rclone's flag sets, by the name of the run that uses them. Every set
-# checks the destination, as mgw does: --no-check-dest would skip that and
-# answer another question.
-declare -A flags=(
-	[rc-s1-a]="--transfers 32 --checkers 32"
-	[rc-s1-b]="--transfers 32 --checkers 32 --s3-no-check-bucket --fast-list --s3-no-head"
-	[rc-s1-c]="--transfers 64 --checkers 64 --s3-no-check-bucket --fast-list --s3-no-head"
-	[rc-s2-a]="--transfers 4 --s3-upload-concurrency 4 --s3-chunk-size 16M --s3-no-check-bucket"
-	[rc-s2-b]="--transfers 4 --s3-upload-concurrency 4 --s3-chunk-size 16M --s3-no-check-bucket --s3-disable-checksum"
-	[rc-s2-c]="--transfers 4 --s3-upload-concurrency 8 --s3-chunk-size 16M --s3-no-check-bucket --s3-disable-checksum"
-)
-# Re-runs add to S1's best set how to tell a change: size + modtime (a HEAD
-# per object for the modtime), size + MD5 against the listed ETag, or
-# "newer than its upload".
-declare -A rerun=([a]="" [b]="--checksum" [c]="--update --use-server-modtime")
-
-# --- S1: many small files, first copy ----------------------------------
+# --- S1: many small files, first copy ------------------------------------
 
 log "S1: first copy of $nfiles small files"
-bucket mgw-s1
-cfg_s1=$(mgwjob s1 "$small" "$B")
-measure mgw-s1 "$mgw" run --config "$cfg_s1" bench-s1
-copied mgw-s1 "$nfiles"
+first mgw-s1 "$small" "$nfiles"
+mgw_s1=$BEST
+tried=()
 for v in a b c; do
-	bucket rc-s1-$v
-	# shellcheck disable=SC2086 # flags are words
-	measure rc-s1-$v "${rclone[@]}" copy "$small" "vgw:$B" ${flags[rc-s1-$v]}
+	first rc-s1-$v "$small" "$nfiles"
+	tried+=("$BEST")
 done
-rc_s1=$(best rc-s1-a rc-s1-b rc-s1-c)
-for v in a b c; do
-	[ "rc-s1-$v" = "$rc_s1" ] || drop "rc-s1-$v"
+rc_s1=$(best "${tried[@]}")
+for run in "${tried[@]}"; do
+	[ "$run" = "$rc_s1" ] || drop "$run"
 done
-bucket sdk-s1
-measure sdk-put "${sdk[@]}" -bucket "$B" -workers 64 put "$small"
-drop sdk-s1
-check "$small" "$prefix-mgw-s1"
+tried=()
+for w in 16 32 64; do
+	first sdk-s1-$w "$small" "$nfiles"
+	drop "$BEST"
+	tried+=("$BEST")
+done
+sdk_s1=$(best "${tried[@]}")
+check "$small" "$prefix-$mgw_s1"
 check "$small" "$prefix-$rc_s1"
 
-# --- S3: nothing changed -----------------------------------------------
+# --- S3: nothing changed -------------------------------------------------
 
 log "S3: run again, nothing changed"
-measure mgw-s3 "$mgw" run --config "$cfg_s1" bench-s1
-copied mgw-s3 0
-for v in a b c; do
-	flags[rc-s3-$v]="${flags[$rc_s1]} ${rerun[$v]}"
-	# shellcheck disable=SC2086
-	measure rc-s3-$v "${rclone[@]}" copy "$small" "vgw:$prefix-$rc_s1" ${flags[rc-s3-$v]}
+again mgw-s3 "$mgw" run --config "$tmp/$mgw_s1.yaml" "bench-$mgw_s1"
+mgw_s3=$BEST
+for run in $(tries mgw-s3); do
+	copied "$run" 0
 done
-rc_s3=$(best rc-s3-a rc-s3-b rc-s3-c)
+tried=()
+for v in a b c; do
+	flags[rc-s3-$v]="${flags[${rc_s1%-*}]}${rerun[$v]:+ ${rerun[$v]}}"
+	# shellcheck disable=SC2086
+	again rc-s3-$v "${rclone[@]}" copy "$small" "vgw:$prefix-$rc_s1" ${flags[rc-s3-$v]}
+	tried+=("$BEST")
+done
+rc_s3=$(best "${tried[@]}")
 
-# --- S4: 1% rewritten --------------------------------------------------
+# --- S4: 1% rewritten ----------------------------------------------------
 
-# One file in each of the first nchanged folders, or several per folder
-# when there are fewer folders than that. Same size, new content, new
-# mtime: the upload times (whole seconds) must be older than the rewrite.
-nchanged=$((nfiles / 100))
+# One file in each folder in turn: same size, new content, new mtime. The
+# upload times (whole seconds on S3) must be older than the rewrite.
 log "S4: rewrite $nchanged files, run again"
 sleep 1
-changed=0
-for ((i = 0; changed < nchanged; i++)); do
-	f=$small/d$(printf %03d $((i % ndirs)))/f$(printf %04d $((i / ndirs)))
-	head -c $fsize /dev/urandom >"$f"
-	changed=$((changed + 1))
+for ((i = 0; i < nchanged; i++)); do
+	head -c $fsize /dev/urandom >"$small/d$(printf %03d $((i % ndirs)))/f$(printf %04d $((i / ndirs)))"
 done
-measure mgw-s4 "$mgw" run --config "$cfg_s1" bench-s1
-flags[rc-s4]=${flags[$rc_s3]}
+measure mgw-s4-1 "$mgw" run --config "$tmp/$mgw_s1.yaml" "bench-$mgw_s1"
+copied mgw-s4-1 "$nchanged"
+flags[rc-s4]=${flags[${rc_s3%-*}]}
 # shellcheck disable=SC2086
-measure rc-s4 "${rclone[@]}" copy "$small" "vgw:$prefix-$rc_s1" ${flags[rc-s4]}
-check "$small" "$prefix-mgw-s1"
+measure rc-s4-1 "${rclone[@]}" copy "$small" "vgw:$prefix-$rc_s1" ${flags[rc-s4]}
+check "$small" "$prefix-$mgw_s1"
 check "$small" "$prefix-$rc_s1"
-copied mgw-s4 $nchanged
-drop mgw-s1
+drop "$mgw_s1"
 drop "$rc_s1"
 
-# --- S2: a few large files, first copy ---------------------------------
+# --- S2: a few large files, first copy -----------------------------------
 
 log "S2: first copy of $nbig x $bigmib MiB"
-bucket mgw-s2
-measure mgw-s2 "$mgw" run --config "$(mgwjob s2 "$big" "$B")" bench-s2
-drop mgw-s2
-for v in a b c; do
-	bucket rc-s2-$v
-	# shellcheck disable=SC2086
-	measure rc-s2-$v "${rclone[@]}" copy "$big" "vgw:$B" ${flags[rc-s2-$v]}
-	drop rc-s2-$v
+first mgw-s2 "$big" "$nbig"
+mgw_s2=$BEST
+drop "$BEST"
+tried=()
+for conf in rc-s2-a rc-s2-b rc-s2-c; do
+	first $conf "$big" "$nbig"
+	drop "$BEST"
+	tried+=("$BEST")
 done
-rc_s2=$(best rc-s2-a rc-s2-b rc-s2-c)
-bucket sdk-s2
-measure sdk-mpu "${sdk[@]}" -bucket "$B" -parts 8 -part-size $((16 << 20)) multipart "$big"
-drop sdk-s2
+rc_s2=$(best "${tried[@]}")
+tried=()
+for conf in sdk-s2-8x16 sdk-s2-16x8; do
+	first $conf "$big" "$nbig"
+	drop "$BEST"
+	tried+=("$BEST")
+done
+sdk_s2=$(best "${tried[@]}")
 
-# --- report ------------------------------------------------------------
+# --- report --------------------------------------------------------------
 
 fps() { calc "$nfiles / ${wall[$1]}"; }
 mbs() { calc "$bigbytes / 1e6 / ${wall[$1]}"; }
 per1k() { calc "${cpu[$1]} * 1000 / $nfiles"; }
 met() { awk -v r="$1" -v t="$2" 'BEGIN { print (r >= t ? "yes" : "no") }'; }
 
-s1_m=$(fps mgw-s1) s1_r=$(fps "$rc_s1") s1_c=$(fps sdk-put)
-c_m=$(per1k mgw-s1) c_r=$(per1k "$rc_s1")
-s2_m=$(mbs mgw-s2) s2_r=$(mbs "$rc_s2") s2_c=$(mbs sdk-mpu)
-s3_m=${wall[mgw-s3]} s3_r=${wall[$rc_s3]}
-s4_m=${wall[mgw-s4]} s4_r=${wall[rc-s4]}
+s1_m=$(fps "$mgw_s1") s1_r=$(fps "$rc_s1") s1_c=$(fps "$sdk_s1")
+c_m=$(per1k "$mgw_s1") c_r=$(per1k "$rc_s1")
+s2_m=$(mbs "$mgw_s2") s2_r=$(mbs "$rc_s2") s2_c=$(mbs "$sdk_s2")
+s3_m=${wall[$mgw_s3]} s3_r=${wall[$rc_s3]}
+s4_m=${wall[mgw-s4-1]} s4_r=${wall[rc-s4-1]}
 r1=$(calc "$s1_m / $s1_r") rcpu=$(calc "$c_r / $c_m") r2=$(calc "$s2_m / $s2_r")
 r3=$(calc "$s3_r / $s3_m") r4=$(calc "$s4_r / $s4_m")
 
@@ -322,32 +382,31 @@ table=$(
 | S4 $nchanged files (1%) rewritten: wall s | $s4_m | $s4_r | $r4 | ≥ $target_s4 | $(met "$r4" $target_s4) | | |
 
 Ratio: > 1 is better for mgw (mgw / rclone for rates, rclone / mgw for
-times and CPU). SDK loop: aws-sdk-go-v2 alone, PutObject with 64 in flight
-(S1), multipart with 8 parts of 16 MiB in flight (S2).
+times and CPU). rclone: the best of the flag sets below. SDK loop:
+aws-sdk-go-v2 alone, the best of PutObject with 16, 32 or 64 in flight (S1)
+and of multipart with 8 x 16 MiB or 16 x 8 MiB parts in flight (S2).
+Best of $runs run(s) each, except S4 (one run).
 
 Peak RSS, MiB:
 
 | scenario | mgw | rclone | SDK loop |
 |---|---:|---:|---:|
-| S1 first copy | ${rss[mgw-s1]} | ${rss[$rc_s1]} | ${rss[sdk-put]} |
-| S2 first copy | ${rss[mgw-s2]} | ${rss[$rc_s2]} | ${rss[sdk-mpu]} |
-| S3 nothing changed | ${rss[mgw-s3]} | ${rss[$rc_s3]} | |
-| S4 1% rewritten | ${rss[mgw-s4]} | ${rss[rc-s4]} | |
+| S1 first copy | ${rss[$mgw_s1]} | ${rss[$rc_s1]} | ${rss[$sdk_s1]} |
+| S2 first copy | ${rss[$mgw_s2]} | ${rss[$rc_s2]} | ${rss[$sdk_s2]} |
+| S3 nothing changed | ${rss[$mgw_s3]} | ${rss[$rc_s3]} | |
+| S4 1% rewritten | ${rss[mgw-s4-1]} | ${rss[rc-s4-1]} | |
 
-Every run (the rclone row in the table above is the best of its flag sets):
+Every run, in order:
 
 | run | wall s | CPU s | peak RSS MiB | flags |
 |---|---:|---:|---:|---|
 EOF
-	for n in mgw-s1 rc-s1-a rc-s1-b rc-s1-c sdk-put mgw-s3 rc-s3-a rc-s3-b rc-s3-c mgw-s4 rc-s4 \
-		mgw-s2 rc-s2-a rc-s2-b rc-s2-c sdk-mpu; do
-		f=${flags[$n]:-}
-		case $n in
+	for run in "${order[@]}"; do
+		case $run in
 		mgw-*) f="defaults (overwrite: if-newer, concurrency 16)" ;;
-		sdk-put) f="-workers 64" ;;
-		sdk-mpu) f="-parts 8 -part-size 16MiB" ;;
+		*) f=${flags[${run%-*}]} ;;
 		esac
-		echo "| $n | ${wall[$n]} | ${cpu[$n]} | ${rss[$n]} | \`$f\` |"
+		echo "| $run | ${wall[$run]} | ${cpu[$run]} | ${rss[$run]} | \`$f\` |"
 	done
 )
 echo
@@ -358,12 +417,12 @@ if [ "$scale" = full ]; then
 	{
 		echo "# Benchmark results"
 		echo
-		echo "Generated by \`make bench\` (\`bash test/bench/bench.sh\`, BENCH_SCALE=$scale) on $(date -u +%Y-%m-%dT%H:%MZ)."
-		echo "mgw writes to versitygw's posix backend on loopback; each first copy goes to a fresh bucket."
-		echo "mgw runs with its defaults; rclone with the best of the flag sets listed below."
+		echo "Generated by \`make bench\` (\`BENCH_RUNS=$runs bash test/bench/bench.sh\`) on $(date -u +%Y-%m-%dT%H:%MZ)."
+		echo "mgw and rclone copy a local folder to versitygw's posix backend on loopback;"
+		echo "each first copy goes to a fresh bucket. mgw runs with its defaults."
 		echo
 		echo "Machine: $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)),"
-		echo "$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) memory, Linux $(uname -r),"
+		echo "$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) memory, Linux $(uname -r);"
 		echo "load average $(cut -d' ' -f1-3 /proc/loadavg) at the end of the run."
 		echo
 		echo "Versions: mgw $(cd "$root" && git describe --always --dirty 2>/dev/null || echo unknown),"

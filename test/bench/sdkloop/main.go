@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
@@ -30,6 +31,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
@@ -41,7 +43,7 @@ func main() {
 	bucket := flag.String("bucket", "", "bucket")
 	workers := flag.Int("workers", 64, "put: files in flight")
 	parts := flag.Int("parts", 8, "multipart: parts in flight, over all files")
-	partSize := flag.Int64("part-size", 16<<20, "multipart: part size in bytes")
+	partMiB := flag.Int64("part-mib", 16, "multipart: part size in MiB")
 	flag.Usage = func() {
 		fmt.Fprintln(os.Stderr, "usage: sdkloop [flags] put DIR | multipart DIR | mkbucket | purge")
 		flag.PrintDefaults()
@@ -51,7 +53,13 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
+	// The SDK's default client keeps 10 idle connections per host: with
+	// more requests in flight than that, most would open a new connection.
+	httpClient := awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+		t.MaxIdleConnsPerHost = max(*workers, *parts)
+	})
 	cli := s3.New(s3.Options{
+		HTTPClient:   httpClient,
 		Region:       *region,
 		BaseEndpoint: endpoint,
 		UsePathStyle: true,
@@ -77,7 +85,7 @@ func main() {
 	case cmd == "put" && dir != "":
 		err = l.putAll(ctx, dir, *workers)
 	case cmd == "multipart" && dir != "":
-		err = l.multipartAll(ctx, dir, *parts, *partSize)
+		err = l.multipartAll(ctx, dir, *parts, *partMiB<<20)
 	default:
 		flag.Usage()
 		os.Exit(2)
