@@ -3,20 +3,15 @@ package agent
 import (
 	"bytes"
 	"context"
-	"crypto/md5"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"hash/crc64"
 	"io"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/mgw-dev/mgw/connectors"
-	"github.com/mgw-dev/mgw/state"
 	"github.com/mgw-dev/mgw/state/codes"
 )
 
@@ -149,22 +144,6 @@ func (r *Runner) copyOnce(ctx context.Context, o connectors.Object) error {
 	}
 }
 
-// sums computes, in one pass, the checksums any destination may check.
-type sums struct {
-	md5 hash.Hash
-	crc hash.Hash64
-	n   int64
-}
-
-func newSums() *sums { return &sums{md5: md5.New(), crc: crc64.New(crcTable)} }
-
-func (s *sums) Write(p []byte) (int, error) {
-	s.md5.Write(p)
-	s.crc.Write(p)
-	s.n += int64(len(p))
-	return len(p), nil
-}
-
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // copySmall reads the whole file, then sends it in one request.
@@ -216,40 +195,6 @@ func (r *Runner) copySmall(ctx context.Context, o connectors.Object) error {
 	return nil
 }
 
-// sameContent reports whether the destination object d holds the source
-// file's bytes: the checksums the destination tells (CRC64, an MD5 ETag),
-// or else a read of the object, against one read of the source.
-func (r *Runner) sameContent(ctx context.Context, o, d connectors.Object) (bool, error) {
-	hash := func(b connectors.Bucket, side Side, key string) (*sums, error) {
-		s := newSums()
-		err := r.paced(ctx, side, func() error {
-			rc, err := b.Open(ctx, key, 0, -1)
-			if err != nil {
-				return err
-			}
-			defer rc.Close()
-			_, err = io.Copy(s, io.LimitReader(rc, o.Size+1))
-			return connectors.NewError(connectors.Classify(err), "read", key, err)
-		})
-		return s, err
-	}
-	src, err := hash(r.Src, Source, o.Key)
-	if err != nil || src.n != o.Size {
-		return false, err
-	}
-	if err := r.restat(ctx, o); err != nil {
-		return false, err
-	}
-	if d.HasCRC64 || isMD5(d.ETag) {
-		return verify(d, o.Size, src.md5.Sum(nil), src.crc.Sum64()) == nil, nil
-	}
-	dst, err := hash(r.Dst, Destination, o.Key)
-	if err != nil {
-		return false, err
-	}
-	return dst.n == src.n && dst.crc.Sum64() == src.crc.Sum64(), nil
-}
-
 // restat compares the source file with what it was at the scan: a change
 // while it was read means the copy may mix old and new bytes.
 func (r *Runner) restat(ctx context.Context, o connectors.Object) error {
@@ -268,134 +213,9 @@ func (r *Runner) restat(ctx context.Context, o connectors.Object) error {
 	return nil
 }
 
-// verify checks the destination's acknowledgement against what was sent:
-// size always, then every checksum the destination told.
-func verify(got connectors.Object, size int64, md []byte, crc uint64) error {
-	if got.Size != size {
-		return &verifyError{fmt.Sprintf("destination size %d, sent %d", got.Size, size)}
-	}
-	if got.HasCRC64 && got.CRC64 != crc {
-		return &verifyError{fmt.Sprintf("destination CRC64 %d, sent %d", got.CRC64, crc)}
-	}
-	if md != nil && isMD5(got.ETag) && !strings.EqualFold(got.ETag, hex.EncodeToString(md)) {
-		return &verifyError{"destination ETag " + got.ETag + ", sent MD5 " + hex.EncodeToString(md)}
-	}
-	return nil
-}
-
-// isMD5 tells an ETag that is the content's MD5 (single-request uploads on
-// S3 and OSS without server-side encryption by KMS) from an opaque one.
-func isMD5(etag string) bool {
-	if len(etag) != 32 {
-		return false
-	}
-	_, err := hex.DecodeString(etag)
-	return err == nil
-}
-
 // done records the verified copy. Only now is the file done.
 func (r *Runner) done(o connectors.Object, got connectors.Object) error {
 	e := identity(o)
 	e.DestETag, e.DestCRC64, e.CopiedAt = got.ETag, got.CRC64, time.Now()
 	return r.Store.MarkDone(r.Job.Name, o.Key, e)
 }
-
-// copyStream sends a large file in one streaming request, for destinations
-// without multipart upload (a local folder). The reader reopens the source
-// when the destination rewinds it to retry.
-func (r *Runner) copyStream(ctx context.Context, o connectors.Object) error {
-	rr := &reopenReader{ctx: ctx, b: r.Src, key: o.Key, size: o.Size, sum: newSums()}
-	defer rr.Close()
-	var got connectors.Object
-	err := r.paced(ctx, Destination, func() error {
-		var err error
-		got, err = r.Dst.Put(ctx, o.Key, rr, o.Size, connectors.PutOptions{ModTime: o.ModTime})
-		return err
-	})
-	if rr.err != nil {
-		return rr.err
-	}
-	if err != nil {
-		return err
-	}
-	if rr.sum.n != o.Size {
-		return errChanged(o.Key, fmt.Sprintf("size %d at scan, %d read", o.Size, rr.sum.n))
-	}
-	if err := r.restat(ctx, o); err != nil {
-		return err
-	}
-	if err := verify(got, o.Size, nil, rr.sum.crc.Sum64()); err != nil {
-		return err
-	}
-	if err := r.done(o, got); err != nil {
-		return err
-	}
-	r.Progress.BytesCopied.Add(o.Size)
-	return nil
-}
-
-// reopenReader reads a source object as an io.ReadSeeker: seeking to the
-// start reopens it, so a destination can retry without staging to disk.
-type reopenReader struct {
-	ctx  context.Context
-	b    connectors.Bucket
-	key  string
-	size int64
-	rc   io.ReadCloser
-	sum  *sums
-	err  error // the source's error, kept apart from the destination's
-}
-
-func (r *reopenReader) Read(p []byte) (int, error) {
-	if r.rc == nil {
-		rc, err := r.b.Open(r.ctx, r.key, 0, -1)
-		if err != nil {
-			r.err = onSide(Source, err)
-			return 0, r.err
-		}
-		r.rc = rc
-	}
-	// Never hand over more than the size the destination was told.
-	if left := r.size - r.sum.n; int64(len(p)) > left {
-		if left == 0 {
-			var one [1]byte
-			if n, _ := r.rc.Read(one[:]); n > 0 {
-				r.err = errChanged(r.key, "grew while it was copied")
-				return 0, r.err
-			}
-			return 0, io.EOF
-		}
-		p = p[:left]
-	}
-	n, err := r.rc.Read(p)
-	r.sum.Write(p[:n])
-	if err == io.EOF && r.sum.n < r.size {
-		r.err = errChanged(r.key, "shrank while it was copied")
-		return n, r.err
-	}
-	if err != nil && err != io.EOF {
-		r.err = onSide(Source, connectors.NewError(connectors.Classify(err), "read", r.key, err))
-		return n, r.err
-	}
-	return n, nil
-}
-
-func (r *reopenReader) Seek(off int64, whence int) (int64, error) {
-	if off != 0 || whence != io.SeekStart {
-		return 0, errors.New("reopenReader: only Seek(0, io.SeekStart) is supported")
-	}
-	r.Close()
-	r.sum = newSums()
-	r.err = nil
-	return 0, nil
-}
-
-func (r *reopenReader) Close() error {
-	if r.rc != nil {
-		r.rc.Close()
-		r.rc = nil
-	}
-	return nil
-}
-
-var _ = state.FileEntry{}

@@ -1,0 +1,108 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/mgw-dev/mgw/connectors"
+)
+
+// copyStream sends a large file in one streaming request, for destinations
+// without multipart upload (a local folder). The reader reopens the source
+// when the destination rewinds it to retry.
+func (r *Runner) copyStream(ctx context.Context, o connectors.Object) error {
+	rr := &reopenReader{ctx: ctx, b: r.Src, key: o.Key, size: o.Size, sum: newSums()}
+	defer rr.Close()
+	var got connectors.Object
+	err := r.paced(ctx, Destination, func() error {
+		var err error
+		got, err = r.Dst.Put(ctx, o.Key, rr, o.Size, connectors.PutOptions{ModTime: o.ModTime})
+		return err
+	})
+	if rr.err != nil {
+		return rr.err
+	}
+	if err != nil {
+		return err
+	}
+	if rr.sum.n != o.Size {
+		return errChanged(o.Key, fmt.Sprintf("size %d at scan, %d read", o.Size, rr.sum.n))
+	}
+	if err := r.restat(ctx, o); err != nil {
+		return err
+	}
+	if err := verify(got, o.Size, nil, rr.sum.crc.Sum64()); err != nil {
+		return err
+	}
+	if err := r.done(o, got); err != nil {
+		return err
+	}
+	r.Progress.BytesCopied.Add(o.Size)
+	return nil
+}
+
+// reopenReader reads a source object as an io.ReadSeeker: seeking to the
+// start reopens it, so a destination can retry without staging to disk.
+type reopenReader struct {
+	ctx  context.Context
+	b    connectors.Bucket
+	key  string
+	size int64
+	rc   io.ReadCloser
+	sum  *sums
+	err  error // the source's error, kept apart from the destination's
+}
+
+func (r *reopenReader) Read(p []byte) (int, error) {
+	if r.rc == nil {
+		rc, err := r.b.Open(r.ctx, r.key, 0, -1)
+		if err != nil {
+			r.err = onSide(Source, err)
+			return 0, r.err
+		}
+		r.rc = rc
+	}
+	// Never hand over more than the size the destination was told.
+	if left := r.size - r.sum.n; int64(len(p)) > left {
+		if left == 0 {
+			var one [1]byte
+			if n, _ := r.rc.Read(one[:]); n > 0 {
+				r.err = errChanged(r.key, "grew while it was copied")
+				return 0, r.err
+			}
+			return 0, io.EOF
+		}
+		p = p[:left]
+	}
+	n, err := r.rc.Read(p)
+	r.sum.Write(p[:n])
+	if err == io.EOF && r.sum.n < r.size {
+		r.err = errChanged(r.key, "shrank while it was copied")
+		return n, r.err
+	}
+	if err != nil && err != io.EOF {
+		r.err = onSide(Source, connectors.NewError(connectors.Classify(err), "read", r.key, err))
+		return n, r.err
+	}
+	return n, nil
+}
+
+func (r *reopenReader) Seek(off int64, whence int) (int64, error) {
+	if off != 0 || whence != io.SeekStart {
+		return 0, errors.New("reopenReader: only Seek(0, io.SeekStart) is supported")
+	}
+	r.Close()
+	r.sum = newSums()
+	r.err = nil
+	return 0, nil
+}
+
+func (r *reopenReader) Close() error {
+	if r.rc != nil {
+		r.rc.Close()
+		r.rc = nil
+	}
+	return nil
+}

@@ -1,0 +1,212 @@
+package agent
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
+
+	"github.com/mgw-dev/mgw/state/codes"
+)
+
+var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,60}[a-z0-9]$`)
+
+func (p *parser) validate(c *Config) {
+	if c.StateDir == "" {
+		c.StateDir = DefaultStateDir
+	}
+	c.StateDir = relativeTo(c.Path, c.StateDir)
+	seen := map[string]bool{}
+	for i := range c.Addresses {
+		a := &c.Addresses[i]
+		line, field := a.pos.at("name")
+		switch {
+		case a.Name == "":
+			p.fail(codes.EmptyDataAddressName, line, field, "")
+			continue
+		case !nameRE.MatchString(a.Name):
+			p.fail(codes.InvalidDataAddressName, line, field, fmt.Sprintf("%q", a.Name))
+		case seen[a.Name]:
+			p.fail(codes.DataAddressNameExists, line, field, fmt.Sprintf("%q", a.Name))
+		}
+		seen[a.Name] = true
+		p.validateAddress(a, c.Path)
+	}
+	jobs := map[string]bool{}
+	for i := range c.Jobs {
+		j := &c.Jobs[i]
+		line, field := j.pos.at("name")
+		switch {
+		case !nameRE.MatchString(j.Name):
+			p.fail(codes.InvalidJobName, line, field, fmt.Sprintf("%q", j.Name))
+		case jobs[j.Name]:
+			p.fail(codes.JobAlreadyExist, line, field, fmt.Sprintf("%q", j.Name))
+		}
+		jobs[j.Name] = true
+		p.validateJob(c, j)
+	}
+}
+
+// AddressTypes are the address types this build supports.
+var AddressTypes = []string{"local", "s3", "oss"}
+
+func (p *parser) validateAddress(a *AddressConfig, cfgPath string) {
+	// need fails each named field (name, value pairs) that is empty.
+	need := func(code string, pairs ...string) {
+		for i := 0; i+1 < len(pairs); i += 2 {
+			if pairs[i+1] == "" {
+				line, field := a.pos.at(pairs[i])
+				p.fail(code, line, field, "required for type "+a.Type)
+			}
+		}
+	}
+	switch a.Type {
+	case "local":
+		need(codes.BadParameters, "path", a.Path)
+		if a.Path != "" {
+			a.Path = relativeTo(cfgPath, a.Path)
+		}
+	case "oss", "s3":
+		code := codes.OSSParameterEmpty
+		if a.Type == "s3" {
+			code = codes.BadParameters
+		}
+		need(code, "endpoint", a.Endpoint, "bucket", a.Bucket, "access_key_id", a.AccessKeyID)
+		if a.AccessKeySecret == "" && a.AccessKeySecretFile == "" {
+			line, field := a.pos.at("access_key_secret")
+			p.fail(code, line, field, "access_key_secret or access_key_secret_file is required for type "+a.Type)
+		}
+		if a.AccessKeySecretFile != "" {
+			b, err := os.ReadFile(a.AccessKeySecretFile)
+			if err != nil {
+				line, field := a.pos.at("access_key_secret_file")
+				p.fail(codes.BadParameters, line, field, "cannot read the secret file: "+pathError(err))
+			}
+			a.AccessKeySecret = strings.TrimRight(string(b), "\r\n")
+		}
+		if a.Endpoint != "" && !strings.Contains(a.Endpoint, "://") {
+			a.Endpoint = "https://" + a.Endpoint
+		}
+		if a.Prefix != "" && !strings.HasSuffix(a.Prefix, "/") {
+			a.Prefix += "/"
+		}
+		if a.Region == "" && a.Type == "s3" {
+			a.Region = "us-east-1"
+		}
+	case "":
+		line, field := a.pos.at("type")
+		p.fail(codes.BadParameters, line, field, "required: one of "+strings.Join(AddressTypes, ", "))
+	default:
+		line, field := a.pos.at("type")
+		p.fail(codes.BadParameters, line, field, fmt.Sprintf("%q is not one of %s", a.Type, strings.Join(AddressTypes, ", ")))
+	}
+}
+
+// relativeTo makes a relative path in the config relative to the config
+// file's folder, as people expect of paths written in a file.
+func relativeTo(cfgPath, p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	if abs, err := filepath.Abs(filepath.Join(filepath.Dir(cfgPath), p)); err == nil {
+		return abs
+	}
+	return p
+}
+
+// pathError keeps the reason of a file error without repeating the path.
+func pathError(err error) string {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+func (p *parser) validateJob(c *Config, j *JobConfig) {
+	var src, dst *AddressConfig
+	for _, ref := range []struct {
+		field string
+		name  string
+		out   **AddressConfig
+	}{{"source", j.Source, &src}, {"destination", j.Destination, &dst}} {
+		line, field := j.pos.at(ref.field)
+		if ref.name == "" {
+			p.fail(codes.EmptyDataAddressName, line, field, "")
+			continue
+		}
+		if *ref.out = c.Address(ref.name); *ref.out == nil {
+			p.fail(codes.DataAddressNotExists, line, field, fmt.Sprintf("%q", ref.name))
+		}
+	}
+	if src != nil && dst != nil && sameLocation(src, dst) {
+		line, field := j.pos.at("destination")
+		p.fail(codes.DuplicateSourceDestination, line, field, fmt.Sprintf("%q and %q", j.Source, j.Destination))
+	}
+	switch j.Mode {
+	case "":
+		j.Mode = "once"
+	case "once":
+	default:
+		line, field := j.pos.at("mode")
+		p.fail(codes.BadParameters, line, field, fmt.Sprintf("%q: only once is supported by this build", j.Mode))
+	}
+	switch j.Overwrite {
+	case "":
+		j.Overwrite = OverwriteIfNewer
+	case OverwriteAlways, OverwriteNever, OverwriteIfNewer, OverwriteIfDiffers:
+	default:
+		line, field := j.pos.at("overwrite")
+		p.fail(codes.BadParameters, line, field, fmt.Sprintf("%q is not one of always, never, if-newer, if-different", j.Overwrite))
+	}
+	for field, globs := range map[string][]string{"include": j.Include, "exclude": j.Exclude} {
+		for _, pat := range globs {
+			if !doublestar.ValidatePattern(pat) {
+				line, f := j.pos.at(field)
+				p.fail(codes.BadParameters, line, f, fmt.Sprintf("bad glob %q", pat))
+			}
+		}
+	}
+	if j.Concurrency == 0 {
+		j.Concurrency = DefaultConcurrency
+	}
+	if j.Concurrency < 0 || j.Concurrency > 1024 {
+		line, field := j.pos.at("concurrency")
+		p.fail(codes.BadParameters, line, field, "must be between 1 and 1024")
+	}
+	if j.Retries == nil {
+		r := DefaultRetries
+		j.Retries = &r
+	} else if *j.Retries < 0 || *j.Retries > 100 {
+		line, field := j.pos.at("retries")
+		p.fail(codes.BadParameters, line, field, "must be between 0 and 100")
+	}
+	if j.RetryBackoff == 0 {
+		j.RetryBackoff = Duration(DefaultRetryBackoff)
+	}
+	if j.PartSize != 0 && j.PartSize < 100<<10 {
+		line, field := j.pos.at("part_size")
+		p.fail(codes.BadParameters, line, field, "must be 0 (automatic) or at least 100KiB")
+	}
+}
+
+// sameLocation reports whether two addresses point at the same data, or
+// one inside the other: copying there would feed the job its own output.
+func sameLocation(a, b *AddressConfig) bool {
+	if a.Name == b.Name {
+		return true
+	}
+	if a.Type != b.Type {
+		return false
+	}
+	switch a.Type {
+	case "local":
+		pa, pb := filepath.Clean(a.Path)+string(filepath.Separator), filepath.Clean(b.Path)+string(filepath.Separator)
+		return strings.HasPrefix(pa, pb) || strings.HasPrefix(pb, pa)
+	default:
+		return strings.TrimRight(a.Endpoint, "/") == strings.TrimRight(b.Endpoint, "/") && a.Bucket == b.Bucket &&
+			(strings.HasPrefix(a.Prefix, b.Prefix) || strings.HasPrefix(b.Prefix, a.Prefix))
+	}
+}

@@ -1,0 +1,89 @@
+package agent
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"hash/crc64"
+	"io"
+	"strings"
+
+	"github.com/mgw-dev/mgw/connectors"
+)
+
+// sums computes, in one pass, the checksums any destination may check.
+type sums struct {
+	md5 hash.Hash
+	crc hash.Hash64
+	n   int64
+}
+
+func newSums() *sums { return &sums{md5: md5.New(), crc: crc64.New(crcTable)} }
+
+func (s *sums) Write(p []byte) (int, error) {
+	s.md5.Write(p)
+	s.crc.Write(p)
+	s.n += int64(len(p))
+	return len(p), nil
+}
+
+// verify checks the destination's acknowledgement against what was sent:
+// size always, then every checksum the destination told.
+func verify(got connectors.Object, size int64, md []byte, crc uint64) error {
+	if got.Size != size {
+		return &verifyError{fmt.Sprintf("destination size %d, sent %d", got.Size, size)}
+	}
+	if got.HasCRC64 && got.CRC64 != crc {
+		return &verifyError{fmt.Sprintf("destination CRC64 %d, sent %d", got.CRC64, crc)}
+	}
+	if md != nil && isMD5(got.ETag) && !strings.EqualFold(got.ETag, hex.EncodeToString(md)) {
+		return &verifyError{"destination ETag " + got.ETag + ", sent MD5 " + hex.EncodeToString(md)}
+	}
+	return nil
+}
+
+// isMD5 tells an ETag that is the content's MD5 (single-request uploads on
+// S3 and OSS without server-side encryption by KMS) from an opaque one.
+func isMD5(etag string) bool {
+	if len(etag) != 32 {
+		return false
+	}
+	_, err := hex.DecodeString(etag)
+	return err == nil
+}
+
+// sameContent reports whether the destination object d holds the source
+// file's bytes: the checksums the destination tells (CRC64, an MD5 ETag),
+// or else a read of the object, against one read of the source.
+func (r *Runner) sameContent(ctx context.Context, o, d connectors.Object) (bool, error) {
+	hash := func(b connectors.Bucket, side Side, key string) (*sums, error) {
+		s := newSums()
+		err := r.paced(ctx, side, func() error {
+			rc, err := b.Open(ctx, key, 0, -1)
+			if err != nil {
+				return err
+			}
+			defer rc.Close()
+			_, err = io.Copy(s, io.LimitReader(rc, o.Size+1))
+			return connectors.NewError(connectors.Classify(err), "read", key, err)
+		})
+		return s, err
+	}
+	src, err := hash(r.Src, Source, o.Key)
+	if err != nil || src.n != o.Size {
+		return false, err
+	}
+	if err := r.restat(ctx, o); err != nil {
+		return false, err
+	}
+	if d.HasCRC64 || isMD5(d.ETag) {
+		return verify(d, o.Size, src.md5.Sum(nil), src.crc.Sum64()) == nil, nil
+	}
+	dst, err := hash(r.Dst, Destination, o.Key)
+	if err != nil {
+		return false, err
+	}
+	return dst.n == src.n && dst.crc.Sum64() == src.crc.Sum64(), nil
+}
