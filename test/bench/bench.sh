@@ -12,7 +12,9 @@
 # BENCH_SCALE=small runs the same scenarios on 2,000 files and 4 x 64 MiB
 # for a smoke test; its numbers are not worth comparing and it writes no
 # RESULTS.md. BENCH_RUNS=N (default 1) repeats every first copy and re-run
-# N times and keeps the fastest, for a busy machine. The benchmark fails
+# N times and keeps the fastest, for a busy machine. BENCH_PROFILE=DIR
+# keeps a CPU profile of every mgw run there (go tool pprof DIR/RUN.pprof).
+# The benchmark fails
 # only when a tool fails or a copy is wrong, never on a missed target.
 #
 # Each first copy goes to a fresh bucket (and, for mgw, a fresh state dir).
@@ -89,6 +91,16 @@ if [ ! -x "$root/bin/mgw" ]; then
 	(cd "$root" && go build -o bin/mgw ./cmd/mgw)
 fi
 mgw=$root/bin/mgw
+if [ -n "${BENCH_PROFILE:-}" ]; then
+	mkdir -p "$BENCH_PROFILE"
+	profile=$(cd "$BENCH_PROFILE" && pwd)
+fi
+# mgwrun RUN ARGS...: mgw ARGS, with a CPU profile when asked for one.
+mgwrun() {
+	local run=$1
+	shift
+	measure "$run" "$mgw" ${profile:+--cpuprofile "$profile/$run.pprof"} "$@"
+}
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mgw-bench.XXXXXX")
 mkdir -p "$tmp/m" "$tmp/log"
@@ -146,6 +158,9 @@ order=()
 measure() {
 	local run=$1 t0 t1
 	shift
+	# Write back what earlier steps left dirty (the data just made, the
+	# server's copy of the last run), so no run pays for another's.
+	sync
 	t0=$(date +%s%N)
 	if ! /usr/bin/time -f '%U %S %M' -o "$tmp/m/$run" "$@" >"$tmp/log/$run" 2>&1; then
 		log "$run failed: $*"
@@ -225,7 +240,7 @@ first() {
 		# shellcheck disable=SC2086 # flags are words
 		case $conf in
 		mgw-*)
-			measure "$run" "$mgw" run --config "$(mgwjob "$run" "$src" "$B")" "bench-$run"
+			mgwrun "$run" run --config "$(mgwjob "$run" "$src" "$B")" "bench-$run"
 			copied "$run" "$3"
 			;;
 		rc-*) measure "$run" "${rclone[@]}" copy "$src" "vgw:$B" ${flags[$conf]} ;;
@@ -302,8 +317,11 @@ check "$small" "$prefix-$rc_s1"
 # --- S3: nothing changed -------------------------------------------------
 
 log "S3: run again, nothing changed"
-again mgw-s3 "$mgw" run --config "$tmp/$mgw_s1.yaml" "bench-$mgw_s1"
-mgw_s3=$BEST
+for run in $(tries mgw-s3); do
+	mgwrun "$run" run --config "$tmp/$mgw_s1.yaml" "bench-$mgw_s1"
+done
+# shellcheck disable=SC2046
+mgw_s3=$(best $(tries mgw-s3))
 for run in $(tries mgw-s3); do
 	copied "$run" 0
 done
@@ -325,7 +343,7 @@ sleep 1
 for ((i = 0; i < nchanged; i++)); do
 	head -c $fsize /dev/urandom >"$small/d$(printf %03d $((i % ndirs)))/f$(printf %04d $((i / ndirs)))"
 done
-measure mgw-s4-1 "$mgw" run --config "$tmp/$mgw_s1.yaml" "bench-$mgw_s1"
+mgwrun mgw-s4-1 run --config "$tmp/$mgw_s1.yaml" "bench-$mgw_s1"
 copied mgw-s4-1 "$nchanged"
 flags[rc-s4]=${flags[${rc_s3%-*}]}
 # shellcheck disable=SC2086
