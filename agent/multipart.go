@@ -58,7 +58,7 @@ func (r *Runner) copyMultipart(ctx context.Context, o connectors.Object, mp conn
 	}
 	defer body.Close()
 
-	whole := crc64.New(crcTable)
+	wantCRC := f.CRC64
 	var (
 		mu       sync.Mutex // guards up.Parts and firstErr
 		firstErr error
@@ -85,33 +85,40 @@ func (r *Runner) copyMultipart(ctx context.Context, o connectors.Object, mp conn
 			fail(pctx.Err())
 			continue
 		}
-		buf := bufPool.Get().(*bytes.Buffer)
-		buf.Reset()
-		release := func() { bufPool.Put(buf); <-partBudget }
-		if _, err := io.CopyN(buf, body, size); err != nil {
+		buf := getBuf(int(size))
+		release := func() { putBuf(buf); <-partBudget }
+		if k, err := io.ReadFull(body, buf); err != nil {
 			release()
 			if err == io.EOF || err == io.ErrUnexpectedEOF {
-				fail(errChanged(o.Key, "shrank while it was copied"))
+				fail(errChanged(o.Key, fmt.Sprintf("shrank while it was copied: part %d ends after %d bytes", num, k)))
 			} else {
 				fail(onSide(Source, connectors.NewError(connectors.Classify(err), "read", o.Key, err)))
 			}
 			break
 		}
-		data := buf.Bytes()
-		whole.Write(data)
-		sum := md5.Sum(data)
 		if p, ok := acked[num]; ok {
+			// Sent before: read again only to prove the source still
+			// holds what was sent.
+			same := p.Size == size && bytes.Equal(p.MD5, md5sum(buf))
+			if same && wantCRC {
+				p.CRC64 = crc64.Checksum(buf, crcTable)
+				mu.Lock()
+				up.Parts = replacePart(up.Parts, p)
+				mu.Unlock()
+			}
 			release()
-			if !bytes.Equal(p.MD5, sum[:]) || p.Size != size {
+			if !same {
 				fail(errChanged(o.Key, fmt.Sprintf("part %d differs from the part sent before", num)))
 			}
 			continue
 		}
 		sem <- struct{}{}
 		wg.Add(1)
-		go func(num int, data []byte, sum [16]byte) {
+		go func(num int, data []byte) {
 			defer func() { <-sem; release(); wg.Done() }()
-			p, err := r.sendPart(pctx, o.Key, up.UploadID, num, data, sum[:], mp)
+			// Hashing here, not in the reading loop, lets the next part be
+			// read while this one is hashed and sent.
+			p, err := r.sendPart(pctx, o.Key, up.UploadID, num, data, wantCRC, mp)
 			if err != nil {
 				fail(err)
 				cancel()
@@ -129,7 +136,7 @@ func (r *Runner) copyMultipart(ctx context.Context, o connectors.Object, mp conn
 				cancel()
 			}
 			r.Progress.BytesCopied.Add(p.Size)
-		}(num, data, sum)
+		}(num, buf)
 	}
 	wg.Wait()
 	if firstErr != nil {
@@ -180,7 +187,11 @@ func (r *Runner) copyMultipart(ctx context.Context, o connectors.Object, mp conn
 	if strings.Contains(st.ETag, "-") && !strings.EqualFold(st.ETag, want) {
 		return &verifyError{"destination ETag " + st.ETag + ", parts sent make " + want}
 	}
-	if err := verify(st, o.Size, nil, whole.Sum64()); err != nil {
+	var whole uint64
+	for _, p := range up.Parts {
+		whole = crc64Combine(whole, p.CRC64, p.Size)
+	}
+	if err := verify(st, o.Size, nil, whole, wantCRC); err != nil {
 		return err
 	}
 	return r.done(o, st) // bytes were counted part by part
@@ -275,10 +286,15 @@ func (r *Runner) abandon(ctx context.Context, key, id string, mp connectors.Mult
 	_ = r.Store.DropUpload(r.Job.Name, key)
 }
 
-// sendPart uploads one part, retrying the part (never the whole file) on
-// errors that may pass, and checks the server's acknowledgement.
-func (r *Runner) sendPart(ctx context.Context, key, id string, num int, data, sum []byte, mp connectors.MultipartUploader) (state.PartDone, error) {
-	crc := crc64.Checksum(data, crcTable)
+// sendPart hashes and uploads one part, retrying the part (never the
+// whole file) on errors that may pass, and checks the server's
+// acknowledgement.
+func (r *Runner) sendPart(ctx context.Context, key, id string, num int, data []byte, wantCRC bool, mp connectors.MultipartUploader) (state.PartDone, error) {
+	sum := md5sum(data)
+	var crc uint64
+	if wantCRC {
+		crc = crc64.Checksum(data, crcTable)
+	}
 	for attempt := 1; ; attempt++ {
 		var p connectors.Part
 		err := r.paced(ctx, Destination, func() error {
@@ -288,7 +304,7 @@ func (r *Runner) sendPart(ctx context.Context, key, id string, num int, data, su
 		})
 		if err == nil {
 			switch {
-			case p.HasCRC64 && p.CRC64 != crc:
+			case wantCRC && p.HasCRC64 && p.CRC64 != crc:
 				err = &verifyError{fmt.Sprintf("part %d CRC64 %d, sent %d", num, p.CRC64, crc)}
 			case isMD5(p.ETag) && !strings.EqualFold(p.ETag, hex.EncodeToString(sum)):
 				err = &verifyError{fmt.Sprintf("part %d ETag %s, sent MD5 %x", num, p.ETag, sum)}
@@ -303,4 +319,19 @@ func (r *Runner) sendPart(ctx context.Context, key, id string, num int, data, su
 			return state.PartDone{}, ctx.Err()
 		}
 	}
+}
+
+func md5sum(b []byte) []byte {
+	s := md5.Sum(b)
+	return s[:]
+}
+
+// replacePart puts p in place of the part with its number.
+func replacePart(parts []state.PartDone, p state.PartDone) []state.PartDone {
+	for i := range parts {
+		if parts[i].Number == p.Number {
+			parts[i] = p
+		}
+	}
+	return parts
 }

@@ -13,7 +13,8 @@ import (
 // without multipart upload (a local folder). The reader reopens the source
 // when the destination rewinds it to retry.
 func (r *Runner) copyStream(ctx context.Context, o connectors.Object) error {
-	rr := &reopenReader{ctx: ctx, b: r.Src, key: o.Key, size: o.Size, sum: newSums()}
+	rr := &reopenReader{ctx: ctx, b: r.Src, key: o.Key, size: o.Size, crc: r.Dst.Features().CRC64}
+	rr.sum = newSums(rr.crc)
 	defer rr.Close()
 	var got connectors.Object
 	err := r.paced(ctx, Destination, func() error {
@@ -33,7 +34,8 @@ func (r *Runner) copyStream(ctx context.Context, o connectors.Object) error {
 	if err := r.restat(ctx, o); err != nil {
 		return err
 	}
-	if err := verify(got, o.Size, nil, rr.sum.crc.Sum64()); err != nil {
+	crc, hasCRC := rr.sum.crc64()
+	if err := verify(got, o.Size, nil, crc, hasCRC); err != nil {
 		return err
 	}
 	if err := r.done(o, got); err != nil {
@@ -51,6 +53,7 @@ type reopenReader struct {
 	key  string
 	size int64
 	rc   io.ReadCloser
+	crc  bool // compute a CRC64 too
 	sum  *sums
 	err  error // the source's error, kept apart from the destination's
 }
@@ -94,7 +97,7 @@ func (r *reopenReader) Seek(off int64, whence int) (int64, error) {
 		return 0, errors.New("reopenReader: only Seek(0, io.SeekStart) is supported")
 	}
 	r.Close()
-	r.sum = newSums()
+	r.sum = newSums(r.crc)
 	r.err = nil
 	return 0, nil
 }

@@ -5,17 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/crc64"
 	"io"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/mgw-dev/mgw/connectors"
 	"github.com/mgw-dev/mgw/state/codes"
 )
-
-var crcTable = crc64.MakeTable(crc64.ECMA)
 
 // Sizes that shape a transfer. Files up to singlePutMax are read whole into
 // memory and sent in one request with their MD5, so the server checks the
@@ -144,54 +140,63 @@ func (r *Runner) copyOnce(ctx context.Context, o connectors.Object) error {
 	}
 }
 
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-// copySmall reads the whole file, then sends it in one request.
+// copySmall reads the whole file into memory, then sends it in one request
+// with its MD5, so the server checks the bytes and a retry re-sends them
+// without reading the source again.
 func (r *Runner) copySmall(ctx context.Context, o connectors.Object) error {
-	buf := bufPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer func() {
-		if buf.Cap() <= singlePutMax {
-			bufPool.Put(buf)
-		}
-	}()
-	sum := newSums()
+	buf := getBuf(int(o.Size))
+	defer putBuf(buf)
 	err := r.paced(ctx, Source, func() error {
 		rc, err := r.Src.Open(ctx, o.Key, 0, -1)
 		if err != nil {
 			return err
 		}
 		defer rc.Close()
-		// One byte more than expected tells a file that grew.
-		_, err = io.Copy(io.MultiWriter(buf, sum), io.LimitReader(rc, o.Size+1))
-		return connectors.NewError(connectors.Classify(err), "read", o.Key, err)
+		return readExactly(rc, buf, o.Key)
 	})
 	if err != nil {
 		return err
-	}
-	if sum.n != o.Size {
-		return errChanged(o.Key, fmt.Sprintf("size %d at scan, %d read", o.Size, sum.n))
 	}
 	if err := r.restat(ctx, o); err != nil {
 		return err
 	}
+	sum := newSums(r.Dst.Features().CRC64)
+	sum.Write(buf)
 	md := sum.md5.Sum(nil)
 	var got connectors.Object
 	err = r.paced(ctx, Destination, func() error {
 		var err error
-		got, err = r.Dst.Put(ctx, o.Key, bytes.NewReader(buf.Bytes()), o.Size, connectors.PutOptions{ModTime: o.ModTime, MD5: md})
+		got, err = r.Dst.Put(ctx, o.Key, bytes.NewReader(buf), o.Size, connectors.PutOptions{ModTime: o.ModTime, MD5: md})
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	if err := verify(got, o.Size, md, sum.crc.Sum64()); err != nil {
+	crc, hasCRC := sum.crc64()
+	if err := verify(got, o.Size, md, crc, hasCRC); err != nil {
 		return err
 	}
 	if err := r.done(o, got); err != nil {
 		return err
 	}
 	r.Progress.BytesCopied.Add(o.Size)
+	return nil
+}
+
+// readExactly fills buf from r and checks that r ends there: a file that
+// grew or shrank since the scan is a changed file, not a short copy.
+func readExactly(r io.Reader, buf []byte, key string) error {
+	n, err := io.ReadFull(r, buf)
+	if err == io.ErrUnexpectedEOF || err == io.EOF {
+		return errChanged(key, fmt.Sprintf("size %d at scan, %d read", len(buf), n))
+	}
+	if err != nil {
+		return onSide(Source, connectors.NewError(connectors.Classify(err), "read", key, err))
+	}
+	var one [1]byte
+	if k, _ := r.Read(one[:]); k > 0 {
+		return errChanged(key, fmt.Sprintf("grew past its size %d at scan", len(buf)))
+	}
 	return nil
 }
 

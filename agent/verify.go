@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"bytes"
 	"context"
 	"crypto/md5"
 	"encoding/hex"
@@ -13,29 +14,48 @@ import (
 	"github.com/mgw-dev/mgw/connectors"
 )
 
-// sums computes, in one pass, the checksums any destination may check.
+// sums computes, in one pass, the checksums a destination can check: MD5
+// always (sent as Content-MD5), CRC64-ECMA only where the destination
+// reports one, since each costs CPU the server on the same host could use.
 type sums struct {
 	md5 hash.Hash
-	crc hash.Hash64
+	crc hash.Hash64 // nil when not wanted
 	n   int64
 }
 
-func newSums() *sums { return &sums{md5: md5.New(), crc: crc64.New(crcTable)} }
+func newSums(crc bool) *sums {
+	s := &sums{md5: md5.New()}
+	if crc {
+		s.crc = crc64.New(crcTable)
+	}
+	return s
+}
 
 func (s *sums) Write(p []byte) (int, error) {
 	s.md5.Write(p)
-	s.crc.Write(p)
+	if s.crc != nil {
+		s.crc.Write(p)
+	}
 	s.n += int64(len(p))
 	return len(p), nil
 }
 
+// crc64 is the CRC computed, or 0 when none was wanted (verify then
+// ignores the destination's, which it only compares when it computed one).
+func (s *sums) crc64() (uint64, bool) {
+	if s.crc == nil {
+		return 0, false
+	}
+	return s.crc.Sum64(), true
+}
+
 // verify checks the destination's acknowledgement against what was sent:
 // size always, then every checksum the destination told.
-func verify(got connectors.Object, size int64, md []byte, crc uint64) error {
+func verify(got connectors.Object, size int64, md []byte, crc uint64, hasCRC bool) error {
 	if got.Size != size {
 		return &verifyError{fmt.Sprintf("destination size %d, sent %d", got.Size, size)}
 	}
-	if got.HasCRC64 && got.CRC64 != crc {
+	if hasCRC && got.HasCRC64 && got.CRC64 != crc {
 		return &verifyError{fmt.Sprintf("destination CRC64 %d, sent %d", got.CRC64, crc)}
 	}
 	if md != nil && isMD5(got.ETag) && !strings.EqualFold(got.ETag, hex.EncodeToString(md)) {
@@ -58,8 +78,8 @@ func isMD5(etag string) bool {
 // file's bytes: the checksums the destination tells (CRC64, an MD5 ETag),
 // or else a read of the object, against one read of the source.
 func (r *Runner) sameContent(ctx context.Context, o, d connectors.Object) (bool, error) {
-	hash := func(b connectors.Bucket, side Side, key string) (*sums, error) {
-		s := newSums()
+	hash := func(b connectors.Bucket, side Side, key string, crc bool) (*sums, error) {
+		s := newSums(crc)
 		err := r.paced(ctx, side, func() error {
 			rc, err := b.Open(ctx, key, 0, -1)
 			if err != nil {
@@ -71,7 +91,7 @@ func (r *Runner) sameContent(ctx context.Context, o, d connectors.Object) (bool,
 		})
 		return s, err
 	}
-	src, err := hash(r.Src, Source, o.Key)
+	src, err := hash(r.Src, Source, o.Key, d.HasCRC64)
 	if err != nil || src.n != o.Size {
 		return false, err
 	}
@@ -79,11 +99,12 @@ func (r *Runner) sameContent(ctx context.Context, o, d connectors.Object) (bool,
 		return false, err
 	}
 	if d.HasCRC64 || isMD5(d.ETag) {
-		return verify(d, o.Size, src.md5.Sum(nil), src.crc.Sum64()) == nil, nil
+		crc, hasCRC := src.crc64()
+		return verify(d, o.Size, src.md5.Sum(nil), crc, hasCRC) == nil, nil
 	}
-	dst, err := hash(r.Dst, Destination, o.Key)
+	dst, err := hash(r.Dst, Destination, o.Key, false)
 	if err != nil {
 		return false, err
 	}
-	return dst.n == src.n && dst.crc.Sum64() == src.crc.Sum64(), nil
+	return dst.n == src.n && bytes.Equal(dst.md5.Sum(nil), src.md5.Sum(nil)), nil
 }

@@ -135,6 +135,9 @@ type Features struct {
 	MinPartSize int64
 	// MaxParts is the most parts one upload may have (10,000 for OSS and S3).
 	MaxParts int
+	// CRC64 is true when the backend reports the CRC64-ECMA of every object
+	// and part it stores (OSS): the only case where computing one pays.
+	CRC64 bool
 }
 
 // Part is one acknowledged part of a multipart upload.

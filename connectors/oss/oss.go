@@ -141,6 +141,7 @@ func (b *bucket) Features() connectors.Features {
 		UTF8Keys:    true,
 		MinPartSize: minPartSize,
 		MaxParts:    maxParts,
+		CRC64:       true,
 	}
 }
 
