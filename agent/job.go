@@ -26,7 +26,8 @@ type Runner struct {
 
 	srcPace, dstPace pacer
 	filter           *filter
-	dest             *destIndex
+	dest             *folderCache[connectors.Object]
+	index            *folderCache[state.FileEntry]
 	fatal            context.CancelCauseFunc
 	denied           [2]atomic.Int64 // consecutive access-denied answers, per side
 }
@@ -63,6 +64,7 @@ func (r *Runner) Run(ctx context.Context) (*state.Run, error) {
 	}
 	r.filter = newFilter(r.Job)
 	r.dest = newDestIndex(r.Dst)
+	r.index = newIndexCache(r.Store, r.Job.Name)
 	log := r.Log.With("job", r.Job.Name, "run", run.Number)
 
 	err := r.check(ctx)

@@ -2,13 +2,13 @@ package agent
 
 import (
 	"context"
-	"strings"
-	"sync"
+	"errors"
 	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
 
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/state"
 	"github.com/mgw-dev/mgw/state/codes"
 )
 
@@ -49,10 +49,13 @@ func (r *Runner) plan(ctx context.Context, o connectors.Object) (t task, ok bool
 		r.recordFailure(o.Key, codes.SourceObjectArchived, msg(codes.SourceObjectArchived)+" (storage class "+o.StorageClass+")", 0)
 		return t, false
 	}
-	e, known, err := r.Store.File(r.Job.Name, o.Key)
-	if err != nil {
-		r.Log.Error("state read failed", "path", o.Key, "err", err)
-		return t, true // copying again is safe; skipping might lose the file
+	e, known, cached := r.index.lookup(ctx, o.Key)
+	if !cached {
+		var err error
+		if e, known, err = r.Store.File(r.Job.Name, o.Key); err != nil {
+			r.Log.Error("state read failed", "path", o.Key, "err", err)
+			return t, true // copying again is safe; skipping might lose the file
+		}
 	}
 	if known && e.Same(identity(o)) {
 		r.Progress.FilesUnchanged.Add(1)
@@ -87,9 +90,14 @@ func (r *Runner) overwriteSkip(ctx context.Context, o connectors.Object) (reason
 	if policy == OverwriteAlways {
 		return "", nil
 	}
-	d, exists, err := r.dest.lookup(ctx, o.Key)
-	if err != nil || !exists {
-		return "", nil // cannot tell: copy; a wrong skip would lose the file
+	d, exists, cached := r.dest.lookup(ctx, o.Key)
+	if !cached {
+		var err error
+		d, err = r.Dst.Stat(ctx, o.Key)
+		exists = err == nil
+	}
+	if !exists {
+		return "", nil // not there, or cannot tell: copy; a wrong skip would lose the file
 	}
 	if d.Size == o.Size {
 		// Listings carry no metadata: ask for the object's own.
@@ -152,56 +160,24 @@ func (f *filter) match(o connectors.Object) bool {
 	return false
 }
 
-// destIndex answers "does the destination hold this key, and how new is
-// it?" with one listing per folder instead of one HEAD per file. It keeps
-// the last folders it listed; the scan visits a folder's files together,
-// so a small window is enough.
-type destIndex struct {
-	b     connectors.Bucket
-	mu    sync.Mutex
-	dirs  map[string]*destDir
-	order []string
-}
-
-type destDir struct {
-	once sync.Once
-	objs map[string]connectors.Object
-	err  error
-}
-
-const destIndexDirs = 256
-
-func newDestIndex(b connectors.Bucket) *destIndex {
-	return &destIndex{b: b, dirs: map[string]*destDir{}}
-}
-
-func (d *destIndex) lookup(ctx context.Context, key string) (connectors.Object, bool, error) {
-	dir := ""
-	if i := strings.LastIndexByte(key, '/'); i >= 0 {
-		dir = key[:i+1]
-	}
-	d.mu.Lock()
-	e := d.dirs[dir]
-	if e == nil {
-		e = &destDir{}
-		d.dirs[dir] = e
-		d.order = append(d.order, dir)
-		if len(d.order) > destIndexDirs {
-			delete(d.dirs, d.order[0])
-			d.order = d.order[1:]
-		}
-	}
-	d.mu.Unlock()
-	e.once.Do(func() {
-		e.objs = map[string]connectors.Object{}
-		e.err = d.b.ListDir(ctx, dir, func(o connectors.Object) error {
-			e.objs[o.Key] = o
+// newDestIndex lists the destination's folders: which keys it already
+// holds, and how new they are.
+func newDestIndex(b connectors.Bucket) *folderCache[connectors.Object] {
+	return newFolderCache(func(ctx context.Context, dir string, add func(string, connectors.Object) bool) error {
+		return b.ListDir(ctx, dir, func(o connectors.Object) error {
+			if _, name := splitKey(o.Key); !add(name, o) {
+				return errFolderTooBig
+			}
 			return nil
 		})
 	})
-	if e.err != nil {
-		return connectors.Object{}, false, e.err
-	}
-	o, ok := e.objs[key]
-	return o, ok, nil
 }
+
+// newIndexCache reads the index one folder at a time.
+func newIndexCache(s *state.Store, job string) *folderCache[state.FileEntry] {
+	return newFolderCache(func(_ context.Context, dir string, add func(string, state.FileEntry) bool) error {
+		return s.Folder(job, dir, func(name string, e state.FileEntry) bool { return add(name, e) })
+	})
+}
+
+var errFolderTooBig = errors.New("folder too big to cache")

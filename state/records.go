@@ -1,6 +1,7 @@
 package state
 
 import (
+	"encoding"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -94,7 +95,16 @@ type Job struct {
 	LastRun uint64 `json:"last_run"`
 }
 
+// encode writes a record: binary where the type has a binary form (the
+// hot file entries), else JSON.
 func encode(v any) []byte {
+	if m, ok := v.(encoding.BinaryMarshaler); ok {
+		b, err := m.MarshalBinary()
+		if err != nil {
+			panic(err) // FileEntry's encoding cannot fail
+		}
+		return append([]byte{binaryVersion}, b...)
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		panic(err) // the record types above always marshal
@@ -103,8 +113,14 @@ func encode(v any) []byte {
 }
 
 func decode(b []byte, v any) error {
-	if len(b) == 0 || b[0] != valueVersion {
-		return fmt.Errorf("state: value of unknown version")
+	switch {
+	case len(b) == 0:
+	case b[0] == valueVersion:
+		return json.Unmarshal(b[1:], v)
+	case b[0] == binaryVersion:
+		if u, ok := v.(encoding.BinaryUnmarshaler); ok {
+			return u.UnmarshalBinary(b[1:])
+		}
 	}
-	return json.Unmarshal(b[1:], v)
+	return fmt.Errorf("state: value of unknown version")
 }

@@ -4,6 +4,7 @@
 package state
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	badger "github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
 )
 
 // Store is the open database. It is safe for concurrent use.
@@ -33,6 +35,9 @@ func Open(dir string) (*Store, error) {
 		WithIndexCacheSize(8 << 20).
 		WithValueLogFileSize(64 << 20).
 		WithNumCompactors(2).
+		// Index entries are small and read on every run: decompressing
+		// blocks cost more than the disk they would save.
+		WithCompression(options.None).
 		// Writes reach the kernel at commit; a killed process loses
 		// nothing. fsync per write would cost more than the copy.
 		WithSyncWrites(false)
@@ -97,6 +102,36 @@ func (s *Store) File(job, path string) (FileEntry, bool, error) {
 	var e FileEntry
 	ok, err := s.get(PathKey(KindFile, job, path), &e)
 	return e, ok, err
+}
+
+// Folder calls fn with the name and entry of each indexed file directly in
+// dir ("" or a path ending in "/"), in name order, from one snapshot, until
+// fn returns false. Sub-folders are skipped with a seek, not read: the
+// cost is one seek per sub-folder, however many files it holds.
+func (s *Store) Folder(job, dir string, fn func(name string, e FileEntry) bool) error {
+	prefix := append(JobPrefix(KindFile, job), dir...)
+	return s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true, PrefetchSize: 100})
+		defer it.Close()
+		for it.Seek(prefix); it.Valid(); {
+			item := it.Item()
+			name := item.Key()[len(prefix):]
+			if i := bytes.IndexByte(name, '/'); i >= 0 {
+				// Jump past "sub/...": '0' is the byte after '/'.
+				it.Seek(append(append(append([]byte{}, prefix...), name[:i]...), '0'))
+				continue
+			}
+			var e FileEntry
+			if err := item.Value(func(b []byte) error { return decode(b, &e) }); err != nil {
+				return err
+			}
+			if !fn(string(name), e) {
+				return nil
+			}
+			it.Next()
+		}
+		return nil
+	})
 }
 
 // MarkDone records that path was copied and verified as e, and clears any

@@ -2,6 +2,7 @@ package state
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -101,5 +102,67 @@ func TestKeysRoundTrip(t *testing.T) {
 	}
 	if string(RunKey("j-1", 2)) >= string(RunKey("j-1", 10)) {
 		t.Error("run keys do not sort numerically")
+	}
+}
+
+func TestFileEntryBinary(t *testing.T) {
+	for _, e := range []FileEntry{
+		{},
+		{Size: 1 << 40, ModTime: time.Unix(1700000000, 123456789), Ctime: time.Unix(0, 0), Inode: 42,
+			ETag: "abc", DestETag: "\"x-2\"", DestCRC64: 1<<64 - 1, CopiedAt: time.Now()},
+		{Size: -1, ModTime: time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)},
+	} {
+		var got FileEntry
+		if err := decode(encode(e), &got); err != nil {
+			t.Fatal(err)
+		}
+		if !got.Same(e) || got.DestETag != e.DestETag || got.DestCRC64 != e.DestCRC64 || !got.CopiedAt.Equal(e.CopiedAt) {
+			t.Errorf("round trip %+v -> %+v", e, got)
+		}
+	}
+	var e FileEntry
+	full := encode(FileEntry{ETag: "abcdef"})
+	if err := decode(full[:len(full)-3], &e); err == nil {
+		t.Error("truncated entry decoded without error")
+	}
+}
+
+func TestFolder(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, p := range []string{"a", "b/x", "b/y", "b/y0", "b/sub/deep/z", "b/sub/w", "b/z", "b0", "c/q"} {
+		if err := s.MarkDone("job-1", p, FileEntry{Size: int64(len(p))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = s.MarkDone("job-2", "b/other", FileEntry{})
+	list := func(dir string, limit int) []string {
+		var names []string
+		err := s.Folder("job-1", dir, func(name string, e FileEntry) bool {
+			if e.Size != int64(len(dir+name)) {
+				t.Errorf("%s%s: size %d", dir, name, e.Size)
+			}
+			names = append(names, name)
+			return len(names) < limit
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return names
+	}
+	if got := strings.Join(list("b/", 100), ","); got != "x,y,y0,z" {
+		t.Errorf("b/: %s", got)
+	}
+	if got := strings.Join(list("", 100), ","); got != "a,b0" {
+		t.Errorf("root: %s", got)
+	}
+	if got := strings.Join(list("b/", 2), ","); got != "x,y" {
+		t.Errorf("b/ limited: %s", got)
+	}
+	if got := list("nope/", 100); len(got) != 0 {
+		t.Errorf("missing folder: %v", got)
 	}
 }
