@@ -7,6 +7,8 @@
 # refused access to the root user's buckets. start installs versitygw into $MGW_TEST_BIN (default /tmp/bin) if it
 # is missing, and does nothing if the server already runs; restart gives an
 # empty server. start and status print key=value lines for tests.
+# MGW_S3_PORT runs another instance on another port (the benchmark's);
+# VGW_KEEP_ALIVE=true, read by versitygw itself, keeps connections open.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -15,8 +17,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 version=v1.8.0
 bin=${MGW_TEST_BIN:-/tmp/bin}
 host=127.0.0.1
-port=7070
+port=${MGW_S3_PORT:-7070}
 dir=/tmp/mgw-s3
+[ "$port" = 7070 ] || dir=/tmp/mgw-s3-$port
 pidfile=$dir.pid
 log=$dir.log
 
