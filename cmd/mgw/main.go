@@ -103,7 +103,13 @@ finished but some files failed (see mgw failed); 130 interrupted.`,
 	root.PersistentFlags().StringVarP(&g.config, "config", "c", defCfg, "config file (env MGW_CONFIG)")
 	root.PersistentFlags().StringVar(&g.cpuProfile, "cpuprofile", "", "write a CPU profile to this file (for benchmarks)")
 	_ = root.PersistentFlags().MarkHidden("cpuprofile")
-	root.PersistentFlags().StringVar(&g.logLevel, "log-level", envOr("MGW_LOG_LEVEL", "info"), "debug, info, warn or error (env MGW_LOG_LEVEL)")
+	// On a terminal the status line and the report say what info lines
+	// would; logs (a service, a pipe) get info.
+	defLevel := "info"
+	if isTerminal(os.Stderr) {
+		defLevel = "warn"
+	}
+	root.PersistentFlags().StringVar(&g.logLevel, "log-level", envOr("MGW_LOG_LEVEL", defLevel), "debug, info, warn or error (env MGW_LOG_LEVEL; default warn on a terminal, else info)")
 	root.AddCommand(newRunCmd(g), newFailedCmd(g), newSkippedCmd(g), newReportCmd(g), newExplainCmd(), newAddressCmd(g), newVersionCmd())
 	return root
 }

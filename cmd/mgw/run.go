@@ -68,10 +68,11 @@ func runJob(out io.Writer, g *globals, name string) error {
 
 	r := &agent.Runner{Job: job, SrcAddr: srcAddr, DstAddr: dstAddr, Src: src, Dst: dst, Store: st,
 		Log: slog.Default(), Progress: &agent.Progress{}}
-	done := make(chan struct{})
-	go showProgress(r.Progress, done)
+	done, shown := make(chan struct{}), make(chan struct{})
+	go func() { showProgress(r.Progress, done); close(shown) }()
 	run, err := r.Run(ctx)
 	close(done)
+	<-shown // the last status line comes before the report
 	if run == nil {
 		return err
 	}

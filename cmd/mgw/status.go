@@ -24,8 +24,8 @@ func statusLine(s agent.Snapshot) string {
 	if d, ok := s.ETA(); ok {
 		eta = d.Round(time.Second).String()
 	}
-	return fmt.Sprintf("%s %d | copied %d/%d files, %s/%s | %s/s | ETA %s | unchanged %d skipped %d failed %d",
+	return fmt.Sprintf("%s %d | copied %d/%d files, %s/%s | %s/s, %.0f files/s | ETA %s | unchanged %d skipped %d failed %d",
 		scan, s.FilesScanned, s.FilesCopied, s.FilesToCopy,
 		humanize.IBytes(uint64(s.BytesCopied)), humanize.IBytes(uint64(s.BytesToCopy)),
-		humanize.IBytes(uint64(s.Rate)), eta, s.FilesUnchanged, s.FilesSkipped, s.FilesFailed)
+		humanize.IBytes(uint64(s.Rate)), s.FileRate, eta, s.FilesUnchanged, s.FilesSkipped, s.FilesFailed)
 }
