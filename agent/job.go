@@ -3,7 +3,6 @@ package agent
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -270,4 +269,3 @@ func identity(o connectors.Object) state.FileEntry {
 	return state.FileEntry{Size: o.Size, ModTime: o.ModTime, Ctime: o.Ctime, Inode: o.Inode, ETag: o.ETag}
 }
 
-var _ = fmt.Sprintf
