@@ -268,4 +268,3 @@ func (r *Runner) fillReport(run *state.Run) {
 func identity(o connectors.Object) state.FileEntry {
 	return state.FileEntry{Size: o.Size, ModTime: o.ModTime, Ctime: o.Ctime, Inode: o.Inode, ETag: o.ETag}
 }
-
