@@ -115,8 +115,10 @@ func jobFatal(err error) bool {
 }
 
 // FileCode maps a per-file error to the code and message recorded in the
-// failed list. key is the file's path, used to tell an unstorable name.
-func FileCode(err error, key string) (code, message string) {
+// failed list. key is the file's path, used to tell an unstorable name;
+// srcType the source address type: a local file's refusal is a permission
+// on this host, an object store's is a 403 from the provider.
+func FileCode(err error, key, srcType string) (code, message string) {
 	var ve *verifyError
 	if errors.As(err, &ve) {
 		return codes.DestVerifyFailed, msg(codes.DestVerifyFailed) + " (" + ve.what + ")"
@@ -133,8 +135,11 @@ func FileCode(err error, key string) (code, message string) {
 		}
 		return codes.DestThrottled, msg(codes.DestThrottled)
 	case connectors.KindAccessDenied:
-		if src {
+		switch {
+		case src && srcType == "local":
 			return codes.SourceFileUnreadable, msg(codes.SourceFileUnreadable) + " (" + rootCause(err) + ")"
+		case src:
+			return codes.SourceAccessDenied, msg(codes.SourceAccessDenied)
 		}
 		return codes.DestAccessDenied, msg(codes.DestAccessDenied)
 	case connectors.KindInvalidState:
@@ -148,6 +153,9 @@ func FileCode(err error, key string) (code, message string) {
 		return codes.TransferInterrupted, msg(codes.TransferInterrupted) + " (" + rootCause(err) + ")"
 	case connectors.KindBadKeyID, connectors.KindBadSecret, connectors.KindNoSuchBucket:
 		return AddressCode(side, "", err), msg(AddressCode(side, "", err))
+	case connectors.KindUnknown:
+		// Retried to the limit without ever telling what it is.
+		return codes.RetryExceedMaxCount, msg(codes.RetryExceedMaxCount) + " (last: " + rootCause(err) + ")"
 	}
 	if src {
 		return codes.SourceFileUnreadable, msg(codes.SourceFileUnreadable) + " (" + rootCause(err) + ")"

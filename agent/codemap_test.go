@@ -53,6 +53,7 @@ func TestFileCode(t *testing.T) {
 		{onSide(Source, kindErr(connectors.KindThrottled)), "a", codes.SourceThrottled},
 		{onSide(Destination, kindErr(connectors.KindThrottled)), "a", codes.DestThrottled},
 		{onSide(Source, kindErr(connectors.KindAccessDenied)), "a", codes.SourceFileUnreadable},
+		{onSide(Source, kindErr(connectors.KindUnknown)), "a", codes.RetryExceedMaxCount},
 		{onSide(Destination, kindErr(connectors.KindAccessDenied)), "a", codes.DestAccessDenied},
 		{onSide(Source, kindErr(connectors.KindInvalidState)), "a", codes.SourceObjectArchived},
 		{onSide(Destination, kindErr(connectors.KindUnsupportedName)), "bad\xff", codes.SourceAddrHasUnsupportedChar},
@@ -61,7 +62,7 @@ func TestFileCode(t *testing.T) {
 		{onSide(Destination, kindErr(connectors.KindInvalidArgument)), "a", codes.DestWriteFailed},
 		{&verifyError{"size"}, "a", codes.DestVerifyFailed},
 	} {
-		code, message := FileCode(tc.err, tc.key)
+		code, message := FileCode(tc.err, tc.key, "local")
 		if code != tc.want {
 			t.Errorf("%v: %s, want %s", tc.err, code, tc.want)
 		}
@@ -69,6 +70,12 @@ func TestFileCode(t *testing.T) {
 		if message == "" || len(message) < len(c.Message) || message[:len(c.Message)] != c.Message {
 			t.Errorf("%s: message %q does not start with the code's %q", code, message, c.Message)
 		}
+	}
+}
+
+func TestFileCodeObjectStoreSource(t *testing.T) {
+	if code, _ := FileCode(onSide(Source, kindErr(connectors.KindAccessDenied)), "a", "s3"); code != codes.SourceAccessDenied {
+		t.Errorf("403 from an S3 source: %s", code)
 	}
 }
 

@@ -46,7 +46,7 @@ func (r *Runner) plan(ctx context.Context, o connectors.Object) (t task, ok bool
 	}
 	if connectors.Archived(o.StorageClass) {
 		// Reading would fail after a wait; say why at once instead.
-		r.recordFailure(o.Key, codes.SourceObjectArchived, msg(codes.SourceObjectArchived)+" (storage class "+o.StorageClass+")", 0)
+		r.recordFailure(o.Key, codes.UnsupportedArchiveBucket, msg(codes.UnsupportedArchiveBucket)+" (storage class "+o.StorageClass+")", 0)
 		return t, false
 	}
 	e, known, cached := r.index.lookup(ctx, o.Key)

@@ -83,7 +83,7 @@ func (r *Runner) transfer(ctx context.Context, log *slog.Logger, t task) {
 		var ve *verifyError
 		retryable := kind.Retryable() || kind == connectors.KindChanged || errors.As(err, &ve)
 		if !retryable || attempt > retries {
-			code, message := FileCode(err, o.Key)
+			code, message := FileCode(err, o.Key, r.SrcAddr.Type)
 			log.Warn("file failed", "path", o.Key, "code", code, "attempts", attempt, "err", rootCause(err))
 			r.recordFailure(o.Key, code, message, attempt)
 			return

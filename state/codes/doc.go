@@ -35,8 +35,10 @@
 //     SourceAddrHasUnsupportedChar;
 //   - an object found in an archive or cold storage class while listing,
 //     listed and not attempted: UnsupportedArchiveBucket;
-//   - errors that can heal (5xx, timeouts, resets) still failing at the job's
-//     retry limit: RetryExceedMaxCount, with the last error as detail;
+//   - errors of no known kind still failing at the job's retry limit:
+//     RetryExceedMaxCount, with the last error as detail (errors of a known
+//     kind keep their own code at the limit: TransferInterrupted for 5xx,
+//     timeouts and resets, SourceThrottled/DestThrottled, SourceFileChanged);
 //   - a source folder that cannot be listed: SourceReadDirFailed, and a
 //     destination folder: DestReadDirFailed.
 //
