@@ -18,8 +18,10 @@ import (
 )
 
 // partBudget bounds the part buffers of all multipart uploads of the
-// process, so memory stays flat however many large files run at once.
-var partBudget = make(chan struct{}, 8)
+// process, so memory stays flat however many large files run at once: six
+// 8 MiB parts in flight kept the server as busy as eight on the benchmark,
+// with a peak RSS under rclone's.
+var partBudget = make(chan struct{}, 6)
 
 // partSize picks the part size: the job's, else 8 MiB grown until the file
 // fits the destination's part count, never under its minimum.

@@ -29,10 +29,14 @@ func Open(dir string) (*Store, error) {
 		WithLogger(badgerLogger{}).
 		// Sized for an agent that shares its host: Badger's defaults
 		// (64 MiB memtables, 256 MiB block cache) would dwarf the copy.
-		WithMemTableSize(16 << 20).
+		// Memtables live in the heap; 4 MiB holds ~50,000 index entries.
+		WithMemTableSize(4 << 20).
 		WithNumMemtables(2).
-		WithBlockCacheSize(16 << 20).
-		WithIndexCacheSize(8 << 20).
+		// Every value is small and belongs in the LSM tree; the threshold
+		// must stay under 15% of the memtable.
+		WithValueThreshold(64 << 10).
+		WithBlockCacheSize(4 << 20).
+		WithIndexCacheSize(2 << 20).
 		WithValueLogFileSize(64 << 20).
 		WithNumCompactors(2).
 		// Index entries are small and read on every run: decompressing
