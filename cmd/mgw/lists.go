@@ -24,8 +24,8 @@ character or bytes that are not UTF-8 is escaped: \t \n \r \\ and \xHH, so
 every line is one file. mgw explain CODE says what a code means and what to do.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withState(g, args[0], func(st *state.Store, job string) error {
-				return st.Failures(job, func(path string, f state.Failure) error {
+			return withState(g, args[0], func(_ *agent.Config, st *state.Store, job *agent.JobConfig) error {
+				return st.Failures(job.Name, func(path string, f state.Failure) error {
 					if code != "" && f.Code != code {
 						return nil
 					}
@@ -45,8 +45,8 @@ func newSkippedCmd(g *globals) *cobra.Command {
 		Short: "List the files the job deliberately did not copy, and why",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withState(g, args[0], func(st *state.Store, job string) error {
-				return st.Skips(job, func(path string, k state.Skip) error {
+			return withState(g, args[0], func(_ *agent.Config, st *state.Store, job *agent.JobConfig) error {
+				return st.Skips(job.Name, func(path string, k state.Skip) error {
 					_, err := io.WriteString(cmd.OutOrStdout(), agent.SkippedLine(path, k))
 					return err
 				})
@@ -61,29 +61,23 @@ func newReportCmd(g *globals) *cobra.Command {
 		Short: "Print the migration report of the job's last run",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, job, err := loadJob(g, args[0])
-			if err != nil {
-				return err
-			}
-			st, err := openState(cfg)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			run, ok, err := st.LastRun(job.Name)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return fmt.Errorf("job %s has not run yet: mgw run --config %s %s", job.Name, g.config, job.Name)
-			}
-			return agent.WriteReport(cmd.OutOrStdout(), &run, cfg.Address(job.Source), cfg.Address(job.Destination))
+			return withState(g, args[0], func(cfg *agent.Config, st *state.Store, job *agent.JobConfig) error {
+				run, ok, err := st.LastRun(job.Name)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					return fmt.Errorf("job %s has not run yet: mgw run --config %s %s", job.Name, g.config, job.Name)
+				}
+				return agent.WriteReport(cmd.OutOrStdout(), &run, cfg.Address(job.Source), cfg.Address(job.Destination))
+			})
 		},
 	}
 }
 
-// withState loads the config, checks the job exists and opens the state.
-func withState(g *globals, name string, fn func(*state.Store, string) error) error {
+// withState loads the config, checks the job exists and opens the state
+// for fn, closing it after.
+func withState(g *globals, name string, fn func(*agent.Config, *state.Store, *agent.JobConfig) error) error {
 	cfg, job, err := loadJob(g, name)
 	if err != nil {
 		return err
@@ -93,5 +87,5 @@ func withState(g *globals, name string, fn func(*state.Store, string) error) err
 		return err
 	}
 	defer st.Close()
-	return fn(st, job.Name)
+	return fn(cfg, st, job)
 }

@@ -35,22 +35,14 @@ Ctrl-C (SIGINT) or SIGTERM stops it: uploads in progress are checkpointed and
 the next run resumes them. Running it again copies only what changed.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runJob(cmd.OutOrStdout(), g, args[0])
+			return withState(g, args[0], func(cfg *agent.Config, st *state.Store, job *agent.JobConfig) error {
+				return runJob(cmd.OutOrStdout(), g, cfg, st, job)
+			})
 		},
 	}
 }
 
-func runJob(out io.Writer, g *globals, name string) error {
-	cfg, job, err := loadJob(g, name)
-	if err != nil {
-		return err
-	}
-	st, err := openState(cfg)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-
+func runJob(out io.Writer, g *globals, cfg *agent.Config, st *state.Store, job *agent.JobConfig) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
