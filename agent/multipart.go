@@ -126,14 +126,15 @@ func (r *Runner) copyMultipart(ctx context.Context, o connectors.Object, mp conn
 				cancel()
 				return
 			}
+			// The checkpoint is written as soon as the part is
+			// acknowledged: a kill from here on never sends it again. It is
+			// written under the lock, so a slower save of an older list
+			// never overwrites a newer one.
 			mu.Lock()
 			up.Parts = append(up.Parts, p)
-			cp := up
-			cp.Parts = slices.Clone(up.Parts)
+			err = r.Store.SaveUpload(r.Job.Name, o.Key, up)
 			mu.Unlock()
-			// The checkpoint is written as soon as the part is
-			// acknowledged: a kill from here on never sends it again.
-			if err := r.Store.SaveUpload(r.Job.Name, o.Key, cp); err != nil {
+			if err != nil {
 				fail(err)
 				cancel()
 			}
