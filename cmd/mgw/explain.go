@@ -61,12 +61,14 @@ func wrap(s string, width int, indent string) string {
 func newAddressCmd(g *globals) *cobra.Command {
 	addr := &cobra.Command{Use: "address", Short: "Data addresses: verify"}
 	var timeout time.Duration
+	var as string
 	verify := &cobra.Command{
 		Use:   "verify NAME",
 		Short: "Check a data address: credentials, bucket, endpoint, path; prints OK or the catalogue code",
 		Long: `Verify opens the address and checks it as a job would use it: as a
-destination if some job writes to it, else as a source. It prints OK, or the
-catalogue code with its message and the reason, and exits 0 or 1.`,
+destination if some job writes to it, else as a source (--as overrides). It
+prints OK, or the catalogue code with its message and the reason, and exits
+0 or 1.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := agent.LoadConfig(g.config)
@@ -83,6 +85,15 @@ catalogue code with its message and the reason, and exits 0 or 1.`,
 					side = agent.Destination
 				}
 			}
+			switch as {
+			case "source":
+				side = agent.Source
+			case "destination":
+				side = agent.Destination
+			case "":
+			default:
+				return withCode(exitConfig, fmt.Errorf("--as %q: source or destination", as))
+			}
 			ctx, cancel := context.WithTimeout(context.Background(), timeout)
 			defer cancel()
 			code, err := agent.VerifyAddress(ctx, a, side)
@@ -94,6 +105,7 @@ catalogue code with its message and the reason, and exits 0 or 1.`,
 		},
 	}
 	verify.Flags().DurationVar(&timeout, "timeout", 30*time.Second, "give up after this long (CheckAddressTimeOut)")
+	verify.Flags().StringVar(&as, "as", "", "check as a source or a destination (default: as the config's jobs use it)")
 	addr.AddCommand(verify)
 	return addr
 }
