@@ -163,6 +163,15 @@ func FileCode(err error, key, srcType string) (code, message string) {
 	return codes.DestWriteFailed, msg(codes.DestWriteFailed) + " (" + rootCause(err) + ")"
 }
 
+// CodeText is the one form in which mgw prints a code: "CODE: message",
+// then the detail in parentheses when there is one.
+func CodeText(code, detail string) string {
+	if detail == "" {
+		return code + ": " + msg(code)
+	}
+	return code + ": " + msg(code) + " (" + detail + ")"
+}
+
 func msg(code string) string {
 	c, _ := codes.Lookup(code)
 	return c.Message

@@ -90,8 +90,6 @@ type ConfigError struct {
 }
 
 func (e *ConfigError) Error() string {
-	c, _ := codes.Lookup(e.Code)
-	s := e.Code + ": " + c.Message
 	where := e.File
 	if e.Line > 0 {
 		where = fmt.Sprintf("%s:%d", e.File, e.Line)
@@ -102,7 +100,7 @@ func (e *ConfigError) Error() string {
 	if e.Detail != "" {
 		where += ": " + e.Detail
 	}
-	return s + " (" + where + ")"
+	return CodeText(e.Code, where)
 }
 
 // ConfigErrors is every problem found, in file order.

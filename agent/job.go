@@ -38,7 +38,7 @@ type JobError struct {
 }
 
 func (e *JobError) Error() string {
-	return e.Code + ": " + msg(e.Code) + " (" + rootCause(e.Err) + ")"
+	return CodeText(e.Code, rootCause(e.Err))
 }
 
 func (e *JobError) Unwrap() error { return e.Err }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -31,11 +32,5 @@ func openState(cfg *agent.Config) (*state.Store, error) {
 	return state.Open(cfg.StateDir)
 }
 
-// codeError formats a catalogue code with its message and a detail.
-func codeError(code, detail string) error {
-	c, _ := codes.Lookup(code)
-	if detail == "" {
-		return fmt.Errorf("%s: %s", code, c.Message)
-	}
-	return fmt.Errorf("%s: %s (%s)", code, c.Message, detail)
-}
+// codeError is a catalogue code, its message and a detail, as an error.
+func codeError(code, detail string) error { return errors.New(agent.CodeText(code, detail)) }
