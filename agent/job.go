@@ -27,6 +27,7 @@ type Runner struct {
 	filter           *filter
 	dest             *folderCache[connectors.Object]
 	index            *folderCache[state.FileEntry]
+	started          map[string]bool // files with a multipart checkpoint when the run began
 	fatal            context.CancelCauseFunc
 	denied           [2]atomic.Int64 // consecutive access-denied answers, per side
 }
@@ -57,6 +58,15 @@ func (r *Runner) Run(ctx context.Context) (*state.Run, error) {
 		r.Progress = &Progress{}
 	}
 	r.Progress.Started = time.Now()
+	// Checkpoints are few (at most the uploads in flight when an earlier
+	// run stopped): read them once rather than once per new file.
+	r.started = map[string]bool{}
+	if err := r.Store.Uploads(r.Job.Name, func(path string, _ state.Upload) error {
+		r.started[path] = true
+		return nil
+	}); err != nil {
+		return nil, err
+	}
 	run := &state.Run{Job: r.Job.Name, Started: r.Progress.Started, State: "running"}
 	if err := r.Store.NewRun(run); err != nil {
 		return nil, err
@@ -219,20 +229,18 @@ func (r *Runner) abortStaleUploads(ctx context.Context, log *slog.Logger) {
 	}
 	type stale struct {
 		path string
-		id   string
+		u    state.Upload
 	}
 	var list []stale
 	_ = r.Store.Uploads(r.Job.Name, func(path string, u state.Upload) error {
-		list = append(list, stale{path, u.UploadID})
+		list = append(list, stale{path, u})
 		return nil
 	})
 	for _, s := range list {
-		if o, err := r.Src.Stat(ctx, s.path); err == nil {
-			if u, ok, _ := r.Store.Upload(r.Job.Name, s.path); ok && u.Source.Same(identity(o)) {
-				continue // still wanted: a later run resumes it
-			}
+		if o, err := r.Src.Stat(ctx, s.path); err == nil && s.u.Source.Same(identity(o)) {
+			continue // still wanted: a later run resumes it
 		}
-		if err := mp.AbortMultipart(ctx, s.path, s.id); err != nil {
+		if err := mp.AbortMultipart(ctx, s.path, s.u.UploadID); err != nil {
 			log.Warn("cannot abort stale upload", "path", s.path, "err", err)
 			continue
 		}
@@ -246,6 +254,7 @@ func (r *Runner) fillReport(run *state.Run) {
 	run.BytesScanned = r.Progress.BytesScanned.Load()
 	run.FilesCopied = s.FilesCopied
 	run.BytesCopied = s.BytesCopied
+	run.Throttled = r.Progress.Throttled.Load()
 	run.FilesUnchanged = s.FilesUnchanged
 	run.FilesFiltered = s.FilesFiltered
 	run.FilesSkipped = s.FilesSkipped

@@ -66,7 +66,7 @@ func (r *Runner) plan(ctx context.Context, o connectors.Object) (t task, ok bool
 		// whatever the overwrite policy says about objects others wrote.
 		return t, true
 	}
-	if _, started, _ := r.Store.Upload(r.Job.Name, o.Key); started {
+	if r.started[o.Key] {
 		return t, true // mgw's own upload, cut short: resume or redo it
 	}
 	reason, same := r.overwriteSkip(ctx, o)

@@ -45,6 +45,9 @@ func WriteReport(w io.Writer, r *state.Run, src, dst *AddressConfig) error {
 	for _, k := range sortedKeys(r.SkippedBy) {
 		line("", "%6d  %s", r.SkippedBy[k], k)
 	}
+	if r.Throttled > 0 {
+		line("throttled", "%d answers; mgw slowed down and retried", r.Throttled)
+	}
 	line("failed", "%d", r.FilesFailed)
 	for _, k := range sortedKeys(r.FailedBy) {
 		line("", "%6d  %s", r.FailedBy[k], k)

@@ -86,6 +86,7 @@ type Run struct {
 	FilesFailed    int64            `json:"files_failed"`
 	BytesScanned   int64            `json:"bytes_scanned"`
 	BytesCopied    int64            `json:"bytes_copied"`
+	Throttled      int64            `json:"throttled,omitempty"`  // throttling answers met (429, 503, SlowDown)
 	SkippedBy      map[string]int64 `json:"skipped_by,omitempty"` // reason -> files
 	FailedBy       map[string]int64 `json:"failed_by,omitempty"`  // code -> files
 }

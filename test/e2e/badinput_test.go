@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -450,5 +451,10 @@ func TestThrottled(t *testing.T) {
 	}
 	if n := srv.Count("UploadPart", ""); n != 10+2 {
 		t.Errorf("%d UploadPart requests, want 10 and 2 retries", n)
+	}
+	rep := s.mgw(t, "report", "job")
+	wantExit(t, rep, 0)
+	if !regexp.MustCompile(`throttled\s+5 answers`).MatchString(rep.stdout) {
+		t.Errorf("the report does not count the 5 throttling answers:\n%s", rep.stdout)
 	}
 }
