@@ -85,6 +85,8 @@ func TestOwnCodes(t *testing.T) {
 		SourceFileNotFound:    {ScopeFile, ""},
 		ConfigFileInvalid:     {ScopeService, ""},
 		AgentNotRunning:       {ScopeService, ""},
+		SourceVanished:        {ScopeJob, ""},
+		DeleteLimitExceeded:   {ScopeJob, ""},
 	}
 	n := 0
 	for _, c := range All() {

@@ -126,4 +126,6 @@ const (
 	SourceFileNotFound    = "SourceFileNotFound"
 	ConfigFileInvalid     = "ConfigFileInvalid"
 	AgentNotRunning       = "AgentNotRunning"
+	SourceVanished        = "SourceVanished"
+	DeleteLimitExceeded   = "DeleteLimitExceeded"
 )
