@@ -2,6 +2,7 @@ package agent
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"reflect"
@@ -49,7 +50,7 @@ type JobConfig struct {
 	Name           string    `yaml:"name"`
 	Source         string    `yaml:"source"`
 	Destination    string    `yaml:"destination"`
-	Mode           string    `yaml:"mode"`      // once (default)
+	Mode           string    `yaml:"mode"`      // once (default) | continuous
 	Overwrite      string    `yaml:"overwrite"` // always | never | if-newer (default) | if-different
 	Include        []string  `yaml:"include"`
 	Exclude        []string  `yaml:"exclude"`
@@ -62,8 +63,26 @@ type JobConfig struct {
 	RetryBackoff   Duration  `yaml:"retry_backoff"` // first retry delay; doubles per attempt
 	FollowSymlinks bool      `yaml:"follow_symlinks"`
 
+	// Continuous jobs only.
+	Settle        Duration  `yaml:"settle"`         // a change is copied once the file has been quiet this long
+	Rescan        Duration  `yaml:"rescan"`         // full reconcile pass
+	Poll          Duration  `yaml:"poll"`           // listing diff for sources that cannot be watched
+	Deletes       string    `yaml:"deletes"`        // keep (default) | mirror | archive
+	ArchivePrefix string    `yaml:"archive_prefix"` // with deletes: archive
+	MaxDelete     MaxDelete `yaml:"max_delete"`     // deletes allowed per pass: a count or a percentage of the index
+
 	pos positions
 }
+
+// Modes and delete policies.
+const (
+	ModeOnce       = "once"
+	ModeContinuous = "continuous"
+
+	DeletesKeep    = "keep"
+	DeletesMirror  = "mirror"
+	DeletesArchive = "archive"
+)
 
 // Overwrite policies.
 const (
@@ -78,6 +97,12 @@ const (
 	DefaultConcurrency  = 16
 	DefaultRetries      = 5
 	DefaultRetryBackoff = time.Second
+
+	DefaultSettle        = 2 * time.Second
+	DefaultRescan        = time.Hour
+	DefaultPoll          = time.Minute
+	DefaultArchivePrefix = ".mgw-deleted/"
+	DefaultMaxDeletePct  = 10
 )
 
 // ConfigError is one problem found in the config, with the catalogue code.
@@ -312,6 +337,8 @@ func (b *ByteSize) UnmarshalYAML(n *yaml.Node) error {
 // Duration is a time.Duration written as 2s, 1h30m.
 type Duration time.Duration
 
+func (d Duration) String() string { return time.Duration(d).String() }
+
 // UnmarshalYAML accepts Go duration strings.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	v, err := time.ParseDuration(n.Value)
@@ -320,4 +347,46 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	}
 	*d = Duration(v)
 	return nil
+}
+
+// MaxDelete caps the deletes one pass may apply: a count ("500") or a
+// percentage of the files in the index ("10%").
+type MaxDelete struct {
+	Count   int64
+	Percent float64 // used when Count is 0
+	Set     bool
+}
+
+// UnmarshalYAML accepts 500 or "10%".
+func (m *MaxDelete) UnmarshalYAML(n *yaml.Node) error {
+	v := strings.TrimSpace(n.Value)
+	var err error
+	if pct, ok := strings.CutSuffix(v, "%"); ok {
+		_, err = fmt.Sscanf(pct, "%g", &m.Percent)
+		if err == nil && (m.Percent < 0 || m.Percent > 100) {
+			err = errors.New("out of range")
+		}
+	} else {
+		_, err = fmt.Sscanf(v, "%d", &m.Count)
+		if err == nil && m.Count < 0 {
+			err = errors.New("negative")
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("%q is not a count or a percentage (e.g. 500, 10%%)", n.Value)
+	}
+	m.Set = true
+	return nil
+}
+
+// Limit is the number of deletes allowed when the index holds indexed files.
+func (m MaxDelete) Limit(indexed int64) int64 {
+	if m.Count > 0 || (m.Set && m.Percent == 0) {
+		return m.Count
+	}
+	pct := m.Percent
+	if !m.Set {
+		pct = DefaultMaxDeletePct
+	}
+	return int64(float64(indexed) * pct / 100)
 }

@@ -13,8 +13,10 @@ import (
 	"github.com/mgw-dev/mgw/state/codes"
 )
 
-// Runner runs one pass of one migration job: scan the source, plan each
-// file against the index and the destination, copy, verify, record.
+// Runner runs one migration job: one pass for a one-shot job (Run), or
+// passes and watched changes until stopped for a continuous one (Sync).
+// Each pass scans the source, plans each file against the index and the
+// destination, copies, verifies, records.
 type Runner struct {
 	Job              *JobConfig
 	SrcAddr, DstAddr *AddressConfig
@@ -27,9 +29,21 @@ type Runner struct {
 	filter           *filter
 	dest             *folderCache[connectors.Object]
 	index            *folderCache[state.FileEntry]
-	started          map[string]bool // files with a multipart checkpoint when the run began
+	started          map[string]bool // files with a multipart checkpoint when the job began
 	fatal            context.CancelCauseFunc
 	denied           [2]atomic.Int64 // consecutive access-denied answers, per side
+	log              *slog.Logger
+
+	// The copiers' queue. busy holds the keys queued or being copied, with
+	// when their change was seen (for lag); a key found again while busy is
+	// marked in again and examined once more when its copy ends, so one
+	// file is never copied by two workers at once.
+	todo  chan task
+	mu    sync.Mutex
+	busy  map[string]time.Time
+	again map[string]bool
+
+	sync *syncState // continuous jobs only
 }
 
 // JobError is why a run stopped before it was done, with the catalogue code.
@@ -49,15 +63,29 @@ func (e *JobError) Unwrap() error { return e.Err }
 // remaining file one by one would bury the one error that matters.
 const maxConsecutiveDenied = 20
 
-// Run performs the pass and returns its report. The error is a *JobError
+// Run performs one pass and returns its report. The error is a *JobError
 // when the run could not finish (an address refused, the source vanished),
 // or the context's error when it was interrupted; per-file failures are
 // not errors: they are in the report and the failed list.
 func (r *Runner) Run(ctx context.Context) (*state.Run, error) {
+	if err := r.init(); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	r.fatal = cancel
+	stop := r.startCopiers(ctx)
+	defer stop()
+	return r.fullPass(ctx)
+}
+
+// init prepares what every pass of the job shares.
+func (r *Runner) init() error {
 	if r.Progress == nil {
 		r.Progress = &Progress{}
 	}
 	r.Progress.Started = time.Now()
+	r.log = r.Log.With("job", r.Job.Name)
 	// Checkpoints are few (at most the uploads in flight when an earlier
 	// run stopped): read them once rather than once per new file.
 	r.started = map[string]bool{}
@@ -65,23 +93,52 @@ func (r *Runner) Run(ctx context.Context) (*state.Run, error) {
 		r.started[path] = true
 		return nil
 	}); err != nil {
-		return nil, err
-	}
-	run := &state.Run{Job: r.Job.Name, Started: r.Progress.Started, State: "running"}
-	if err := r.Store.NewRun(run); err != nil {
-		return nil, err
+		return err
 	}
 	r.filter = newFilter(r.Job)
 	r.dest = newDestIndex(r.Dst)
 	r.index = newIndexCache(r.Store, r.Job.Name)
-	log := r.Log.With("job", r.Job.Name, "run", run.Number)
+	r.busy = map[string]time.Time{}
+	r.again = map[string]bool{}
+	return nil
+}
+
+// fullPass scans the whole source as one recorded run, and for continuous
+// jobs applies the delete policy to what the scan no longer found.
+func (r *Runner) fullPass(ctx context.Context) (*state.Run, error) {
+	run := &state.Run{Job: r.Job.Name, Started: time.Now(), State: "running"}
+	if err := r.Store.NewRun(run); err != nil {
+		return nil, err
+	}
+	log := r.log.With("run", run.Number)
+	before := r.Progress.Snapshot()
+	r.Progress.ScanDone.Store(false)
+	r.Progress.Scans.Add(1)
 
 	err := r.check(ctx)
 	if err == nil {
-		err = r.pass(ctx, log)
+		var seen *keySet
+		if r.sync != nil {
+			seen = &keySet{}
+		}
+		var clean bool
+		clean, err = r.pass(ctx, log, "", seen)
+		if err == nil {
+			r.abortStaleUploads(ctx, log)
+			// Records of files this pass did not meet again are stale;
+			// with folders left unread, they may not be.
+			if clean {
+				if derr := r.Store.DropStale(r.Job.Name, run.Started); derr != nil {
+					log.Warn("cannot drop stale records", "err", derr)
+				}
+			}
+			if r.sync != nil {
+				err = r.reconcile(ctx, log, seen, clean)
+			}
+		}
 	}
 	run.Finished = time.Now()
-	r.fillReport(run)
+	r.fillReport(run, before)
 	var je *JobError
 	switch {
 	case err == nil:
@@ -115,22 +172,88 @@ func (r *Runner) check(ctx context.Context) error {
 	return nil
 }
 
-// pass is the pipeline: one lister, a few planners, Concurrency copiers,
-// joined by bounded channels so a huge source never sits in memory.
-func (r *Runner) pass(ctx context.Context, log *slog.Logger) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	r.fatal = cancel
+// startCopiers starts the job's Concurrency copiers on r.todo; the
+// returned func closes the queue and waits for them.
+func (r *Runner) startCopiers(ctx context.Context) (stop func()) {
+	r.todo = make(chan task, r.Job.Concurrency*2)
+	var workers sync.WaitGroup
+	for range r.Job.Concurrency {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			for t := range r.todo {
+				if ctx.Err() == nil { // else drain: the job is stopping
+					r.Progress.InFlight.Add(1)
+					r.transfer(ctx, r.log, t)
+					r.Progress.InFlight.Add(-1)
+				}
+				r.finish(t)
+			}
+		}()
+	}
+	return func() { close(r.todo); workers.Wait() }
+}
 
+// enqueue hands a planned file to the copiers and counts it in pass; a
+// file already queued or in flight is marked to be examined again instead.
+func (r *Runner) enqueue(ctx context.Context, t task, pass *sync.WaitGroup) {
+	key := t.o.Key
+	if t.since.IsZero() {
+		t.since = time.Now()
+	}
+	r.mu.Lock()
+	if _, ok := r.busy[key]; ok {
+		r.again[key] = true
+		r.mu.Unlock()
+		return
+	}
+	r.busy[key] = t.since
+	r.mu.Unlock()
+	t.pass = pass
+	pass.Add(1)
+	r.Progress.FilesToCopy.Add(1)
+	r.Progress.BytesToCopy.Add(t.o.Size)
+	r.Progress.FilesQueued.Add(1)
+	r.Progress.BytesQueued.Add(t.o.Size)
+	select {
+	case r.todo <- t:
+	case <-ctx.Done():
+		r.finish(t)
+	}
+}
+
+// finish ends a queued file's turn, copied or not.
+func (r *Runner) finish(t task) {
+	r.mu.Lock()
+	delete(r.busy, t.o.Key)
+	again := r.again[t.o.Key]
+	delete(r.again, t.o.Key)
+	r.mu.Unlock()
+	r.Progress.FilesQueued.Add(-1)
+	r.Progress.BytesQueued.Add(-t.o.Size)
+	if again && r.sync != nil {
+		r.sync.changes.add(t.o.Key, time.Now())
+	}
+	t.pass.Done()
+}
+
+// pass lists prefix of the source, plans each file and queues those to
+// copy, and returns once every one of them is done: one lister, a few
+// planners and the copiers joined by bounded channels, so a huge source
+// never sits in memory. seen, if not nil, collects every listed key.
+// clean is false when a folder could not be read.
+func (r *Runner) pass(ctx context.Context, log *slog.Logger, prefix string, seen *keySet) (clean bool, err error) {
 	found := make(chan connectors.Object, 1024)
-	todo := make(chan task, r.Job.Concurrency*2)
-
 	var listErr error
+	var unread atomic.Int64
 	go func() {
 		defer close(found)
-		listErr = r.Src.List(ctx, "", func(o connectors.Object) error {
+		listErr = r.Src.List(ctx, prefix, func(o connectors.Object) error {
 			r.Progress.FilesScanned.Add(1)
 			r.Progress.BytesScanned.Add(o.Size)
+			if seen != nil {
+				seen.add(o.Key)
+			}
 			select {
 			case found <- o:
 				return nil
@@ -138,65 +261,43 @@ func (r *Runner) pass(ctx context.Context, log *slog.Logger) error {
 				return context.Cause(ctx)
 			}
 		}, func(le connectors.ListError) {
+			unread.Add(1)
 			r.recordFailure(le.Dir, codes.SourceReadDirFailed, msg(codes.SourceReadDirFailed)+" ("+rootCause(le.Err)+")", 1)
 			log.Warn("cannot read source folder", "dir", le.Dir, "err", rootCause(le.Err))
 		})
-		r.Progress.ScanDone.Store(true)
+		if prefix == "" {
+			r.Progress.ScanDone.Store(true)
+		}
 	}()
 
-	var planners sync.WaitGroup
+	var planners, queued sync.WaitGroup
 	for range 4 {
 		planners.Add(1)
 		go func() {
 			defer planners.Done()
 			for o := range found {
 				if t, ok := r.plan(ctx, o); ok {
-					r.Progress.FilesToCopy.Add(1)
-					r.Progress.BytesToCopy.Add(o.Size)
-					select {
-					case todo <- t:
-					case <-ctx.Done():
-					}
+					r.enqueue(ctx, t, &queued)
 				}
 			}
 		}()
 	}
-	go func() { planners.Wait(); close(todo) }()
-
-	var workers sync.WaitGroup
-	for range r.Job.Concurrency {
-		workers.Add(1)
-		go func() {
-			defer workers.Done()
-			for t := range todo {
-				if ctx.Err() != nil {
-					continue // drain: the run is stopping
-				}
-				r.Progress.InFlight.Add(1)
-				r.transfer(ctx, log, t)
-				r.Progress.InFlight.Add(-1)
-			}
-		}()
-	}
-	workers.Wait()
+	planners.Wait()
+	queued.Wait()
 
 	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
-		return cause // a JobError from fatal()
+		return false, cause // a JobError from fatal()
 	}
 	if err := ctx.Err(); err != nil {
-		return err
+		return false, err
 	}
 	if listErr != nil {
 		if connectors.IsCanceled(listErr) {
-			return listErr
+			return false, listErr
 		}
-		return &JobError{Code: AddressCode(Source, r.SrcAddr.Type, listErr), Err: listErr}
+		return false, &JobError{Code: AddressCode(Source, r.SrcAddr.Type, listErr), Err: listErr}
 	}
-	r.abortStaleUploads(ctx, log)
-	if err := r.Store.DropStale(r.Job.Name, r.Progress.Started); err != nil {
-		log.Warn("cannot drop stale records", "err", err)
-	}
-	return nil
+	return unread.Load() == 0, nil
 }
 
 // stop ends the run because no further file can succeed.
@@ -248,16 +349,18 @@ func (r *Runner) abortStaleUploads(ctx context.Context, log *slog.Logger) {
 	}
 }
 
-func (r *Runner) fillReport(run *state.Run) {
+// fillReport writes the run's counters: what changed since before, so a
+// continuous job's runs each count their own pass.
+func (r *Runner) fillReport(run *state.Run, before Snapshot) {
 	s := r.Progress.Snapshot()
-	run.FilesScanned = s.FilesScanned
-	run.BytesScanned = r.Progress.BytesScanned.Load()
-	run.FilesCopied = s.FilesCopied
-	run.BytesCopied = s.BytesCopied
-	run.Throttled = r.Progress.Throttled.Load()
-	run.FilesUnchanged = s.FilesUnchanged
-	run.FilesFiltered = s.FilesFiltered
-	run.FilesSkipped = s.FilesSkipped
+	run.FilesScanned = s.FilesScanned - before.FilesScanned
+	run.BytesScanned = s.BytesScanned - before.BytesScanned
+	run.FilesCopied = s.FilesCopied - before.FilesCopied
+	run.BytesCopied = s.BytesCopied - before.BytesCopied
+	run.Throttled = s.Throttled - before.Throttled
+	run.FilesUnchanged = s.FilesUnchanged - before.FilesUnchanged
+	run.FilesFiltered = s.FilesFiltered - before.FilesFiltered
+	run.FilesSkipped = s.FilesSkipped - before.FilesSkipped
 	run.SkippedBy = map[string]int64{}
 	run.FailedBy = map[string]int64{}
 	_ = r.Store.Skips(r.Job.Name, func(_ string, k state.Skip) error {

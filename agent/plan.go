@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
@@ -23,6 +24,10 @@ type task struct {
 	// otherwise is why the policy skips the file when same turns out to
 	// hold other content ("" = copy).
 	otherwise string
+	// since is when the change was first seen: lag is measured from it.
+	since time.Time
+	// pass is the pass waiting for this file.
+	pass *sync.WaitGroup
 }
 
 // plan decides what to do with one listed object. It returns ok when the

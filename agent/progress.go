@@ -24,6 +24,11 @@ type Progress struct {
 	InFlight       atomic.Int64
 	Throttled      atomic.Int64
 	ScanDone       atomic.Bool
+
+	FilesQueued atomic.Int64 // planned and not yet done (queued or in flight)
+	BytesQueued atomic.Int64
+	Scans       atomic.Int64 // full passes started
+	Deleted     atomic.Int64 // destination objects deleted or archived (continuous jobs)
 }
 
 // Snapshot is a consistent-enough copy of the counters for display.
@@ -32,6 +37,8 @@ type Snapshot struct {
 	FilesScanned, FilesCopied, FilesUnchanged       int64
 	FilesFiltered, FilesSkipped, FilesFailed        int64
 	FilesToCopy, BytesToCopy, BytesCopied, InFlight int64
+	BytesScanned, Throttled                         int64
+	FilesQueued, BytesQueued, Scans, Deleted        int64
 	ScanDone                                        bool
 	Rate                                            float64 // bytes/s since the start
 	FileRate                                        float64 // files/s since the start
@@ -52,6 +59,12 @@ func (p *Progress) Snapshot() Snapshot {
 		BytesCopied:    p.BytesCopied.Load(),
 		InFlight:       p.InFlight.Load(),
 		ScanDone:       p.ScanDone.Load(),
+		BytesScanned:   p.BytesScanned.Load(),
+		Throttled:      p.Throttled.Load(),
+		FilesQueued:    p.FilesQueued.Load(),
+		BytesQueued:    p.BytesQueued.Load(),
+		Scans:          p.Scans.Load(),
+		Deleted:        p.Deleted.Load(),
 	}
 	if secs := s.Elapsed.Seconds(); secs > 0 {
 		s.Rate = float64(s.BytesCopied) / secs

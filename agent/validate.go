@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
 
@@ -147,12 +148,13 @@ func (p *parser) validateJob(c *Config, j *JobConfig) {
 	}
 	switch j.Mode {
 	case "":
-		j.Mode = "once"
-	case "once":
+		j.Mode = ModeOnce
+	case ModeOnce, ModeContinuous:
 	default:
 		line, field := j.pos.at("mode")
-		p.fail(codes.BadParameters, line, field, fmt.Sprintf("%q: only once is supported by this build", j.Mode))
+		p.fail(codes.BadParameters, line, field, fmt.Sprintf("%q is not one of once, continuous", j.Mode))
 	}
+	p.validateContinuous(j, dst)
 	switch j.Overwrite {
 	case "":
 		j.Overwrite = OverwriteIfNewer
@@ -208,5 +210,49 @@ func sameLocation(a, b *AddressConfig) bool {
 	default:
 		return strings.TrimRight(a.Endpoint, "/") == strings.TrimRight(b.Endpoint, "/") && a.Bucket == b.Bucket &&
 			(strings.HasPrefix(a.Prefix, b.Prefix) || strings.HasPrefix(b.Prefix, a.Prefix))
+	}
+}
+
+// validateContinuous fills in and checks the settings of continuous sync.
+func (p *parser) validateContinuous(j *JobConfig, dst *AddressConfig) {
+	for _, d := range []struct {
+		v   *Duration
+		def time.Duration
+	}{{&j.Settle, DefaultSettle}, {&j.Rescan, DefaultRescan}, {&j.Poll, DefaultPoll}} {
+		if *d.v == 0 {
+			*d.v = Duration(d.def)
+		}
+	}
+	if j.Rescan < Duration(time.Minute) {
+		line, field := j.pos.at("rescan")
+		p.fail(codes.BadParameters, line, field, "must be at least 1m: a full pass more often than that does little but load the source")
+	}
+	if j.Poll < Duration(time.Second) {
+		line, field := j.pos.at("poll")
+		p.fail(codes.BadParameters, line, field, "must be at least 1s")
+	}
+	switch j.Deletes {
+	case "":
+		j.Deletes = DeletesKeep
+	case DeletesKeep, DeletesMirror:
+	case DeletesArchive:
+		if j.ArchivePrefix == "" {
+			j.ArchivePrefix = DefaultArchivePrefix
+		}
+		if !strings.HasSuffix(j.ArchivePrefix, "/") || strings.HasPrefix(j.ArchivePrefix, "/") {
+			line, field := j.pos.at("archive_prefix")
+			p.fail(codes.BadParameters, line, field, fmt.Sprintf("%q must end with / and not start with /", j.ArchivePrefix))
+		}
+		if dst != nil && dst.Type == "local" && strings.HasPrefix(j.ArchivePrefix, "..") {
+			line, field := j.pos.at("archive_prefix")
+			p.fail(codes.BadParameters, line, field, "must stay inside the destination")
+		}
+	default:
+		line, field := j.pos.at("deletes")
+		p.fail(codes.BadParameters, line, field, fmt.Sprintf("%q is not one of keep, mirror, archive", j.Deletes))
+	}
+	if j.Mode == ModeOnce && j.Deletes != DeletesKeep {
+		line, field := j.pos.at("deletes")
+		p.fail(codes.BadParameters, line, field, "deletes apply to continuous jobs only (mode: continuous)")
 	}
 }

@@ -138,6 +138,16 @@ type Features struct {
 	// CRC64 is true when the backend reports the CRC64-ECMA of every object
 	// and part it stores (OSS): the only case where computing one pays.
 	CRC64 bool
+	// Copier copies objects inside the bucket on the server; nil: callers
+	// read and write the bytes themselves.
+	Copier Copier
+}
+
+// Copier copies an object to another key of the same bucket without
+// moving its bytes through the caller, keeping its metadata. A missing
+// source gives KindNotFound.
+type Copier interface {
+	Copy(ctx context.Context, srcKey, dstKey string) error
 }
 
 // Part is one acknowledged part of a multipart upload.

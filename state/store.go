@@ -341,6 +341,24 @@ func (s *Store) Files(job string, fn func(path string, e FileEntry) error) error
 	return each(s, KindFile, job, fn)
 }
 
+// FilePaths calls fn with the path of every indexed file of job under
+// prefix ("" for all, else a folder ending in "/" or a single path), in
+// path order, from one snapshot. It reads keys only, so it is cheap enough
+// to diff a listing against a million-file index.
+func (s *Store) FilePaths(job, prefix string, fn func(path string) error) error {
+	jp := JobPrefix(KindFile, job)
+	return s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: append(jp[:len(jp):len(jp)], prefix...)})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			if err := fn(string(it.Item().Key()[len(jp):])); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // badgerLogger sends Badger's warnings and errors to slog; its chatty info
 // and debug lines are dropped.
 type badgerLogger struct{}

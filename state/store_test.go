@@ -166,3 +166,34 @@ func TestFolder(t *testing.T) {
 		t.Errorf("missing folder: %v", got)
 	}
 }
+
+func TestFilePaths(t *testing.T) {
+	s := openTemp(t)
+	for _, p := range []string{"a/1", "a/2", "ab", "b/a/1"} {
+		if err := s.MarkDone("j", p, FileEntry{Size: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.MarkDone("other", "a/3", FileEntry{Size: 1}); err != nil {
+		t.Fatal(err)
+	}
+	for prefix, want := range map[string]string{"": "a/1 a/2 ab b/a/1", "a/": "a/1 a/2", "ab": "ab", "c/": ""} {
+		var got []string
+		if err := s.FilePaths("j", prefix, func(p string) error { got = append(got, p); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(got, " ") != want {
+			t.Errorf("FilePaths(%q) = %q, want %q", prefix, got, want)
+		}
+	}
+}
+
+func openTemp(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}

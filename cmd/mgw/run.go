@@ -24,7 +24,7 @@ const failedShown = 20
 func newRunCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "run JOB",
-		Short: "Run a migration job once, in the foreground",
+		Short: "Run a migration job in the foreground (once, or continuously)",
 		Long: `Run copies the job's source to its destination once: it scans the source,
 skips files the index shows as already copied and unchanged, applies the
 job's filters and overwrite policy, copies the rest, verifies each copy and
@@ -32,7 +32,14 @@ records it. It prints progress (a status line on a terminal, a log line every
 10 seconds otherwise), then the migration report and the failed files.
 
 Ctrl-C (SIGINT) or SIGTERM stops it: uploads in progress are checkpointed and
-the next run resumes them. Running it again copies only what changed.`,
+the next run resumes them. Running it again copies only what changed.
+
+A job with mode: continuous runs the first pass, then keeps the destination
+in step with the source until stopped: local folders are watched, other
+sources are listed every poll interval, and a full reconcile pass runs every
+rescan interval. Its status line shows the state (scanning, migrating,
+synced, paused), the queue, transfers in flight, the lag (age of the oldest
+change not yet at the destination) and the last full scan.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withState(g, args[0], func(cfg *agent.Config, st *state.Store, job *agent.JobConfig) error {
@@ -60,6 +67,9 @@ func runJob(out io.Writer, g *globals, cfg *agent.Config, st *state.Store, job *
 
 	r := &agent.Runner{Job: job, SrcAddr: srcAddr, DstAddr: dstAddr, Src: src, Dst: dst, Store: st,
 		Log: slog.Default(), Progress: &agent.Progress{}}
+	if job.Mode == agent.ModeContinuous {
+		return syncJob(ctx, r)
+	}
 	done, shown := make(chan struct{}), make(chan struct{})
 	go func() { showProgress(r.Progress, done); close(shown) }()
 	run, err := r.Run(ctx)
@@ -102,6 +112,52 @@ func runJob(out io.Writer, g *globals, cfg *agent.Config, st *state.Store, job *
 }
 
 var errStop = errors.New("stop")
+
+// syncJob runs a continuous job until Ctrl-C or SIGTERM, which end it
+// cleanly (exit 0): that is how a continuous job is meant to stop.
+func syncJob(ctx context.Context, r *agent.Runner) error {
+	done, shown := make(chan struct{}), make(chan struct{})
+	go func() { showStatus(r.Status, done); close(shown) }()
+	err := r.Sync(ctx)
+	close(done)
+	<-shown
+	var je *agent.JobError
+	if errors.As(err, &je) {
+		return withCode(exitConfig, je)
+	}
+	return err
+}
+
+// showStatus is showProgress for continuous jobs.
+func showStatus(status func() agent.Status, done <-chan struct{}) {
+	tty := isTerminal(os.Stdout)
+	every := 10 * time.Second
+	if tty {
+		every = 250 * time.Millisecond
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			if tty {
+				fmt.Fprintf(os.Stdout, "\r%s\n", syncLine(status()))
+			}
+			return
+		case <-t.C:
+			s := status()
+			if tty {
+				fmt.Fprintf(os.Stdout, "\r%s\x1b[K", syncLine(s))
+			} else {
+				slog.Info("status", "state", s.State, "code", s.Code, "queued", s.Progress.FilesQueued,
+					"queued_bytes", s.Progress.BytesQueued, "in_flight", s.Progress.InFlight,
+					"lag", s.Lag.Round(time.Millisecond).String(), "last_scan", s.LastScan.Format(time.RFC3339),
+					"copied", s.Progress.FilesCopied, "deleted", s.Progress.Deleted, "failed", s.Progress.FilesFailed,
+					"watch", s.Watch)
+			}
+		}
+	}
+}
 
 // showProgress prints a status line on a terminal, or a log line every 10
 // seconds when stdout is a file or pipe, until done closes.

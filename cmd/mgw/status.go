@@ -29,3 +29,18 @@ func statusLine(s agent.Snapshot) string {
 		humanize.IBytes(uint64(s.BytesCopied)), humanize.IBytes(uint64(s.BytesToCopy)),
 		humanize.IBytes(uint64(s.Rate)), s.FileRate, eta, s.FilesUnchanged, s.FilesSkipped, s.FilesFailed)
 }
+
+// syncLine is the status line of a continuous job.
+func syncLine(s agent.Status) string {
+	state := s.State
+	if s.Code != "" {
+		state += " (" + s.Code + ")"
+	}
+	last := "never"
+	if !s.LastScan.IsZero() {
+		last = time.Since(s.LastScan).Round(time.Second).String() + " ago"
+	}
+	return fmt.Sprintf("%s | queued %d files, %s | in flight %d | lag %s | copied %d deleted %d failed %d | last scan %s | %s",
+		state, s.Progress.FilesQueued, humanize.IBytes(uint64(s.Progress.BytesQueued)), s.Progress.InFlight,
+		s.Lag.Round(100*time.Millisecond), s.Progress.FilesCopied, s.Progress.Deleted, s.Progress.FilesFailed, last, s.Watch)
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -214,6 +215,26 @@ func (b *Bucket) Delete(ctx context.Context, key string) error {
 		return nil
 	}
 	return err
+}
+
+// Copy copies srcKey to dstKey on the server (CopyObject), metadata
+// included. Objects over 5 GiB are refused by S3 (KindInvalidArgument).
+func (b *Bucket) Copy(ctx context.Context, srcKey, dstKey string) error {
+	src, err := b.objectKey("copy", srcKey)
+	if err != nil {
+		return err
+	}
+	dst, err := b.objectKey("copy", dstKey)
+	if err != nil {
+		return err
+	}
+	segs := strings.Split(src, "/")
+	for i, seg := range segs {
+		segs[i] = url.PathEscape(seg)
+	}
+	source := b.bucket + "/" + strings.Join(segs, "/")
+	_, err = b.cli.CopyObject(ctx, &s3.CopyObjectInput{Bucket: &b.bucket, Key: &dst, CopySource: &source})
+	return classify("copy", srcKey, err)
 }
 
 // unsignedPayload sends UNSIGNED-PAYLOAD instead of the body's SHA-256,

@@ -140,6 +140,7 @@ func (b *Bucket) Features() connectors.Features {
 		UTF8Keys:    true,
 		MinPartSize: minPartSize,
 		MaxParts:    maxParts,
+		Copier:      b,
 	}
 }
 

@@ -1,0 +1,481 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/state/codes"
+)
+
+// syncState is what a continuous job keeps between passes.
+type syncState struct {
+	changes *changeQueue
+	passReq chan struct{} // a full pass is wanted (buffered: requests coalesce)
+	confirm atomic.Bool   // `mgw job retry`: apply the deletes a pause held back
+	budget  atomic.Int64  // deletes left before the next full pass
+
+	mu        sync.Mutex
+	scanning  bool
+	paused    string // code; "" when running
+	pauseText string
+	watch     string // how changes are found: "watching", "polling (why)", "degraded (why)"
+	lastScan  time.Time
+	unwatched []string // folders polled because they could not be watched
+
+	// injectWatchErr, when set before Sync, is where tests send errors as if
+	// from the watcher (an overflow).
+	injectWatchErr chan error
+}
+
+func newSyncState() *syncState {
+	return &syncState{changes: newChangeQueue(), passReq: make(chan struct{}, 1)}
+}
+
+func (s *syncState) set(f func(s *syncState)) {
+	s.mu.Lock()
+	f(s)
+	s.mu.Unlock()
+}
+
+func (s *syncState) isPaused() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.paused != ""
+}
+
+// Sync runs a continuous job until ctx ends: a first full pass, then every
+// change the watch reports (or every poll's listing diff, where the source
+// cannot be watched), plus a full reconcile pass every rescan. It returns
+// the first pass's JobError when the job cannot start at all, and nil
+// when ctx ends.
+func (r *Runner) Sync(ctx context.Context) error {
+	if r.sync == nil {
+		r.sync = newSyncState()
+	}
+	if err := r.init(); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	r.fatal = cancel
+	stop := r.startCopiers(ctx)
+	defer stop()
+	s := r.sync
+	settle := time.Duration(r.Job.Settle)
+
+	root := ""
+	if r.SrcAddr.Type == "local" {
+		root = r.SrcAddr.Path
+	}
+	var w *watcher
+	var watchErrs <-chan error
+	var watchFailed <-chan string
+	startWatch := func() {
+		if root == "" {
+			s.set(func(s *syncState) { s.watch = "polling every " + r.Job.Poll.String() + " (the source cannot be watched)" })
+			return
+		}
+		if ok, why := watchable(root); !ok {
+			s.set(func(s *syncState) { s.watch = "polling every " + r.Job.Poll.String() + " (" + why + ")" })
+			return
+		}
+		nw, err := newWatcher(root, s.changes, r.log)
+		if err != nil {
+			s.set(func(s *syncState) { s.watch = "degraded (" + rootCause(err) + "): polling" })
+			return
+		}
+		w, watchFailed = nw, nw.failed
+		if s.injectWatchErr != nil {
+			watchErrs = s.injectWatchErr
+		}
+		s.set(func(s *syncState) { s.watch = "watching"; s.unwatched = nw.unwatchedDirs() })
+	}
+	startWatch()
+	defer func() {
+		if w != nil {
+			w.close()
+		}
+	}()
+
+	// Full passes run one at a time, beside the handling of changes.
+	passes := make(chan error, 1)
+	go func() { passes <- r.passLoop(ctx) }()
+	s.passReq <- struct{}{}
+
+	tick := time.NewTicker(min(max(settle/4, 20*time.Millisecond), 500*time.Millisecond))
+	defer tick.Stop()
+	rescan := time.NewTicker(time.Duration(r.Job.Rescan))
+	defer rescan.Stop()
+	poll := time.NewTicker(time.Duration(r.Job.Poll))
+	defer poll.Stop()
+	var rewatch <-chan time.Time
+	backoff := time.Second
+
+	for {
+		select {
+		case <-ctx.Done():
+			err := <-passes
+			if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+				return cause
+			}
+			return err
+		case err := <-passes:
+			return err // the first pass could not start: the job's setup is wrong
+		case <-rescan.C:
+			r.requestPass()
+		case <-poll.C:
+			if w == nil {
+				r.requestPass() // a listing diff against the index
+			} else {
+				r.pollUnwatched(ctx, w)
+			}
+		case err := <-watchErrs:
+			w.errs <- err
+		case why := <-watchFailed:
+			// A watch that died must never look like a quiet source: poll
+			// at once, and try to watch again with backoff.
+			r.log.Warn("watch failed: polling until it is back", "reason", why)
+			w.close()
+			w, watchFailed, watchErrs = nil, nil, nil
+			s.set(func(s *syncState) { s.watch = "degraded (" + why + "): polling" })
+			r.requestPass()
+			rewatch = time.After(backoff)
+		case <-rewatch:
+			rewatch = nil
+			startWatch()
+			if w == nil {
+				backoff = min(backoff*2, 5*time.Minute)
+				rewatch = time.After(backoff)
+			} else {
+				backoff = time.Second
+				r.requestPass() // catch what changed while unwatched
+			}
+		case <-tick.C:
+			if s.isPaused() {
+				continue // changes wait in the queue
+			}
+			keys, full := s.changes.ready(time.Now(), settle)
+			if full {
+				r.requestPass()
+			}
+			if len(keys) > 0 {
+				r.examine(ctx, root, keys)
+			}
+		}
+	}
+}
+
+// requestPass asks the pass loop for a full pass; requests made while one
+// is waiting merge into it.
+func (r *Runner) requestPass() {
+	select {
+	case r.sync.passReq <- struct{}{}:
+	default:
+	}
+}
+
+// Retry re-queues the job's failed files and confirms deletes held back by
+// a pause: the next full pass starts at once.
+func (r *Runner) Retry() {
+	if r.sync == nil {
+		return
+	}
+	r.sync.confirm.Store(true)
+	r.requestPass()
+}
+
+// passLoop runs the full passes. Only the first pass's error ends the job
+// (the setup is wrong); later ones pause it with their code until a pass
+// succeeds again.
+func (r *Runner) passLoop(ctx context.Context) error {
+	s := r.sync
+	first := true
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-s.passReq:
+		}
+		s.set(func(s *syncState) { s.scanning = true })
+		run, err := r.fullPass(ctx)
+		s.set(func(s *syncState) { s.scanning = false; s.lastScan = time.Now() })
+		var je *JobError
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case err == nil:
+			if run != nil && s.pausedFor(codes.SourceVanished) {
+				// reconcile paused it; keep the pause
+				break
+			}
+		case errors.As(err, &je) && first:
+			return err
+		case errors.As(err, &je):
+			code := je.Code
+			if connectors.KindOf(err) == connectors.KindNotFound {
+				code = codes.SourceVanished
+			}
+			r.pause(code, je.Error())
+		default:
+			r.log.Error("full pass failed", "err", err)
+		}
+		first = false
+	}
+}
+
+func (s *syncState) pausedFor(code string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.paused == code
+}
+
+// pause stops applying changes until a pass finds things well again.
+func (r *Runner) pause(code, text string) {
+	r.sync.set(func(s *syncState) {
+		if s.paused != code {
+			r.log.Error("job paused", "code", code, "reason", text)
+		}
+		s.paused, s.pauseText = code, text
+	})
+}
+
+func (r *Runner) resume() {
+	r.sync.set(func(s *syncState) {
+		if s.paused != "" {
+			r.log.Info("job resumed", "was", s.paused)
+		}
+		s.paused, s.pauseText = "", ""
+	})
+}
+
+// examine handles settled changes: a folder is scanned (created or moved
+// in whole), a file is planned and queued, a path that is gone goes to
+// the delete policy.
+func (r *Runner) examine(ctx context.Context, root string, keys []string) {
+	var pass sync.WaitGroup
+	var gone []string
+	for _, key := range keys {
+		if root != "" {
+			if fi, err := os.Lstat(filepath.Join(root, filepath.FromSlash(key))); err == nil && fi.IsDir() {
+				if _, err := r.pass(ctx, r.log, key+"/", nil); err != nil && ctx.Err() == nil {
+					r.log.Warn("cannot scan folder", "dir", key, "err", rootCause(err))
+				}
+				continue
+			}
+		}
+		o, err := r.Src.Stat(ctx, key)
+		switch {
+		case err == nil:
+			if t, ok := r.plan(ctx, o); ok {
+				r.enqueue(ctx, t, &pass)
+			}
+		case connectors.KindOf(err) == connectors.KindNotFound:
+			gone = append(gone, key)
+		default:
+			r.log.Warn("cannot stat changed file: the next full pass retries it", "path", key, "err", rootCause(err))
+		}
+	}
+	if len(gone) > 0 {
+		r.goneEvents(ctx, gone)
+	}
+	// The caller does not wait for the copies: the pass WaitGroup only
+	// counts them for finish().
+}
+
+// pollUnwatched scans the folders the kernel would not let us watch.
+func (r *Runner) pollUnwatched(ctx context.Context, w *watcher) {
+	for _, d := range w.unwatchedDirs() {
+		if _, err := r.pass(ctx, r.log, d+"/", nil); err != nil && ctx.Err() == nil {
+			r.log.Warn("cannot poll folder", "dir", d, "err", rootCause(err))
+		}
+	}
+}
+
+// reconcile is the end of a continuous job's full pass: it finds the
+// indexed files the pass did not list and applies the delete policy,
+// guarded against a source that vanished or went empty.
+func (r *Runner) reconcile(ctx context.Context, log *slog.Logger, seen *keySet, clean bool) error {
+	s := r.sync
+	var indexed int64
+	if err := r.Store.FilePaths(r.Job.Name, "", func(string) error { indexed++; return nil }); err != nil {
+		return err
+	}
+	confirmed := s.confirm.Swap(false)
+	limit := r.Job.MaxDelete.Limit(indexed)
+	s.budget.Store(limit)
+	if seen.len() == 0 && indexed > 0 && !confirmed {
+		r.pause(codes.SourceVanished, fmt.Sprintf("the source lists no files, the index holds %d", indexed))
+		return nil
+	}
+	if r.Job.Deletes == DeletesKeep {
+		r.resume()
+		return nil
+	}
+	if !clean {
+		log.Warn("some source folders could not be read: no deletes applied in this pass")
+		r.resume()
+		return nil
+	}
+	var gone []string
+	err := r.Store.FilePaths(r.Job.Name, "", func(p string) error {
+		if !seen.has(p) {
+			gone = append(gone, p)
+			if int64(len(gone)) > limit && !confirmed {
+				return errStop
+			}
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return err
+	}
+	if int64(len(gone)) > limit && !confirmed {
+		r.pause(codes.DeleteLimitExceeded, fmt.Sprintf("more than %d of %d indexed files are gone from the source (max_delete)", limit, indexed))
+		return nil
+	}
+	r.resume()
+	r.applyDeletes(ctx, log, gone, time.Now())
+	return nil
+}
+
+var errStop = errors.New("stop")
+
+// goneEvents applies the delete policy to paths the watch saw disappear
+// (files or whole folders), within the budget left for this pass.
+func (r *Runner) goneEvents(ctx context.Context, keys []string) {
+	if r.Job.Deletes == DeletesKeep {
+		return
+	}
+	var paths []string
+	for _, key := range keys {
+		if _, ok, err := r.Store.File(r.Job.Name, key); err == nil && ok {
+			paths = append(paths, key)
+		}
+		_ = r.Store.FilePaths(r.Job.Name, key+"/", func(p string) error { paths = append(paths, p); return nil })
+	}
+	if len(paths) == 0 {
+		return
+	}
+	if r.sync.budget.Add(-int64(len(paths))) < 0 && !r.sync.confirm.Load() {
+		r.sync.budget.Add(int64(len(paths)))
+		r.pause(codes.DeleteLimitExceeded, fmt.Sprintf("%d files gone from the source at once is more than max_delete allows", len(paths)))
+		// The next full pass decides again, with the whole picture.
+		return
+	}
+	// They have been gone for settle already: the watch debounced them.
+	r.applyDeletes(ctx, r.log, paths, time.Now().Add(-time.Duration(r.Job.Settle)))
+}
+
+// applyDeletes deletes (or archives) at the destination each path that
+// has been gone from the source for settle since goneAt, and forgets it.
+// A path that is back, or whose absence cannot be confirmed, is left.
+func (r *Runner) applyDeletes(ctx context.Context, log *slog.Logger, paths []string, goneAt time.Time) {
+	if len(paths) == 0 {
+		return
+	}
+	if wait := time.Until(goneAt.Add(time.Duration(r.Job.Settle))); wait > 0 {
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return
+		}
+	}
+	// Never delete on the word of a source that is not there.
+	if err := r.Src.Check(ctx); err != nil {
+		r.pause(codes.SourceVanished, rootCause(err))
+		return
+	}
+	for _, p := range paths {
+		if ctx.Err() != nil {
+			return
+		}
+		if _, err := r.Src.Stat(ctx, p); connectors.KindOf(err) != connectors.KindNotFound {
+			continue // back again, or cannot tell: keep
+		}
+		if err := r.removeDest(ctx, p); err != nil {
+			log.Warn("cannot apply delete at the destination", "path", p, "policy", r.Job.Deletes, "err", rootCause(err))
+			continue
+		}
+		if err := r.Store.Forget(r.Job.Name, p); err != nil {
+			log.Error("cannot update the index", "path", p, "err", err)
+		}
+		r.Progress.Deleted.Add(1)
+		log.Info("deleted at the destination", "path", p, "policy", r.Job.Deletes)
+	}
+}
+
+// removeDest deletes key at the destination, after copying it under the
+// archive prefix with deletes: archive.
+func (r *Runner) removeDest(ctx context.Context, key string) error {
+	if r.Job.Deletes == DeletesArchive {
+		if err := r.archive(ctx, key); err != nil {
+			if connectors.KindOf(err) == connectors.KindNotFound {
+				return nil // nothing to archive: nothing to delete
+			}
+			return err
+		}
+	}
+	return r.Dst.Delete(ctx, key)
+}
+
+// Status is what a job shows of itself: the status line, the agent's
+// status files and the control API all read it.
+type Status struct {
+	Name      string        `json:"name"`
+	Mode      string        `json:"mode"`
+	State     string        `json:"state"` // scanning, migrating, synced, paused (continuous); scanning, migrating (once)
+	Code      string        `json:"code,omitempty"`
+	Reason    string        `json:"reason,omitempty"`
+	Watch     string        `json:"watch,omitempty"`
+	Unwatched []string      `json:"unwatched,omitempty"`
+	Lag       time.Duration `json:"lag_ns"`
+	LastScan  time.Time     `json:"last_scan,omitzero"`
+	Progress  Snapshot      `json:"progress"`
+}
+
+// Status reads the job's state now.
+func (r *Runner) Status() Status {
+	p := r.Progress.Snapshot()
+	st := Status{Name: r.Job.Name, Mode: r.Job.Mode, Progress: p}
+	if r.sync == nil {
+		st.State = "migrating"
+		if !p.ScanDone {
+			st.State = "scanning"
+		}
+		return st
+	}
+	s := r.sync
+	oldest := s.changes.oldest()
+	r.mu.Lock()
+	for _, since := range r.busy {
+		if oldest.IsZero() || since.Before(oldest) {
+			oldest = since
+		}
+	}
+	r.mu.Unlock()
+	if !oldest.IsZero() {
+		st.Lag = time.Since(oldest)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st.Watch, st.LastScan, st.Unwatched = s.watch, s.lastScan, s.unwatched
+	switch {
+	case s.paused != "":
+		st.State, st.Code, st.Reason = "paused", s.paused, s.pauseText
+	case s.scanning && !p.ScanDone:
+		st.State = "scanning"
+	case p.FilesQueued > 0 || !oldest.IsZero():
+		st.State = "migrating"
+	default:
+		st.State = "synced"
+	}
+	return st
+}
