@@ -80,7 +80,9 @@ func (r *Runner) Sync(ctx context.Context) error {
 	var watchFailed <-chan string
 	startWatch := func() {
 		if root == "" {
-			s.set(func(s *syncState) { s.watch = "polling every " + r.Job.Poll.String() + " (the source cannot be watched)" })
+			s.set(func(s *syncState) {
+				s.watch = "polling every " + r.Job.Poll.String() + " (the source cannot be watched)"
+			})
 			return
 		}
 		if ok, why := watchable(root); !ok {
