@@ -42,6 +42,14 @@ func (q *changeQueue) add(key string, now time.Time) {
 	q.m[key] = &change{first: now, last: now}
 }
 
+// pending reports whether key has a change waiting to settle.
+func (q *changeQueue) pending(key string) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	_, ok := q.m[key]
+	return ok
+}
+
 // rescan asks for a full pass standing for changes seen since at.
 func (q *changeQueue) rescan(at time.Time) {
 	q.mu.Lock()

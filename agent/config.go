@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"reflect"
 	"regexp"
@@ -387,6 +388,9 @@ func (m MaxDelete) Limit(indexed int64) int64 {
 	pct := m.Percent
 	if !m.Set {
 		pct = DefaultMaxDeletePct
+	}
+	if pct >= 100 {
+		return math.MaxInt64 // "100%": no cap
 	}
 	return int64(float64(indexed) * pct / 100)
 }

@@ -27,8 +27,6 @@ type Runner struct {
 
 	srcPace, dstPace pacer
 	filter           *filter
-	dest             *folderCache[connectors.Object]
-	index            *folderCache[state.FileEntry]
 	started          map[string]bool // files with a multipart checkpoint when the job began
 	fatal            context.CancelCauseFunc
 	denied           [2]atomic.Int64 // consecutive access-denied answers, per side
@@ -96,8 +94,6 @@ func (r *Runner) init() error {
 		return err
 	}
 	r.filter = newFilter(r.Job)
-	r.dest = newDestIndex(r.Dst)
-	r.index = newIndexCache(r.Store, r.Job.Name)
 	r.busy = map[string]time.Time{}
 	r.again = map[string]bool{}
 	return nil
@@ -209,6 +205,17 @@ func (r *Runner) enqueue(ctx context.Context, t task, pass *sync.WaitGroup) {
 	}
 	r.busy[key] = t.since
 	r.mu.Unlock()
+	if r.sync != nil {
+		// Another copy of the file may have ended between its planning
+		// and now: the index has the last word.
+		if e, ok, err := r.Store.File(r.Job.Name, key); err == nil && ok && e.Same(identity(t.o)) {
+			r.mu.Lock()
+			delete(r.busy, key)
+			r.mu.Unlock()
+			r.Progress.FilesUnchanged.Add(1)
+			return
+		}
+	}
 	t.pass = pass
 	pass.Add(1)
 	r.Progress.FilesToCopy.Add(1)
@@ -270,13 +277,19 @@ func (r *Runner) pass(ctx context.Context, log *slog.Logger, prefix string, seen
 		}
 	}()
 
+	// The caches live as long as the pass: a continuous job's next pass
+	// must see what this one and the watch have copied since.
+	c := &caches{index: newIndexCache(r.Store, r.Job.Name), dest: newDestIndex(r.Dst)}
 	var planners, queued sync.WaitGroup
 	for range 4 {
 		planners.Add(1)
 		go func() {
 			defer planners.Done()
 			for o := range found {
-				if t, ok := r.plan(ctx, o); ok {
+				if r.unsettled(o) {
+					continue // the change path copies it once it is quiet
+				}
+				if t, ok := r.plan(ctx, o, c); ok {
 					r.enqueue(ctx, t, &queued)
 				}
 			}

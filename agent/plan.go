@@ -30,10 +30,32 @@ type task struct {
 	pass *sync.WaitGroup
 }
 
+// caches are one pass's per-folder views of the index and the destination.
+// A nil *caches (a single changed file) asks the index and the destination
+// directly.
+type caches struct {
+	index *folderCache[state.FileEntry]
+	dest  *folderCache[connectors.Object]
+}
+
+func (c *caches) indexLookup(ctx context.Context, key string) (e state.FileEntry, found, cached bool) {
+	if c == nil {
+		return e, false, false
+	}
+	return c.index.lookup(ctx, key)
+}
+
+func (c *caches) destLookup(ctx context.Context, key string) (o connectors.Object, found, cached bool) {
+	if c == nil {
+		return o, false, false
+	}
+	return c.dest.lookup(ctx, key)
+}
+
 // plan decides what to do with one listed object. It returns ok when the
 // object must be copied; every other outcome (unchanged, filtered, skipped)
 // is counted and, where the user should see it, recorded here.
-func (r *Runner) plan(ctx context.Context, o connectors.Object) (t task, ok bool) {
+func (r *Runner) plan(ctx context.Context, o connectors.Object, c *caches) (t task, ok bool) {
 	t.o = o
 	switch o.Type {
 	case connectors.Symlink:
@@ -54,8 +76,10 @@ func (r *Runner) plan(ctx context.Context, o connectors.Object) (t task, ok bool
 		r.recordFailure(o.Key, codes.UnsupportedArchiveBucket, msg(codes.UnsupportedArchiveBucket)+" (storage class "+o.StorageClass+")", 0)
 		return t, false
 	}
-	e, known, cached := r.index.lookup(ctx, o.Key)
-	if !cached {
+	e, known, cached := c.indexLookup(ctx, o.Key)
+	// In a continuous job the watch copies files while a pass runs: a
+	// folder read into the cache earlier may not show them yet.
+	if !cached || (!known && r.sync != nil) {
 		var err error
 		if e, known, err = r.Store.File(r.Job.Name, o.Key); err != nil {
 			r.Log.Error("state read failed", "path", o.Key, "err", err)
@@ -74,7 +98,7 @@ func (r *Runner) plan(ctx context.Context, o connectors.Object) (t task, ok bool
 	if r.started[o.Key] {
 		return t, true // mgw's own upload, cut short: resume or redo it
 	}
-	reason, same := r.overwriteSkip(ctx, o)
+	reason, same := r.overwriteSkip(ctx, o, c)
 	if same != nil {
 		t.same, t.otherwise = same, reason
 		return t, true
@@ -90,12 +114,12 @@ func (r *Runner) plan(ctx context.Context, o connectors.Object) (t task, ok bool
 // indexed, and returns why it must not be copied, or "". An existing object
 // with the source's size and mtime is returned too, as same: the copier
 // adopts it if its content matches, and applies reason only if not.
-func (r *Runner) overwriteSkip(ctx context.Context, o connectors.Object) (reason string, same *connectors.Object) {
+func (r *Runner) overwriteSkip(ctx context.Context, o connectors.Object, c *caches) (reason string, same *connectors.Object) {
 	policy := r.Job.Overwrite
 	if policy == OverwriteAlways {
 		return "", nil
 	}
-	d, exists, cached := r.dest.lookup(ctx, o.Key)
+	d, exists, cached := c.destLookup(ctx, o.Key)
 	if !cached {
 		var err error
 		d, err = r.Dst.Stat(ctx, o.Key)

@@ -17,10 +17,11 @@ import (
 
 // syncState is what a continuous job keeps between passes.
 type syncState struct {
-	changes *changeQueue
-	passReq chan struct{} // a full pass is wanted (buffered: requests coalesce)
-	confirm atomic.Bool   // `mgw job retry`: apply the deletes a pause held back
-	budget  atomic.Int64  // deletes left before the next full pass
+	changes        *changeQueue
+	passReq        chan struct{} // a full pass is wanted (buffered: requests coalesce)
+	confirm        atomic.Bool   // `mgw job retry`: apply the deletes a pause held back
+	deleted        atomic.Int64  // deletes the watch applied since the last full pass
+	pendingDeletes atomic.Int64  // deletes being applied
 
 	mu        sync.Mutex
 	scanning  bool
@@ -175,6 +176,22 @@ func (r *Runner) Sync(ctx context.Context) error {
 	}
 }
 
+// unsettled reports, for a continuous job, whether a listed file is still
+// changing: modified less than settle ago, or with a change waiting to
+// settle. Such a file is left to the change path, which copies it once it
+// has been quiet, instead of being copied half-written by a scan.
+func (r *Runner) unsettled(o connectors.Object) bool {
+	if r.sync == nil || r.SrcAddr.Type != "local" {
+		return false
+	}
+	now := time.Now()
+	if now.Sub(o.ModTime) < time.Duration(r.Job.Settle) {
+		r.sync.changes.add(o.Key, now)
+		return true
+	}
+	return r.sync.changes.pending(o.Key)
+}
+
 // requestPass asks the pass loop for a full pass; requests made while one
 // is waiting merge into it.
 func (r *Runner) requestPass() {
@@ -276,7 +293,7 @@ func (r *Runner) examine(ctx context.Context, root string, keys []string) {
 		o, err := r.Src.Stat(ctx, key)
 		switch {
 		case err == nil:
-			if t, ok := r.plan(ctx, o); ok {
+			if t, ok := r.plan(ctx, o, nil); ok {
 				r.enqueue(ctx, t, &pass)
 			}
 		case connectors.KindOf(err) == connectors.KindNotFound:
@@ -312,7 +329,7 @@ func (r *Runner) reconcile(ctx context.Context, log *slog.Logger, seen *keySet, 
 	}
 	confirmed := s.confirm.Swap(false)
 	limit := r.Job.MaxDelete.Limit(indexed)
-	s.budget.Store(limit)
+	s.deleted.Store(0)
 	if seen.len() == 0 && indexed > 0 && !confirmed {
 		r.pause(codes.SourceVanished, fmt.Sprintf("the source lists no files, the index holds %d", indexed))
 		return nil
@@ -366,12 +383,15 @@ func (r *Runner) goneEvents(ctx context.Context, keys []string) {
 	if len(paths) == 0 {
 		return
 	}
-	if r.sync.budget.Add(-int64(len(paths))) < 0 && !r.sync.confirm.Load() {
-		r.sync.budget.Add(int64(len(paths)))
-		r.pause(codes.DeleteLimitExceeded, fmt.Sprintf("%d files gone from the source at once is more than max_delete allows", len(paths)))
+	var indexed int64
+	_ = r.Store.FilePaths(r.Job.Name, "", func(string) error { indexed++; return nil })
+	limit := r.Job.MaxDelete.Limit(indexed)
+	if r.sync.deleted.Load()+int64(len(paths)) > limit && !r.sync.confirm.Load() {
+		r.pause(codes.DeleteLimitExceeded, fmt.Sprintf("%d files gone from the source at once, more than max_delete allows (%d of %d indexed)", len(paths), limit, indexed))
 		// The next full pass decides again, with the whole picture.
 		return
 	}
+	r.sync.deleted.Add(int64(len(paths)))
 	// They have been gone for settle already: the watch debounced them.
 	r.applyDeletes(ctx, r.log, paths, time.Now().Add(-time.Duration(r.Job.Settle)))
 }
@@ -383,6 +403,8 @@ func (r *Runner) applyDeletes(ctx context.Context, log *slog.Logger, paths []str
 	if len(paths) == 0 {
 		return
 	}
+	r.sync.pendingDeletes.Add(int64(len(paths)))
+	defer r.sync.pendingDeletes.Add(-int64(len(paths)))
 	if wait := time.Until(goneAt.Add(time.Duration(r.Job.Settle))); wait > 0 {
 		select {
 		case <-time.After(wait):
@@ -474,7 +496,7 @@ func (r *Runner) Status() Status {
 		st.State, st.Code, st.Reason = "paused", s.paused, s.pauseText
 	case s.scanning && !p.ScanDone:
 		st.State = "scanning"
-	case p.FilesQueued > 0 || !oldest.IsZero():
+	case p.FilesQueued > 0 || !oldest.IsZero() || s.pendingDeletes.Load() > 0:
 		st.State = "migrating"
 	default:
 		st.State = "synced"
