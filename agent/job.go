@@ -44,6 +44,17 @@ type Runner struct {
 	sync *syncState // continuous jobs only
 }
 
+// NewRunner returns the runner of job between two opened addresses.
+// Status may be called on it at once, from any goroutine.
+func NewRunner(job *JobConfig, srcAddr, dstAddr *AddressConfig, src, dst connectors.Bucket, st *state.Store, log *slog.Logger) *Runner {
+	r := &Runner{Job: job, SrcAddr: srcAddr, DstAddr: dstAddr, Src: src, Dst: dst, Store: st, Log: log,
+		Progress: &Progress{Started: time.Now()}}
+	if job.Mode == ModeContinuous {
+		r.sync = newSyncState()
+	}
+	return r
+}
+
 // JobError is why a run stopped before it was done, with the catalogue code.
 type JobError struct {
 	Code string
@@ -80,9 +91,8 @@ func (r *Runner) Run(ctx context.Context) (*state.Run, error) {
 // init prepares what every pass of the job shares.
 func (r *Runner) init() error {
 	if r.Progress == nil {
-		r.Progress = &Progress{}
+		r.Progress = &Progress{Started: time.Now()}
 	}
-	r.Progress.Started = time.Now()
 	r.log = r.Log.With("job", r.Job.Name)
 	// Checkpoints are few (at most the uploads in flight when an earlier
 	// run stopped): read them once rather than once per new file.
@@ -94,8 +104,10 @@ func (r *Runner) init() error {
 		return err
 	}
 	r.filter = newFilter(r.Job)
+	r.mu.Lock() // Status may already be reading
 	r.busy = map[string]time.Time{}
 	r.again = map[string]bool{}
+	r.mu.Unlock()
 	return nil
 }
 

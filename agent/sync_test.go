@@ -71,13 +71,12 @@ func (g *syncRig) start() {
 		g.t.Fatal(err)
 	}
 	g.inject = make(chan error)
-	g.r = &Runner{Job: g.job, SrcAddr: g.srcAddr, DstAddr: g.dstAddr, Src: src, Dst: dst, Store: g.store,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), sync: newSyncState()}
+	g.r = NewRunner(g.job, g.srcAddr, g.dstAddr, src, dst, g.store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	g.r.sync.injectWatchErr = g.inject
 	g.cancel, g.done = cancel, make(chan error, 1)
 	go func() { g.done <- g.r.Sync(ctx) }()
 	g.t.Cleanup(g.stop)
-	g.waitFor("the first pass", func() bool { return g.r.Progress != nil && g.r.Status().LastScan.After(time.Time{}) })
+	g.waitFor("the first pass", func() bool { return !g.r.Status().LastScan.IsZero() })
 }
 
 func (g *syncRig) stop() {

@@ -65,8 +65,7 @@ func runJob(out io.Writer, g *globals, cfg *agent.Config, st *state.Store, job *
 	}
 	defer dst.Close()
 
-	r := &agent.Runner{Job: job, SrcAddr: srcAddr, DstAddr: dstAddr, Src: src, Dst: dst, Store: st,
-		Log: slog.Default(), Progress: &agent.Progress{}}
+	r := agent.NewRunner(job, srcAddr, dstAddr, src, dst, st, slog.Default())
 	if job.Mode == agent.ModeContinuous {
 		return syncJob(ctx, r)
 	}
