@@ -121,6 +121,9 @@ type job struct {
 	PartSize     string `yaml:"part_size,omitempty"`
 	Retries      *int   `yaml:"retries,omitempty"`
 	RetryBackoff string `yaml:"retry_backoff,omitempty"`
+	Mode         string `yaml:"mode,omitempty"`
+	Settle       string `yaml:"settle,omitempty"`
+	Deletes      string `yaml:"deletes,omitempty"`
 }
 
 func localAddr(name, path string) address {
