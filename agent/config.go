@@ -22,6 +22,8 @@ import (
 // words (data address, migration job) in snake case.
 type Config struct {
 	StateDir  string          `yaml:"state_dir"`
+	Mount     *string         `yaml:"mount"`      // the read-only view (default /mnt/mgw; "" for none)
+	StatusDir string          `yaml:"status_dir"` // plain-file copy of the view where FUSE is not available
 	Addresses []AddressConfig `yaml:"addresses"`
 	Jobs      []JobConfig     `yaml:"jobs"`
 
@@ -63,6 +65,7 @@ type JobConfig struct {
 	Retries        *int      `yaml:"retries"`
 	RetryBackoff   Duration  `yaml:"retry_backoff"` // first retry delay; doubles per attempt
 	FollowSymlinks bool      `yaml:"follow_symlinks"`
+	ReportPrefix   string    `yaml:"report_prefix"` // upload each run's report (text and CSV) to the destination under this prefix
 
 	// Continuous jobs only.
 	Settle        Duration  `yaml:"settle"`         // a change is copied once the file has been quiet this long
@@ -99,6 +102,7 @@ const (
 	DefaultRetries      = 5
 	DefaultRetryBackoff = time.Second
 
+	DefaultMount         = "/mnt/mgw"
 	DefaultSettle        = 2 * time.Second
 	DefaultRescan        = time.Hour
 	DefaultPoll          = time.Minute
@@ -311,6 +315,59 @@ func (c *Config) Job(name string) *JobConfig {
 		}
 	}
 	return nil
+}
+
+// MountPoint is where the agent mounts its view ("" for none).
+func (c *Config) MountPoint() string {
+	if c.Mount == nil {
+		return DefaultMount
+	}
+	return *c.Mount
+}
+
+// RedactedYAML is the address as YAML with every secret replaced by ****:
+// what the view and `mgw address list` show.
+func (a *AddressConfig) RedactedYAML() string {
+	var b strings.Builder
+	v := reflect.ValueOf(*a)
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		tag := strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0]
+		if tag == "" || tag == "-" || v.Field(i).IsZero() {
+			continue
+		}
+		val := fmt.Sprint(v.Field(i).Interface())
+		if isSecretField(tag) {
+			val = "****"
+		}
+		fmt.Fprintf(&b, "%s: %s\n", tag, val)
+	}
+	return b.String()
+}
+
+// isSecretField tells secrets by their field names, so that a field added
+// for a new address type is hidden without anyone remembering to.
+func isSecretField(tag string) bool {
+	if strings.HasSuffix(tag, "_file") || strings.HasSuffix(tag, "_id") {
+		return false // a path, or a public key id
+	}
+	for _, w := range []string{"secret", "password", "key", "sas", "token", "connection_string", "credential"} {
+		if strings.Contains(tag, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// SideOf says how the config's jobs use an address: as a destination if
+// any job writes to it, else as a source.
+func (c *Config) SideOf(name string) Side {
+	for _, j := range c.Jobs {
+		if j.Destination == name {
+			return Destination
+		}
+	}
+	return Source
 }
 
 // Connector turns the address into what a backend needs.

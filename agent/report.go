@@ -25,8 +25,8 @@ func WriteReport(w io.Writer, r *state.Run, src, dst *AddressConfig) error {
 		line("stopped by", "%s", r.Error)
 	}
 	if src != nil && dst != nil {
-		line("source", "%s", describe(src))
-		line("destination", "%s", describe(dst))
+		line("source", "%s", src.Describe())
+		line("destination", "%s", dst.Describe())
 	}
 	line("started", "%s", r.Started.Format(time.RFC3339))
 	if !r.Finished.IsZero() {
@@ -55,7 +55,8 @@ func WriteReport(w io.Writer, r *state.Run, src, dst *AddressConfig) error {
 	return tw.Flush()
 }
 
-func describe(a *AddressConfig) string {
+// Describe says where an address points, without secrets.
+func (a *AddressConfig) Describe() string {
 	switch a.Type {
 	case "local":
 		return fmt.Sprintf("%s (local %s)", a.Name, a.Path)

@@ -20,6 +20,9 @@ func (p *parser) validate(c *Config) {
 		c.StateDir = DefaultStateDir
 	}
 	c.StateDir = relativeTo(c.Path, c.StateDir)
+	if c.StatusDir != "" {
+		c.StatusDir = relativeTo(c.Path, c.StatusDir)
+	}
 	seen := map[string]bool{}
 	for i := range c.Addresses {
 		a := &c.Addresses[i]

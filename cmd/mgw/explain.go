@@ -59,7 +59,47 @@ func wrap(s string, width int, indent string) string {
 }
 
 func newAddressCmd(g *globals) *cobra.Command {
-	addr := &cobra.Command{Use: "address", Short: "Data addresses: verify"}
+	addr := &cobra.Command{Use: "address", Short: "Data addresses: list, verify"}
+	addr.AddCommand(&cobra.Command{
+		Use:   "list",
+		Short: "List the data addresses (secrets shown as ****) with their last verification",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := agent.LoadConfig(g.config)
+			if err != nil {
+				return err
+			}
+			c, err := dialAgent(cfg)
+			if err != nil {
+				return err
+			}
+			var list []agent.AddressInfo
+			if c != nil {
+				if err := c.Call("GET", "/v1/addresses", &list); err != nil {
+					return err
+				}
+			} else {
+				for i := range cfg.Addresses {
+					a := &cfg.Addresses[i]
+					list = append(list, agent.AddressInfo{Name: a.Name, Type: a.Type, Side: cfg.SideOf(a.Name).String(), Where: a.Describe()})
+				}
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintf(tw, "ADDRESS\tTYPE\tUSED AS\tWHERE\tLAST CHECK\n")
+			for _, a := range list {
+				check := "-"
+				if a.Check != nil {
+					check = "OK"
+					if a.Check.Code != "" {
+						check = a.Check.Code
+					}
+					check += " at " + a.Check.At.UTC().Format(time.RFC3339)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.Name, a.Type, a.Side, a.Where, check)
+			}
+			return tw.Flush()
+		},
+	})
 	var timeout time.Duration
 	var as string
 	verify := &cobra.Command{
@@ -79,12 +119,7 @@ prints OK, or the catalogue code with its message and the reason, and exits
 			if a == nil {
 				return withCode(exitConfig, codeError(codes.DataAddressNotExists, fmt.Sprintf("no address %q in %s", args[0], g.config)))
 			}
-			side := agent.Source
-			for _, j := range cfg.Jobs {
-				if j.Destination == a.Name {
-					side = agent.Destination
-				}
-			}
+			side := cfg.SideOf(a.Name)
 			switch as {
 			case "source":
 				side = agent.Source
@@ -93,6 +128,18 @@ prints OK, or the catalogue code with its message and the reason, and exits
 			case "":
 			default:
 				return withCode(exitConfig, fmt.Errorf("--as %q: source or destination", as))
+			}
+			if c, err := dialAgent(cfg); err == nil && c != nil && as == "" {
+				// The agent keeps the result for `mgw address list` and its view.
+				var check agent.AddressCheck
+				if err := c.Call("POST", agent.AddressPath(a.Name, "verify"), &check); err != nil {
+					return apiErr(err)
+				}
+				if check.Code == "" {
+					fmt.Fprintln(cmd.OutOrStdout(), "OK")
+					return nil
+				}
+				return withCode(exitError, codeError(check.Code, check.Message))
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), timeout)
 			defer cancel()

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"io"
 
 	"github.com/spf13/cobra"
 
@@ -24,15 +22,11 @@ character or bytes that are not UTF-8 is escaped: \t \n \r \\ and \xHH, so
 every line is one file. mgw explain CODE says what a code means and what to do.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withState(g, args[0], func(_ *agent.Config, st *state.Store, job *agent.JobConfig) error {
-				return st.Failures(job.Name, func(path string, f state.Failure) error {
-					if code != "" && f.Code != code {
-						return nil
-					}
-					_, err := io.WriteString(cmd.OutOrStdout(), agent.FailedLine(path, f))
-					return err
+			out := cmd.OutOrStdout()
+			return listFrom(g, args[0], agent.JobPath(args[0], "failed")+queryCode(code), out,
+				func(_ *agent.Config, st *state.Store, job *agent.JobConfig) error {
+					return agent.WriteFailed(out, st, job.Name, code)
 				})
-			})
 		},
 	}
 	cmd.Flags().StringVar(&code, "code", "", "only files failing with this code")
@@ -45,12 +39,11 @@ func newSkippedCmd(g *globals) *cobra.Command {
 		Short: "List the files the job deliberately did not copy, and why",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withState(g, args[0], func(_ *agent.Config, st *state.Store, job *agent.JobConfig) error {
-				return st.Skips(job.Name, func(path string, k state.Skip) error {
-					_, err := io.WriteString(cmd.OutOrStdout(), agent.SkippedLine(path, k))
-					return err
+			out := cmd.OutOrStdout()
+			return listFrom(g, args[0], agent.JobPath(args[0], "skipped"), out,
+				func(_ *agent.Config, st *state.Store, job *agent.JobConfig) error {
+					return agent.WriteSkipped(out, st, job.Name)
 				})
-			})
 		},
 	}
 }
@@ -61,16 +54,11 @@ func newReportCmd(g *globals) *cobra.Command {
 		Short: "Print the migration report of the job's last run",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withState(g, args[0], func(cfg *agent.Config, st *state.Store, job *agent.JobConfig) error {
-				run, ok, err := st.LastRun(job.Name)
-				if err != nil {
-					return err
-				}
-				if !ok {
-					return fmt.Errorf("job %s has not run yet: mgw run --config %s %s", job.Name, g.config, job.Name)
-				}
-				return agent.WriteReport(cmd.OutOrStdout(), &run, cfg.Address(job.Source), cfg.Address(job.Destination))
-			})
+			out := cmd.OutOrStdout()
+			return listFrom(g, args[0], agent.JobPath(args[0], "report"), out,
+				func(cfg *agent.Config, st *state.Store, job *agent.JobConfig) error {
+					return apiErr(agent.WriteLastReport(out, st, cfg, job.Name))
+				})
 		},
 	}
 }

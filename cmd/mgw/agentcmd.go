@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mgw-dev/mgw/agent"
+	"github.com/mgw-dev/mgw/state/codes"
+)
+
+func newAgentCmd(g *globals) *cobra.Command {
+	var checkConfig bool
+	cmd := &cobra.Command{
+		Use:   "agent",
+		Short: "Run every job of the config in the background, serve the control API and the read-only view",
+		Long: `Agent runs every job in the config: one-shot jobs once, continuous jobs until
+stopped. It serves the control API on a unix socket in the state dir (mode
+0600) for mgw status, mgw job, mgw failed and the other commands, and shows
+its state as files under the mount point (mount:, default /mnt/mgw) or, where
+FUSE is not available, under status_dir.
+
+SIGTERM or SIGINT stops it cleanly: transfers are checkpointed, the view
+unmounted, the state closed. SIGHUP reloads the config: new jobs start,
+removed jobs stop, changed jobs restart; the others run on undisturbed.
+
+--check-config only reads and checks the config, and exits 0 or 2.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := agent.LoadConfig(g.config)
+			if err != nil {
+				return err
+			}
+			if checkConfig {
+				fmt.Fprintf(cmd.OutOrStdout(), "%s: OK (%d addresses, %d jobs)\n", g.config, len(cfg.Addresses), len(cfg.Jobs))
+				return nil
+			}
+			return runAgent(g, cfg)
+		},
+	}
+	cmd.Flags().BoolVar(&checkConfig, "check-config", false, "check the config and exit")
+	return cmd
+}
+
+func runAgent(g *globals, cfg *agent.Config) error {
+	st, err := openState(cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	a := agent.NewAgent(cfg, st, slog.Default(), version)
+
+	reload := func() error {
+		ncfg, err := agent.LoadConfig(g.config)
+		if err != nil {
+			slog.Error("config not reloaded: the agent keeps the one it runs", "err", err)
+			return &agent.APIError{Code: codes.ConfigFileInvalid, Detail: err.Error()}
+		}
+		a.Reload(ncfg)
+		return nil
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for {
+			select {
+			case <-hup:
+				_ = reload()
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+
+	served := make(chan error, 1)
+	go func() { served <- a.Serve(ctx, agent.SocketPath(cfg.StateDir), reload) }()
+
+	closeView, err := startView(ctx, a, cfg)
+	if err != nil {
+		stop()
+		<-served
+		return err
+	}
+	defer closeView()
+
+	slog.Info("agent started", "config", g.config, "jobs", len(cfg.Jobs), "socket", agent.SocketPath(cfg.StateDir))
+	a.Run(ctx) // returns once ctx ends and every job has stopped
+	if err := <-served; err != nil && !errors.Is(err, context.Canceled) {
+		return fmt.Errorf("control API: %w", err)
+	}
+	slog.Info("agent stopped")
+	return nil
+}
