@@ -93,6 +93,8 @@ func newOSSWith(t *testing.T, keyID, secret string) *osstest.Server {
 // config is the config file, as written by the tests.
 type config struct {
 	StateDir  string    `yaml:"state_dir"`
+	Mount     *string   `yaml:"mount,omitempty"`
+	StatusDir string    `yaml:"status_dir,omitempty"`
 	Addresses []address `yaml:"addresses"`
 	Jobs      []job     `yaml:"jobs"`
 }
@@ -163,7 +165,15 @@ func newSetup(t *testing.T) *setup {
 // write writes the config file with the given addresses and jobs.
 func (s *setup) write(t *testing.T, addrs []address, jobs ...job) {
 	t.Helper()
-	b, err := yaml.Marshal(config{StateDir: s.state, Addresses: addrs, Jobs: jobs})
+	s.writeConfig(t, config{StateDir: s.state, Addresses: addrs, Jobs: jobs})
+}
+
+func (s *setup) writeConfig(t *testing.T, c config) {
+	t.Helper()
+	if c.StateDir == "" {
+		c.StateDir = s.state
+	}
+	b, err := yaml.Marshal(c)
 	if err != nil {
 		t.Fatal(err)
 	}
