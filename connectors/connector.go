@@ -174,10 +174,11 @@ type ListError struct {
 
 // Archived reports whether a storage class keeps objects cold: they cannot
 // be read before a restore (S3 GLACIER and DEEP_ARCHIVE; OSS Archive,
-// ColdArchive, DeepColdArchive). Instant-retrieval classes are readable.
+// ColdArchive, DeepColdArchive; COS ARCHIVE and DEEP_ARCHIVE).
+// Instant-retrieval classes are readable.
 func Archived(storageClass string) bool {
 	switch storageClass {
-	case "GLACIER", "DEEP_ARCHIVE", "Archive", "ColdArchive", "DeepColdArchive":
+	case "GLACIER", "DEEP_ARCHIVE", "Archive", "ColdArchive", "DeepColdArchive", "ARCHIVE":
 		return true
 	}
 	return false
