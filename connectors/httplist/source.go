@@ -125,3 +125,10 @@ func fetchList(ctx context.Context, client *http.Client, u *url.URL, shown strin
 	}
 	return resp.Body, nil
 }
+
+// ValidLocation checks the form of a list_file setting without opening
+// it: a non-empty local path, or an http(s) or file URL.
+func ValidLocation(s string) error {
+	_, err := parseLocation(s)
+	return err
+}
