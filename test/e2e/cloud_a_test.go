@@ -188,6 +188,16 @@ func TestHTTPListToOSS(t *testing.T) {
 	wantExit(t, s.mgw(t, "address", "verify", "urls"), 0)
 	wantExit(t, s.mgw(t, "run", "job"), 0)
 	wantBucketHolds(t, dst, want)
+
+	// A URL that is gone fails that file only, listed under its name.
+	list.WriteString(web.URL + "/files/gone\tcopied/gone\n")
+	writeFile(t, filepath.Join(s.dir, "urls.tsv"), []byte(list.String()))
+	wantExit(t, s.mgw(t, "run", "job"), 3)
+	failed := s.failed(t, "job")
+	if _, ok := failed["copied/gone"]; !ok || len(failed) != 1 {
+		t.Errorf("failed list %v, want only copied/gone", failed)
+	}
+	wantBucketHolds(t, dst, want)
 }
 
 // Lists that are wrong are refused with the code and the line.
