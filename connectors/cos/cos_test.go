@@ -179,3 +179,27 @@ func asError(err error, target **connectors.Error) bool {
 	*target = ce
 	return ok
 }
+
+// A server that stops answering is a timeout, not a hang and not a
+// cancellation: the agent retries it.
+func TestStalledServer(t *testing.T) {
+	e := newEnv(t)
+	a := e.addr()
+	a.Timeout = 200 * time.Millisecond
+	b := e.open(t, a)
+	e.srv.Seed(bucketName, a.Prefix+"k", []byte("data"), costest.SeedOptions{})
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	e.srv.SetHandlerHook(func(op string) {
+		if op == "GetObject" || op == "PutObject" {
+			<-release
+		}
+	})
+	_, err := b.Open(t.Context(), "k", 0, -1)
+	wantKind(t, err, connectors.KindTimeout)
+	if connectors.IsCanceled(err) {
+		t.Errorf("a stall reads as a cancellation: %v", err)
+	}
+	_, err = b.Put(t.Context(), "p", bytes.NewReader([]byte("x")), 1, connectors.PutOptions{})
+	wantKind(t, err, connectors.KindTimeout)
+}

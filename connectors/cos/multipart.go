@@ -11,6 +11,7 @@ import (
 	cos "github.com/tencentyun/cos-go-sdk-v5"
 
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/connectors/internal/watchdog"
 )
 
 // CreateMultipart starts a multipart upload; the metadata given now
@@ -53,10 +54,12 @@ func (b *bucket) UploadPart(ctx context.Context, key, uploadID string, number in
 	if err != nil {
 		return connectors.Part{}, connectors.NewError(connectors.KindInvalidArgument, op, key, err)
 	}
-	resp, err := b.client.Object.UploadPart(ctx, name, uploadID, number, &uploadBody{r: r, size: size},
+	wctx, w := watchdog.New(ctx, b.timeout)
+	defer w.Stop()
+	resp, err := b.client.Object.UploadPart(wctx, name, uploadID, number, &uploadBody{r: r, size: size, w: w},
 		&cos.ObjectUploadPartOptions{ContentLength: size, ContentMD5: hdr.ContentMD5})
 	if err != nil {
-		return connectors.Part{}, wrap(op, key, err)
+		return connectors.Part{}, wrap(op, key, w.Check(err))
 	}
 	p := connectors.Part{Number: number, Size: size, ETag: unquote(resp.Header.Get("ETag"))}
 	p.CRC64, p.HasCRC64 = parseCRC64(resp.Header.Get("x-cos-hash-crc64ecma"))

@@ -14,6 +14,7 @@ import (
 	cos "github.com/tencentyun/cos-go-sdk-v5"
 
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/connectors/internal/watchdog"
 )
 
 // Stat heads the object. A HEAD answer has no body, so a 403 or a 404
@@ -102,9 +103,11 @@ func (b *bucket) Open(ctx context.Context, key string, offset, length int64) (io
 	case offset > 0:
 		opt.Range = fmt.Sprintf("bytes=%d-", offset)
 	}
-	resp, err := b.client.Object.Get(ctx, name, opt)
+	wctx, w := watchdog.New(ctx, b.timeout)
+	resp, err := b.client.Object.Get(wctx, name, opt)
 	if err != nil {
-		err = wrap("open", key, err)
+		w.Stop()
+		err = wrap("open", key, w.Check(err))
 		var ce *connectors.Error
 		if errors.As(err, &ce) && ce.Status == http.StatusRequestedRangeNotSatisfiable {
 			if o, serr := b.Stat(ctx, key); serr == nil && o.Size == offset {
@@ -116,31 +119,41 @@ func (b *bucket) Open(ctx context.Context, key string, offset, length int64) (io
 	var r io.Reader = resp.Body
 	if resp.StatusCode == http.StatusOK && offset > 0 {
 		if _, err := io.CopyN(io.Discard, resp.Body, offset); err != nil {
+			w.Stop()
 			resp.Body.Close()
-			return nil, wrap("open", key, err)
+			return nil, wrap("open", key, w.Check(err))
 		}
 	}
+	w.Pause()
 	if length > 0 {
 		r = io.LimitReader(r, length)
 	}
-	return &downloadBody{r: r, body: resp.Body, key: key}, nil
+	return &downloadBody{r: r, body: resp.Body, w: w, key: key}, nil
 }
 
+// downloadBody is an object's content as it arrives; the watchdog runs
+// while it waits on the network, not while the caller holds the bytes.
 type downloadBody struct {
 	r    io.Reader
 	body io.Closer
+	w    *watchdog.Dog
 	key  string
 }
 
 func (d *downloadBody) Read(p []byte) (int, error) {
+	d.w.Kick()
 	n, err := d.r.Read(p)
+	d.w.Pause()
 	if err != nil && err != io.EOF {
-		err = wrap("read", d.key, err)
+		err = wrap("read", d.key, d.w.Check(err))
 	}
 	return n, err
 }
 
-func (d *downloadBody) Close() error { return d.body.Close() }
+func (d *downloadBody) Close() error {
+	d.w.Stop()
+	return d.body.Close()
+}
 
 // Put stores the object with one PUT; Content-MD5 lets COS refuse a body
 // damaged on the way, and the mtime goes in x-cos-meta-mtime.
@@ -157,16 +170,18 @@ func (b *bucket) Put(ctx context.Context, key string, r io.ReadSeeker, size int6
 		return connectors.Object{}, connectors.NewError(connectors.KindInvalidArgument, "put", key, err)
 	}
 	hdr.ContentLength = size
-	var body io.Reader = strings.NewReader("") // the SDK sends no body for it
-	if size > 0 {
-		body = &uploadBody{r: r, size: size}
-	}
 	if err := ctx.Err(); err != nil {
 		return connectors.Object{}, connectors.NewError(connectors.KindUnknown, "put", key, err)
 	}
-	resp, err := b.client.Object.Put(ctx, name, body, &cos.ObjectPutOptions{ObjectPutHeaderOptions: hdr})
+	wctx, w := watchdog.New(ctx, b.timeout)
+	defer w.Stop()
+	var body io.Reader = strings.NewReader("") // the SDK sends no body for it
+	if size > 0 {
+		body = &uploadBody{r: r, size: size, w: w}
+	}
+	resp, err := b.client.Object.Put(wctx, name, body, &cos.ObjectPutOptions{ObjectPutHeaderOptions: hdr})
 	if err != nil {
-		return connectors.Object{}, wrap("put", key, err)
+		return connectors.Object{}, wrap("put", key, w.Check(err))
 	}
 	o := connectors.Object{Key: key, Size: size, ETag: unquote(resp.Header.Get("ETag"))}
 	o.CRC64, o.HasCRC64 = parseCRC64(resp.Header.Get("x-cos-hash-crc64ecma"))
@@ -231,15 +246,19 @@ func (b *bucket) Delete(ctx context.Context, key string) error {
 
 // uploadBody is a request body of size bytes that fails if the source
 // ends early (it shrank since its size was taken), hiding Seek so the SDK
-// never rewinds it to retry on its own.
+// never rewinds it to retry on its own. The watchdog's clock runs while
+// the transport sends, not while the source is read.
 type uploadBody struct {
 	r    io.Reader
 	size int64
 	read int64
+	w    *watchdog.Dog
 }
 
 func (b *uploadBody) Read(p []byte) (int, error) {
+	b.w.Pause()
 	n, err := b.r.Read(p)
+	b.w.Kick()
 	b.read += int64(n)
 	if err == io.EOF && b.read < b.size {
 		err = errShortBody{got: b.read, want: b.size}

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/connectors/internal/watchdog"
 )
 
 // Stat HEADs the key's URL.
@@ -93,10 +94,18 @@ func (b *bucket) Open(ctx context.Context, key string, offset, length int64) (io
 	case offset > 0:
 		req.Header.Set("Range", fmt.Sprintf("bytes=%d-", offset))
 	}
-	resp, err := b.client.Do(req)
+	wctx, w := watchdog.New(ctx, b.timeout)
+	resp, err := b.client.Do(req.WithContext(wctx))
 	if err != nil {
-		return nil, b.transport(ctx, "open", e, err)
+		w.Stop()
+		return nil, b.transport(ctx, "open", e, w.Check(err))
 	}
+	ok := false
+	defer func() {
+		if !ok {
+			w.Stop()
+		}
+	}()
 	switch resp.StatusCode {
 	case http.StatusOK, http.StatusPartialContent:
 	case http.StatusRequestedRangeNotSatisfiable:
@@ -120,31 +129,37 @@ func (b *bucket) Open(ctx context.Context, key string, offset, length int64) (io
 	} else if offset > 0 {
 		if _, err := io.CopyN(io.Discard, resp.Body, offset); err != nil {
 			resp.Body.Close()
-			return nil, b.transport(ctx, "open", e, err)
+			return nil, b.transport(ctx, "open", e, w.Check(err))
 		}
 	}
 	if length > 0 {
 		r = io.LimitReader(r, length)
 	}
-	body := &body{r: r, c: resp.Body, b: b, ctx: ctx, e: e}
+	ok = true
+	w.Pause()
+	body := &body{r: r, c: resp.Body, b: b, ctx: ctx, e: e, w: w}
 	if e.MD5 != nil && offset == 0 && length < 0 {
 		body.sum = md5.New()
 	}
 	return body, nil
 }
 
-// body is an object's content as it arrives.
+// body is an object's content as it arrives; the watchdog runs while it
+// waits on the network.
 type body struct {
 	r   io.Reader
 	c   io.Closer
 	b   *bucket
 	ctx context.Context
 	e   Entry
+	w   *watchdog.Dog
 	sum hash.Hash // MD5 of a whole read, checked at the end
 }
 
 func (d *body) Read(p []byte) (int, error) {
+	d.w.Kick()
 	n, err := d.r.Read(p)
+	d.w.Pause()
 	if d.sum != nil {
 		d.sum.Write(p[:n])
 	}
@@ -153,12 +168,15 @@ func (d *body) Read(p []byte) (int, error) {
 		err = connectors.NewError(connectors.KindInvalidArgument, "read", d.e.Key,
 			fmt.Errorf("the content's MD5 is not the one %s gives", d.e.where()))
 	case err != nil && err != io.EOF:
-		err = d.b.transport(d.ctx, "read", d.e, err)
+		err = d.b.transport(d.ctx, "read", d.e, d.w.Check(err))
 	}
 	return n, err
 }
 
-func (d *body) Close() error { return d.c.Close() }
+func (d *body) Close() error {
+	d.w.Stop()
+	return d.c.Close()
+}
 
 // rangeStart reads the first byte of "bytes a-b/n".
 func rangeStart(cr string) (int64, bool) {

@@ -336,3 +336,29 @@ func TestNoQueryInErrors(t *testing.T) {
 		t.Errorf("Redacted ListFile %q", r)
 	}
 }
+
+// A server that goes quiet in the middle of a body is a timeout.
+func TestStalledBody(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "10")
+		if r.Method == http.MethodHead {
+			return
+		}
+		w.Write([]byte("01234"))
+		w.(http.Flusher).Flush()
+		<-release
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	b := open(t, connectors.Address{ListFile: writeList(t, srv.URL+"/x\tx\n"), Timeout: 200 * time.Millisecond})
+	rc, err := b.Open(t.Context(), "x", 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	got, err := readAll(rc)
+	if got != "01234" || connectors.KindOf(err) != connectors.KindTimeout || connectors.IsCanceled(err) {
+		t.Errorf("read %q, %v (kind %v), want the first half then a timeout", got, err, connectors.KindOf(err))
+	}
+}

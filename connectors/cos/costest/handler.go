@@ -61,6 +61,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		rq.fail(e)
 		return
 	}
+	s.mu.Lock()
+	hook := s.hook
+	s.mu.Unlock()
+	if hook != nil {
+		hook(op)
+	}
 	if e := s.takeFailure(op); e != nil {
 		rq.fail(e)
 		return

@@ -58,6 +58,7 @@ type Server struct {
 	counts   map[string]int
 	failures map[string]*failure
 	denied   []denial
+	hook     func(op string)
 }
 
 type bucket struct {
@@ -133,6 +134,15 @@ func (s *Server) Deny(bucket, prefix string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.denied = append(s.denied, denial{bucket, prefix})
+}
+
+// SetHandlerHook installs fn, called with the operation's name after a
+// request is authenticated and before it is carried out (tests use it to
+// block or count).
+func (s *Server) SetHandlerHook(fn func(op string)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hook = fn
 }
 
 // Seed stores an object directly. It panics if the bucket does not exist.
