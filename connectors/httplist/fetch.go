@@ -39,18 +39,59 @@ func (b *bucket) head(ctx context.Context, op string, e Entry) (connectors.Objec
 		return connectors.Object{}, b.transport(ctx, op, e, err)
 	}
 	resp.Body.Close()
+	if resp.StatusCode == http.StatusMethodNotAllowed || resp.StatusCode == http.StatusNotImplemented {
+		// A server that refuses HEAD still tells the size of a one-byte GET.
+		return b.headByGet(ctx, op, e)
+	}
 	if resp.StatusCode != http.StatusOK {
 		return connectors.Object{}, httpError(op, e.Key, req, resp)
 	}
-	if resp.ContentLength < 0 {
-		return connectors.Object{}, connectors.NewError(connectors.KindInvalidArgument, op, e.Key,
-			fmt.Errorf("HEAD %s gave no Content-Length", display(e.URL)))
+	return b.attributes(op, e, resp, resp.ContentLength)
+}
+
+// headByGet asks for the first byte and reads the size from
+// Content-Range (or Content-Length when the server ignores the range).
+func (b *bucket) headByGet(ctx context.Context, op string, e Entry) (connectors.Object, error) {
+	cctx, cancel := context.WithTimeout(ctx, b.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(cctx, http.MethodGet, e.URL.String(), nil)
+	if err != nil {
+		return connectors.Object{}, connectors.NewError(connectors.KindInvalidArgument, op, e.Key, errors.New("bad URL at "+e.where()))
 	}
-	if e.Size >= 0 && e.Size != resp.ContentLength {
-		return connectors.Object{}, connectors.NewError(connectors.KindInvalidArgument, op, e.Key,
-			fmt.Errorf("%s gives the length %d, the server %d", e.where(), e.Size, resp.ContentLength))
+	req.Header.Set("Range", "bytes=0-0")
+	resp, err := b.client.Do(req)
+	if err != nil {
+		return connectors.Object{}, b.transport(ctx, op, e, err)
 	}
-	o := connectors.Object{Key: e.Key, Size: resp.ContentLength, ETag: strings.Trim(strings.TrimPrefix(resp.Header.Get("ETag"), "W/"), `"`)}
+	resp.Body.Close()
+	size := resp.ContentLength
+	switch resp.StatusCode {
+	case http.StatusOK:
+	case http.StatusPartialContent:
+		total, ok := rangeTotal(resp.Header.Get("Content-Range"))
+		if !ok {
+			total = -1
+		}
+		size = total
+	case http.StatusRequestedRangeNotSatisfiable:
+		size = 0 // an empty object has no first byte
+	default:
+		return connectors.Object{}, httpError(op, e.Key, req, resp)
+	}
+	return b.attributes(op, e, resp, size)
+}
+
+// attributes makes the Object of an answer about e, of size bytes.
+func (b *bucket) attributes(op string, e Entry, resp *http.Response, size int64) (connectors.Object, error) {
+	if size < 0 {
+		return connectors.Object{}, connectors.NewError(connectors.KindInvalidArgument, op, e.Key,
+			fmt.Errorf("%s gave no length for %s", resp.Request.Method, display(e.URL)))
+	}
+	if e.Size >= 0 && e.Size != size {
+		return connectors.Object{}, connectors.NewError(connectors.KindInvalidArgument, op, e.Key,
+			fmt.Errorf("%s gives the length %d, the server %d", e.where(), e.Size, size))
+	}
+	o := connectors.Object{Key: e.Key, Size: size, ETag: strings.Trim(strings.TrimPrefix(resp.Header.Get("ETag"), "W/"), `"`)}
 	if t, err := http.ParseTime(resp.Header.Get("Last-Modified")); err == nil {
 		o.ModTime = t
 	}

@@ -362,3 +362,28 @@ func TestStalledBody(t *testing.T) {
 		t.Errorf("read %q, %v (kind %v), want the first half then a timeout", got, err, connectors.KindOf(err))
 	}
 }
+
+// A server that refuses HEAD is asked for the first byte instead.
+func TestNoHEAD(t *testing.T) {
+	f := newFiles(t)
+	urls := f.publish(map[string][]byte{"h": []byte("no head here"), "empty": {}})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead {
+			w.WriteHeader(http.StatusMethodNotAllowed)
+			return
+		}
+		f.serve(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	list := ""
+	for k, u := range urls {
+		list += strings.Replace(u, f.srv.URL, srv.URL, 1) + "\t" + k + "\n"
+	}
+	b := open(t, connectors.Address{ListFile: writeList(t, list)})
+	for key, size := range map[string]int64{"h": 12, "empty": 0} {
+		o, err := b.Stat(t.Context(), key)
+		if err != nil || o.Size != size || o.ETag == "" || !o.ModTime.Equal(f.mod) {
+			t.Errorf("Stat %s = %+v, %v; want size %d with ETag and Last-Modified", key, o, err, size)
+		}
+	}
+}
