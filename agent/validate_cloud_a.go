@@ -3,6 +3,7 @@ package agent
 import (
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -50,9 +51,12 @@ func validateCOS(a *AddressConfig, fail func(code, field, detail string)) {
 	case !cos.BucketRE.MatchString(a.Bucket):
 		fail(codes.SourceAddrBucketInvalid, "bucket", fmt.Sprintf("%q: lower-case letters, digits and hyphens, at most 50 before -<appid>", a.Bucket))
 	}
+	if a.Region == "" {
+		a.Region = cosEndpointRegion(a.Endpoint)
+	}
 	switch {
 	case a.Region == "":
-		fail(codes.SourceAddrRegionInvalid, "region", "required for type cos, e.g. ap-guangzhou")
+		fail(codes.SourceAddrRegionInvalid, "region", "required for type cos (or an endpoint naming it), e.g. ap-guangzhou")
 	case !cos.RegionRE.MatchString(a.Region):
 		fail(codes.SourceAddrRegionInvalid, "region", fmt.Sprintf("%q is not a COS region such as ap-guangzhou", a.Region))
 	}
@@ -80,6 +84,22 @@ func validateCOS(a *AddressConfig, fail func(code, field, detail string)) {
 	}
 	a.AccessKeyID, a.AccessKeySecret = a.SecretID, a.SecretKey
 }
+
+// cosEndpointRegion is the region a COS endpoint names
+// (cos.<region>.myqcloud.com, cos-internal.<region>.tencentcos.cn...), or "".
+func cosEndpointRegion(endpoint string) string {
+	host := endpoint
+	if i := strings.Index(host, "://"); i >= 0 {
+		host = host[i+3:]
+	}
+	host, _, _ = strings.Cut(host, "/")
+	if m := cosEndpointRE.FindStringSubmatch(host); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+var cosEndpointRE = regexp.MustCompile(`(?:^|\.)cos(?:-internal)?\.([a-z]+(?:-[a-z]+)+(?:-[0-9]+)?)\.(?:myqcloud\.com|tencentcos\.cn)(?::[0-9]+)?$`)
 
 // cosAppID tells whether a bucket name ends in -<appid>.
 func cosAppID(bucket string) bool {

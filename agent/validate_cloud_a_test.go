@@ -113,3 +113,16 @@ func TestAddressCodeCloudA(t *testing.T) {
 		}
 	}
 }
+
+func TestCOSRegionFromEndpoint(t *testing.T) {
+	for endpoint, want := range map[string]string{
+		"cos.ap-guangzhou.myqcloud.com":                            "ap-guangzhou",
+		"https://cos-internal.na-siliconvalley.tencentcos.cn":      "na-siliconvalley",
+		"https://photos-1250000000.cos.ap-beijing-1.myqcloud.com/": "ap-beijing-1",
+		"http://127.0.0.1:9000":                                    "",
+	} {
+		if got := cosEndpointRegion(endpoint); got != want {
+			t.Errorf("cosEndpointRegion(%q) = %q, want %q", endpoint, got, want)
+		}
+	}
+}
