@@ -203,3 +203,23 @@ func TestStalledServer(t *testing.T) {
 	_, err = b.Put(t.Context(), "p", bytes.NewReader([]byte("x")), 1, connectors.PutOptions{})
 	wantKind(t, err, connectors.KindTimeout)
 }
+
+// A listing and a HEAD of one object give the same identity, so the
+// agent never mistakes an object for one that changed while copied.
+func TestListAndStatAgree(t *testing.T) {
+	e := newEnv(t)
+	a := e.addr()
+	b := e.open(t, a)
+	e.srv.Seed(bucketName, a.Prefix+"k", []byte("v"), costest.SeedOptions{ModTime: time.Date(2022, 1, 2, 3, 4, 5, 678_000_000, time.UTC)})
+	var listed connectors.Object
+	if err := b.List(t.Context(), "", func(o connectors.Object) error { listed = o; return nil }, nil); err != nil {
+		t.Fatal(err)
+	}
+	o, err := b.Stat(t.Context(), "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !listed.ModTime.Equal(o.ModTime) || listed.Size != o.Size || listed.ETag != o.ETag {
+		t.Errorf("List gives %v %d %q, Stat %v %d %q", listed.ModTime, listed.Size, listed.ETag, o.ModTime, o.Size, o.ETag)
+	}
+}

@@ -285,8 +285,10 @@ func parseCRC64(s string) (uint64, bool) {
 	return v, err == nil
 }
 
-// lastModified parses the times of a listing.
+// lastModified parses the times of a listing. COS keeps whole seconds;
+// the fraction is dropped so that a listing and a HEAD (RFC 1123, whole
+// seconds) of the same object always agree.
 func lastModified(s string) time.Time {
 	t, _ := time.Parse(time.RFC3339, s)
-	return t
+	return t.Truncate(time.Second)
 }

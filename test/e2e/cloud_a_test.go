@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -242,4 +243,34 @@ func TestHTTPListBadLists(t *testing.T) {
 		wantExit(t, r, 1)
 		wantStderr(t, r, "SourceAddrListFilePathInvalid")
 	})
+}
+
+// SlowDown from the COS source is retried: the run ends with every file
+// copied, and the report counts the throttling answers.
+func TestCOSThrottled(t *testing.T) {
+	srv := newCOS(t)
+	files := map[string][]byte{}
+	for i := range 4 {
+		k := fmt.Sprintf("f-%d", i)
+		files[k] = randomBytes(uint64(10+i), 2000+i)
+		srv.Seed(cosBucket, k, files[k], costest.SeedOptions{})
+	}
+	s := newSetup(t)
+	s.writeAny(t, []map[string]any{cosAddr("cos-src", srv), localMap("dst", s.src)}, newJob("job", "cos-src", "dst"))
+	srv.FailNext("GetObject", 3, 503, "SlowDown")
+	wantExit(t, s.mgw(t, "run", "job"), 0)
+	got := sourceFiles(t, s.src)
+	for k, want := range files {
+		if !bytes.Equal(got[k], want) {
+			t.Errorf("%s: %d bytes copied, want %d", k, len(got[k]), len(want))
+		}
+	}
+	if n := srv.Count("GetObject"); n != len(files)+3 {
+		t.Errorf("%d GetObject requests, want %d and 3 retries", n, len(files))
+	}
+	rep := s.mgw(t, "report", "job")
+	wantExit(t, rep, 0)
+	if !regexp.MustCompile(`throttled\s+3 answers`).MatchString(rep.stdout) {
+		t.Errorf("the report does not count the 3 throttling answers:\n%s", rep.stdout)
+	}
 }

@@ -19,8 +19,11 @@ var crcTable = crc64.MakeTable(crc64.ECMA)
 // storedHeaders are the standard headers COS keeps with an object.
 var storedHeaders = []string{"Content-Type", "Cache-Control", "Content-Disposition", "Content-Encoding", "Expires"}
 
+// newObject makes an object modified at mod, kept to the second as COS
+// keeps it: listings show .000 milliseconds, HEAD whole seconds.
 func newObject(data []byte, mod time.Time) *object {
 	sum := md5.Sum(data)
+	mod = mod.Truncate(time.Second)
 	return &object{
 		data:         data,
 		etag:         hex.EncodeToString(sum[:]),
