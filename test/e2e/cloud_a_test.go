@@ -2,9 +2,12 @@ package e2e
 
 import (
 	"bytes"
+	"compress/gzip"
+	"encoding/csv"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -272,5 +275,34 @@ func TestCOSThrottled(t *testing.T) {
 	wantExit(t, rep, 0)
 	if !regexp.MustCompile(`throttled\s+3 answers`).MatchString(rep.stdout) {
 		t.Errorf("the report does not count the 3 throttling answers:\n%s", rep.stdout)
+	}
+}
+
+// The manifest format through the binary: manifest.json names a CSV.gz
+// with URL-encoded Key and Url columns, relative to the manifest.
+func TestHTTPListManifestToLocal(t *testing.T) {
+	objects := map[string][]byte{"a b+c.txt": []byte("plus and space"), "d/e,f.bin": randomBytes(5, 4096)}
+	web := urlServer(t, objects)
+	var csvBuf bytes.Buffer
+	zw := gzip.NewWriter(&csvBuf)
+	cw := csv.NewWriter(zw)
+	_ = cw.Write([]string{"Key", "Url"})
+	for k := range objects {
+		_ = cw.Write([]string{url.QueryEscape("in/" + k), url.QueryEscape(web.URL + "/" + url.PathEscape(k))})
+	}
+	cw.Flush()
+	zw.Close()
+	s := newSetup(t)
+	writeFile(t, filepath.Join(s.dir, "list", "data", "part-0.csv.gz"), csvBuf.Bytes())
+	writeFile(t, filepath.Join(s.dir, "list", "manifest.json"),
+		[]byte(`{"fileFormat": "CSV", "fileSchema": "Key, Url", "files": [{"key": "data/part-0.csv.gz"}]}`))
+	s.writeAny(t, []map[string]any{{"name": "urls", "type": "httplist", "list_file": "list/manifest.json"}, localMap("dst", s.src)},
+		newJob("job", "urls", "dst"))
+	wantExit(t, s.mgw(t, "run", "job"), 0)
+	got := sourceFiles(t, s.src)
+	for k, want := range objects {
+		if !bytes.Equal(got["in/"+k], want) {
+			t.Errorf("in/%s: %d bytes, want %d (have %v)", k, len(got["in/"+k]), len(want), keys(got))
+		}
 	}
 }
