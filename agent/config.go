@@ -45,6 +45,15 @@ type AddressConfig struct {
 	AccessKeySecretFile string   `yaml:"access_key_secret_file"`
 	Timeout             Duration `yaml:"timeout"`
 
+	// cos (Tencent): the account's SecretId/SecretKey; copied into
+	// AccessKeyID/AccessKeySecret by validation.
+	SecretID      string `yaml:"secret_id"`
+	SecretKey     string `yaml:"secret_key"`
+	SecretKeyFile string `yaml:"secret_key_file"`
+	// httplist: the list of URLs (local path or http(s) URL) and its format.
+	ListFile   string `yaml:"list_file"`
+	ListFormat string `yaml:"list_format"`
+
 	pos positions
 }
 
@@ -376,6 +385,7 @@ func (a *AddressConfig) Connector() connectors.Address {
 		Name: a.Name, Type: a.Type, Path: a.Path, Endpoint: a.Endpoint, Region: a.Region,
 		Bucket: a.Bucket, Prefix: a.Prefix, PathStyle: a.PathStyle, AccessKeyID: a.AccessKeyID,
 		AccessKeySecret: a.AccessKeySecret, Timeout: time.Duration(a.Timeout),
+		ListFile: a.ListFile, ListFormat: a.ListFormat,
 	}
 }
 

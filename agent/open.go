@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/connectors/cos"
+	"github.com/mgw-dev/mgw/connectors/httplist"
 	"github.com/mgw-dev/mgw/connectors/local"
 	"github.com/mgw-dev/mgw/connectors/oss"
 	"github.com/mgw-dev/mgw/connectors/s3"
@@ -21,6 +23,10 @@ func OpenAddress(ctx context.Context, a *AddressConfig) (connectors.Bucket, erro
 		return s3.New(ctx, ca)
 	case "oss":
 		return oss.New(ctx, ca)
+	case "cos":
+		return cos.New(ctx, ca)
+	case "httplist":
+		return httplist.New(ca)
 	}
 	return nil, fmt.Errorf("address %s: unknown type %q", a.Name, a.Type)
 }

@@ -55,9 +55,12 @@ func (p *parser) validate(c *Config) {
 }
 
 // AddressTypes are the address types this build supports.
-var AddressTypes = []string{"local", "s3", "oss"}
+var AddressTypes = []string{"local", "s3", "oss", "cos", "httplist"}
 
 func (p *parser) validateAddress(a *AddressConfig, cfgPath string) {
+	if p.validateCloudA(a, cfgPath) {
+		return
+	}
 	// need fails each named field (name, value pairs) that is empty.
 	need := func(code string, pairs ...string) {
 		for i := 0; i+1 < len(pairs); i += 2 {
@@ -145,6 +148,7 @@ func (p *parser) validateJob(c *Config, j *JobConfig) {
 			p.fail(codes.DataAddressNotExists, line, field, fmt.Sprintf("%q", ref.name))
 		}
 	}
+	p.validateJobCloudA(j, dst)
 	if src != nil && dst != nil && sameLocation(src, dst) {
 		line, field := j.pos.at("destination")
 		p.fail(codes.DuplicateSourceDestination, line, field, fmt.Sprintf("%q and %q", j.Source, j.Destination))

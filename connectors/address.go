@@ -1,13 +1,16 @@
 package connectors
 
-import "time"
+import (
+	"net/url"
+	"time"
+)
 
 // Address is everything a backend needs to open a data address. It is plain
 // data filled from the config; secrets are already resolved from the
 // environment or files, and must never be logged: String redacts them.
 type Address struct {
 	Name string
-	Type string // local | s3 | oss
+	Type string // local | s3 | oss | cos | httplist
 
 	// local
 	Path string
@@ -20,6 +23,11 @@ type Address struct {
 	PathStyle       bool   // S3: path-style URLs (required by most gateways on loopback)
 	AccessKeyID     string
 	AccessKeySecret string
+
+	// httplist: the list of URLs, a local path or an http(s) URL, and its
+	// format ("" = told by its first line; see connectors/httplist).
+	ListFile   string
+	ListFormat string
 
 	// PageSize is the number of keys asked for per list request (0 = the
 	// service's maximum, 1000). Tests set it small to exercise paging.
@@ -34,5 +42,22 @@ func (a Address) Redacted() Address {
 	if a.AccessKeySecret != "" {
 		a.AccessKeySecret = "****"
 	}
+	a.ListFile = redactURL(a.ListFile)
 	return a
+}
+
+// redactURL hides the password and the query (a presigned URL's
+// signature) of a URL; anything else is returned as it is.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return s
+	}
+	if u.User != nil {
+		u.User = url.User("****")
+	}
+	if u.RawQuery != "" {
+		u.RawQuery = "****"
+	}
+	return u.String()
 }

@@ -79,7 +79,8 @@ type Bucket interface {
 	// deleted. A folder that cannot be read is passed to onErr (if not nil)
 	// as a ListError whose Dir is "" for the root or a key ending in "/" and
 	// whose Err is classified, and List goes on with the rest; with onErr
-	// nil it returns the error.
+	// nil it returns the error. (A source that probes each entry, such as
+	// a list of URLs, passes an entry it could not probe with Dir = its key.)
 	List(ctx context.Context, prefix string, fn func(Object) error, onErr func(ListError)) error
 
 	// ListDir calls fn for the objects directly inside dir ("" is the root,
@@ -184,10 +185,11 @@ type ListError struct {
 
 // Archived reports whether a storage class keeps objects cold: they cannot
 // be read before a restore (S3 GLACIER and DEEP_ARCHIVE; OSS Archive,
-// ColdArchive, DeepColdArchive). Instant-retrieval classes are readable.
+// ColdArchive, DeepColdArchive; COS ARCHIVE and DEEP_ARCHIVE).
+// Instant-retrieval classes are readable.
 func Archived(storageClass string) bool {
 	switch storageClass {
-	case "GLACIER", "DEEP_ARCHIVE", "Archive", "ColdArchive", "DeepColdArchive":
+	case "GLACIER", "DEEP_ARCHIVE", "Archive", "ColdArchive", "DeepColdArchive", "ARCHIVE":
 		return true
 	}
 	return false

@@ -32,6 +32,12 @@
 //   - AbortMultipart of an upload already aborted is not an error, and
 //     ListParts on it gives KindNotFound.
 //   - No error text, and no ListError, ever contains Harness.Secret.
+//
+// A read-only backend (a list of URLs) sets Harness.ReadOnly and
+// Harness.Seed: the read tests then run on buckets Seed fills, the write
+// tests are skipped, and the ReadOnly subtest checks that every write is
+// refused with KindUnsupported. For every other backend the read tests
+// fill their buckets with Put, as before.
 package conformance
 
 import (
@@ -59,6 +65,14 @@ type Harness struct {
 	// Secret is a secret value used by the harness; the suite asserts it
 	// never appears in any error text.
 	Secret string
+
+	// ReadOnly marks a backend that cannot write: Put, Delete and
+	// multipart uploads must fail with KindUnsupported. It needs Seed.
+	ReadOnly bool
+	// Seed returns a Bucket rooted at a fresh location holding exactly
+	// objects (key -> content), put there by the harness's own means.
+	// Only read-only harnesses need it; nil means New + Put.
+	Seed func(t *testing.T, objects map[string][]byte) connectors.Bucket
 }
 
 // Run runs the whole suite against the backend h opens.
@@ -66,19 +80,23 @@ func Run(t *testing.T, h Harness) {
 	if h.New == nil {
 		t.Fatal("conformance: Harness.New is nil")
 	}
+	if h.ReadOnly && h.Seed == nil {
+		t.Fatal("conformance: a ReadOnly harness needs Seed")
+	}
 	s := &suite{h: h}
 
 	t.Run("Check", s.testCheck)
 	t.Run("PutStatOpen", s.testPutStatOpen)
 	t.Run("PutSizes", s.testPutSizes)
-	t.Run("Overwrite", s.testOverwrite)
-	t.Run("Delete", s.testDelete)
+	t.Run("Overwrite", s.writes(s.testOverwrite))
+	t.Run("Delete", s.writes(s.testDelete))
 	t.Run("NotFound", s.testNotFound)
 	t.Run("OpenRange", s.testOpenRange)
-	t.Run("PutModTime", s.testPutModTime)
-	t.Run("PutBadMD5", s.testPutBadMD5)
-	t.Run("PutCanceled", s.testPutCanceled)
-	t.Run("ConcurrentPuts", s.testConcurrentPuts)
+	t.Run("PutModTime", s.writes(s.testPutModTime))
+	t.Run("PutBadMD5", s.writes(s.testPutBadMD5))
+	t.Run("PutCanceled", s.writes(s.testPutCanceled))
+	t.Run("ConcurrentPuts", s.writes(s.testConcurrentPuts))
+	t.Run("ReadOnly", s.testReadOnly)
 
 	t.Run("List", s.testList)
 	t.Run("ListPaging", s.testListPaging)
@@ -86,8 +104,8 @@ func Run(t *testing.T, h Harness) {
 	t.Run("WeirdNames", s.testWeirdNames)
 	t.Run("UnsupportedNames", s.testUnsupportedNames)
 
-	t.Run("Multipart", s.testMultipart)
-	t.Run("MultipartAbort", s.testMultipartAbort)
+	t.Run("Multipart", s.writes(s.testMultipart))
+	t.Run("MultipartAbort", s.writes(s.testMultipartAbort))
 
 	t.Run("BadKeyID", s.badBucket(h.BadKeyID, connectors.KindBadKeyID))
 	t.Run("BadSecret", s.badBucket(h.BadSecret, connectors.KindBadSecret))

@@ -18,13 +18,11 @@ func (s *suite) testCheck(t *testing.T) {
 }
 
 func (s *suite) testPutStatOpen(t *testing.T) {
-	b := s.bucket(t)
 	content := data(1000, 1)
-	s.put(t, b, "file.bin", content, connectors.PutOptions{})
+	b := s.seeded(t, map[string][]byte{"file.bin": content, "dir/sub/file.txt": []byte("hello")})
 	s.stat(t, b, "file.bin", 1000)
 	s.checkContent(t, b, "file.bin", content)
 
-	s.put(t, b, "dir/sub/file.txt", []byte("hello"), connectors.PutOptions{})
 	s.stat(t, b, "dir/sub/file.txt", 5)
 	s.checkContent(t, b, "dir/sub/file.txt", []byte("hello"))
 }
@@ -32,10 +30,9 @@ func (s *suite) testPutStatOpen(t *testing.T) {
 func (s *suite) testPutSizes(t *testing.T) {
 	for _, n := range []int{0, 1, 5 << 20} {
 		t.Run(fmt.Sprintf("%dB", n), func(t *testing.T) {
-			b := s.bucket(t)
 			content := data(n, uint64(n))
 			key := fmt.Sprintf("size-%d", n)
-			s.put(t, b, key, content, connectors.PutOptions{})
+			b := s.seeded(t, map[string][]byte{key: content})
 			s.stat(t, b, key, int64(n))
 			s.checkContent(t, b, key, content)
 		})
@@ -66,8 +63,7 @@ func (s *suite) testDelete(t *testing.T) {
 }
 
 func (s *suite) testNotFound(t *testing.T) {
-	b := s.bucket(t)
-	s.put(t, b, "present/file", []byte("x"), connectors.PutOptions{})
+	b := s.seeded(t, objects("present/file"))
 	for _, key := range []string{"missing", "present/missing", "absent/dir/file"} {
 		_, err := b.Stat(t.Context(), key)
 		s.wantKind(t, err, connectors.KindNotFound, "stat "+quote(key))
@@ -82,9 +78,8 @@ func (s *suite) testNotFound(t *testing.T) {
 }
 
 func (s *suite) testOpenRange(t *testing.T) {
-	b := s.bucket(t)
 	content := data(10000, 3)
-	s.put(t, b, "r", content, connectors.PutOptions{})
+	b := s.seeded(t, map[string][]byte{"r": content})
 	for _, c := range []struct {
 		name        string
 		off, length int64
