@@ -361,7 +361,7 @@ func (r *Runner) reconcile(ctx context.Context, log *slog.Logger, seen *keySet, 
 		return nil
 	}
 	r.resume()
-	r.applyDeletes(ctx, log, gone, time.Now())
+	r.applyDeletes(ctx, log, gone, time.Now(), confirmed)
 	return nil
 }
 
@@ -393,13 +393,13 @@ func (r *Runner) goneEvents(ctx context.Context, keys []string) {
 	}
 	r.sync.deleted.Add(int64(len(paths)))
 	// They have been gone for settle already: the watch debounced them.
-	r.applyDeletes(ctx, r.log, paths, time.Now().Add(-time.Duration(r.Job.Settle)))
+	r.applyDeletes(ctx, r.log, paths, time.Now().Add(-time.Duration(r.Job.Settle)), r.sync.confirm.Load())
 }
 
 // applyDeletes deletes (or archives) at the destination each path that
 // has been gone from the source for settle since goneAt, and forgets it.
 // A path that is back, or whose absence cannot be confirmed, is left.
-func (r *Runner) applyDeletes(ctx context.Context, log *slog.Logger, paths []string, goneAt time.Time) {
+func (r *Runner) applyDeletes(ctx context.Context, log *slog.Logger, paths []string, goneAt time.Time, confirmed bool) {
 	if len(paths) == 0 {
 		return
 	}
@@ -412,10 +412,17 @@ func (r *Runner) applyDeletes(ctx context.Context, log *slog.Logger, paths []str
 			return
 		}
 	}
-	// Never delete on the word of a source that is not there.
+	// Never delete on the word of a source that is not there, or that
+	// lists nothing at all (an unmounted share leaves an empty folder).
 	if err := r.Src.Check(ctx); err != nil {
 		r.pause(codes.SourceVanished, rootCause(err))
 		return
+	}
+	if !confirmed {
+		if empty, err := r.sourceEmpty(ctx); err != nil || empty {
+			r.pause(codes.SourceVanished, "the source lists no files")
+			return
+		}
 	}
 	for _, p := range paths {
 		if ctx.Err() != nil {
@@ -434,6 +441,16 @@ func (r *Runner) applyDeletes(ctx context.Context, log *slog.Logger, paths []str
 		r.Progress.Deleted.Add(1)
 		log.Info("deleted at the destination", "path", p, "policy", r.Job.Deletes)
 	}
+}
+
+// sourceEmpty reports whether the source lists no file at all.
+func (r *Runner) sourceEmpty(ctx context.Context) (bool, error) {
+	var found atomic.Bool // fn may run on several goroutines
+	err := r.Src.List(ctx, "", func(connectors.Object) error { found.Store(true); return errStop }, func(connectors.ListError) {})
+	if errors.Is(err, errStop) {
+		err = nil
+	}
+	return !found.Load(), err
 }
 
 // removeDest deletes key at the destination, after copying it under the
