@@ -163,6 +163,7 @@ func (r *Runner) fullPass(ctx context.Context) (*state.Run, error) {
 	if serr := r.Store.SaveRun(run); serr != nil && err == nil {
 		err = serr
 	}
+	r.uploadReport(ctx, run)
 	log.Info("run finished", "state", run.State, "copied", run.FilesCopied, "failed", run.FilesFailed)
 	return run, err
 }
