@@ -72,6 +72,7 @@ func (a *Agent) Serve(ctx context.Context, path string, reload func() error) err
 
 func (a *Agent) handler(reload func() error) http.Handler {
 	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.MetricsHandler())
 	mux.HandleFunc("GET /v1/status", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, a.Status()) })
 	mux.HandleFunc("GET /v1/jobs", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, a.Jobs()) })
 	mux.HandleFunc("GET /v1/jobs/{name}", func(w http.ResponseWriter, r *http.Request) {

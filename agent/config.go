@@ -22,8 +22,9 @@ import (
 // words (data address, migration job) in snake case.
 type Config struct {
 	StateDir  string          `yaml:"state_dir"`
-	Mount     *string         `yaml:"mount"`      // the read-only view (default /mnt/mgw; "" for none)
-	StatusDir string          `yaml:"status_dir"` // plain-file copy of the view where FUSE is not available
+	Mount     *string         `yaml:"mount"`          // the read-only view (default /mnt/mgw; "" for none)
+	StatusDir string          `yaml:"status_dir"`     // plain-file copy of the view where FUSE is not available
+	Metrics   string          `yaml:"metrics_listen"` // serve Prometheus metrics on this TCP address, e.g. 127.0.0.1:9478
 	Addresses []AddressConfig `yaml:"addresses"`
 	Jobs      []JobConfig     `yaml:"jobs"`
 

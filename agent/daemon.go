@@ -25,11 +25,12 @@ type Agent struct {
 
 	ctx context.Context
 
-	mu     sync.Mutex
-	cfg    *Config
-	jobs   map[string]*jobRun
-	checks map[string]AddressCheck
-	wg     sync.WaitGroup
+	mu      sync.Mutex
+	cfg     *Config
+	jobs    map[string]*jobRun
+	checks  map[string]AddressCheck
+	wg      sync.WaitGroup
+	metrics *metrics
 }
 
 // Job states as the control API and the view show them.
@@ -77,8 +78,10 @@ func apiError(code, format string, a ...any) error {
 
 // NewAgent prepares an agent for cfg; Run starts its jobs.
 func NewAgent(cfg *Config, st *state.Store, log *slog.Logger, version string) *Agent {
-	return &Agent{cfg: cfg, Store: st, Log: log, Version: version, Started: time.Now(),
+	a := &Agent{cfg: cfg, Store: st, Log: log, Version: version, Started: time.Now(),
 		jobs: map[string]*jobRun{}, checks: map[string]AddressCheck{}}
+	a.metrics = newMetrics(a)
+	return a
 }
 
 // Run starts every job and returns when ctx ends, after stopping them all:

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -84,6 +86,10 @@ func runAgent(g *globals, cfg *agent.Config) error {
 	served := make(chan error, 1)
 	go func() { served <- a.Serve(ctx, agent.SocketPath(cfg.StateDir), reload) }()
 
+	if cfg.Metrics != "" {
+		go serveMetrics(ctx, cfg.Metrics, a)
+	}
+
 	closeView, err := startView(ctx, a, cfg)
 	if err != nil {
 		stop()
@@ -99,4 +105,19 @@ func runAgent(g *globals, cfg *agent.Config) error {
 	}
 	slog.Info("agent stopped")
 	return nil
+}
+
+// serveMetrics serves /metrics on a TCP address for Prometheus.
+func serveMetrics(ctx context.Context, addr string, a *agent.Agent) {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.MetricsHandler())
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	slog.Info("serving metrics", "addr", addr)
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		slog.Error("metrics endpoint failed", "addr", addr, "err", err)
+	}
 }
