@@ -50,6 +50,15 @@ func (q *changeQueue) pending(key string) bool {
 	return ok
 }
 
+// each calls fn for every pending change (unordered).
+func (q *changeQueue) each(fn func(key string, first time.Time)) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for k, c := range q.m {
+		fn(k, c.first)
+	}
+}
+
 // rescan asks for a full pass standing for changes seen since at.
 func (q *changeQueue) rescan(at time.Time) {
 	q.mu.Lock()

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -480,6 +481,35 @@ type Status struct {
 	Lag       time.Duration `json:"lag_ns"`
 	LastScan  time.Time     `json:"last_scan,omitzero"`
 	Progress  Snapshot      `json:"progress"`
+}
+
+// Pending calls fn for every file queued or being copied, and, in a
+// continuous job, every change waiting to settle, in key order.
+func (r *Runner) Pending(fn func(key string, since time.Time) error) error {
+	r.mu.Lock()
+	m := make(map[string]time.Time, len(r.busy))
+	for k, t := range r.busy {
+		m[k] = t
+	}
+	r.mu.Unlock()
+	if r.sync != nil {
+		r.sync.changes.each(func(k string, first time.Time) {
+			if _, ok := m[k]; !ok {
+				m[k] = first
+			}
+		})
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if err := fn(k, m[k]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Status reads the job's state now.
