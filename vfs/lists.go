@@ -1,0 +1,200 @@
+package vfs
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/mgw-dev/mgw/state"
+	"github.com/mgw-dev/mgw/state/codes"
+)
+
+// listReader serves a list (failed.txt, skipped.txt, errors/<CODE>) from
+// one state snapshot taken when it is made, rendering lines as they are
+// read: the first bytes come at once however long the list, and memory
+// holds one read's worth of lines, not the list.
+//
+// Reads at any offset give the bytes of that one snapshot. Reading on from
+// where the last read stopped resumes the snapshot's iterator at the next
+// path; reading backwards (less, a second pass) restarts from the nearest
+// checkpoint, a (byte offset, path) pair noted every checkpointEvery bytes.
+type listReader struct {
+	mu    sync.Mutex
+	snap  *state.Snapshot
+	f     file
+	scrub *scrubber
+	head  []byte // errors/<CODE>: the header explaining the code
+
+	buf    []byte // rendered bytes from offset off
+	off    int64
+	next   string // path the next fill starts at
+	done   bool   // the snapshot has no lines after buf
+	checks []checkpoint
+	closed bool
+}
+
+type checkpoint struct {
+	off  int64
+	from string
+}
+
+const (
+	checkpointEvery = 1 << 20
+	fillAtLeast     = 64 << 10 // render at least this much per fill: one iterator seek per fill
+)
+
+var errFull = errors.New("buffer full")
+
+func (v *view) openList(f file) *listReader {
+	r := &listReader{snap: v.lists.Snapshot(), f: f, scrub: newScrubber(v.src.Secrets())}
+	if f.kind == kindErrors {
+		r.head = r.scrub.scrub(errorsHeader(f.code))
+	}
+	r.rewind()
+	return r
+}
+
+// rewind goes back to offset 0.
+func (r *listReader) rewind() {
+	r.buf = append(r.buf[:0], r.head...)
+	r.off, r.next, r.done = 0, "", false
+	if len(r.checks) == 0 {
+		r.checks = []checkpoint{{off: int64(len(r.head))}}
+	}
+}
+
+// Close releases the snapshot.
+func (r *listReader) Close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.closed = true
+	r.snap.Close()
+	r.buf = nil
+}
+
+// ReadAt fills p with the bytes at off; it returns fewer only at the end.
+func (r *listReader) ReadAt(p []byte, off int64) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return 0, errors.New("vfs: read after close")
+	}
+	if off < r.off {
+		r.seekBack(off)
+	}
+	want := off + int64(len(p))
+	for r.off+int64(len(r.buf)) < want && !r.done {
+		// Drop what lies before off: sequential reads keep one fill.
+		if drop := off - r.off; drop > 0 {
+			drop = min(drop, int64(len(r.buf)))
+			r.buf = r.buf[:copy(r.buf, r.buf[drop:])]
+			r.off += drop
+		}
+		if err := r.fill(max(want-r.off, fillAtLeast)); err != nil {
+			return 0, err
+		}
+	}
+	if off >= r.off+int64(len(r.buf)) {
+		return 0, nil
+	}
+	return copy(p, r.buf[off-r.off:]), nil
+}
+
+// seekBack restarts at the last checkpoint at or before off.
+func (r *listReader) seekBack(off int64) {
+	if off < int64(len(r.head)) {
+		r.rewind()
+		return
+	}
+	i := len(r.checks) - 1
+	for i > 0 && r.checks[i].off > off {
+		i--
+	}
+	c := r.checks[i]
+	r.buf, r.off, r.next, r.done = r.buf[:0], c.off, c.from, false
+}
+
+// fill renders lines after buf until buf holds at least n bytes or the
+// snapshot ends.
+func (r *listReader) fill(n int64) error {
+	end := r.off + int64(len(r.buf))
+	if last := r.checks[len(r.checks)-1]; end >= last.off+checkpointEvery {
+		r.checks = append(r.checks, checkpoint{off: end, from: r.next})
+	}
+	limit := int(n)
+	var err error
+	last := ""
+	add := func(path string, line []byte) error {
+		r.buf = append(r.buf, r.scrub.scrub(line)...)
+		last = path
+		if len(r.buf) >= limit {
+			return errFull
+		}
+		return nil
+	}
+	var line []byte
+	switch r.f.kind {
+	case kindSkipped:
+		err = r.snap.Skips(r.f.job, r.next, func(path string, k state.Skip) error {
+			line = state.AppendSkippedLine(line[:0], path, k)
+			return add(path, line)
+		})
+	default:
+		err = r.snap.Failures(r.f.job, r.next, func(path string, f state.Failure) error {
+			if r.f.kind == kindErrors && f.Code != r.f.code {
+				return nil
+			}
+			line = state.AppendFailedLine(line[:0], path, f)
+			return add(path, line)
+		})
+	}
+	switch {
+	case errors.Is(err, errFull):
+		// The smallest path after last: resume there.
+		r.next = last + "\x00"
+	case err != nil:
+		return err
+	default:
+		r.done = true
+	}
+	return nil
+}
+
+// errorsHeader is the top of errors/<CODE>: what the code means and what
+// to do, each line starting with "# " so grep -v '^#' leaves the files.
+func errorsHeader(code string) []byte {
+	var b strings.Builder
+	c, ok := codes.Lookup(code)
+	if !ok {
+		fmt.Fprintf(&b, "# %s\n#\n# mgw does not know this code.\n", code)
+	} else {
+		fmt.Fprintf(&b, "# %s: %s\n#\n", c.Name, c.Message)
+		for _, l := range wrap("What to do: "+c.Remedy, 76) {
+			fmt.Fprintf(&b, "# %s\n", l)
+		}
+	}
+	fmt.Fprintf(&b, "#\n# Files failing with %s, one per line as in failed.txt:\n", code)
+	b.WriteString("# path<TAB>code<TAB>message<TAB>attempts<TAB>last attempt\n")
+	return []byte(b.String())
+}
+
+// wrap breaks s into lines of at most width bytes at spaces.
+func wrap(s string, width int) []string {
+	var lines []string
+	var cur strings.Builder
+	for _, w := range strings.Fields(s) {
+		if cur.Len() > 0 && cur.Len()+1+len(w) > width {
+			lines = append(lines, cur.String())
+			cur.Reset()
+		}
+		if cur.Len() > 0 {
+			cur.WriteByte(' ')
+		}
+		cur.WriteString(w)
+	}
+	if cur.Len() > 0 {
+		lines = append(lines, cur.String())
+	}
+	return lines
+}
