@@ -50,5 +50,5 @@ JOB prints the same lines.
   a\tb.txt      is the file "a<TAB>b.txt"
   caf\xe9.txt   is "caf" + byte 0xE9 + ".txt" (Latin-1, not UTF-8)
 
-Once more: mgw explain CODE prints what a code means and what to do.
+mgw explain CODE also prints what a code means and what to do.
 `
