@@ -54,12 +54,6 @@ func ino(p string) uint64 {
 	return h.Sum64() | 1<<63 // keep clear of the root's inode 1
 }
 
-func join(dir, name string) string {
-	if dir == "" {
-		return name
-	}
-	return dir + "/" + name
-}
 
 func (d *dirNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
 	p := join(d.path, name)
@@ -200,4 +194,3 @@ func (h *listHandle) Release(ctx context.Context) syscall.Errno {
 func newRoot(v *view) *dirNode {
 	return &dirNode{fsys: &fsys{v: v}, path: ""}
 }
-

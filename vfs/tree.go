@@ -66,6 +66,13 @@ func newView(src Source, lists Lists) *view {
 	return &view{src: src, lists: lists, started: time.Now()}
 }
 
+func join(dir, name string) string {
+	if dir == "" {
+		return name
+	}
+	return dir + "/" + name
+}
+
 // validName keeps names that cannot be one path component out of the tree.
 func validName(n string) bool {
 	return n != "" && n != "." && n != ".." && !strings.ContainsAny(n, "/\x00")
