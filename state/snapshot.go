@@ -41,7 +41,9 @@ func (p *Snapshot) Skips(job, from string, fn func(path string, k Skip) error) e
 
 func snapEach[T any](p *Snapshot, kind byte, job, from string, fn func(path string, v T) error) error {
 	prefix := JobPrefix(kind, job)
-	it := p.txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true, PrefetchSize: 64})
+	// No value prefetch: the records are small and stored in the LSM tree,
+	// and prefetching copied every one (twice the cost of a listing).
+	it := p.txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
 	defer it.Close()
 	for it.Seek(append(append([]byte(nil), prefix...), from...)); it.Valid(); it.Next() {
 		item := it.Item()

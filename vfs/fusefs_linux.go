@@ -54,7 +54,6 @@ func ino(p string) uint64 {
 	return h.Sum64() | 1<<63 // keep clear of the root's inode 1
 }
 
-
 func (d *dirNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
 	p := join(d.path, name)
 	f, isDir, ok := d.fsys.v.lookup(p)
