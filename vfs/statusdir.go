@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -25,6 +26,7 @@ type StatusDir struct {
 	dir     string
 	v       *view
 	written map[string]time.Time // list path -> Source.ModTime when last written
+	wrote   func(error)          // tests: called after each write of Run
 }
 
 // NewStatusDir prepares to write the view under dir (created if missing).
@@ -37,7 +39,11 @@ func NewStatusDir(dir string, src Source, lists Lists) *StatusDir {
 // most one refresh a second), a channel it feeds in tests.
 func (d *StatusDir) Run(ctx context.Context, tick <-chan time.Time) error {
 	for {
-		if err := d.Write(); err != nil {
+		err := d.Write()
+		if d.wrote != nil {
+			d.wrote(err)
+		}
+		if err != nil {
 			// A full disk or a vanished directory must not stop the agent;
 			// the next tick tries again.
 			if ctx.Err() != nil {
@@ -214,7 +220,10 @@ func (d *StatusDir) writeFile(p string, render func(io.Writer) error) error {
 	if err := render(t.w); err != nil {
 		t.abort()
 		if notExist(err) { // e.g. a check that is gone: no file
-			return os.Remove(d.local(p))
+			if err := os.Remove(d.local(p)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+			return nil
 		}
 		return fmt.Errorf("%s: %w", p, err)
 	}
