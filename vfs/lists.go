@@ -3,6 +3,7 @@ package vfs
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 
@@ -39,10 +40,10 @@ type checkpoint struct {
 	from string
 }
 
-const (
-	checkpointEvery = 1 << 20
-	fillAtLeast     = 64 << 10 // render at least this much per fill: one iterator seek per fill
-)
+// checkpointEvery is a variable for the tests, which make it small.
+var checkpointEvery int64 = 1 << 20
+
+const fillAtLeast = 64 << 10 // render at least this much per fill: one iterator seek per fill
 
 var errFull = errors.New("buffer full")
 
@@ -80,8 +81,8 @@ func (r *listReader) ReadAt(p []byte, off int64) (int, error) {
 	if r.closed {
 		return 0, errors.New("vfs: read after close")
 	}
-	if off < r.off {
-		r.seekBack(off)
+	if c, ok := r.checkpointFor(off); off < r.off || (ok && c.off > r.off+int64(len(r.buf))) {
+		r.seek(off)
 	}
 	want := off + int64(len(p))
 	for r.off+int64(len(r.buf)) < want && !r.done {
@@ -101,17 +102,23 @@ func (r *listReader) ReadAt(p []byte, off int64) (int, error) {
 	return copy(p, r.buf[off-r.off:]), nil
 }
 
-// seekBack restarts at the last checkpoint at or before off.
-func (r *listReader) seekBack(off int64) {
-	if off < int64(len(r.head)) {
+// checkpointFor returns the last checkpoint at or before off.
+func (r *listReader) checkpointFor(off int64) (checkpoint, bool) {
+	i := sort.Search(len(r.checks), func(i int) bool { return r.checks[i].off > off })
+	if i == 0 {
+		return checkpoint{}, false
+	}
+	return r.checks[i-1], true
+}
+
+// seek restarts rendering at the last checkpoint at or before off: reading
+// backwards, or far ahead of what was rendered.
+func (r *listReader) seek(off int64) {
+	c, ok := r.checkpointFor(off)
+	if !ok {
 		r.rewind()
 		return
 	}
-	i := len(r.checks) - 1
-	for i > 0 && r.checks[i].off > off {
-		i--
-	}
-	c := r.checks[i]
 	r.buf, r.off, r.next, r.done = r.buf[:0], c.off, c.from, false
 }
 

@@ -161,13 +161,13 @@ func TestMountTree(t *testing.T) {
 // tail and cp; and tail -f prints its end and waits.
 func TestMountListsWithTools(t *testing.T) {
 	st := openStore(t)
-	addFailures(t, st, "job-a", "bulk", 20000, codes.NoPermission, codes.InternalError)
+	addFailures(t, st, "job-a", "bulk", 6000, codes.NoPermission, codes.InternalError)
 	for p := range weirdPaths {
 		if err := st.Fail("job-a", p, state.Failure{Code: codes.InternalError, Message: "m", Attempts: 1, Last: when}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	n := 20000 + len(weirdPaths)
+	n := 6000 + len(weirdPaths)
 	want := expectFailed(t, st, "job-a", "")
 	wantLines := strings.SplitAfter(want, "\n")
 	wantLines = wantLines[:len(wantLines)-1]
@@ -187,8 +187,8 @@ func TestMountListsWithTools(t *testing.T) {
 	if got := strings.TrimSpace(run(t, "wc", "-l", f)); got != itoa(n)+" "+f {
 		t.Errorf("wc -l: %q, want %d lines", got, n)
 	}
-	if got := strings.TrimSpace(run(t, "grep", "-c", "\tNoPermission\t", f)); got != "10000" {
-		t.Errorf("grep -c NoPermission: %s, want 10000", got)
+	if got := strings.TrimSpace(run(t, "grep", "-c", "\tNoPermission\t", f)); got != "3000" {
+		t.Errorf("grep -c NoPermission: %s, want 3000", got)
 	}
 	if got := run(t, "grep", "-F", `back\\slash`, f); got != "dir/back\\\\slash.txt\tInternalError\tm\t1\t2026-11-26T07:30:00Z\n" {
 		t.Errorf("grep back\\\\slash: %q", got)
