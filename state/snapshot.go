@@ -57,3 +57,7 @@ func snapEach[T any](p *Snapshot, kind byte, job, from string, fn func(path stri
 	}
 	return nil
 }
+
+// Version identifies the data the snapshot sees: two snapshots with the
+// same version see the same data (no commit happened between them).
+func (p *Snapshot) Version() uint64 { return p.txn.ReadTs() }

@@ -149,7 +149,7 @@ func (n *fileNode) Open(ctx context.Context, flags uint32) (fs.FileHandle, uint3
 		return nil, 0, syscall.EROFS
 	}
 	if n.f.kind.streamed() {
-		return &listHandle{r: n.fsys.v.openList(n.f)}, fuse.FOPEN_DIRECT_IO, 0
+		return &listHandle{r: n.fsys.v.openListSource(n.f)}, fuse.FOPEN_DIRECT_IO, 0
 	}
 	b, err := n.fsys.cache.get(n.fsys.v, n.f, true)
 	if err != nil {
@@ -169,7 +169,7 @@ func (h *bytesHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.Re
 	return fuse.ReadResultData(h.b[off:min(off+int64(len(dest)), int64(len(h.b)))]), 0
 }
 
-type listHandle struct{ r *listReader }
+type listHandle struct{ r listSource }
 
 var (
 	_ = (fs.FileReader)((*listHandle)(nil))
@@ -177,6 +177,13 @@ var (
 )
 
 func (h *listHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
+	if sp, ok := h.r.(*spoolReader); ok {
+		// Straight from the spool file: go-fuse splices it to the kernel.
+		if off >= sp.size {
+			return fuse.ReadResultData(nil), 0
+		}
+		return fuse.ReadResultFd(sp.f.Fd(), off, int(min(int64(len(dest)), sp.size-off))), 0
+	}
 	n, err := h.r.ReadAt(dest, off)
 	if err != nil {
 		return nil, syscall.EIO

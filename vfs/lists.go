@@ -3,6 +3,7 @@ package vfs
 import (
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -33,6 +34,20 @@ type listReader struct {
 	done   bool   // the snapshot has no lines after buf
 	checks []checkpoint
 	closed bool
+
+	// tee receives the rendering while it is read from the start without
+	// gaps; complete, it becomes the list's spool (spool.go).
+	spools  *spools
+	version uint64
+	tee     *os.File
+	teeOff  int64 // bytes written to tee
+}
+
+// listSource is what a list's file handle reads: a listReader rendering
+// it, or a spoolReader serving a rendering of the same state version.
+type listSource interface {
+	ReadAt(p []byte, off int64) (int, error)
+	Close()
 }
 
 type checkpoint struct {
@@ -47,13 +62,59 @@ const fillAtLeast = 64 << 10 // render at least this much per fill: one iterator
 
 var errFull = errors.New("buffer full")
 
+// openListSource opens a list for reading: from its spool if the state has
+// not changed since it was rendered, else rendered from a new snapshot.
+func (v *view) openListSource(f file) listSource {
+	snap := v.lists.Snapshot()
+	if sp := v.spools.open(f.path, snap.Version()); sp != nil {
+		snap.Close()
+		return sp
+	}
+	return v.newListReader(f, snap)
+}
+
+// openList renders a list from a new snapshot, never from a spool.
 func (v *view) openList(f file) *listReader {
-	r := &listReader{snap: v.lists.Snapshot(), f: f, scrub: newScrubber(v.src.Secrets())}
+	return v.newListReader(f, v.lists.Snapshot())
+}
+
+func (v *view) newListReader(f file, snap *state.Snapshot) *listReader {
+	r := &listReader{snap: snap, f: f, scrub: newScrubber(v.src.Secrets()), spools: v.spools, version: snap.Version()}
 	if f.kind == kindErrors {
 		r.head = r.scrub.scrub(errorsHeader(f.code))
 	}
 	r.rewind()
+	if r.tee = v.spools.create(f.path, r.version); r.tee != nil {
+		r.teeWrite(r.buf, 0)
+	}
 	return r
+}
+
+// teeWrite writes the rendered bytes b, which start at offset off, to the
+// tee: the part after what it holds, if b joins it without a gap.
+func (r *listReader) teeWrite(b []byte, off int64) {
+	if r.tee == nil {
+		return
+	}
+	if off > r.teeOff {
+		r.dropTee() // a jump ahead: the spool would have a hole
+		return
+	}
+	if end := off + int64(len(b)); end > r.teeOff {
+		n, err := r.tee.Write(b[r.teeOff-off:])
+		r.teeOff += int64(n)
+		if err != nil {
+			r.dropTee()
+		}
+	}
+}
+
+func (r *listReader) dropTee() {
+	if r.tee != nil {
+		r.tee.Close()
+		os.Remove(r.tee.Name())
+		r.tee = nil
+	}
 }
 
 // rewind goes back to offset 0.
@@ -72,6 +133,7 @@ func (r *listReader) Close() {
 	r.closed = true
 	r.snap.Close()
 	r.buf = nil
+	r.dropTee()
 }
 
 // ReadAt fills p with the bytes at off; it returns fewer only at the end.
@@ -126,6 +188,13 @@ func (r *listReader) seek(off int64) {
 // snapshot ends.
 func (r *listReader) fill(n int64) error {
 	end := r.off + int64(len(r.buf))
+	defer func(start int) {
+		r.teeWrite(r.buf[start:], end)
+		if r.done && r.tee != nil {
+			r.spools.publish(r.f.path, r.version, r.tee, r.teeOff)
+			r.tee = nil
+		}
+	}(len(r.buf))
 	if last := r.checks[len(r.checks)-1]; end >= last.off+checkpointEvery {
 		r.checks = append(r.checks, checkpoint{off: end, from: r.next})
 	}

@@ -48,8 +48,14 @@ func Mount(dir string, src Source, lists Lists) (unmount func() error, err error
 	} else {
 		f.Close()
 	}
+	sd, err := spoolDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("mount the view at %s: %w", dir, err)
+	}
+	v := newView(src, lists)
+	v.spools = newSpools(sd)
 	sec := time.Second
-	root := newRoot(newView(src, lists))
+	root := newRoot(v)
 	srv, err := fs.Mount(dir, root, &fs.Options{
 		EntryTimeout: &sec,
 		AttrTimeout:  &sec,
@@ -66,6 +72,7 @@ func Mount(dir string, src Source, lists Lists) (unmount func() error, err error
 		},
 	})
 	if err != nil {
+		v.spools.removeAll()
 		if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES) || errors.Is(err, exec.ErrNotFound) {
 			return nil, fmt.Errorf("%w: mount %s: %v", ErrNoFUSE, dir, err)
 		}
@@ -77,6 +84,7 @@ func Mount(dir string, src Source, lists Lists) (unmount func() error, err error
 			return nil
 		}
 		done = true
+		defer v.spools.removeAll()
 		if err := srv.Unmount(); err == nil {
 			return nil
 		} else {

@@ -205,6 +205,16 @@ func TestMountListsWithTools(t *testing.T) {
 		t.Errorf("errors/NoPermission does not end with the NoPermission lines")
 	}
 
+	// A new failure shows at the next open (no stale spool).
+	if err := st.Fail("job-a", "zzz/last", state.Failure{Code: codes.InternalError, Message: "new", Attempts: 1, Last: when}); err != nil {
+		t.Fatal(err)
+	}
+	if got := run(t, "tail", "-n", "1", f); got != "zzz/last\tInternalError\tnew\t1\t2026-11-26T07:30:00Z\n" {
+		t.Errorf("after a new failure, tail -n 1: %q", got)
+	}
+	wantLines = append(wantLines, "zzz/last\tInternalError\tnew\t1\t2026-11-26T07:30:00Z\n")
+	n++
+
 	// tail -f prints the last lines, then keeps following without
 	// repeating them.
 	cmd := exec.Command("tail", "-n", "2", "-f", f)

@@ -275,7 +275,7 @@ func (t *tempFile) commit(mtime time.Time) error {
 
 // seqReader reads a listReader from the start to the end.
 type seqReader struct {
-	r   *listReader
+	r   listSource
 	off int64
 }
 

@@ -60,6 +60,7 @@ type view struct {
 	src     Source
 	lists   Lists
 	started time.Time // shown as the mtime of what Source gives none for
+	spools  *spools   // nil: lists are always rendered
 }
 
 func newView(src Source, lists Lists) *view {
