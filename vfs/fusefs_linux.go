@@ -117,6 +117,7 @@ func (n *fileNode) Getattr(ctx context.Context, fh fs.FileHandle, out *fuse.Attr
 func (n *fileNode) attr(a *fuse.Attr) syscall.Errno {
 	a.Mode = syscall.S_IFREG | 0o444
 	a.Nlink = 1
+	a.Blksize = readSize // the largest read the mount takes: cat and cp read that much at once
 	setTime(a, n.fsys.v.modTime(n.f.path))
 	if n.f.kind.streamed() {
 		return 0
@@ -200,3 +201,6 @@ func (h *listHandle) Release(ctx context.Context) syscall.Errno {
 func newRoot(v *view) *dirNode {
 	return &dirNode{fsys: &fsys{v: v}, path: ""}
 }
+
+// readSize is the largest read the kernel sends.
+const readSize = 512 << 10

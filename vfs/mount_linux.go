@@ -69,6 +69,10 @@ func Mount(dir string, src Source, lists Lists) (unmount func() error, err error
 			Options:          []string{"ro"},
 			DisableXAttrs:    true,
 			MaxReadAhead:     128 << 10,
+			// Reads of up to 512 KiB (cat uses st_blksize, set to match):
+			// 4 times fewer round trips than the default. (1 MiB would not
+			// fit a pipe with its header, and go-fuse could not splice.)
+			MaxWrite: readSize,
 		},
 	})
 	if err != nil {

@@ -27,18 +27,22 @@ echo "$out" >&2
 declare -A v
 for kv in $out; do v[${kv%%=*}]=${kv#*=}; done
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3g", a / b; else print "-" }'; }
 met() { awk -v a="$1" -v b="$2" -v op="$3" 'BEGIN { r = (op == ">=") ? a >= b : a < b; print r ? "yes" : "no" }'; }
-tp_ratio=$(ratio "${v[view_mb_s]}" "${v[plain_mb_s]}")
+r_view=$(ratio "${v[view_mb_s]}" "${v[plain_mb_s]}")
+r_spool=$(ratio "${v[spool_mb_s]}" "${v[plain_mb_s]}")
 
+# view: the state changed since the last read, so the list is rendered
+# from it as cat reads; spool: read again with the state unchanged, served
+# from the rendering the previous read left on local disk.
 table=$(
 	cat <<EOT
-| cat failed.txt > /dev/null | view | plain file | view / plain | target | met? |
-|---|---:|---:|---:|---:|---|
-| time to first byte, ms | ${v[view_ttfb_ms]} | ${v[plain_ttfb_ms]} | | < 100 | $(met "${v[view_ttfb_ms]}" 100 "<") |
-| total, s | ${v[view_seconds]} | ${v[plain_seconds]} | | | |
-| MB/s | ${v[view_mb_s]} | ${v[plain_mb_s]} | $tp_ratio | ≥ 0.5 | $(met "$tp_ratio" 0.5 ">=") |
-| RSS growth of the serving process, MiB | ${v[view_rss_growth_mib]} | ${v[plain_rss_growth_mib]} | | < 50 | $(met "${v[view_rss_growth_mib]}" 50 "<") |
+| cat failed.txt > /dev/null | view, rendered | view, spooled | plain file | rendered / plain | spooled / plain | target | met (rendered, spooled)? |
+|---|---:|---:|---:|---:|---:|---:|---|
+| time to first byte, ms | ${v[view_ttfb_ms]} | ${v[spool_ttfb_ms]} | ${v[plain_ttfb_ms]} | | | < 100 | $(met "${v[view_ttfb_ms]}" 100 "<"), $(met "${v[spool_ttfb_ms]}" 100 "<") |
+| total, s | ${v[view_seconds]} | ${v[spool_seconds]} | ${v[plain_seconds]} | | | | |
+| MB/s | ${v[view_mb_s]} | ${v[spool_mb_s]} | ${v[plain_mb_s]} | $r_view | $r_spool | ≥ 0.5 | $(met "$r_view" 0.5 ">="), $(met "$r_spool" 0.5 ">=") |
+| RSS growth of the serving process, MiB | ${v[view_rss_growth_mib]} | ${v[spool_rss_growth_mib]} | ${v[plain_rss_growth_mib]} | | | < 50 | $(met "${v[view_rss_growth_mib]}" 50 "<"), $(met "${v[spool_rss_growth_mib]}" 50 "<") |
 EOT
 )
 echo "$table"
