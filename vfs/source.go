@@ -46,7 +46,10 @@ type Source interface {
 
 	// ModTime is when the content of path (a file or directory above) last
 	// changed, for ls -l and for tools that poll; zero means unknown (the
-	// view then shows the time it was mounted).
+	// view then shows the time it was mounted). For jobs/<j>/failed.txt and
+	// skipped.txt it should change whenever a failure or skip of the job is
+	// recorded or cleared: the status directory rewrites a list only then
+	// (zero: at every refresh).
 	ModTime(path string) time.Time
 
 	// Secrets lists every secret value the agent's configuration holds.

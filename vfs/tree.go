@@ -144,7 +144,7 @@ func dirs(names []string) []entry {
 // lookup resolves the file at p, or says it is a directory (isDir) or
 // absent (ok false).
 func (v *view) lookup(p string) (f file, isDir, ok bool) {
-	if _, d := v.list(p); d {
+	if v.isDir(p) {
 		return file{}, true, true
 	}
 	dir, name := path.Split(p)
@@ -181,6 +181,21 @@ func (v *view) lookup(p string) (f file, isDir, ok bool) {
 		}
 	}
 	return file{}, false, false
+}
+
+// isDir reports whether p is a directory of the tree, without listing it
+// (listing errors/ reads every failure).
+func (v *view) isDir(p string) bool {
+	parts := strings.Split(p, "/")
+	switch {
+	case p == "" || p == "agent" || p == "addresses" || p == "jobs":
+		return true
+	case len(parts) == 2 && parts[0] == "addresses":
+		return has(v.src.Addresses(), parts[1])
+	case len(parts) == 2 && parts[0] == "jobs", len(parts) == 3 && parts[0] == "jobs" && parts[2] == "errors":
+		return has(v.src.Jobs(), parts[1])
+	}
+	return false
 }
 
 // failedCodes lists the codes the failures of job have now, sorted. It
