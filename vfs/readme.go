@@ -32,7 +32,10 @@ Lists
 -----
 failed.txt, skipped.txt and errors/CODE can hold millions of lines. They
 are produced as they are read, so ls -l shows their size as 0: read them
-to the end (cat, less, grep, wc -l, tail, cp all do).
+to the end (cat, less, grep, wc -l, tail, cp all do). They are sorted by
+path, not appended to: tail -f prints the end once (with a "file
+truncated" notice) and nothing more; to watch a list, re-read it, e.g.
+watch wc -l jobs/JOB/failed.txt.
 
 Escaping
 --------
