@@ -60,5 +60,11 @@ if [ "$n" = 1000000 ]; then
 		echo "Versions: mgw $(git -C "$root" describe --tags --always --dirty 2>/dev/null || echo dev), $(go env GOVERSION), $(fusermount3 --version 2>&1 | head -1)."
 		echo
 		echo "$table"
+		echo
+		echo "Rendered: the state changed since the last read (the benchmark commits to"
+		echo "another job before each run), so the view renders failed.txt from a state"
+		echo "snapshot as cat reads it. Spooled: read again with the state unchanged,"
+		echo "served from the rendering the previous full read left on local disk. RSS"
+		echo "growth: peak VmRSS of the serving process while cat runs, minus before."
 	} >"$root/test/bench/RESULTS-fuse.md"
 fi
