@@ -23,6 +23,7 @@ import (
 // checkpoint, a (byte offset, path) pair noted every checkpointEvery bytes.
 type listReader struct {
 	mu    sync.Mutex
+	v     *view
 	snap  *state.Snapshot
 	f     file
 	scrub *scrubber
@@ -79,7 +80,8 @@ func (v *view) openList(f file) *listReader {
 }
 
 func (v *view) newListReader(f file, snap *state.Snapshot) *listReader {
-	r := &listReader{snap: snap, f: f, scrub: newScrubber(v.src.Secrets()), spools: v.spools, version: snap.Version()}
+	r := &listReader{v: v, snap: snap, f: f, scrub: newScrubber(v.src.Secrets()), spools: v.spools, version: snap.Version()}
+	v.track(r, true)
 	if f.kind == kindErrors {
 		r.head = r.scrub.scrub(errorsHeader(f.code))
 	}
@@ -88,6 +90,35 @@ func (v *view) newListReader(f file, snap *state.Snapshot) *listReader {
 		r.teeWrite(r.buf, 0)
 	}
 	return r
+}
+
+// track notes an open list reader (open true) or forgets a closed one.
+func (v *view) track(r *listReader, open bool) {
+	v.openMu.Lock()
+	defer v.openMu.Unlock()
+	if !open {
+		delete(v.open, r)
+		return
+	}
+	if v.open == nil {
+		v.open = map[*listReader]struct{}{}
+	}
+	v.open[r] = struct{}{}
+}
+
+// closeAll closes every open list reader, releasing its snapshot: at
+// unmount, before the caller closes the state, though a reader may still
+// hold the file open (later reads fail with EIO).
+func (v *view) closeAll() {
+	v.openMu.Lock()
+	rs := make([]*listReader, 0, len(v.open))
+	for r := range v.open {
+		rs = append(rs, r)
+	}
+	v.openMu.Unlock()
+	for _, r := range rs {
+		r.Close()
+	}
 }
 
 // teeWrite writes the rendered bytes b, which start at offset off, to the
@@ -130,6 +161,10 @@ func (r *listReader) rewind() {
 func (r *listReader) Close() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.closed {
+		return
+	}
+	r.v.track(r, false)
 	r.closed = true
 	r.snap.Close()
 	r.buf = nil

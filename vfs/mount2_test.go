@@ -209,3 +209,37 @@ func TestMountPointChecks(t *testing.T) {
 		t.Errorf("after unmount the mount point holds %v (%v)", es, err)
 	}
 }
+
+// Unmount succeeds while a reader holds a list open (the mount is detached)
+// and releases the reader's snapshot, so the caller can close the state:
+// the reader's next read fails instead of touching a closed store.
+func TestUnmountWithOpenFile(t *testing.T) {
+	requireFUSE(t)
+	st := openStore(t)
+	addFailures(t, st, "job-a", "x", 20000, codes.NoPermission)
+	dir := filepath.Join(t.TempDir(), "mnt")
+	unmount, err := Mount(dir, newFakeSource(), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(dir + "/jobs/job-a/failed.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Read(make([]byte, 1000)); err != nil {
+		t.Fatal(err)
+	}
+	if err := unmount(); err != nil {
+		t.Fatalf("unmount with a file open: %v", err)
+	}
+	if mounted(dir) {
+		t.Fatal("still mounted after unmount")
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadAll(f); err == nil {
+		t.Error("reading on after unmount succeeded; want an error")
+	}
+}

@@ -89,6 +89,8 @@ func Mount(dir string, src Source, lists Lists) (unmount func() error, err error
 		}
 		done = true
 		defer v.spools.removeAll()
+		// Snapshots must not outlive the state the caller closes next.
+		defer v.closeAll()
 		if err := srv.Unmount(); err == nil {
 			return nil
 		} else {

@@ -61,6 +61,9 @@ type view struct {
 	lists   Lists
 	started time.Time // shown as the mtime of what Source gives none for
 	spools  *spools   // nil: lists are always rendered
+
+	openMu sync.Mutex
+	open   map[*listReader]struct{} // list readers not yet closed
 }
 
 func newView(src Source, lists Lists) *view {
