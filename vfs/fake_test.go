@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -12,6 +13,25 @@ import (
 
 	"github.com/mgw-dev/mgw/state"
 )
+
+// TestMain doubles as the child process of TestMountCleansStaleMount:
+// with VFS_HELPER_MOUNT set it mounts the view there (state in
+// VFS_HELPER_STATE), says "ready" and waits to be killed.
+func TestMain(m *testing.M) {
+	if dir := os.Getenv("VFS_HELPER_MOUNT"); dir != "" {
+		st, err := state.Open(os.Getenv("VFS_HELPER_STATE"))
+		if err == nil {
+			_, err = Mount(dir, newFakeSource(), st)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "helper:", err)
+			os.Exit(1)
+		}
+		fmt.Println("ready")
+		select {} // until killed
+	}
+	os.Exit(m.Run())
+}
 
 // secret is held by the fake's configuration. The fake's address config
 // shows it unredacted, as a buggy agent would: the view must scrub it.

@@ -116,8 +116,8 @@ func TestMountCleansStaleMount(t *testing.T) {
 	requireFUSE(t)
 	dir := filepath.Join(t.TempDir(), "mnt")
 	// A child process (this test binary) mounts the view and is killed.
-	cmd := exec.Command(os.Args[0], "-test.run=TestHelperMountAndWait$")
-	cmd.Env = append(os.Environ(), "VFS_HELPER_MOUNT="+dir)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "VFS_HELPER_MOUNT="+dir, "VFS_HELPER_STATE="+t.TempDir())
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -148,23 +148,6 @@ func TestMountCleansStaleMount(t *testing.T) {
 	if got := readFile(t, dir+"/jobs/job-a/status"); got != "state migrating\n" {
 		t.Errorf("status after remount: %q", got)
 	}
-}
-
-// TestHelperMountAndWait is the child of TestMountCleansStaleMount.
-func TestHelperMountAndWait(t *testing.T) {
-	dir := os.Getenv("VFS_HELPER_MOUNT")
-	if dir == "" {
-		t.Skip("helper process only")
-	}
-	st, err := state.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Mount(dir, newFakeSource(), st); err != nil {
-		t.Fatal(err)
-	}
-	fmt.Println("ready")
-	select {} // until killed
 }
 
 // Mount refuses a mount point that is a file, a directory that is not
