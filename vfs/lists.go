@@ -56,8 +56,11 @@ type checkpoint struct {
 	from string
 }
 
-// checkpointEvery is a variable for the tests, which make it small.
-var checkpointEvery int64 = 1 << 20
+// Variables for the tests, which make them small.
+var (
+	checkpointEvery int64 = 1 << 20
+	fillAtMost      int64 = 4 << 20 // the most one fill renders, unless the read is larger
+)
 
 const fillAtLeast = 64 << 10 // render at least this much per fill: one iterator seek per fill
 
@@ -189,7 +192,9 @@ func (r *listReader) ReadAt(p []byte, off int64) (int, error) {
 			r.buf = r.buf[:copy(r.buf, r.buf[drop:])]
 			r.off += drop
 		}
-		if err := r.fill(max(want-r.off, fillAtLeast)); err != nil {
+		// At most fillAtMost at once: a read far ahead renders its way
+		// there in steps, dropping each, instead of holding it all.
+		if err := r.fill(min(max(want-r.off, fillAtLeast), max(fillAtMost, int64(len(p))))); err != nil {
 			return 0, err
 		}
 	}

@@ -23,6 +23,19 @@ func TestListReaderRandomAccess(t *testing.T) {
 	r := v.openList(file{path: "jobs/job-a/failed.txt", kind: kindFailed, job: "job-a"})
 	defer r.Close()
 
+	// A first read far ahead renders its way there holding little.
+	defer func(n int64) { fillAtMost = n }(fillAtMost)
+	fillAtMost = 8 << 10
+	far := v.openList(file{path: "jobs/job-a/failed.txt", kind: kindFailed, job: "job-a"})
+	tail := make([]byte, 100)
+	if n, err := far.ReadAt(tail, int64(len(want)-50)); err != nil || string(tail[:n]) != string(want[len(want)-50:]) {
+		t.Fatalf("read near the end: %q %v", tail[:n], err)
+	}
+	if c := cap(far.buf); c > 64<<10+8<<10 {
+		t.Errorf("a read far ahead grew the buffer to %d bytes", c)
+	}
+	far.Close()
+
 	got, err := io.ReadAll(&seqReader{r: r})
 	if err != nil {
 		t.Fatal(err)
