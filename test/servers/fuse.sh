@@ -2,7 +2,8 @@
 # fuse.sh start|stop|restart|status
 #
 # Not a server: makes FUSE usable for the read-only view's tests (package
-# vfs). start installs fuse3 with apt-get when fusermount3 is missing and
+# vfs). start installs fuse3 with apt-get when fusermount3 is missing (and
+# less, which the tests read the view with, when it is missing) and
 # checks that /dev/fuse exists and the kernel knows fuse; it fails when FUSE
 # cannot work here, so make test does not run the view's tests half-way.
 # stop detaches stale mounts of the view that a killed test left behind
@@ -27,11 +28,14 @@ check() {
 }
 
 install() {
-	command -v fusermount3 >/dev/null && return 0
-	echo "installing fuse3 with apt-get" >&2
+	local pkgs=()
+	command -v fusermount3 >/dev/null || pkgs+=(fuse3)
+	command -v less >/dev/null || pkgs+=(less)
+	[ ${#pkgs[@]} -eq 0 ] && return 0
+	echo "installing ${pkgs[*]} with apt-get" >&2
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get install -y --no-install-recommends fuse3 >/dev/null ||
-		{ apt-get update >/dev/null && apt-get install -y --no-install-recommends fuse3 >/dev/null; }
+	apt-get install -y --no-install-recommends "${pkgs[@]}" >/dev/null ||
+		{ apt-get update >/dev/null && apt-get install -y --no-install-recommends "${pkgs[@]}" >/dev/null; }
 }
 
 # stale_mounts: mount points of the view under /tmp (left by killed tests).
