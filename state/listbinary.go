@@ -9,6 +9,8 @@ import "encoding/binary"
 // Failure:  uvarint len, bytes Code; uvarint len, bytes Message;
 //           varint Attempts; varint First, varint Last (Unix ns, as FileEntry)
 // Skip:     uvarint len, bytes Reason; varint At
+//
+// Times, as in FileEntry, are Unix nanoseconds: years 1678 to 2262.
 
 // MarshalBinary encodes f in the layout above (without the version byte).
 func (f Failure) MarshalBinary() ([]byte, error) {
