@@ -74,14 +74,9 @@ func sortedKeys(m map[string]int64) []string {
 	return keys
 }
 
-// FailedLine is one line of the failed list: path, code, message, attempts
-// and last attempt, tab-separated, the path escaped by state.Escape.
-func FailedLine(path string, f state.Failure) string {
-	return strings.Join([]string{state.Escape(path), f.Code, state.Escape(f.Message),
-		fmt.Sprint(f.Attempts), f.Last.UTC().Format(time.RFC3339)}, "\t") + "\n"
-}
+// FailedLine is one line of the failed list (state.FailedLine: the same
+// bytes the CLI and the read-only view print).
+func FailedLine(path string, f state.Failure) string { return state.FailedLine(path, f) }
 
-// SkippedLine is one line of the skipped list: path and reason.
-func SkippedLine(path string, k state.Skip) string {
-	return state.Escape(path) + "\t" + k.Reason + "\n"
-}
+// SkippedLine is one line of the skipped list (state.SkippedLine).
+func SkippedLine(path string, k state.Skip) string { return state.SkippedLine(path, k) }

@@ -1,10 +1,13 @@
 package state
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	badger "github.com/dgraph-io/badger/v4"
 )
 
 func TestStoreRecords(t *testing.T) {
@@ -196,4 +199,38 @@ func openTemp(t *testing.T) *Store {
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// Failures and skips written as JSON by an earlier mgw still read back,
+// next to binary ones.
+func TestListRecordsJSONAndBinary(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	t0 := time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC)
+	old, _ := json.Marshal(Failure{Code: "Old", Message: "m1", Attempts: 2, First: t0, Last: t0})
+	if err := s.db.Update(func(txn *badger.Txn) error {
+		return txn.Set(PathKey(KindFailure, "job-1", "a"), append([]byte{valueVersion}, old...))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Fail("job-1", "b", Failure{Code: "New", Message: "m\t2", Attempts: 1, First: t0, Last: t0.Add(time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Skip("job-1", "c", Skip{Reason: "destination is newer", At: t0}); err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	_ = s.Failures("job-1", func(p string, f Failure) error { lines = append(lines, FailedLine(p, f)); return nil })
+	_ = s.Skips("job-1", func(p string, k Skip) error { lines = append(lines, SkippedLine(p, k)); return nil })
+	want := []string{
+		"a\tOld\tm1\t2\t2026-11-26T08:00:00Z\n",
+		"b\tNew\tm\\t2\t1\t2026-11-26T08:00:01Z\n",
+		"c\tdestination is newer\n",
+	}
+	if strings.Join(lines, "") != strings.Join(want, "") {
+		t.Errorf("lines\n%q\nwant\n%q", lines, want)
+	}
 }
