@@ -337,22 +337,59 @@ func (c *Config) MountPoint() string {
 
 // RedactedYAML is the address as YAML with every secret replaced by ****:
 // what the view and `mgw address list` show.
-func (a *AddressConfig) RedactedYAML() string {
+func (a *AddressConfig) RedactedYAML() string { return settingsText(*a) }
+
+// Text is the job's settings as YAML, defaults filled in: the view's
+// jobs/<job>/config.
+func (j *JobConfig) Text() string { return settingsText(*j) }
+
+// settingsText writes a config struct's set fields as "field: value"
+// lines, secrets replaced by ****.
+func settingsText(v any) string {
 	var b strings.Builder
-	v := reflect.ValueOf(*a)
-	t := v.Type()
+	rv := reflect.ValueOf(v)
+	t := rv.Type()
 	for i := 0; i < t.NumField(); i++ {
 		tag := strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0]
-		if tag == "" || tag == "-" || v.Field(i).IsZero() {
+		f := rv.Field(i)
+		if tag == "" || tag == "-" || f.IsZero() {
 			continue
 		}
-		val := fmt.Sprint(v.Field(i).Interface())
-		if isSecretField(tag) {
-			val = "****"
+		var val any = f.Interface()
+		switch x := val.(type) {
+		case *int:
+			val = *x
+		case ByteSize:
+			val = humanize.IBytes(uint64(x))
+		case MaxDelete:
+			val = x.String()
+		case time.Time:
+			val = x.UTC().Format(time.RFC3339)
 		}
-		fmt.Fprintf(&b, "%s: %s\n", tag, val)
+		s := fmt.Sprint(val)
+		if isSecretField(tag) {
+			s = "****"
+		}
+		fmt.Fprintf(&b, "%s: %s\n", tag, s)
 	}
 	return b.String()
+}
+
+// secrets returns the secret values an address holds.
+func (a *AddressConfig) secrets() []string {
+	var out []string
+	rv := reflect.ValueOf(*a)
+	t := rv.Type()
+	for i := 0; i < t.NumField(); i++ {
+		tag := strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0]
+		if tag == "" || tag == "-" || !isSecretField(tag) {
+			continue
+		}
+		if s, ok := rv.Field(i).Interface().(string); ok && s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // isSecretField tells secrets by their field names, so that a field added
@@ -446,6 +483,16 @@ func (m *MaxDelete) UnmarshalYAML(n *yaml.Node) error {
 	}
 	m.Set = true
 	return nil
+}
+
+func (m MaxDelete) String() string {
+	if m.Count > 0 || (m.Set && m.Percent == 0) {
+		return fmt.Sprint(m.Count)
+	}
+	if !m.Set {
+		return fmt.Sprintf("%d%%", DefaultMaxDeletePct)
+	}
+	return fmt.Sprintf("%g%%", m.Percent)
 }
 
 // Limit is the number of deletes allowed when the index holds indexed files.

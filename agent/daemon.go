@@ -354,6 +354,16 @@ func (a *Agent) JobInfo(name string) (JobInfo, error) {
 	return ji, nil
 }
 
+// runner is a job's current or last runner (nil before its first run).
+func (a *Agent) runner(name string) *Runner {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if j := a.jobs[name]; j != nil {
+		return j.runner
+	}
+	return nil
+}
+
 // VerifyAddress checks an address as the config's jobs use it, and keeps
 // the result for `mgw address list` and the view.
 func (a *Agent) VerifyAddress(ctx context.Context, name string) (AddressCheck, error) {

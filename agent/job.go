@@ -139,6 +139,7 @@ func (r *Runner) fullPass(ctx context.Context) (*state.Run, error) {
 				if derr := r.Store.DropStale(r.Job.Name, run.Started); derr != nil {
 					log.Warn("cannot drop stale records", "err", derr)
 				}
+				r.Progress.ListsChanged.Store(time.Now().UnixNano())
 			}
 			if r.sync != nil {
 				err = r.reconcile(ctx, log, seen, clean)
@@ -333,6 +334,7 @@ func (r *Runner) stop(code string, err error) {
 
 func (r *Runner) recordFailure(path, code, message string, attempts int) {
 	now := time.Now()
+	r.Progress.ListsChanged.Store(now.UnixNano())
 	r.Progress.FilesFailed.Add(1)
 	if err := r.Store.Fail(r.Job.Name, path, state.Failure{Code: code, Message: message, Attempts: attempts, First: now, Last: now}); err != nil {
 		r.Log.Error("cannot record failure", "job", r.Job.Name, "err", err)
@@ -340,6 +342,7 @@ func (r *Runner) recordFailure(path, code, message string, attempts int) {
 }
 
 func (r *Runner) recordSkip(path, reason string) {
+	r.Progress.ListsChanged.Store(time.Now().UnixNano())
 	r.Progress.FilesSkipped.Add(1)
 	if err := r.Store.Skip(r.Job.Name, path, state.Skip{Reason: reason, At: time.Now()}); err != nil {
 		r.Log.Error("cannot record skip", "job", r.Job.Name, "err", err)

@@ -29,6 +29,8 @@ type Progress struct {
 	BytesQueued atomic.Int64
 	Scans       atomic.Int64 // full passes started
 	Deleted     atomic.Int64 // destination objects deleted or archived (continuous jobs)
+
+	ListsChanged atomic.Int64 // unix nanoseconds of the last change to the failed or skipped list
 }
 
 // Snapshot is a consistent-enough copy of the counters for display.

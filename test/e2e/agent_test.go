@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -96,8 +97,8 @@ func TestAgentControlAPI(t *testing.T) {
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("control socket mode = %v (%v), want 0600", fi.Mode().Perm(), err)
 	}
-	eventually(t, "the one-shot job completed", func() bool { return s.jobState(t, "copy-once")== "completed" })
-	eventually(t, "the continuous job synced", func() bool { return s.jobState(t, "copy-live")== "running: synced" })
+	eventually(t, "the one-shot job completed", func() bool { return s.jobState(t, "copy-once") == "completed" })
+	eventually(t, "the continuous job synced", func() bool { return s.jobState(t, "copy-live") == "running: synced" })
 
 	// The state is the agent's: read-only commands go through it.
 	r = s.mgw(t, "report", "copy-once")
@@ -136,13 +137,13 @@ func TestAgentControlAPI(t *testing.T) {
 	wantExit(t, r, 2)
 	wantStderr(t, r, "InvalidJobStatusForCurrentOperation")
 	wantExit(t, s.mgw(t, "job", "start", "copy-live"), 0)
-	eventually(t, "restarted", func() bool { return s.jobState(t, "copy-live")== "running: synced" })
+	eventually(t, "restarted", func() bool { return s.jobState(t, "copy-live") == "running: synced" })
 	// Retry of a finished one-shot job runs it again.
 	writeFile(t, filepath.Join(s.src, "c.txt"), []byte("c"))
 	wantExit(t, s.mgw(t, "job", "retry", "copy-once"), 0)
 	eventually(t, "the retried run", func() bool {
 		_, _, ok := srv.Object(bucket, "c.txt")
-		return ok && s.jobState(t, "copy-once")== "completed"
+		return ok && s.jobState(t, "copy-once") == "completed"
 	})
 
 	// Addresses: the secret never shows; verify goes through the agent and
@@ -184,4 +185,59 @@ func TestAgentControlAPI(t *testing.T) {
 	wantExit(t, s.mgw(t, "report", "copy-once"), 0)
 	r = s.mgw(t, "status", "--check")
 	wantExit(t, r, 1)
+}
+
+// TestAgentView mounts the agent's read-only view and reads it as a user
+// would: cat, grep, ls; and the same tree in status_dir.
+func TestAgentView(t *testing.T) {
+	if _, err := os.Stat("/dev/fuse"); err != nil && os.Getenv("MGW_REQUIRE_SERVERS") == "" && os.Getenv("CI") == "" {
+		t.Skip("no /dev/fuse (test/servers/fuse.sh installs it)")
+	}
+	srv := newOSS(t)
+	srv.Deny(bucket, "denied/")
+	s := newSetup(t)
+	writeFile(t, filepath.Join(s.src, "ok.txt"), []byte("ok"))
+	writeFile(t, filepath.Join(s.src, "denied", "tab\there.txt"), []byte("no"))
+	mnt := filepath.Join(s.dir, "mnt")
+	statusDir := filepath.Join(s.dir, "status")
+	j := newJob("photos", "src", "dst")
+	r := 0
+	j.Retries = &r
+	s.writeConfig(t, config{Mount: &mnt, StatusDir: statusDir, Addresses: []address{localAddr("src", s.src), ossAddr("dst", srv)}, Jobs: []job{j}})
+	a := startAgent(t, s)
+	eventually(t, "the job completed", func() bool { return s.jobState(t, "photos") == "completed" })
+	wantExit(t, s.mgw(t, "address", "verify", "dst"), 0)
+
+	failed := filepath.Join(mnt, "jobs", "photos", "failed.txt")
+	b, err := exec.Command("cat", failed).Output()
+	if err != nil {
+		t.Fatalf("cat %s: %v", failed, err)
+	}
+	cli := s.mgw(t, "failed", "photos")
+	wantExit(t, cli, 0)
+	if string(b) != cli.stdout || !strings.HasPrefix(string(b), "denied/tab\\there.txt\tDestAccessDenied\t") {
+		t.Errorf("failed.txt:\n%q\nmgw failed:\n%q", b, cli.stdout)
+	}
+	for _, f := range []string{"README", "agent/status", "agent/metrics", "addresses/dst/config", "addresses/dst/check",
+		"jobs/photos/status", "jobs/photos/status.json", "jobs/photos/report.txt", "jobs/photos/config", "jobs/photos/errors/DestAccessDenied"} {
+		b, err := os.ReadFile(filepath.Join(mnt, f))
+		if err != nil || len(b) == 0 {
+			t.Errorf("%s: %v (%d bytes)", f, err, len(b))
+		}
+	}
+	if out, _ := exec.Command("grep", "-r", "-l", ossSecret, mnt).Output(); len(out) > 0 {
+		t.Errorf("the secret is in the view: %s", out)
+	}
+	if err := os.WriteFile(filepath.Join(mnt, "jobs", "photos", "new"), []byte("x"), 0o644); !errors.Is(err, syscall.EROFS) {
+		t.Errorf("write into the view: %v, want EROFS", err)
+	}
+	// The status dir holds the same failed list.
+	eventually(t, "the status dir", func() bool {
+		b2, err := os.ReadFile(filepath.Join(statusDir, "jobs", "photos", "failed.txt"))
+		return err == nil && string(b2) == string(b)
+	})
+	a.stop(t)
+	if out, _ := exec.Command("findmnt", "-n", mnt).Output(); len(out) > 0 {
+		t.Errorf("still mounted after SIGTERM: %s", out)
+	}
 }
