@@ -127,40 +127,32 @@ func syncJob(ctx context.Context, r *agent.Runner) error {
 	return err
 }
 
-// showStatus is showProgress for continuous jobs.
+// showStatus shows a continuous job's status line.
 func showStatus(status func() agent.Status, done <-chan struct{}) {
-	tty := isTerminal(os.Stdout)
-	every := 10 * time.Second
-	if tty {
-		every = 250 * time.Millisecond
-	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-done:
-			if tty {
-				fmt.Fprintf(os.Stdout, "\r%s\n", syncLine(status()))
-			}
-			return
-		case <-t.C:
-			s := status()
-			if tty {
-				fmt.Fprintf(os.Stdout, "\r%s\x1b[K", syncLine(s))
-			} else {
-				slog.Info("status", "state", s.State, "code", s.Code, "queued", s.Progress.FilesQueued,
-					"queued_bytes", s.Progress.BytesQueued, "in_flight", s.Progress.InFlight,
-					"lag", s.Lag.Round(time.Millisecond).String(), "last_scan", s.LastScan.Format(time.RFC3339),
-					"copied", s.Progress.FilesCopied, "deleted", s.Progress.Deleted, "failed", s.Progress.FilesFailed,
-					"watch", s.Watch)
-			}
-		}
-	}
+	show(done, func() string { return syncLine(status()) }, func() {
+		s := status()
+		slog.Info("status", "state", s.State, "code", s.Code, "queued", s.Progress.FilesQueued,
+			"queued_bytes", s.Progress.BytesQueued, "in_flight", s.Progress.InFlight,
+			"lag", s.Lag.Round(time.Millisecond).String(), "last_scan", s.LastScan.Format(time.RFC3339),
+			"copied", s.Progress.FilesCopied, "deleted", s.Progress.Deleted, "failed", s.Progress.FilesFailed,
+			"watch", s.Watch)
+	})
 }
 
-// showProgress prints a status line on a terminal, or a log line every 10
-// seconds when stdout is a file or pipe, until done closes.
+// showProgress shows a one-shot run's progress.
 func showProgress(p *agent.Progress, done <-chan struct{}) {
+	show(done, func() string { return statusLine(p.Snapshot()) }, func() {
+		s := p.Snapshot()
+		slog.Info("progress", "scanned", s.FilesScanned, "copied", s.FilesCopied, "to_copy", s.FilesToCopy,
+			"bytes", s.BytesCopied, "bytes_to_copy", s.BytesToCopy, "rate_bps", int64(s.Rate),
+			"unchanged", s.FilesUnchanged, "skipped", s.FilesSkipped, "failed", s.FilesFailed)
+	})
+}
+
+// show prints line as a status line on a terminal (4 times a second, and
+// once more at the end), or calls logLine every 10 seconds when stdout is
+// a file or pipe, until done closes.
+func show(done <-chan struct{}, line func() string, logLine func()) {
 	tty := isTerminal(os.Stdout)
 	every := 10 * time.Second
 	if tty {
@@ -172,17 +164,14 @@ func showProgress(p *agent.Progress, done <-chan struct{}) {
 		select {
 		case <-done:
 			if tty {
-				fmt.Fprintf(os.Stdout, "\r%s\n", statusLine(p.Snapshot()))
+				fmt.Fprintf(os.Stdout, "\r%s\n", line())
 			}
 			return
 		case <-t.C:
-			s := p.Snapshot()
 			if tty {
-				fmt.Fprintf(os.Stdout, "\r%s\x1b[K", statusLine(s))
+				fmt.Fprintf(os.Stdout, "\r%s\x1b[K", line())
 			} else {
-				slog.Info("progress", "scanned", s.FilesScanned, "copied", s.FilesCopied, "to_copy", s.FilesToCopy,
-					"bytes", s.BytesCopied, "bytes_to_copy", s.BytesToCopy, "rate_bps", int64(s.Rate),
-					"unchanged", s.FilesUnchanged, "skipped", s.FilesSkipped, "failed", s.FilesFailed)
+				logLine()
 			}
 		}
 	}
