@@ -176,6 +176,8 @@ func TestSyncFollowsFileChanges(t *testing.T) {
 func TestSyncTreeMovedInAndOut(t *testing.T) {
 	// A rename counts as deletes of the old paths: allow them all.
 	g := newSyncRig(t, func(j *JobConfig) { j.Deletes = DeletesMirror; j.MaxDelete = MaxDelete{Percent: 100, Set: true} })
+	// A source that lists nothing pauses deletes (SourceVanished): keep one file.
+	g.write("anchor.txt", "stays")
 	g.start()
 	// A populated tree built elsewhere, then moved in at once: the events
 	// inside it were never seen, so the job must scan it.
@@ -204,12 +206,16 @@ func TestSyncTreeMovedInAndOut(t *testing.T) {
 	if err := os.Rename(filepath.Join(g.src, "moved"), filepath.Join(outside, "gone")); err != nil {
 		t.Fatal(err)
 	}
-	g.waitFor("the moved-out tree deleted", func() bool { return !g.destExists("moved/d1/f6") && !g.destExists("moved/d1/later.txt") })
+	g.waitFor("the moved-out tree deleted", func() bool {
+		n := 0
+		g.store.FilePaths("sync", "moved/", func(string) error { n++; return nil })
+		return n == 0
+	})
 	g.synced()
 	var left []string
 	g.store.FilePaths("sync", "", func(p string) error { left = append(left, p); return nil })
-	if len(left) != 0 {
-		t.Errorf("index still holds %d files, e.g. %v", len(left), left[0])
+	if len(left) != 1 || left[0] != "anchor.txt" {
+		t.Errorf("index holds %v, want only anchor.txt", left)
 	}
 }
 
