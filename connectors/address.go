@@ -7,7 +7,7 @@ import "time"
 // environment or files, and must never be logged: String redacts them.
 type Address struct {
 	Name string
-	Type string // local | s3 | oss
+	Type string // local | s3 | oss | azblob | gcs
 
 	// local
 	Path string
@@ -21,6 +21,20 @@ type Address struct {
 	AccessKeyID     string
 	AccessKeySecret string
 
+	// S3 preset (aws, bos, ks3, qiniu, other): see connectors/s3/provider.go.
+	Provider string
+
+	// azblob: Bucket is the container. One of ConnectionString, Account +
+	// AccountKey, or SAS (with Account or Endpoint) authenticates.
+	ConnectionString string
+	Account          string
+	AccountKey       string
+	SAS              string
+
+	// gcs: the service-account key file's path and its content.
+	KeyFile string
+	KeyJSON []byte
+
 	// PageSize is the number of keys asked for per list request (0 = the
 	// service's maximum, 1000). Tests set it small to exercise paging.
 	PageSize int
@@ -33,6 +47,18 @@ type Address struct {
 func (a Address) Redacted() Address {
 	if a.AccessKeySecret != "" {
 		a.AccessKeySecret = "****"
+	}
+	if a.AccountKey != "" {
+		a.AccountKey = "****"
+	}
+	if a.SAS != "" {
+		a.SAS = "****"
+	}
+	if a.ConnectionString != "" {
+		a.ConnectionString = redactAzureConnString(a.ConnectionString)
+	}
+	if a.KeyJSON != nil {
+		a.KeyJSON = []byte("****")
 	}
 	return a
 }
