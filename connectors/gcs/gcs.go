@@ -386,4 +386,3 @@ func metadata(opts connectors.PutOptions) map[string]string {
 	}
 	return m
 }
-
