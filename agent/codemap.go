@@ -60,6 +60,9 @@ func (e *verifyError) Error() string { return "verification failed: " + e.what }
 // AddressCode maps an error met while checking an address (or a whole
 // listing) to the catalogue's code for that side and address type.
 func AddressCode(side Side, typ string, err error) string {
+	if c := cloudBCode(side, typ, err); c != "" {
+		return c
+	}
 	k := connectors.KindOf(err)
 	src := side == Source
 	pick := func(source, dest string) string {

@@ -107,10 +107,10 @@ func (r *Runner) check(ctx context.Context) error {
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := r.Src.Check(cctx); err != nil {
-		return &JobError{Code: AddressCode(Source, r.SrcAddr.Type, err), Err: err}
+		return &JobError{Code: AddressCode(Source, r.SrcAddr.CodeType(), err), Err: err}
 	}
 	if err := r.Dst.Check(cctx); err != nil {
-		return &JobError{Code: AddressCode(Destination, r.DstAddr.Type, err), Err: err}
+		return &JobError{Code: AddressCode(Destination, r.DstAddr.CodeType(), err), Err: err}
 	}
 	return nil
 }
@@ -190,7 +190,7 @@ func (r *Runner) pass(ctx context.Context, log *slog.Logger) error {
 		if connectors.IsCanceled(listErr) {
 			return listErr
 		}
-		return &JobError{Code: AddressCode(Source, r.SrcAddr.Type, listErr), Err: listErr}
+		return &JobError{Code: AddressCode(Source, r.SrcAddr.CodeType(), listErr), Err: listErr}
 	}
 	r.abortStaleUploads(ctx, log)
 	if err := r.Store.DropStale(r.Job.Name, r.Progress.Started); err != nil {

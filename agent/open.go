@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/connectors/azblob"
+	"github.com/mgw-dev/mgw/connectors/gcs"
 	"github.com/mgw-dev/mgw/connectors/local"
 	"github.com/mgw-dev/mgw/connectors/oss"
 	"github.com/mgw-dev/mgw/connectors/s3"
@@ -21,6 +23,10 @@ func OpenAddress(ctx context.Context, a *AddressConfig) (connectors.Bucket, erro
 		return s3.New(ctx, ca)
 	case "oss":
 		return oss.New(ctx, ca)
+	case "azblob":
+		return azblob.New(ctx, ca)
+	case "gcs":
+		return gcs.New(ctx, ca)
 	}
 	return nil, fmt.Errorf("address %s: unknown type %q", a.Name, a.Type)
 }
@@ -30,11 +36,11 @@ func OpenAddress(ctx context.Context, a *AddressConfig) (connectors.Bucket, erro
 func VerifyAddress(ctx context.Context, a *AddressConfig, side Side) (code string, err error) {
 	b, err := OpenAddress(ctx, a)
 	if err != nil {
-		return AddressCode(side, a.Type, err), err
+		return AddressCode(side, a.CodeType(), err), err
 	}
 	defer b.Close()
 	if err := b.Check(ctx); err != nil {
-		return AddressCode(side, a.Type, err), err
+		return AddressCode(side, a.CodeType(), err), err
 	}
 	return "", nil
 }

@@ -51,9 +51,12 @@ func (p *parser) validate(c *Config) {
 }
 
 // AddressTypes are the address types this build supports.
-var AddressTypes = []string{"local", "s3", "oss"}
+var AddressTypes = []string{"local", "s3", "oss", "azblob", "gcs"}
 
 func (p *parser) validateAddress(a *AddressConfig, cfgPath string) {
+	if p.validateCloudB(a, cfgPath) {
+		return
+	}
 	// need fails each named field (name, value pairs) that is empty.
 	need := func(code string, pairs ...string) {
 		for i := 0; i+1 < len(pairs); i += 2 {

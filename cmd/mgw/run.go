@@ -49,12 +49,12 @@ func runJob(out io.Writer, g *globals, cfg *agent.Config, st *state.Store, job *
 	srcAddr, dstAddr := cfg.Address(job.Source), cfg.Address(job.Destination)
 	src, err := agent.OpenAddress(ctx, srcAddr)
 	if err != nil {
-		return withCode(exitConfig, codeError(agent.AddressCode(agent.Source, srcAddr.Type, err), err.Error()))
+		return withCode(exitConfig, codeError(agent.AddressCode(agent.Source, srcAddr.CodeType(), err), err.Error()))
 	}
 	defer src.Close()
 	dst, err := agent.OpenAddress(ctx, dstAddr)
 	if err != nil {
-		return withCode(exitConfig, codeError(agent.AddressCode(agent.Destination, dstAddr.Type, err), err.Error()))
+		return withCode(exitConfig, codeError(agent.AddressCode(agent.Destination, dstAddr.CodeType(), err), err.Error()))
 	}
 	defer dst.Close()
 
