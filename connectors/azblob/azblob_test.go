@@ -203,3 +203,32 @@ func TestConformanceSAS(t *testing.T) {
 		Secret: devKey,
 	})
 }
+
+// A SAS travels in the URL's query: an error met before any answer (here a
+// closed port) quotes the URL, and must not quote the signature.
+func TestSASNeverInErrors(t *testing.T) {
+	requireServer(t)
+	a := address(t)
+	a.AccountKey, a.SAS = "", sasFor(t, a.Bucket, sas.ContainerPermissions{Read: true, List: true})
+	sig := mustQuery(t, a.SAS).Get("sig")
+	a.Endpoint = "http://127.0.0.1:1/" + devAccount
+	b := open(t, a)
+	err := b.Check(t.Context())
+	if connectors.KindOf(err) != connectors.KindBadEndpoint {
+		t.Errorf("check against a closed port: %v, want kind bad-endpoint", err)
+	}
+	_, serr := b.Stat(t.Context(), "k")
+	for _, e := range []error{err, serr} {
+		if e != nil && (strings.Contains(e.Error(), sig) || strings.Contains(e.Error(), url.QueryEscape(sig))) {
+			t.Errorf("error holds the SAS signature: %s", strings.ReplaceAll(e.Error(), sig, "****"))
+		}
+	}
+}
+
+func mustQuery(t *testing.T, q string) url.Values {
+	v, err := url.ParseQuery(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}

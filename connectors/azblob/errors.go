@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"syscall"
@@ -70,7 +71,7 @@ func classify(op, key string, err error) error {
 		if kind == connectors.KindUnknown && brokenConnection(err) {
 			kind = connectors.KindTransient
 		}
-		return &connectors.Error{Kind: kind, Op: op, Key: key, Err: err}
+		return &connectors.Error{Kind: kind, Op: op, Key: key, Err: withoutQuery(err)}
 	}
 	e := &connectors.Error{Op: op, Key: key, Status: re.StatusCode, Code: re.ErrorCode,
 		Err: &serviceError{status: re.StatusCode, code: re.ErrorCode}}
@@ -133,4 +134,19 @@ func retryAfter(v string, now time.Time) time.Duration {
 		return t.Sub(now)
 	}
 	return 0
+}
+
+// withoutQuery drops the query of the URL a transport error quotes: with a
+// SAS, the query holds the signature.
+func withoutQuery(err error) error {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return err
+	}
+	u, perr := url.Parse(ue.URL)
+	if perr != nil {
+		return &url.Error{Op: ue.Op, URL: "(unparsable URL)", Err: ue.Err}
+	}
+	u.RawQuery = ""
+	return &url.Error{Op: ue.Op, URL: u.String(), Err: ue.Err}
 }
