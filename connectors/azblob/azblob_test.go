@@ -220,7 +220,8 @@ func TestSASNeverInErrors(t *testing.T) {
 	_, serr := b.Stat(t.Context(), "k")
 	for _, e := range []error{err, serr} {
 		if e != nil && (strings.Contains(e.Error(), sig) || strings.Contains(e.Error(), url.QueryEscape(sig))) {
-			t.Errorf("error holds the SAS signature: %s", strings.ReplaceAll(e.Error(), sig, "****"))
+			masked := strings.ReplaceAll(strings.ReplaceAll(e.Error(), sig, "****"), url.QueryEscape(sig), "****")
+			t.Errorf("error holds the SAS signature: %s", masked)
 		}
 	}
 }
