@@ -63,6 +63,9 @@ func AddressCode(side Side, typ string, err error) string {
 	if code, ok := addressCodeCloudA(side, typ, err); ok {
 		return code
 	}
+	if c := cloudBCode(side, typ, err); c != "" {
+		return c
+	}
 	k := connectors.KindOf(err)
 	src := side == Source
 	pick := func(source, dest string) string {

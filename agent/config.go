@@ -54,6 +54,15 @@ type AddressConfig struct {
 	// httplist: the list of URLs (local path or http(s) URL) and its format.
 	ListFile   string `yaml:"list_file"`
 	ListFormat string `yaml:"list_format"`
+	// s3 preset; azblob and gcs credentials (see validate_cloud_b.go).
+	Provider         string `yaml:"provider"`
+	Container        string `yaml:"container"`
+	ConnectionString string `yaml:"connection_string"`
+	Account          string `yaml:"account"`
+	AccountKey       string `yaml:"account_key"`
+	SASToken         string `yaml:"sas_token"`
+	KeyFile          string `yaml:"key_file"`
+	keyJSON          []byte // the key file's content, read by validation
 
 	pos positions
 }
@@ -419,12 +428,14 @@ func (c *Config) SideOf(name string) Side {
 
 // Connector turns the address into what a backend needs.
 func (a *AddressConfig) Connector() connectors.Address {
-	return connectors.Address{
+	ca := connectors.Address{
 		Name: a.Name, Type: a.Type, Path: a.Path, Endpoint: a.Endpoint, Region: a.Region,
 		Bucket: a.Bucket, Prefix: a.Prefix, PathStyle: a.PathStyle, AccessKeyID: a.AccessKeyID,
 		AccessKeySecret: a.AccessKeySecret, Timeout: time.Duration(a.Timeout),
 		ListFile: a.ListFile, ListFormat: a.ListFormat,
 	}
+	a.cloudBConnector(&ca)
+	return ca
 }
 
 // ByteSize is a size in bytes written as a number or with a unit (100MiB, 5GB).

@@ -147,18 +147,11 @@ func (a *Agent) launchLocked(j *jobRun) {
 
 // runJob opens the job's addresses and runs it once or continuously.
 func (a *Agent) runJob(ctx context.Context, cfg *Config, j *jobRun) error {
-	srcAddr, dstAddr := cfg.Address(j.cfg.Source), cfg.Address(j.cfg.Destination)
-	src, err := OpenAddress(ctx, srcAddr)
+	r, closeAddrs, err := OpenJob(ctx, cfg, j.cfg, a.Store, a.Log)
 	if err != nil {
-		return &JobError{Code: AddressCode(Source, srcAddr.Type, err), Err: err}
+		return err
 	}
-	defer src.Close()
-	dst, err := OpenAddress(ctx, dstAddr)
-	if err != nil {
-		return &JobError{Code: AddressCode(Destination, dstAddr.Type, err), Err: err}
-	}
-	defer dst.Close()
-	r := NewRunner(j.cfg, srcAddr, dstAddr, src, dst, a.Store, a.Log)
+	defer closeAddrs()
 	a.mu.Lock()
 	j.runner = r
 	a.mu.Unlock()

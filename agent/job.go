@@ -174,10 +174,10 @@ func (r *Runner) check(ctx context.Context) error {
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := r.Src.Check(cctx); err != nil {
-		return &JobError{Code: AddressCode(Source, r.SrcAddr.Type, err), Err: err}
+		return &JobError{Code: AddressCode(Source, r.SrcAddr.CodeType(), err), Err: err}
 	}
 	if err := r.Dst.Check(cctx); err != nil {
-		return &JobError{Code: AddressCode(Destination, r.DstAddr.Type, err), Err: err}
+		return &JobError{Code: AddressCode(Destination, r.DstAddr.CodeType(), err), Err: err}
 	}
 	return nil
 }
@@ -322,7 +322,7 @@ func (r *Runner) pass(ctx context.Context, log *slog.Logger, prefix string, seen
 		if connectors.IsCanceled(listErr) {
 			return false, listErr
 		}
-		return false, &JobError{Code: AddressCode(Source, r.SrcAddr.Type, listErr), Err: listErr}
+		return false, &JobError{Code: AddressCode(Source, r.SrcAddr.CodeType(), listErr), Err: listErr}
 	}
 	return unread.Load() == 0, nil
 }

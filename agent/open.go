@@ -3,13 +3,17 @@ package agent
 import (
 	"context"
 	"fmt"
+	"log/slog"
 
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/connectors/azblob"
 	"github.com/mgw-dev/mgw/connectors/cos"
+	"github.com/mgw-dev/mgw/connectors/gcs"
 	"github.com/mgw-dev/mgw/connectors/httplist"
 	"github.com/mgw-dev/mgw/connectors/local"
 	"github.com/mgw-dev/mgw/connectors/oss"
 	"github.com/mgw-dev/mgw/connectors/s3"
+	"github.com/mgw-dev/mgw/state"
 )
 
 // OpenAddress opens the backend of a data address. It is the one place
@@ -27,6 +31,10 @@ func OpenAddress(ctx context.Context, a *AddressConfig) (connectors.Bucket, erro
 		return cos.New(ctx, ca)
 	case "httplist":
 		return httplist.New(ca)
+	case "azblob":
+		return azblob.New(ctx, ca)
+	case "gcs":
+		return gcs.New(ctx, ca)
 	}
 	return nil, fmt.Errorf("address %s: unknown type %q", a.Name, a.Type)
 }
@@ -36,11 +44,28 @@ func OpenAddress(ctx context.Context, a *AddressConfig) (connectors.Bucket, erro
 func VerifyAddress(ctx context.Context, a *AddressConfig, side Side) (code string, err error) {
 	b, err := OpenAddress(ctx, a)
 	if err != nil {
-		return AddressCode(side, a.Type, err), err
+		return AddressCode(side, a.CodeType(), err), err
 	}
 	defer b.Close()
 	if err := b.Check(ctx); err != nil {
-		return AddressCode(side, a.Type, err), err
+		return AddressCode(side, a.CodeType(), err), err
 	}
 	return "", nil
+}
+
+// OpenJob opens a job's two addresses and returns its runner, and a func
+// that closes them. An address that cannot be opened is a *JobError with
+// its code.
+func OpenJob(ctx context.Context, cfg *Config, job *JobConfig, st *state.Store, log *slog.Logger) (*Runner, func(), error) {
+	srcAddr, dstAddr := cfg.Address(job.Source), cfg.Address(job.Destination)
+	src, err := OpenAddress(ctx, srcAddr)
+	if err != nil {
+		return nil, nil, &JobError{Code: AddressCode(Source, srcAddr.CodeType(), err), Err: err}
+	}
+	dst, err := OpenAddress(ctx, dstAddr)
+	if err != nil {
+		src.Close()
+		return nil, nil, &JobError{Code: AddressCode(Destination, dstAddr.CodeType(), err), Err: err}
+	}
+	return NewRunner(job, srcAddr, dstAddr, src, dst, st, log), func() { src.Close(); dst.Close() }, nil
 }

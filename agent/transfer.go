@@ -65,9 +65,9 @@ func (r *Runner) transfer(ctx context.Context, log *slog.Logger, t task) {
 			r.recordSkip(o.Key, "deleted from the source before it was copied")
 			return
 		case jobFatal(err):
-			typ := r.DstAddr.Type
+			typ := r.DstAddr.CodeType()
 			if side == Source {
-				typ = r.SrcAddr.Type
+				typ = r.SrcAddr.CodeType()
 			}
 			r.stop(AddressCode(side, typ, err), err)
 			return

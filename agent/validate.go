@@ -55,10 +55,10 @@ func (p *parser) validate(c *Config) {
 }
 
 // AddressTypes are the address types this build supports.
-var AddressTypes = []string{"local", "s3", "oss", "cos", "httplist"}
+var AddressTypes = []string{"local", "s3", "oss", "cos", "httplist", "azblob", "gcs"}
 
 func (p *parser) validateAddress(a *AddressConfig, cfgPath string) {
-	if p.validateCloudA(a, cfgPath) {
+	if p.validateCloudA(a, cfgPath) || p.validateCloudB(a, cfgPath) {
 		return
 	}
 	// need fails each named field (name, value pairs) that is empty.

@@ -10,7 +10,7 @@ import (
 // environment or files, and must never be logged: String redacts them.
 type Address struct {
 	Name string
-	Type string // local | s3 | oss | cos | httplist
+	Type string // local | s3 | oss | cos | httplist | azblob | gcs | smb | nfs
 
 	// local
 	Path string
@@ -28,6 +28,19 @@ type Address struct {
 	// format ("" = told by its first line; see connectors/httplist).
 	ListFile   string
 	ListFormat string
+	// S3 preset (aws, bos, ks3, qiniu, other): see connectors/s3/provider.go.
+	Provider string
+
+	// azblob: Bucket is the container. One of ConnectionString, Account +
+	// AccountKey, or SAS (with Account or Endpoint) authenticates.
+	ConnectionString string
+	Account          string
+	AccountKey       string
+	SAS              string
+
+	// gcs: the service-account key file's path and its content.
+	KeyFile string
+	KeyJSON []byte
 
 	// PageSize is the number of keys asked for per list request (0 = the
 	// service's maximum, 1000). Tests set it small to exercise paging.
@@ -43,6 +56,18 @@ func (a Address) Redacted() Address {
 		a.AccessKeySecret = "****"
 	}
 	a.ListFile = redactURL(a.ListFile)
+	if a.AccountKey != "" {
+		a.AccountKey = "****"
+	}
+	if a.SAS != "" {
+		a.SAS = "****"
+	}
+	if a.ConnectionString != "" {
+		a.ConnectionString = redactAzureConnString(a.ConnectionString)
+	}
+	if a.KeyJSON != nil {
+		a.KeyJSON = []byte("****")
+	}
 	return a
 }
 

@@ -53,19 +53,12 @@ func runJob(out io.Writer, g *globals, cfg *agent.Config, st *state.Store, job *
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	srcAddr, dstAddr := cfg.Address(job.Source), cfg.Address(job.Destination)
-	src, err := agent.OpenAddress(ctx, srcAddr)
+	r, closeAddrs, err := agent.OpenJob(ctx, cfg, job, st, slog.Default())
 	if err != nil {
-		return withCode(exitConfig, codeError(agent.AddressCode(agent.Source, srcAddr.Type, err), err.Error()))
+		return withCode(exitConfig, err)
 	}
-	defer src.Close()
-	dst, err := agent.OpenAddress(ctx, dstAddr)
-	if err != nil {
-		return withCode(exitConfig, codeError(agent.AddressCode(agent.Destination, dstAddr.Type, err), err.Error()))
-	}
-	defer dst.Close()
-
-	r := agent.NewRunner(job, srcAddr, dstAddr, src, dst, st, slog.Default())
+	defer closeAddrs()
+	srcAddr, dstAddr := r.SrcAddr, r.DstAddr
 	if job.Mode == agent.ModeContinuous {
 		return syncJob(ctx, r)
 	}

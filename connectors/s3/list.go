@@ -34,9 +34,11 @@ func (b *Bucket) list(ctx context.Context, op, prefix, delim string, fn func(con
 		Bucket:  &b.bucket,
 		Prefix:  aws.String(b.prefix + prefix),
 		MaxKeys: aws.Int32(b.pageSize),
+	}
+	if b.preset.ListURLEncoding {
 		// Keys may hold bytes XML 1.0 cannot carry; servers that honour this
 		// say so in the answer, and only then are keys decoded.
-		EncodingType: types.EncodingTypeUrl,
+		in.EncodingType = types.EncodingTypeUrl
 	}
 	if delim != "" {
 		in.Delimiter = &delim

@@ -53,6 +53,8 @@ func (b *Bucket) UploadPart(ctx context.Context, key, uploadID string, number in
 	if len(md5) > 0 {
 		in.ContentMD5 = aws.String(base64.StdEncoding.EncodeToString(md5))
 		optFns = append(optFns, unsignedPayload)
+	} else if b.unsignedTLS {
+		optFns = append(optFns, unsignedPayload) // TLS covers the body
 	}
 	out, err := b.cli.UploadPart(ctx, in, optFns...)
 	if err != nil {

@@ -194,6 +194,8 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.ReadSeeker, size int6
 	if len(opts.MD5) > 0 {
 		in.ContentMD5 = aws.String(base64.StdEncoding.EncodeToString(opts.MD5))
 		optFns = append(optFns, unsignedPayload)
+	} else if b.unsignedTLS {
+		optFns = append(optFns, unsignedPayload) // TLS covers the body
 	}
 	out, err := b.cli.PutObject(ctx, in, optFns...)
 	if err != nil {

@@ -45,6 +45,9 @@ type Bucket struct {
 	pageSize  int32
 	timeout   time.Duration // for an answer, and for each read of a body
 
+	preset      Preset
+	unsignedTLS bool // sign UNSIGNED-PAYLOAD for every body (https and a preset that allows it)
+
 	// exists is set once the server has shown the bucket exists, after
 	// which a HEAD answered 404 means a missing key (see headError).
 	exists atomic.Bool
@@ -57,6 +60,10 @@ var _ connectors.MultipartUploader = (*Bucket)(nil)
 func New(ctx context.Context, addr connectors.Address) (connectors.Bucket, error) {
 	if addr.Bucket == "" {
 		return nil, connectors.NewError(connectors.KindInvalidArgument, "open", "", errors.New("no bucket given"))
+	}
+	addr, preset, err := Resolve(addr)
+	if err != nil {
+		return nil, err
 	}
 	if addr.Endpoint != "" {
 		u, err := url.Parse(addr.Endpoint)
@@ -71,9 +78,6 @@ func New(ctx context.Context, addr connectors.Address) (connectors.Bucket, error
 		}
 	}
 	region := addr.Region
-	if region == "" {
-		region = defaultRegion
-	}
 	timeout := addr.Timeout
 	if timeout <= 0 {
 		timeout = defaultTimeout
@@ -106,13 +110,16 @@ func New(ctx context.Context, addr connectors.Address) (connectors.Bucket, error
 	if addr.Endpoint != "" {
 		opts.BaseEndpoint = aws.String(strings.TrimRight(addr.Endpoint, "/"))
 	}
+	unsignedTLS := preset.UnsignedPayloadTLS && strings.HasPrefix(strings.ToLower(addr.Endpoint), "https://")
 	return &Bucket{
-		cli:       s3.New(opts),
-		transport: tr,
-		bucket:    addr.Bucket,
-		prefix:    prefix,
-		pageSize:  int32(pageSize),
-		timeout:   timeout,
+		preset:      preset,
+		unsignedTLS: unsignedTLS,
+		cli:         s3.New(opts),
+		transport:   tr,
+		bucket:      addr.Bucket,
+		prefix:      prefix,
+		pageSize:    int32(pageSize),
+		timeout:     timeout,
 	}, nil
 }
 

@@ -112,6 +112,14 @@ type address struct {
 	AccessKeySecret     string `yaml:"access_key_secret,omitempty"`
 	AccessKeySecretFile string `yaml:"access_key_secret_file,omitempty"`
 	Timeout             string `yaml:"timeout,omitempty"`
+	// s3 presets, azblob and gcs (cloud_b_test.go)
+	Provider         string `yaml:"provider,omitempty"`
+	Container        string `yaml:"container,omitempty"`
+	ConnectionString string `yaml:"connection_string,omitempty"`
+	Account          string `yaml:"account,omitempty"`
+	AccountKey       string `yaml:"account_key,omitempty"`
+	SASToken         string `yaml:"sas_token,omitempty"`
+	KeyFile          string `yaml:"key_file,omitempty"`
 }
 
 type job struct {

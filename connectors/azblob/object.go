@@ -1,0 +1,264 @@
+package azblob
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/streaming"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blob"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blockblob"
+
+	"github.com/mgw-dev/mgw/connectors"
+)
+
+// Stat reads the blob's properties.
+func (b *Bucket) Stat(ctx context.Context, key string) (connectors.Object, error) {
+	full, err := b.blobName("stat", key)
+	if err != nil {
+		return connectors.Object{}, err
+	}
+	p, err := b.cli.NewBlobClient(full).GetProperties(ctx, nil)
+	if err != nil {
+		return connectors.Object{}, classify("stat", key, err)
+	}
+	return connectors.Object{
+		Key:          key,
+		Type:         connectors.Regular,
+		Size:         deref(p.ContentLength),
+		ModTime:      deref(p.LastModified),
+		ETag:         etag(p.ETag),
+		StorageClass: tier(deref(p.AccessTier)),
+		Meta:         lowerMeta(p.Metadata),
+	}, nil
+}
+
+// Open downloads a byte range of the blob.
+func (b *Bucket) Open(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
+	full, err := b.blobName("open", key)
+	if err != nil {
+		return nil, err
+	}
+	if offset < 0 {
+		return nil, &connectors.Error{Kind: connectors.KindInvalidArgument, Op: "open", Key: key,
+			Err: errors.New("negative offset")}
+	}
+	if length == 0 {
+		// A count of 0 means "to the end" to the SDK; still say if the key is missing.
+		if _, err := b.Stat(ctx, key); err != nil {
+			return nil, err
+		}
+		return io.NopCloser(strings.NewReader("")), nil
+	}
+	opts := &blob.DownloadStreamOptions{}
+	if offset > 0 || length > 0 {
+		opts.Range = blob.HTTPRange{Offset: offset, Count: max(length, 0)}
+	}
+	// The body gets its own context, so a stalled read can be cut off
+	// without looking like the caller's cancellation.
+	bctx, cancel := context.WithCancel(ctx)
+	resp, err := b.cli.NewBlobClient(full).DownloadStream(bctx, opts)
+	if err != nil {
+		cancel()
+		err = classify("open", key, err)
+		var ce *connectors.Error
+		if errors.As(err, &ce) && ce.Status == http.StatusRequestedRangeNotSatisfiable {
+			// Reading at or past the end gives nothing, as a file would.
+			if obj, serr := b.Stat(ctx, key); serr == nil && offset >= obj.Size {
+				return io.NopCloser(strings.NewReader("")), nil
+			}
+		}
+		return nil, err
+	}
+	return newBody(resp.Body, key, b.timeout, cancel), nil
+}
+
+// Put uploads the blob in one Put Blob request, which Azure applies whole
+// or not at all. With an MD5 the service checks the bytes (Md5Mismatch).
+func (b *Bucket) Put(ctx context.Context, key string, r io.ReadSeeker, size int64, opts connectors.PutOptions) (connectors.Object, error) {
+	full, err := b.blobName("put", key)
+	if err != nil {
+		return connectors.Object{}, err
+	}
+	body, err := newSection(r, size)
+	if err != nil {
+		return connectors.Object{}, connectors.NewError(connectors.KindInvalidArgument, "put", key, err)
+	}
+	uo := &blockblob.UploadOptions{Metadata: metadata(opts)}
+	if len(opts.MD5) > 0 {
+		uo.TransactionalValidation = blob.TransferValidationTypeMD5(opts.MD5)
+		// Stored too, so a later Stat and other tools see the object's MD5.
+		uo.HTTPHeaders = &blob.HTTPHeaders{BlobContentMD5: opts.MD5}
+	}
+	resp, err := b.cli.NewBlockBlobClient(full).Upload(ctx, streaming.NopCloser(body), uo)
+	if err != nil {
+		return connectors.Object{}, classify("put", key, err)
+	}
+	return connectors.Object{Key: key, Type: connectors.Regular, Size: size, ETag: etag(resp.ETag)}, nil
+}
+
+// Delete removes the blob and its snapshots; a missing blob is no error.
+func (b *Bucket) Delete(ctx context.Context, key string) error {
+	full, err := b.blobName("delete", key)
+	if err != nil {
+		return err
+	}
+	_, err = b.cli.NewBlobClient(full).Delete(ctx, &blob.DeleteOptions{DeleteSnapshots: to(blob.DeleteSnapshotsOptionTypeInclude)})
+	if err = classify("delete", key, err); connectors.KindOf(err) == connectors.KindNotFound {
+		return nil
+	}
+	return err
+}
+
+// metadata is the user metadata to store: the caller's, and the mtime.
+// Azure metadata names must be C# identifiers: the caller's are passed as
+// they are and a name Azure refuses fails the request (InvalidMetadata).
+func metadata(opts connectors.PutOptions) map[string]*string {
+	m := make(map[string]*string, len(opts.Meta)+1)
+	for k, v := range opts.Meta {
+		m[strings.ToLower(k)] = to(v)
+	}
+	if !opts.ModTime.IsZero() {
+		m[connectors.MetaMtime] = to(connectors.FormatMtime(opts.ModTime))
+	}
+	return m
+}
+
+// lowerMeta turns Azure's metadata (whose names come back in the case of
+// HTTP headers) into the Object form: lower-case names.
+func lowerMeta(m map[string]*string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[strings.ToLower(k)] = deref(v)
+	}
+	return out
+}
+
+func etag(e *azcore.ETag) string {
+	if e == nil {
+		return ""
+	}
+	return strings.Trim(string(*e), `"`)
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+// tier is the access tier as Object.StorageClass spells it: "" for Hot,
+// the default; Cool, Cold and Archive as Azure names them (Archive blobs
+// cannot be read before a rehydration, as connectors.Archived says).
+func tier(t string) string {
+	if t == "Hot" {
+		return ""
+	}
+	return t
+}
+
+func to[T any](v T) *T { return &v }
+
+// section presents size bytes of r from its current position as a stream
+// that starts at 0, as the SDK requires of a body (it panics otherwise),
+// and that ends after size bytes whatever follows in r.
+type section struct {
+	r          io.ReadSeeker
+	base, size int64
+	off        int64 // relative to base
+}
+
+func newSection(r io.ReadSeeker, size int64) (*section, error) {
+	base, err := r.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return nil, fmt.Errorf("body is not seekable: %w", err)
+	}
+	return &section{r: r, base: base, size: size}, nil
+}
+
+func (s *section) Read(p []byte) (int, error) {
+	if s.off >= s.size {
+		return 0, io.EOF
+	}
+	if rest := s.size - s.off; int64(len(p)) > rest {
+		p = p[:rest]
+	}
+	n, err := s.r.Read(p)
+	s.off += int64(n)
+	if err == io.EOF && s.off < s.size {
+		err = io.ErrUnexpectedEOF
+	}
+	return n, err
+}
+
+func (s *section) Seek(offset int64, whence int) (int64, error) {
+	switch whence {
+	case io.SeekCurrent:
+		offset += s.off
+	case io.SeekEnd:
+		offset += s.size
+	}
+	if offset < 0 {
+		return 0, errors.New("seek before the start")
+	}
+	if _, err := s.r.Seek(s.base+offset, io.SeekStart); err != nil {
+		return 0, err
+	}
+	s.off = offset
+	return offset, nil
+}
+
+// body classifies the errors met while the blob streams in, and cuts off a
+// Read that waits longer than idle for data: the response header timeout
+// does not cover the body.
+type body struct {
+	rc      io.ReadCloser
+	key     string
+	idle    time.Duration
+	cancel  context.CancelFunc
+	timer   *time.Timer
+	stalled atomic.Bool
+}
+
+func newBody(rc io.ReadCloser, key string, idle time.Duration, cancel context.CancelFunc) *body {
+	r := &body{rc: rc, key: key, idle: idle, cancel: cancel}
+	r.timer = time.AfterFunc(idle, func() {
+		r.stalled.Store(true)
+		cancel()
+	})
+	r.timer.Stop()
+	return r
+}
+
+func (r *body) Read(p []byte) (int, error) {
+	r.timer.Reset(r.idle)
+	n, err := r.rc.Read(p)
+	r.timer.Stop()
+	switch {
+	case err == nil || err == io.EOF:
+	case r.stalled.Load():
+		err = &connectors.Error{Kind: connectors.KindTimeout, Op: "read", Key: r.key,
+			Err: fmt.Errorf("no data from the server for %v", r.idle)}
+	default:
+		err = classify("read", r.key, err)
+	}
+	return n, err
+}
+
+func (r *body) Close() error {
+	r.timer.Stop()
+	err := r.rc.Close()
+	r.cancel()
+	return err
+}
