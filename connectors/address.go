@@ -7,10 +7,21 @@ import "time"
 // environment or files, and must never be logged: String redacts them.
 type Address struct {
 	Name string
-	Type string // local | s3 | oss
+	Type string // local | s3 | oss | smb | nfs
 
-	// local
+	// local: the folder; smb, nfs: the folder inside the share or export
 	Path string
+
+	// smb, nfs (see connectors/smb and connectors/nfs)
+	Server   string // host or host:port
+	Share    string // smb
+	Export   string // nfs
+	User     string // smb
+	Password string // smb
+	Domain   string // smb
+	UID, GID uint32 // nfs AUTH_UNIX credentials
+	// Conns is the number of connections kept to the server (0 = 8).
+	Conns int
 
 	// object stores
 	Endpoint        string // URL; http:// or https://
@@ -33,6 +44,9 @@ type Address struct {
 func (a Address) Redacted() Address {
 	if a.AccessKeySecret != "" {
 		a.AccessKeySecret = "****"
+	}
+	if a.Password != "" {
+		a.Password = "****"
 	}
 	return a
 }

@@ -28,11 +28,11 @@ var (
 )
 
 // Pool is a set of size connections of type C.
-type Pool[C any] struct {
+type Pool[C comparable] struct {
 	// Dial opens one connection. It must honour ctx.
 	Dial func(ctx context.Context) (C, error)
-	// Close releases a connection; it may be called on a broken one.
-	Close func(C)
+	// Release closes a connection; it may be called on a broken one.
+	Release func(C)
 	// Broken reports whether err means the connection is unusable (the
 	// transport failed, the server forgot the session or the handles).
 	Broken func(error) bool
@@ -46,7 +46,7 @@ type Pool[C any] struct {
 	closed    atomic.Bool
 }
 
-type slot[C any] struct {
+type slot[C comparable] struct {
 	mu  sync.Mutex
 	c   C
 	ok  bool
@@ -54,12 +54,12 @@ type slot[C any] struct {
 }
 
 // New returns a pool of size slots (at least 1) with the default policy.
-func New[C any](size int, dial func(context.Context) (C, error), closeFn func(C), broken func(error) bool) *Pool[C] {
+func New[C comparable](size int, dial func(context.Context) (C, error), closeFn func(C), broken func(error) bool) *Pool[C] {
 	if size < 1 {
 		size = 1
 	}
 	return &Pool[C]{
-		Dial: dial, Close: closeFn, Broken: broken,
+		Dial: dial, Release: closeFn, Broken: broken,
 		Budget: DefaultBudget, MinBackoff: DefaultMinBackoff, MaxBackoff: DefaultMaxBackoff,
 		slots: make([]slot[C], size),
 	}
@@ -82,7 +82,7 @@ func (p *Pool[C]) get(ctx context.Context, i int) (C, uint64, error) {
 		return zero, 0, err
 	}
 	if p.closed.Load() {
-		p.Close(c)
+		p.Release(c)
 		var zero C
 		return zero, 0, ErrClosed
 	}
@@ -98,7 +98,7 @@ func (p *Pool[C]) drop(i int, gen uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ok && s.gen == gen {
-		p.Close(s.c)
+		p.Release(s.c)
 		var zero C
 		s.c, s.ok = zero, false
 	}
@@ -158,7 +158,22 @@ func (p *Pool[C]) Close() {
 		s := &p.slots[i]
 		s.mu.Lock()
 		if s.ok {
-			p.Close(s.c)
+			p.Release(s.c)
+			var zero C
+			s.c, s.ok = zero, false
+		}
+		s.mu.Unlock()
+	}
+}
+
+// Drop closes c if a slot still holds it: its holder saw it break outside
+// Do (a streaming read), and the next caller must not get it.
+func (p *Pool[C]) Drop(c C) {
+	for i := range p.slots {
+		s := &p.slots[i]
+		s.mu.Lock()
+		if s.ok && s.c == c {
+			p.Release(s.c)
 			var zero C
 			s.c, s.ok = zero, false
 		}
