@@ -107,9 +107,9 @@ func broken(err error) bool {
 		return false
 	}
 	var te *smb2.TransportError
-	var ne net.Error
+	var oe *net.OpError
 	switch {
-	case errors.As(err, &te), errors.As(err, &ne),
+	case errors.As(err, &te), errors.As(err, &oe),
 		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed),
 		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNREFUSED),
 		errors.Is(err, os.ErrDeadlineExceeded):

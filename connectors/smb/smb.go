@@ -92,7 +92,6 @@ func New(addr connectors.Address) (connectors.Bucket, error) {
 		timeout = 30 * time.Second
 	}
 	b := &bucket{server: server, share: addr.Share, root: root}
-	d := &smb2.Dialer{Initiator: &smb2.NTLMInitiator{User: addr.User, Password: addr.Password, Domain: addr.Domain}}
 	conns := addr.Conns
 	if conns <= 0 {
 		conns = DefaultConns
@@ -100,6 +99,8 @@ func New(addr connectors.Address) (connectors.Bucket, error) {
 	b.pool = connpool.New(conns, func(ctx context.Context) (*conn, error) {
 		dctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
+		// A fresh initiator per session: it keeps the session key.
+		d := &smb2.Dialer{Initiator: &smb2.NTLMInitiator{User: addr.User, Password: addr.Password, Domain: addr.Domain}}
 		s, err := d.Dial(dctx, server)
 		if err != nil {
 			return nil, err

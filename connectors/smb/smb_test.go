@@ -1,6 +1,7 @@
 package smb
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"testing"
@@ -86,3 +87,64 @@ func TestConformance(t *testing.T) {
 		Secret: testPassword,
 	})
 }
+
+// A folder of the address that does not exist must never list as empty.
+func TestMissingRoot(t *testing.T) {
+	conformance.RequireServer(t, testServer)
+	b := open(t, testAddr(freshDir(t)+"/gone"))
+	err := b.List(t.Context(), "", func(connectors.Object) error { return nil }, func(connectors.ListError) {})
+	if k := connectors.KindOf(err); k != connectors.KindNotFound {
+		t.Errorf("list of a missing root: kind %v (%v), want not-found", k, err)
+	}
+	if k := connectors.KindOf(b.Check(t.Context())); k != connectors.KindNotFound {
+		t.Errorf("check of a missing root: kind %v, want not-found", k)
+	}
+}
+
+// A folder the user may not read is reported, and the rest is listed.
+func TestDeniedFolderInListing(t *testing.T) {
+	conformance.RequireServer(t, testServer)
+	b := open(t, testAddr(""))
+	var errs []connectors.ListError
+	seen := false
+	err := b.List(t.Context(), "", func(o connectors.Object) error {
+		if o.Key == "denied/file" {
+			t.Errorf("listed %s in a folder the user cannot read", o.Key)
+		}
+		return nil
+	}, func(le connectors.ListError) { errs = append(errs, le) })
+	if err != nil {
+		t.Fatalf("list: %v", err)
+	}
+	for _, le := range errs {
+		if le.Dir == "denied/" {
+			seen = true
+			if k := connectors.KindOf(le.Err); k != connectors.KindAccessDenied {
+				t.Errorf("denied/: kind %v, want access-denied", k)
+			}
+		}
+	}
+	if !seen {
+		t.Errorf("no list error for denied/: %v", errs)
+	}
+}
+
+// A file's identity carries the server's file id and change time.
+func TestIdentity(t *testing.T) {
+	conformance.RequireServer(t, testServer)
+	b := open(t, testAddr(freshDir(t)))
+	if _, err := b.Put(t.Context(), "f", bytesReader("x"), 1, connectors.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	err := b.List(t.Context(), "", func(o connectors.Object) error {
+		if o.Inode == 0 || o.Ctime.IsZero() {
+			t.Errorf("%s: file id %d, change time %v: want both", o.Key, o.Inode, o.Ctime)
+		}
+		return nil
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func bytesReader(s string) *bytes.Reader { return bytes.NewReader([]byte(s)) }

@@ -10,15 +10,18 @@
 # start installs samba with apt-get if smbd is missing, and does nothing if
 # the server already runs; restart gives an empty server; bounce stops and
 # starts smbd keeping the data (a server restart under a running job).
-# start and status print key=value lines for tests.
+# start and status print key=value lines for tests. MGW_SMB_PORT runs
+# another instance on another port, with its own folder (tests that
+# restart a server use their own, so as not to disturb the others).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$here/lib.sh"
 
 host=127.0.0.1
-port=1445
+port=${MGW_SMB_PORT:-1445}
 dir=/tmp/mgw-smb
+[ "$port" = 1445 ] || dir=/tmp/mgw-smb-$port
 pidfile=$dir.pid
 user=mgwtest
 password='pa,ss"wo'\''rd 1'
