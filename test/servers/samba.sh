@@ -84,8 +84,10 @@ CONF
 	printf '%s\n%s\n' "$password" "$password" | smbpasswd -c "$dir/smb.conf" -s -a "$user" >/dev/null
 }
 
+# smbd runs in a session of its own: on shutdown it signals its whole
+# process group, which must not be the caller's.
 run() {
-	nohup smbd --foreground --no-process-group --debug-stdout \
+	setsid nohup smbd --foreground --no-process-group --debug-stdout \
 		--configfile="$dir/smb.conf" >"$dir/log/smbd.out" 2>&1 &
 	echo $! >"$pidfile"
 	if ! wait_tcp "$host" "$port" "$(cat "$pidfile")"; then
@@ -112,14 +114,13 @@ start() {
 	info
 }
 
-# stop_smbd stops smbd and the children it forked per connection: with
-# --no-process-group they share our group, but we signal them by their
-# parent's id so that nothing else is touched.
+# stop_smbd stops smbd and the children it forked per connection, which
+# share its process group (and nothing else does: see run).
 stop_smbd() {
 	local pid
 	[ -f "$pidfile" ] || return 0
 	pid=$(cat "$pidfile")
-	pkill -TERM -P "$pid" 2>/dev/null || true
+	kill -TERM -- "-$pid" 2>/dev/null || true
 	stop_pidfile "$pidfile"
 }
 
