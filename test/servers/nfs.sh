@@ -3,7 +3,8 @@
 #
 # The NFSv3 test server: test/servers/nfsd (github.com/willscott/go-nfs
 # over a real folder), MOUNT and NFS on one port, 127.0.0.1:12049, no
-# portmapper. The export is /export, the folder /tmp/mgw-nfs/export. The
+# portmapper. The export is /export, the folder /tmp/mgw-nfs/export; the
+# export /denied refuses every client. The
 # server runs as nobody, so the folder denied/ (root's, mode 0700) is
 # refused to every client. start builds the server into $MGW_TEST_BIN
 # (default /tmp/bin) and does nothing if it already runs; restart gives an
