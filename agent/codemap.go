@@ -60,6 +60,9 @@ func (e *verifyError) Error() string { return "verification failed: " + e.what }
 // AddressCode maps an error met while checking an address (or a whole
 // listing) to the catalogue's code for that side and address type.
 func AddressCode(side Side, typ string, err error) string {
+	if typ == "smb" || typ == "nfs" {
+		return nasAddressCode(side, err)
+	}
 	k := connectors.KindOf(err)
 	src := side == Source
 	pick := func(source, dest string) string {
@@ -136,7 +139,7 @@ func FileCode(err error, key, srcType string) (code, message string) {
 		return codes.DestThrottled, msg(codes.DestThrottled)
 	case connectors.KindAccessDenied:
 		switch {
-		case src && srcType == "local":
+		case src && (srcType == "local" || isShare(srcType)):
 			return codes.SourceFileUnreadable, msg(codes.SourceFileUnreadable) + " (" + rootCause(err) + ")"
 		case src:
 			return codes.SourceAccessDenied, msg(codes.SourceAccessDenied)

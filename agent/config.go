@@ -41,6 +41,19 @@ type AddressConfig struct {
 	AccessKeySecretFile string   `yaml:"access_key_secret_file"`
 	Timeout             Duration `yaml:"timeout"`
 
+	// smb and nfs (see validate_nas.go)
+	Server       string `yaml:"server"`
+	Share        string `yaml:"share"`
+	Export       string `yaml:"export"`
+	User         string `yaml:"user"`
+	Password     string `yaml:"password"`
+	PasswordFile string `yaml:"password_file"`
+	Domain       string `yaml:"domain"`
+	Version      string `yaml:"version"`
+	UID          uint32 `yaml:"uid"`
+	GID          uint32 `yaml:"gid"`
+	Conns        int    `yaml:"conns"`
+
 	pos positions
 }
 
@@ -293,6 +306,8 @@ func (a *AddressConfig) Connector() connectors.Address {
 		Name: a.Name, Type: a.Type, Path: a.Path, Endpoint: a.Endpoint, Region: a.Region,
 		Bucket: a.Bucket, Prefix: a.Prefix, PathStyle: a.PathStyle, AccessKeyID: a.AccessKeyID,
 		AccessKeySecret: a.AccessKeySecret, Timeout: time.Duration(a.Timeout),
+		Server: a.Server, Share: a.Share, Export: a.Export, User: a.User, Password: a.Password,
+		Domain: a.Domain, UID: a.UID, GID: a.GID, Conns: a.Conns,
 	}
 }
 

@@ -6,8 +6,10 @@ import (
 
 	"github.com/mgw-dev/mgw/connectors"
 	"github.com/mgw-dev/mgw/connectors/local"
+	"github.com/mgw-dev/mgw/connectors/nfs"
 	"github.com/mgw-dev/mgw/connectors/oss"
 	"github.com/mgw-dev/mgw/connectors/s3"
+	"github.com/mgw-dev/mgw/connectors/smb"
 )
 
 // OpenAddress opens the backend of a data address. It is the one place
@@ -21,6 +23,10 @@ func OpenAddress(ctx context.Context, a *AddressConfig) (connectors.Bucket, erro
 		return s3.New(ctx, ca)
 	case "oss":
 		return oss.New(ctx, ca)
+	case "smb":
+		return smb.New(ca)
+	case "nfs":
+		return nfs.New(ca)
 	}
 	return nil, fmt.Errorf("address %s: unknown type %q", a.Name, a.Type)
 }

@@ -83,7 +83,13 @@ func New(addr connectors.Address) (connectors.Bucket, error) {
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
-	b.pool = connpool.New(conns, func(ctx context.Context) (*conn, error) { return b.dial(ctx, timeout) },
+	b.pool = connpool.New(conns, func(ctx context.Context) (*conn, error) {
+		c, err := b.dial(ctx, timeout)
+		if err != nil {
+			return nil, &connectError{err}
+		}
+		return c, nil
+	},
 		func(c *conn) { c.client.Close() }, broken)
 	return b, nil
 }

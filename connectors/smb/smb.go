@@ -103,12 +103,12 @@ func New(addr connectors.Address) (connectors.Bucket, error) {
 		d := &smb2.Dialer{Initiator: &smb2.NTLMInitiator{User: addr.User, Password: addr.Password, Domain: addr.Domain}}
 		s, err := d.Dial(dctx, server)
 		if err != nil {
-			return nil, err
+			return nil, &connectError{err}
 		}
 		sh, err := s.WithContext(dctx).Mount(b.share, smb2.WithMapPosix())
 		if err != nil {
 			s.Logoff()
-			return nil, err
+			return nil, &connectError{err}
 		}
 		return &conn{sess: s, share: sh}, nil
 	}, func(c *conn) {
