@@ -142,4 +142,14 @@ func TestIdentity(t *testing.T) {
 	if o.Inode == 0 || o.Ctime.IsZero() {
 		t.Errorf("file id %d, change time %v: want both", o.Inode, o.Ctime)
 	}
+	// The agent compares a listing with a Stat: they must agree.
+	err = b.List(t.Context(), "", func(l connectors.Object) error {
+		if l.Inode != o.Inode || !l.Ctime.Equal(o.Ctime) || !l.ModTime.Equal(o.ModTime) {
+			t.Errorf("stat %+v and list %+v disagree on the file's identity", o, l)
+		}
+		return nil
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 }

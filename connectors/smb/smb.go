@@ -169,8 +169,15 @@ func (b *bucket) Stat(ctx context.Context, key string) (connectors.Object, error
 		return connectors.Object{}, connectors.NewError(connectors.KindUnsupportedName, "stat", key, err)
 	}
 	var fi os.FileInfo
-	err := b.do(ctx, "stat", key, readKind, func(sh *smb2.Share) (err error) {
-		fi, err = sh.Lstat(b.path(key))
+	err := b.do(ctx, "stat", key, readKind, func(sh *smb2.Share) error {
+		// Through a handle: Share.Lstat gives no file id, and the identity
+		// must match what a listing gives.
+		f, err := sh.Open(b.path(key))
+		if err != nil {
+			return err
+		}
+		fi, err = f.Stat()
+		f.Close()
 		return err
 	})
 	if err != nil {

@@ -136,14 +136,21 @@ func TestIdentity(t *testing.T) {
 	if _, err := b.Put(t.Context(), "f", bytesReader("x"), 1, connectors.PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	err := b.List(t.Context(), "", func(o connectors.Object) error {
-		if o.Inode == 0 || o.Ctime.IsZero() {
-			t.Errorf("%s: file id %d, change time %v: want both", o.Key, o.Inode, o.Ctime)
-		}
-		return nil
-	}, nil)
+	var listed connectors.Object
+	err := b.List(t.Context(), "", func(o connectors.Object) error { listed = o; return nil }, nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if listed.Inode == 0 || listed.Ctime.IsZero() {
+		t.Errorf("list: file id %d, change time %v: want both", listed.Inode, listed.Ctime)
+	}
+	// The agent compares a listing with a Stat: they must agree.
+	st, err := b.Stat(t.Context(), "f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Inode != listed.Inode || !st.Ctime.Equal(listed.Ctime) || !st.ModTime.Equal(listed.ModTime) {
+		t.Errorf("stat %+v and list %+v disagree on the file's identity", st, listed)
 	}
 }
 

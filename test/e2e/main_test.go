@@ -110,6 +110,13 @@ type address struct {
 	AccessKeySecret     string `yaml:"access_key_secret,omitempty"`
 	AccessKeySecretFile string `yaml:"access_key_secret_file,omitempty"`
 	Timeout             string `yaml:"timeout,omitempty"`
+	// smb, nfs
+	Server       string `yaml:"server,omitempty"`
+	Share        string `yaml:"share,omitempty"`
+	Export       string `yaml:"export,omitempty"`
+	User         string `yaml:"user,omitempty"`
+	Password     string `yaml:"password,omitempty"`
+	PasswordFile string `yaml:"password_file,omitempty"`
 }
 
 type job struct {

@@ -30,6 +30,7 @@ info() {
 	echo "server=$host:$port"
 	echo "share=data"
 	echo "user=$user"
+	echo "dir=$dir/share"
 	echo "pid=$(cat "$pidfile")"
 }
 
