@@ -211,7 +211,7 @@ func TestNASServerRestart(t *testing.T) {
 			conformance.RequireServer(t, nfsHost) // the NFS server builds
 			dir, bounce := ownServer(t, tc.script, tc.portVar, tc.port)
 			files := nasFiles(3)
-			seed(t, dir, files)
+			seed(t, filepath.Join(dir, "tree"), files) // beside the server's denied/ folder
 			srv := newOSS(t)
 			// At the 20th request the OSS server sees, the share server
 			// restarts, with that request held until it is back: the
@@ -231,7 +231,7 @@ func TestNASServerRestart(t *testing.T) {
 				}
 			})
 			s := newSetup(t)
-			s.write(t, []address{tc.addr("127.0.0.1:"+tc.port, ""), ossAddr("oss", srv)}, newJob("restart", "nas", "oss"))
+			s.write(t, []address{tc.addr("127.0.0.1:"+tc.port, "tree"), ossAddr("oss", srv)}, newJob("restart", "nas", "oss"))
 			r := s.mgw(t, "run", "restart")
 			if !bounced {
 				t.Fatalf("the server was never restarted: %d requests", requests)
