@@ -36,10 +36,12 @@ func (b *bucket) openDir(ctx context.Context, dir string) (nasfs.Pager, error) {
 }
 
 // Page sizes of READDIRPLUS (RFC 1813 3.3.17): bytes of names and cookies,
-// and of the whole reply; about 500 names of files a call.
+// and of the whole reply (servers cap both to their own limits): a
+// thousand names or more a call, since each call costs a round trip and
+// some servers scan the folder from its start to find the cookie.
 const (
-	dirCount = 32 << 10
-	maxCount = 64 << 10
+	dirCount = 256 << 10
+	maxCount = 1 << 20
 )
 
 // pager reads one folder with READDIRPLUS, a page per call, so a folder of
