@@ -2,6 +2,7 @@ package agent
 
 import (
 	"errors"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/mgw-dev/mgw/connectors"
@@ -150,6 +151,9 @@ func FileCode(err error, key, srcType string) (code, message string) {
 	case connectors.KindUnsupportedName:
 		if !utf8.ValidString(key) {
 			return codes.SourceAddrHasUnsupportedChar, msg(codes.SourceAddrHasUnsupportedChar) + " (not valid UTF-8)"
+		}
+		if strings.ContainsRune(key, '\\') {
+			return codes.SourceAddrHasUnsupportedChar, msg(codes.SourceAddrHasUnsupportedChar) + " (a backslash, which SMB cannot carry in a name)"
 		}
 		return codes.DestObjectNameTooLong, msg(codes.DestObjectNameTooLong)
 	case connectors.KindTransient, connectors.KindTimeout, connectors.KindBadEndpoint:

@@ -122,3 +122,15 @@ func TestNASAddressCode(t *testing.T) {
 		}
 	}
 }
+
+// A name an SMB destination cannot store is the source's unsupported
+// character, not a long name.
+func TestNASFileCodeBackslash(t *testing.T) {
+	err := onSide(Destination, kindErr(connectors.KindUnsupportedName))
+	if code, _ := FileCode(err, `dir/a\b.txt`, "local"); code != codes.SourceAddrHasUnsupportedChar {
+		t.Errorf("backslash name: %s, want %s", code, codes.SourceAddrHasUnsupportedChar)
+	}
+	if code, _ := FileCode(err, "dir/"+strings.Repeat("x", 300), "local"); code != codes.DestObjectNameTooLong {
+		t.Errorf("long name: %s, want %s", code, codes.DestObjectNameTooLong)
+	}
+}
