@@ -302,13 +302,13 @@ func (c *Config) Job(name string) *JobConfig {
 
 // Connector turns the address into what a backend needs.
 func (a *AddressConfig) Connector() connectors.Address {
-	return connectors.Address{
+	ca := connectors.Address{
 		Name: a.Name, Type: a.Type, Path: a.Path, Endpoint: a.Endpoint, Region: a.Region,
 		Bucket: a.Bucket, Prefix: a.Prefix, PathStyle: a.PathStyle, AccessKeyID: a.AccessKeyID,
 		AccessKeySecret: a.AccessKeySecret, Timeout: time.Duration(a.Timeout),
-		Server: a.Server, Share: a.Share, Export: a.Export, User: a.User, Password: a.Password,
-		Domain: a.Domain, UID: a.UID, GID: a.GID, Conns: a.Conns,
 	}
+	a.nasConnector(&ca)
+	return ca
 }
 
 // ByteSize is a size in bytes written as a number or with a unit (100MiB, 5GB).

@@ -54,6 +54,9 @@ func (p *parser) validate(c *Config) {
 var AddressTypes = []string{"local", "s3", "oss", "smb", "nfs"}
 
 func (p *parser) validateAddress(a *AddressConfig, cfgPath string) {
+	if p.validateNAS(a) {
+		return
+	}
 	// need fails each named field (name, value pairs) that is empty.
 	need := func(code string, pairs ...string) {
 		for i := 0; i+1 < len(pairs); i += 2 {
@@ -96,8 +99,6 @@ func (p *parser) validateAddress(a *AddressConfig, cfgPath string) {
 		if a.Region == "" && a.Type == "s3" {
 			a.Region = "us-east-1"
 		}
-	case "smb", "nfs":
-		p.validateNAS(a)
 	case "":
 		line, field := a.pos.at("type")
 		p.fail(codes.BadParameters, line, field, "required: one of "+strings.Join(AddressTypes, ", "))

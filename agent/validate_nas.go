@@ -6,6 +6,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/mgw-dev/mgw/connectors"
 	"github.com/mgw-dev/mgw/state/codes"
 )
 
@@ -20,8 +21,12 @@ import (
 //	domain: CORP (optional)
 //
 // A password may hold any character: it goes to the SMB login as it is,
-// never through a mount command line.
-func (p *parser) validateNAS(a *AddressConfig) {
+// never through a mount command line. It reports whether the address was
+// a share (else validateAddress goes on).
+func (p *parser) validateNAS(a *AddressConfig) bool {
+	if !isShare(a.Type) {
+		return false
+	}
 	need := func(pairs ...string) {
 		for i := 0; i+1 < len(pairs); i += 2 {
 			if strings.TrimSpace(pairs[i+1]) == "" {
@@ -89,6 +94,14 @@ func (p *parser) validateNAS(a *AddressConfig) {
 		line, field := a.pos.at("conns")
 		p.fail(codes.BadParameters, line, field, "must be between 1 and 256 (0: 8)")
 	}
+	return true
+}
+
+// nasConnector fills in the share fields of a connector address.
+func (a *AddressConfig) nasConnector(ca *connectors.Address) {
+	ca.Server, ca.Share, ca.Export = a.Server, a.Share, a.Export
+	ca.User, ca.Password, ca.Domain = a.User, a.Password, a.Domain
+	ca.UID, ca.GID, ca.Conns = a.UID, a.GID, a.Conns
 }
 
 // nasMethods are share protocols people may write as a type that mgw does
