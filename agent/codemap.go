@@ -2,6 +2,7 @@ package agent
 
 import (
 	"errors"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/mgw-dev/mgw/connectors"
@@ -65,6 +66,9 @@ func AddressCode(side Side, typ string, err error) string {
 	}
 	if c := cloudBCode(side, typ, err); c != "" {
 		return c
+	}
+	if typ == "smb" || typ == "nfs" {
+		return nasAddressCode(side, err)
 	}
 	k := connectors.KindOf(err)
 	src := side == Source
@@ -142,7 +146,7 @@ func FileCode(err error, key, srcType string) (code, message string) {
 		return codes.DestThrottled, msg(codes.DestThrottled)
 	case connectors.KindAccessDenied:
 		switch {
-		case src && srcType == "local":
+		case src && (srcType == "local" || isShare(srcType)):
 			return codes.SourceFileUnreadable, msg(codes.SourceFileUnreadable) + " (" + rootCause(err) + ")"
 		case src:
 			return codes.SourceAccessDenied, msg(codes.SourceAccessDenied)
@@ -153,6 +157,9 @@ func FileCode(err error, key, srcType string) (code, message string) {
 	case connectors.KindUnsupportedName:
 		if !utf8.ValidString(key) {
 			return codes.SourceAddrHasUnsupportedChar, msg(codes.SourceAddrHasUnsupportedChar) + " (not valid UTF-8)"
+		}
+		if strings.ContainsRune(key, '\\') {
+			return codes.SourceAddrHasUnsupportedChar, msg(codes.SourceAddrHasUnsupportedChar) + " (a backslash, which SMB cannot carry in a name)"
 		}
 		return codes.DestObjectNameTooLong, msg(codes.DestObjectNameTooLong)
 	case connectors.KindTransient, connectors.KindTimeout, connectors.KindBadEndpoint:

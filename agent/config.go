@@ -63,6 +63,18 @@ type AddressConfig struct {
 	SASToken         string `yaml:"sas_token"`
 	KeyFile          string `yaml:"key_file"`
 	keyJSON          []byte // the key file's content, read by validation
+	// smb and nfs (see validate_nas.go)
+	Server       string `yaml:"server"`
+	Share        string `yaml:"share"`
+	Export       string `yaml:"export"`
+	User         string `yaml:"user"`
+	Password     string `yaml:"password"`
+	PasswordFile string `yaml:"password_file"`
+	Domain       string `yaml:"domain"`
+	Version      string `yaml:"version"`
+	UID          uint32 `yaml:"uid"`
+	GID          uint32 `yaml:"gid"`
+	Conns        int    `yaml:"conns"`
 
 	pos positions
 }
@@ -435,6 +447,7 @@ func (a *AddressConfig) Connector() connectors.Address {
 		ListFile: a.ListFile, ListFormat: a.ListFormat,
 	}
 	a.cloudBConnector(&ca)
+	a.nasConnector(&ca)
 	return ca
 }
 

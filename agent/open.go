@@ -11,8 +11,10 @@ import (
 	"github.com/mgw-dev/mgw/connectors/gcs"
 	"github.com/mgw-dev/mgw/connectors/httplist"
 	"github.com/mgw-dev/mgw/connectors/local"
+	"github.com/mgw-dev/mgw/connectors/nfs"
 	"github.com/mgw-dev/mgw/connectors/oss"
 	"github.com/mgw-dev/mgw/connectors/s3"
+	"github.com/mgw-dev/mgw/connectors/smb"
 	"github.com/mgw-dev/mgw/state"
 )
 
@@ -35,6 +37,10 @@ func OpenAddress(ctx context.Context, a *AddressConfig) (connectors.Bucket, erro
 		return azblob.New(ctx, ca)
 	case "gcs":
 		return gcs.New(ctx, ca)
+	case "smb":
+		return smb.New(ca)
+	case "nfs":
+		return nfs.New(ca)
 	}
 	return nil, fmt.Errorf("address %s: unknown type %q", a.Name, a.Type)
 }

@@ -55,10 +55,10 @@ func (p *parser) validate(c *Config) {
 }
 
 // AddressTypes are the address types this build supports.
-var AddressTypes = []string{"local", "s3", "oss", "cos", "httplist", "azblob", "gcs"}
+var AddressTypes = []string{"local", "s3", "oss", "cos", "httplist", "azblob", "gcs", "smb", "nfs"}
 
 func (p *parser) validateAddress(a *AddressConfig, cfgPath string) {
-	if p.validateCloudA(a, cfgPath) || p.validateCloudB(a, cfgPath) {
+	if p.validateCloudA(a, cfgPath) || p.validateCloudB(a, cfgPath) || p.validateNAS(a) {
 		return
 	}
 	// need fails each named field (name, value pairs) that is empty.
@@ -108,7 +108,7 @@ func (p *parser) validateAddress(a *AddressConfig, cfgPath string) {
 		p.fail(codes.BadParameters, line, field, "required: one of "+strings.Join(AddressTypes, ", "))
 	default:
 		line, field := a.pos.at("type")
-		p.fail(codes.BadParameters, line, field, fmt.Sprintf("%q is not one of %s", a.Type, strings.Join(AddressTypes, ", ")))
+		p.fail(unknownTypeCode(a.Type), line, field, fmt.Sprintf("%q is not one of %s", a.Type, strings.Join(AddressTypes, ", ")))
 	}
 }
 
@@ -218,6 +218,8 @@ func sameLocation(a, b *AddressConfig) bool {
 	case "local":
 		pa, pb := filepath.Clean(a.Path)+string(filepath.Separator), filepath.Clean(b.Path)+string(filepath.Separator)
 		return strings.HasPrefix(pa, pb) || strings.HasPrefix(pb, pa)
+	case "smb", "nfs":
+		return sameNAS(a, b)
 	default:
 		return strings.TrimRight(a.Endpoint, "/") == strings.TrimRight(b.Endpoint, "/") && a.Bucket == b.Bucket &&
 			(strings.HasPrefix(a.Prefix, b.Prefix) || strings.HasPrefix(b.Prefix, a.Prefix))

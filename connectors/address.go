@@ -12,8 +12,19 @@ type Address struct {
 	Name string
 	Type string // local | s3 | oss | cos | httplist | azblob | gcs | smb | nfs
 
-	// local
+	// local: the folder; smb, nfs: the folder inside the share or export
 	Path string
+
+	// smb, nfs (see connectors/smb and connectors/nfs)
+	Server   string // host or host:port
+	Share    string // smb
+	Export   string // nfs
+	User     string // smb
+	Password string // smb
+	Domain   string // smb
+	UID, GID uint32 // nfs AUTH_UNIX credentials
+	// Conns is the number of connections kept to the server (0 = 8).
+	Conns int
 
 	// object stores
 	Endpoint        string // URL; http:// or https://
@@ -67,6 +78,9 @@ func (a Address) Redacted() Address {
 	}
 	if a.KeyJSON != nil {
 		a.KeyJSON = []byte("****")
+	}
+	if a.Password != "" {
+		a.Password = "****"
 	}
 	return a
 }

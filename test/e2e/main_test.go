@@ -120,6 +120,13 @@ type address struct {
 	AccountKey       string `yaml:"account_key,omitempty"`
 	SASToken         string `yaml:"sas_token,omitempty"`
 	KeyFile          string `yaml:"key_file,omitempty"`
+	// smb, nfs
+	Server       string `yaml:"server,omitempty"`
+	Share        string `yaml:"share,omitempty"`
+	Export       string `yaml:"export,omitempty"`
+	User         string `yaml:"user,omitempty"`
+	Password     string `yaml:"password,omitempty"`
+	PasswordFile string `yaml:"password_file,omitempty"`
 }
 
 type job struct {

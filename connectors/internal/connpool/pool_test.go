@@ -1,0 +1,179 @@
+package connpool
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+var errBroken = errors.New("connection reset")
+
+// fakeConn counts what happened to one connection.
+type fakeConn struct {
+	id     int
+	closed atomic.Bool
+}
+
+// harness dials fake connections; dials fail while down is set.
+type harness struct {
+	mu    sync.Mutex
+	down  bool
+	dials int
+	conns []*fakeConn
+}
+
+func (h *harness) pool(size int) *Pool[*fakeConn] {
+	p := New(size, func(ctx context.Context) (*fakeConn, error) {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.dials++
+		if h.down {
+			return nil, errBroken
+		}
+		c := &fakeConn{id: h.dials}
+		h.conns = append(h.conns, c)
+		return c, nil
+	}, func(c *fakeConn) { c.closed.Store(true) }, func(err error) bool { return errors.Is(err, errBroken) })
+	p.MinBackoff, p.MaxBackoff = time.Millisecond, 5*time.Millisecond
+	return p
+}
+
+func (h *harness) setDown(v bool) {
+	h.mu.Lock()
+	h.down = v
+	h.mu.Unlock()
+}
+
+// The first dial is not retried: a wrong address is reported at once.
+func TestFirstDialNotRetried(t *testing.T) {
+	h := &harness{down: true}
+	p := h.pool(2)
+	if err := p.Do(t.Context(), func(*fakeConn) error { return nil }); !errors.Is(err, errBroken) {
+		t.Fatalf("got %v, want the dial error", err)
+	}
+	if h.dials != 1 {
+		t.Errorf("%d dials, want 1", h.dials)
+	}
+}
+
+// waitDials polls until the harness has seen n dials.
+func (h *harness) waitDials(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		h.mu.Lock()
+		d := h.dials
+		h.mu.Unlock()
+		if d >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d dials after 30 s, want %d", d, n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// After a drop, the operation runs again on a new connection once the
+// server is back, and the broken one is closed.
+func TestReconnect(t *testing.T) {
+	h := &harness{}
+	p := h.pool(1)
+	p.Budget = time.Minute
+	ctx := t.Context()
+	if err := p.Do(ctx, func(*fakeConn) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	first := h.conns[0]
+	h.setDown(true)
+	done := make(chan error, 1)
+	var ranOn atomic.Int32
+	go func() {
+		done <- p.Do(ctx, func(c *fakeConn) error {
+			if c == first {
+				return errBroken // the server went away under it
+			}
+			ranOn.Store(int32(c.id))
+			return nil
+		})
+	}()
+	h.waitDials(t, 4) // reconnects fail while the server is down
+	h.setDown(false)
+	if err := <-done; err != nil {
+		t.Fatalf("after the server came back: %v", err)
+	}
+	if ranOn.Load() <= 1 {
+		t.Errorf("the operation did not run on a new connection")
+	}
+	if !first.closed.Load() {
+		t.Error("the broken connection was not closed")
+	}
+}
+
+// Reconnecting stops when the budget is spent, with the last error.
+func TestBudget(t *testing.T) {
+	h := &harness{}
+	p := h.pool(1)
+	p.Budget = 20 * time.Millisecond
+	if err := p.Do(t.Context(), func(*fakeConn) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	h.setDown(true)
+	err := p.Do(t.Context(), func(*fakeConn) error { return errBroken })
+	if !errors.Is(err, errBroken) {
+		t.Fatalf("got %v, want the connection's error", err)
+	}
+}
+
+// Other errors are the operation's: returned at once, not retried.
+func TestOtherErrorsNotRetried(t *testing.T) {
+	h := &harness{}
+	p := h.pool(2)
+	errNo := errors.New("no such file")
+	calls := 0
+	err := p.Do(t.Context(), func(*fakeConn) error { calls++; return errNo })
+	if !errors.Is(err, errNo) || calls != 1 {
+		t.Errorf("got %v after %d calls, want %v after 1", err, calls, errNo)
+	}
+}
+
+// A cancelled context ends the wait for the server.
+func TestCanceledWhileReconnecting(t *testing.T) {
+	h := &harness{}
+	p := h.pool(1)
+	if err := p.Do(t.Context(), func(*fakeConn) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	h.setDown(true)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- p.Do(ctx, func(*fakeConn) error { return errBroken }) }()
+	h.waitDials(t, 3)
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("got %v, want context.Canceled", err)
+	}
+}
+
+// Close closes every connection, and Do fails afterwards.
+func TestClose(t *testing.T) {
+	h := &harness{}
+	p := h.pool(3)
+	for range 3 {
+		if err := p.Do(t.Context(), func(*fakeConn) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p.Close()
+	for _, c := range h.conns {
+		if !c.closed.Load() {
+			t.Errorf("connection %d left open", c.id)
+		}
+	}
+	if err := p.Do(t.Context(), func(*fakeConn) error { return nil }); !errors.Is(err, ErrClosed) {
+		t.Errorf("Do after Close: %v", err)
+	}
+}

@@ -1,0 +1,113 @@
+package nfs
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"syscall"
+
+	nfsc "github.com/willscott/go-nfs-client/nfs"
+
+	"github.com/mgw-dev/mgw/connectors"
+)
+
+// kindOf classifies an error of go-nfs-client, of the MOUNT protocol or of
+// the network.
+func kindOf(err error) connectors.Kind {
+	var ne *nfsc.Error
+	if errors.As(err, &ne) {
+		switch ne.ErrorNum {
+		case nfsc.NFS3ErrAcces, nfsc.NFS3ErrROFS:
+			return connectors.KindAccessDenied
+		case nfsc.NFS3ErrNotDir:
+			return connectors.KindNotDir
+		case nfsc.NFS3ErrNameTooLong:
+			return connectors.KindUnsupportedName
+		case nfsc.NFS3ErrIsDir, nfsc.NFS3ErrInval, nfsc.NFS3ErrNoSpc, nfsc.NFS3ErrDQuot, nfsc.NFS3ErrFBig:
+			return connectors.KindInvalidArgument
+		case nfsc.NFS3ErrStale, nfsc.NFS3ErrBadHandle, nfsc.NFS3ErrIO, nfsc.NFS3ErrServerFault:
+			return connectors.KindTransient
+		case nfsc.NFS3ErrNotSupp:
+			return connectors.KindUnsupported
+		}
+	}
+	var me *mountError
+	if errors.As(err, &me) {
+		switch me.status {
+		case "MNT3ERR_NOENT", "MNT3ERR_NOTDIR":
+			return connectors.KindNoSuchBucket // no such export
+		case "MNT3ERR_ACCES", "MNT3ERR_PERM":
+			return connectors.KindAccessDenied
+		}
+		return connectors.KindInvalidArgument
+	}
+	if errors.Is(err, syscall.ENOTDIR) {
+		return connectors.KindNotDir
+	}
+	if errors.Is(err, os.ErrExist) {
+		return connectors.KindInvalidArgument
+	}
+	if k := connectors.Classify(err); k != connectors.KindUnknown {
+		return k
+	}
+	s := err.Error()
+	switch {
+	case strings.Contains(s, "PROG_MISMATCH"), strings.Contains(s, "PROG_UNAVAIL"):
+		return connectors.KindUnsupported // no NFS version 3 (or no MOUNT) here
+	case broken(err):
+		return connectors.KindTransient
+	}
+	return connectors.KindUnknown
+}
+
+// readKind classifies an error met looking up a key: a path through a
+// file means the key does not exist.
+func readKind(err error) connectors.Kind {
+	if k := kindOf(err); k != connectors.KindNotDir {
+		return k
+	}
+	return connectors.KindNotFound
+}
+
+// broken reports whether err means the connection or the mount is
+// unusable: the transport failed, or the server forgot its file handles
+// (a restarted server answers NFS3ERR_STALE).
+func broken(err error) bool {
+	if err == nil {
+		return false
+	}
+	var ne *nfsc.Error
+	if errors.As(err, &ne) {
+		return ne.ErrorNum == nfsc.NFS3ErrStale || ne.ErrorNum == nfsc.NFS3ErrBadHandle
+	}
+	var oe *net.OpError
+	switch {
+	case errors.As(err, &oe), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed),
+		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNREFUSED):
+		return true
+	}
+	// go-nfs-client gives up on a dead connection with this text.
+	return err.Error() == "disconnected"
+}
+
+// mountError is the MOUNT protocol's refusal ("MNT3ERR_NOENT"...).
+type mountError struct{ status string }
+
+func (e *mountError) Error() string { return "mount refused: " + e.status }
+
+// connectError marks an error met connecting, logging in or mounting: the
+// server, the credentials or the share refused us, not a file.
+type connectError struct{ err error }
+
+func (e *connectError) Error() string { return e.err.Error() }
+func (e *connectError) Unwrap() error { return e.err }
+
+// IsConnectError reports whether err came from connecting to the server,
+// logging in or mounting, rather than from a file or folder: the agent
+// reports those as a failed mount.
+func IsConnectError(err error) bool {
+	var ce *connectError
+	return errors.As(err, &ce)
+}
