@@ -358,15 +358,15 @@ func (c *Config) MountPoint() string {
 
 // RedactedYAML is the address as YAML with every secret replaced by ****:
 // what the view and `mgw address list` show.
-func (a *AddressConfig) RedactedYAML() string { return settingsText(*a) }
+func (a *AddressConfig) RedactedYAML() string { return settingsText(*a, true) }
 
 // Text is the job's settings as YAML, defaults filled in: the view's
 // jobs/<job>/config.
-func (j *JobConfig) Text() string { return settingsText(*j) }
+func (j *JobConfig) Text() string { return settingsText(*j, true) }
 
 // settingsText writes a config struct's set fields as "field: value"
-// lines, secrets replaced by ****.
-func settingsText(v any) string {
+// lines, with redact every secret replaced by ****.
+func settingsText(v any, redact bool) string {
 	var b strings.Builder
 	rv := reflect.ValueOf(v)
 	t := rv.Type()
@@ -388,7 +388,7 @@ func settingsText(v any) string {
 			val = x.UTC().Format(time.RFC3339)
 		}
 		s := fmt.Sprint(val)
-		if isSecretField(tag) {
+		if redact && isSecretField(tag) {
 			s = "****"
 		}
 		fmt.Fprintf(&b, "%s: %s\n", tag, s)

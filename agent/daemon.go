@@ -280,13 +280,13 @@ func (a *Agent) Reload(cfg *Config) {
 
 // sameJob reports whether a job and both its addresses are unchanged.
 func sameJob(oldCfg, newCfg *Config, a, b *JobConfig) bool {
-	return fmt.Sprintf("%+v", *a) == fmt.Sprintf("%+v", *b) &&
+	return a.Text() == b.Text() &&
 		sameAddr(oldCfg.Address(a.Source), newCfg.Address(b.Source)) &&
 		sameAddr(oldCfg.Address(a.Destination), newCfg.Address(b.Destination))
 }
 
 func sameAddr(a, b *AddressConfig) bool {
-	return a != nil && b != nil && fmt.Sprintf("%+v", *a) == fmt.Sprintf("%+v", *b)
+	return a != nil && b != nil && settingsText(*a, false) == settingsText(*b, false)
 }
 
 // JobInfo is one job as the control API and the view show it.
