@@ -6,6 +6,9 @@
 //
 //	syncbench gen -dir D -files N -dirs M -size B
 //	    write N files of B random bytes, spread over M folders dNNNNN
+//	syncbench add -dir D -files N -dirs M -name NAME
+//	    write N new files NAME-NNNNN of 4 KiB into the folders gen made,
+//	    one into each in turn, at once (a storm for another tool to copy)
 //	syncbench job -config C -job J [-latency 60s] [-storm N -dirs M]
 //	    run job J (mode: continuous) until its first full pass is done
 //	    and the job is synced, then the change-latency phase and the storm
@@ -31,6 +34,8 @@ func main() {
 	switch os.Args[1] {
 	case "gen":
 		err = genCmd(os.Args[2:])
+	case "add":
+		err = addCmd(os.Args[2:])
 	case "job":
 		err = jobCmd(os.Args[2:])
 	default:
@@ -43,7 +48,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: syncbench gen -dir D -files N -dirs M -size B | job -config C -job J [-latency D] [-storm N -dirs M]")
+	fmt.Fprintln(os.Stderr, "usage: syncbench gen -dir D -files N -dirs M -size B | add -dir D -files N -dirs M -name NAME | job -config C -job J [-latency D] [-storm N -dirs M]")
 	os.Exit(2)
 }
 
