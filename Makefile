@@ -24,7 +24,7 @@ test:
 lint:
 	bash test/lint.sh
 
-## bench: mgw side by side with rclone on the same data and server (BENCH_SCALE=small for a quick run)
+## bench: mgw side by side with rclone on the same data and server, then continuous sync (BENCH_SCALE=small for a quick run)
 bench: build
 	bash test/bench/bench.sh
 

@@ -16,6 +16,8 @@
 # keeps a CPU profile of every mgw run there (go tool pprof DIR/RUN.pprof).
 # The benchmark fails
 # only when a tool fails or a copy is wrong, never on a missed target.
+# It ends with test/bench/sync.sh, the continuous-sync figures, on the
+# same server.
 #
 # Each first copy goes to a fresh bucket (and, for mgw, a fresh state dir).
 # mgw runs with its defaults (overwrite: if-newer, concurrency 16). rclone
@@ -461,3 +463,7 @@ if [ "$scale" = full ]; then
 	} >"$root/test/bench/RESULTS.md"
 	log "wrote test/bench/RESULTS.md"
 fi
+
+# Continuous sync: its own table (and, at full scale, its own section of
+# RESULTS.md), on the same server.
+BENCH_SCALE=$scale bash "$root/test/bench/sync.sh"
