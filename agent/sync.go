@@ -225,17 +225,13 @@ func (r *Runner) passLoop(ctx context.Context) error {
 		case <-s.passReq:
 		}
 		s.set(func(s *syncState) { s.scanning = true })
-		run, err := r.fullPass(ctx)
+		_, err := r.fullPass(ctx) // a pass that succeeds resumes a paused job (reconcile)
 		s.set(func(s *syncState) { s.scanning = false; s.lastScan = time.Now() })
 		var je *JobError
 		switch {
 		case ctx.Err() != nil:
 			return nil
 		case err == nil:
-			if run != nil && s.pausedFor(codes.SourceVanished) {
-				// reconcile paused it; keep the pause
-				break
-			}
 		case errors.As(err, &je) && first:
 			return err
 		case errors.As(err, &je):
@@ -249,12 +245,6 @@ func (r *Runner) passLoop(ctx context.Context) error {
 		}
 		first = false
 	}
-}
-
-func (s *syncState) pausedFor(code string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.paused == code
 }
 
 // pause stops applying changes until a pass finds things well again.
