@@ -266,38 +266,67 @@ func (r *Runner) resume() {
 	})
 }
 
-// examine handles settled changes: a folder is scanned (created or moved
-// in whole), a file is planned and queued, a path that is gone goes to
-// the delete policy.
+// examine handles settled changes, several at a time (each may wait on
+// a request to the destination): a folder is scanned (created or moved in
+// whole), a file is planned and queued, a path that is gone goes to the
+// delete policy. It returns once all are queued, not copied.
 func (r *Runner) examine(ctx context.Context, root string, keys []string) {
-	var pass sync.WaitGroup
-	var gone []string
-	for _, key := range keys {
-		if root != "" {
-			if fi, err := os.Lstat(filepath.Join(root, filepath.FromSlash(key))); err == nil && fi.IsDir() {
-				if _, err := r.pass(ctx, r.log, key+"/", nil); err != nil && ctx.Err() == nil {
-					r.log.Warn("cannot scan folder", "dir", key, "err", rootCause(err))
+	var (
+		pass sync.WaitGroup // counts the queued copies for finish(); nobody waits on it
+		mu   sync.Mutex
+		gone []string
+		wg   sync.WaitGroup
+	)
+	work := make(chan string)
+	for range min(examiners, len(keys)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for key := range work {
+				if r.examineOne(ctx, root, key, &pass) {
+					mu.Lock()
+					gone = append(gone, key)
+					mu.Unlock()
 				}
-				continue
 			}
-		}
-		o, err := r.Src.Stat(ctx, key)
-		switch {
-		case err == nil:
-			if t, ok := r.plan(ctx, o, nil); ok {
-				r.enqueue(ctx, t, &pass)
-			}
-		case connectors.KindOf(err) == connectors.KindNotFound:
-			gone = append(gone, key)
-		default:
-			r.log.Warn("cannot stat changed file: the next full pass retries it", "path", key, "err", rootCause(err))
-		}
+		}()
 	}
+	for _, k := range keys {
+		work <- k
+	}
+	close(work)
+	wg.Wait()
 	if len(gone) > 0 {
 		r.goneEvents(ctx, gone)
 	}
-	// The caller does not wait for the copies: the pass WaitGroup only
-	// counts them for finish().
+}
+
+// examiners is how many settled changes are looked at at once.
+const examiners = 8
+
+// examineOne handles one settled change; it reports whether the path is
+// gone from the source.
+func (r *Runner) examineOne(ctx context.Context, root, key string, pass *sync.WaitGroup) (gone bool) {
+	if root != "" {
+		if fi, err := os.Lstat(filepath.Join(root, filepath.FromSlash(key))); err == nil && fi.IsDir() {
+			if _, err := r.pass(ctx, r.log, key+"/", nil); err != nil && ctx.Err() == nil {
+				r.log.Warn("cannot scan folder", "dir", key, "err", rootCause(err))
+			}
+			return false
+		}
+	}
+	o, err := r.Src.Stat(ctx, key)
+	switch {
+	case err == nil:
+		if t, ok := r.plan(ctx, o, nil); ok {
+			r.enqueue(ctx, t, pass)
+		}
+	case connectors.KindOf(err) == connectors.KindNotFound:
+		return true
+	default:
+		r.log.Warn("cannot stat changed file: the next full pass retries it", "path", key, "err", rootCause(err))
+	}
+	return false
 }
 
 // pollUnwatched scans the folders the kernel would not let us watch.
