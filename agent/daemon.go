@@ -288,7 +288,6 @@ func (a *Agent) Reload(cfg *Config) {
 	a.Log.Info("config reloaded", "jobs", len(next), "restarted or started", len(stop))
 }
 
-
 // JobInfo is one job as the control API and the view show it.
 type JobInfo struct {
 	Name        string     `json:"name"`
