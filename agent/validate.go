@@ -20,6 +20,7 @@ func (p *parser) validate(c *Config) {
 		c.StateDir = DefaultStateDir
 	}
 	c.StateDir = relativeTo(c.Path, c.StateDir)
+	platformDefaults(c)
 	if c.StatusDir != "" {
 		c.StatusDir = relativeTo(c.Path, c.StatusDir)
 	}
