@@ -91,7 +91,9 @@ The .deb and .rpm packages install the same unit; use this for a plain binary.`,
 				fmt.Fprintf(cmd.OutOrStdout(), "%s: not installed\n", name)
 				return withCode(exitError, errors.New(""))
 			case err != nil:
-				return err
+				// systemd and SysV answer "not running" with an exit status.
+				fmt.Fprintf(cmd.OutOrStdout(), "%s: not running (%s: %v)\n", name, s.Platform(), err)
+				return withCode(exitError, errors.New(""))
 			}
 			words := map[service.Status]string{service.StatusRunning: "running", service.StatusStopped: "stopped"}
 			w, ok := words[st]
