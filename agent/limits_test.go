@@ -230,3 +230,24 @@ func TestLimitsAtSchedule(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkReadUnlimited and BenchmarkReadLimitedOff compare a source read
+// with and without the limiter of a job that has no limits: the cost of
+// the limiter when it does nothing.
+func BenchmarkReadUnlimited(b *testing.B) { benchRead(b, func(r io.Reader) io.Reader { return r }) }
+
+func BenchmarkReadLimitedOff(b *testing.B) {
+	l := newLimiter(Limits{}, nil)
+	benchRead(b, func(r io.Reader) io.Reader { return l.limitReader(context.Background(), r) })
+}
+
+func benchRead(b *testing.B, wrap func(io.Reader) io.Reader) {
+	buf := make([]byte, 32<<10)
+	r := wrap(zeros{})
+	b.SetBytes(int64(len(buf)))
+	for b.Loop() {
+		if _, err := r.Read(buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
