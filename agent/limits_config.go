@@ -103,9 +103,10 @@ var weekdays = map[string]int{"sun": 0, "mon": 1, "tue": 2, "wed": 3, "thu": 4, 
 // hours.
 func (p *parser) validateLimits(j *JobConfig) {
 	l := &j.Limits
-	if l.pos.path == "" {
-		l.pos.path = j.pos.path + ".limits"
-		l.pos.line, _ = j.pos.at("limits")
+	pos := l.pos // the job's line when limits are not written (pos stays zero, so an unset Limits is zero)
+	if pos.path == "" {
+		pos.path = j.pos.path + ".limits"
+		pos.line, _ = j.pos.at("limits")
 	}
 	checkBW := func(pos positions, v ByteSize) {
 		if v != 0 && v < minBandwidth {
@@ -120,12 +121,12 @@ func (p *parser) validateLimits(j *JobConfig) {
 			p.fail(codes.BadParameters, line, field, "must be between 0 (no limit) and 1000000")
 		}
 	}
-	checkBW(l.pos, l.MaxBandwidth)
-	checkQPS(l.pos, l.MaxQPS)
+	checkBW(pos, l.MaxBandwidth)
+	checkQPS(pos, l.MaxQPS)
 	for i := range l.Schedule {
 		w := &l.Schedule[i]
 		if w.pos.path == "" {
-			w.pos.path = fmt.Sprintf("%s.schedule[%d]", l.pos.path, i)
+			w.pos.path = fmt.Sprintf("%s.schedule[%d]", pos.path, i)
 		}
 		if w.MaxBandwidth != nil {
 			checkBW(w.pos, *w.MaxBandwidth)

@@ -241,3 +241,13 @@ func TestLimitsConfigGood(t *testing.T) {
 		t.Errorf("job config text:\n%s\nwant a line %q", text, want)
 	}
 }
+
+func TestNoLimitsNoLine(t *testing.T) {
+	cfg, err := ParseConfig("/etc/mgw/mgw.yaml", []byte("addresses:\n  - {name: src, type: local, path: /a}\n  - {name: dst, type: local, path: /b}\njobs:\n  - {name: job, source: src, destination: dst}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := cfg.Job("job").Text(); strings.Contains(text, "limits") {
+		t.Errorf("a job without limits shows them:\n%s", text)
+	}
+}
