@@ -41,6 +41,24 @@ MGW_ARCH="$arch" MGW_BINARY="$work/mgw" MGW_PKG_VERSION="0.0.0+pkgtest" \
 deb="$(ls "$work"/*.deb)"
 check "nfpm built a .deb" test -s "$deb"
 
+# The .rpm from the same config: its files, modes and the noreplace
+# config, read with rpm where it is installed (apt-get install rpm).
+MGW_ARCH="$arch" MGW_BINARY="$work/mgw" MGW_PKG_VERSION="0.0.0+pkgtest" \
+  bash packaging/nfpm.sh package --config packaging/nfpm.yaml --packager rpm --target "$work/"
+rpmf="$(ls "$work"/*.rpm)"
+check "nfpm built an .rpm" test -s "$rpmf"
+if command -v rpm >/dev/null; then
+  files="$(rpm -qp --qf '[%{FILENAMES} %{FILEFLAGS:fflags} %{FILEMODES:perms}\n]' "$rpmf")"
+  echo "$files"
+  check "rpm: /etc/mgw/mgw.yaml config(noreplace) 0600" grep -qx '/etc/mgw/mgw.yaml cn -rw-------' <<<"$files"
+  check "rpm: /usr/bin/mgw 0755" grep -qx '/usr/bin/mgw  -rwxr-xr-x' <<<"$files"
+  check "rpm: /var/lib/mgw 0700" grep -qx '/var/lib/mgw  drwx------' <<<"$files"
+  check "rpm: the unit" grep -q "^/usr/lib/systemd/system/mgw.service " <<<"$files"
+  check "rpm: /mnt/mgw" grep -q "^/mnt/mgw " <<<"$files"
+else
+  echo "skip: rpm is not installed; the .rpm is built, not inspected"
+fi
+
 check "dpkg -i" dpkg -i "$deb"
 mode() { stat -c '%a %U' "$1" 2>/dev/null; }
 check "/usr/bin/mgw 755 root" test "$(mode /usr/bin/mgw)" = "755 root"
