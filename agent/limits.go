@@ -44,6 +44,8 @@ type limiter struct {
 	reqs   *rate.Limiter
 	bw     ByteSize
 	qps    float64
+
+	waited atomic.Int64 // nanoseconds spent waiting for the limits, all workers together
 }
 
 func newLimiter(l Limits, c Clock) *limiter {
@@ -150,6 +152,7 @@ func (l *limiter) wait(ctx context.Context, n int, which func() *rate.Limiter) e
 	if !at.After(now) {
 		return nil
 	}
+	l.waited.Add(int64(at.Sub(now)))
 	if err := l.clock.SleepUntil(ctx, at); err != nil {
 		res.CancelAt(l.clock.Now())
 		return err

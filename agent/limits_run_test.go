@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -148,6 +149,18 @@ func TestReloadAppliesLimitsWithoutRestart(t *testing.T) {
 	}
 	if bw, qps := r.CurrentLimits(); bw != want || qps != 500 {
 		t.Errorf("limits in force %d, %g; want %d, 500", bw, qps, want)
+	}
+	var metrics strings.Builder
+	if err := a.WriteMetrics(&metrics); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{
+		fmt.Sprintf(`mgw_limit_bytes_per_second{job="follow"} %s`, strconv.FormatFloat(float64(want), 'g', -1, 64)),
+		`mgw_limit_requests_per_second{job="follow"} 500`,
+	} {
+		if !strings.Contains(metrics.String(), line+"\n") {
+			t.Errorf("metrics lack %q", line)
+		}
 	}
 
 	a.Reload(parse(8, "50MiB"))

@@ -173,6 +173,10 @@ func TestLimiterSetAppliesToRunningReads(t *testing.T) {
 		n += int64(k)
 	}
 	within(t, "bytes/s after Set", float64(n)/clk.Now().Sub(start).Seconds(), 2<<20, 0.05)
+	// One reader: the clock moved only while it waited.
+	if w := time.Duration(l.waited.Load()); w != clk.Now().Sub(start) {
+		t.Errorf("waited %v, the clock moved %v", w, clk.Now().Sub(start))
+	}
 	l.Set(Limits{})
 	at := clk.Now()
 	for range 100 {
