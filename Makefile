@@ -6,7 +6,7 @@ DATE    ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 DEST    ?= local
 
-.PHONY: build demo test lint bench clean
+.PHONY: build demo test lint bench dist clean
 
 ## build: compile bin/mgw
 build:
@@ -27,6 +27,10 @@ lint:
 ## bench: mgw side by side with rclone on the same data and server, then continuous sync (BENCH_SCALE=small for a quick run)
 bench: build
 	bash test/bench/bench.sh
+
+## dist: binaries for linux/amd64, linux/arm64, windows/amd64, darwin/arm64 and the .deb/.rpm packages in dist/
+dist:
+	VERSION=$(VERSION) COMMIT=$(COMMIT) DATE=$(DATE) bash packaging/dist.sh
 
 clean:
 	rm -rf bin dist .demo

@@ -97,6 +97,7 @@ type JobConfig struct {
 	RetryBackoff   Duration  `yaml:"retry_backoff"` // first retry delay; doubles per attempt
 	FollowSymlinks bool      `yaml:"follow_symlinks"`
 	ReportPrefix   string    `yaml:"report_prefix"` // upload each run's report (text and CSV) to the destination under this prefix
+	Limits         Limits    `yaml:"limits"`        // bytes/s and requests/s, with a weekly schedule; applied on reload without a restart
 
 	// Continuous jobs only.
 	Settle        Duration  `yaml:"settle"`         // a change is copied once the file has been quiet this long
@@ -298,6 +299,10 @@ func (p *parser) decode(n *yaml.Node, out any, path string) positions {
 				j.pos = p.decode(item, &j, ipath)
 				*dst = append(*dst, j)
 			})
+		case *Limits:
+			p.decodeLimits(val, fpath, dst)
+		case *[]LimitWindow:
+			p.decodeWindows(val, fpath, dst)
 		default:
 			if err := val.Decode(dst); err != nil {
 				p.fail(codes.BadParameters, val.Line, fpath, typeError(err))

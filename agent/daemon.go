@@ -235,7 +235,7 @@ func (a *Agent) RetryJob(name string) error {
 
 // Reload applies a new config: removed jobs stop, new jobs start, jobs
 // whose settings changed restart (their transfers checkpointed first), the
-// others run on undisturbed.
+// others run on undisturbed, with their new limits if only those changed.
 func (a *Agent) Reload(cfg *Config) {
 	a.mu.Lock()
 	old := a.cfg
@@ -246,6 +246,9 @@ func (a *Agent) Reload(cfg *Config) {
 		j := a.jobs[nj.Name]
 		if j != nil && sameJob(old, cfg, j.cfg, nj) {
 			j.cfg = nj
+			if j.runner != nil {
+				j.runner.SetLimits(nj.Limits) // limits change without a restart
+			}
 			next[nj.Name] = j
 			continue
 		}
@@ -276,17 +279,6 @@ func (a *Agent) Reload(cfg *Config) {
 		}
 	}
 	a.Log.Info("config reloaded", "jobs", len(next), "restarted or started", len(stop))
-}
-
-// sameJob reports whether a job and both its addresses are unchanged.
-func sameJob(oldCfg, newCfg *Config, a, b *JobConfig) bool {
-	return a.Text() == b.Text() &&
-		sameAddr(oldCfg.Address(a.Source), newCfg.Address(b.Source)) &&
-		sameAddr(oldCfg.Address(a.Destination), newCfg.Address(b.Destination))
-}
-
-func sameAddr(a, b *AddressConfig) bool {
-	return a != nil && b != nil && settingsText(*a, false) == settingsText(*b, false)
 }
 
 // JobInfo is one job as the control API and the view show it.

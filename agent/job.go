@@ -26,6 +26,7 @@ type Runner struct {
 	Progress         *Progress
 
 	srcPace, dstPace pacer
+	limits           *limiter // the job's bytes/s and requests/s; SetLimits swaps them
 	filter           *filter
 	started          map[string]bool // files with a multipart checkpoint when the job began
 	fatal            context.CancelCauseFunc
@@ -48,7 +49,7 @@ type Runner struct {
 // Status may be called on it at once, from any goroutine.
 func NewRunner(job *JobConfig, srcAddr, dstAddr *AddressConfig, src, dst connectors.Bucket, st *state.Store, log *slog.Logger) *Runner {
 	r := &Runner{Job: job, SrcAddr: srcAddr, DstAddr: dstAddr, Src: src, Dst: dst, Store: st, Log: log,
-		Progress: &Progress{Started: time.Now()}}
+		Progress: &Progress{Started: time.Now()}, limits: newLimiter(job.Limits, nil)}
 	if job.Mode == ModeContinuous {
 		r.sync = newSyncState()
 	}

@@ -19,6 +19,7 @@ type metrics struct {
 	reg *prometheus.Registry
 
 	files, bytes, queued, queuedBytes, inFlight, lag, state, failedBy, lastScan, throttled, deleted *prometheus.Desc
+	limitBytes, limitQPS, limitWait                                                                 *prometheus.Desc
 }
 
 func newMetrics(a *Agent) *metrics {
@@ -35,13 +36,17 @@ func newMetrics(a *Agent) *metrics {
 		lastScan:    prometheus.NewDesc("mgw_last_scan_timestamp_seconds", "When the last full pass ended.", job, nil),
 		throttled:   prometheus.NewDesc("mgw_throttled_total", "Answers asking mgw to slow down (429, 503, SlowDown).", job, nil),
 		deleted:     prometheus.NewDesc("mgw_deleted_total", "Destination objects deleted or archived by the delete policy.", job, nil),
+		limitBytes:  prometheus.NewDesc("mgw_limit_bytes_per_second", "The job's bandwidth limit in force now (limits:, with its schedule); 0 for none.", job, nil),
+		limitQPS:    prometheus.NewDesc("mgw_limit_requests_per_second", "The job's request rate limit in force now; 0 for none.", job, nil),
+		limitWait:   prometheus.NewDesc("mgw_limit_wait_seconds_total", "Time the job's reads and requests waited for its limits, all workers together.", job, nil),
 	}
 	m.reg.MustRegister(m, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
 func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{m.files, m.bytes, m.queued, m.queuedBytes, m.inFlight, m.lag, m.state, m.failedBy, m.lastScan, m.throttled, m.deleted} {
+	for _, d := range []*prometheus.Desc{m.files, m.bytes, m.queued, m.queuedBytes, m.inFlight, m.lag, m.state, m.failedBy, m.lastScan, m.throttled, m.deleted,
+		m.limitBytes, m.limitQPS, m.limitWait} {
 		ch <- d
 	}
 }
@@ -70,6 +75,12 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(m.inFlight, gauge, float64(p.InFlight), j.Name)
 		ch <- prometheus.MustNewConstMetric(m.throttled, counter, float64(p.Throttled), j.Name)
 		ch <- prometheus.MustNewConstMetric(m.deleted, counter, float64(p.Deleted), j.Name)
+		if r := m.a.runner(j.Name); r != nil {
+			bw, qps := r.CurrentLimits()
+			ch <- prometheus.MustNewConstMetric(m.limitBytes, gauge, float64(bw), j.Name)
+			ch <- prometheus.MustNewConstMetric(m.limitQPS, gauge, qps, j.Name)
+			ch <- prometheus.MustNewConstMetric(m.limitWait, counter, time.Duration(r.limits.waited.Load()).Seconds(), j.Name)
+		}
 		if j.Mode == ModeContinuous {
 			ch <- prometheus.MustNewConstMetric(m.lag, gauge, st.Lag.Seconds(), j.Name)
 		}

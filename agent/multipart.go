@@ -59,6 +59,7 @@ func (r *Runner) copyMultipart(ctx context.Context, o connectors.Object, mp conn
 		return err
 	}
 	defer body.Close()
+	in := r.limits.limitReader(ctx, body) // the job's bandwidth limit, across parts and files
 
 	wantCRC := f.CRC64
 	var (
@@ -89,7 +90,7 @@ func (r *Runner) copyMultipart(ctx context.Context, o connectors.Object, mp conn
 		}
 		buf := getBuf(int(size))
 		release := func() { putBuf(buf); <-partBudget }
-		if k, err := io.ReadFull(body, buf); err != nil {
+		if k, err := io.ReadFull(in, buf); err != nil {
 			release()
 			if err == io.EOF || err == io.ErrUnexpectedEOF {
 				fail(errChanged(o.Key, fmt.Sprintf("shrank while it was copied: part %d ends after %d bytes", num, k)))
@@ -147,7 +148,7 @@ func (r *Runner) copyMultipart(ctx context.Context, o connectors.Object, mp conn
 	}
 	// The file must end where the scan said it did.
 	var one [1]byte
-	if k, _ := body.Read(one[:]); k > 0 {
+	if k, _ := in.Read(one[:]); k > 0 {
 		return errChanged(o.Key, "grew while it was copied")
 	}
 	if err := r.restat(ctx, o); err != nil {

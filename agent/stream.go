@@ -13,7 +13,7 @@ import (
 // without multipart upload (a local folder). The reader reopens the source
 // when the destination rewinds it to retry.
 func (r *Runner) copyStream(ctx context.Context, o connectors.Object) error {
-	rr := &reopenReader{ctx: ctx, b: r.Src, key: o.Key, size: o.Size, crc: r.Dst.Features().CRC64}
+	rr := &reopenReader{ctx: ctx, b: r.Src, key: o.Key, size: o.Size, crc: r.Dst.Features().CRC64, lim: r.limits}
 	rr.sum = newSums(rr.crc)
 	defer rr.Close()
 	var got connectors.Object
@@ -53,6 +53,8 @@ type reopenReader struct {
 	key  string
 	size int64
 	rc   io.ReadCloser
+	in   io.Reader // rc paced by lim
+	lim  *limiter
 	crc  bool // compute a CRC64 too
 	sum  *sums
 	err  error // the source's error, kept apart from the destination's
@@ -66,12 +68,13 @@ func (r *reopenReader) Read(p []byte) (int, error) {
 			return 0, r.err
 		}
 		r.rc = rc
+		r.in = r.lim.limitReader(r.ctx, rc)
 	}
 	// Never hand over more than the size the destination was told.
 	if left := r.size - r.sum.n; int64(len(p)) > left {
 		if left == 0 {
 			var one [1]byte
-			if n, _ := r.rc.Read(one[:]); n > 0 {
+			if n, _ := r.in.Read(one[:]); n > 0 {
 				r.err = errChanged(r.key, "grew while it was copied")
 				return 0, r.err
 			}
@@ -79,7 +82,7 @@ func (r *reopenReader) Read(p []byte) (int, error) {
 		}
 		p = p[:left]
 	}
-	n, err := r.rc.Read(p)
+	n, err := r.in.Read(p)
 	r.sum.Write(p[:n])
 	if err == io.EOF && r.sum.n < r.size {
 		r.err = errChanged(r.key, "shrank while it was copied")

@@ -112,6 +112,9 @@ func (r *Runner) paced(ctx context.Context, side Side, call func() error) error 
 	if err := p.wait(ctx); err != nil {
 		return err
 	}
+	if err := r.limits.waitRequest(ctx); err != nil {
+		return err
+	}
 	err := call()
 	var ce *connectors.Error
 	switch {
@@ -152,7 +155,7 @@ func (r *Runner) copySmall(ctx context.Context, o connectors.Object) error {
 			return err
 		}
 		defer rc.Close()
-		return readExactly(rc, buf, o.Key)
+		return readExactly(r.limits.limitReader(ctx, rc), buf, o.Key)
 	})
 	if err != nil {
 		return err

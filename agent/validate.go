@@ -20,6 +20,7 @@ func (p *parser) validate(c *Config) {
 		c.StateDir = DefaultStateDir
 	}
 	c.StateDir = relativeTo(c.Path, c.StateDir)
+	platformDefaults(c)
 	if c.StatusDir != "" {
 		c.StatusDir = relativeTo(c.Path, c.StatusDir)
 	}
@@ -162,6 +163,7 @@ func (p *parser) validateJob(c *Config, j *JobConfig) {
 		p.fail(codes.BadParameters, line, field, fmt.Sprintf("%q is not one of once, continuous", j.Mode))
 	}
 	p.validateContinuous(j, dst)
+	p.validateLimits(j)
 	if j.ReportPrefix != "" && (!strings.HasSuffix(j.ReportPrefix, "/") || strings.HasPrefix(j.ReportPrefix, "/")) {
 		line, field := j.pos.at("report_prefix")
 		p.fail(codes.BadParameters, line, field, fmt.Sprintf("%q must end with / and not start with /", j.ReportPrefix))

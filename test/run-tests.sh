@@ -17,4 +17,5 @@ for s in "${servers[@]}"; do bash "test/servers/$s.sh" start; done
 export MGW_REQUIRE_SERVERS=1
 
 bash test/lint.sh
+bash test/packaging.sh
 go test -race -count=1 -timeout 30m ./... 2>&1 | tee /tmp/mgw-test.log

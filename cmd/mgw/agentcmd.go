@@ -43,20 +43,21 @@ removed jobs stop, changed jobs restart; the others run on undisturbed.
 				fmt.Fprintf(cmd.OutOrStdout(), "%s: OK (%d addresses, %d jobs)\n", g.config, len(cfg.Addresses), len(cfg.Jobs))
 				return nil
 			}
-			return runAgent(g, cfg)
+			return runAgentService(g, cfg)
 		},
 	}
 	cmd.Flags().BoolVar(&checkConfig, "check-config", false, "check the config and exit")
 	return cmd
 }
 
-func runAgent(g *globals, cfg *agent.Config) error {
+// runAgent runs the agent until ctx ends or a signal stops it.
+func runAgent(parent context.Context, g *globals, cfg *agent.Config) error {
 	st, err := openState(cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	a := agent.NewAgent(cfg, st, slog.Default(), version)
 
