@@ -266,6 +266,7 @@ func (r *Runner) finish(t task) {
 // clean is false when a folder could not be read.
 func (r *Runner) pass(ctx context.Context, log *slog.Logger, prefix string, seen *keySet) (clean bool, err error) {
 	found := make(chan connectors.Object, 1024)
+	listStart := time.Now()
 	var listErr error
 	var unread atomic.Int64
 	go func() {
@@ -288,6 +289,7 @@ func (r *Runner) pass(ctx context.Context, log *slog.Logger, prefix string, seen
 			log.Warn("cannot read source folder", "dir", le.Dir, "err", rootCause(le.Err))
 		})
 		if prefix == "" {
+			r.Progress.ScanNanos.Store(int64(time.Since(listStart)))
 			r.Progress.ScanDone.Store(true)
 		}
 	}()

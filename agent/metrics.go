@@ -9,6 +9,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/common/expfmt"
+
+	"github.com/mgw-dev/mgw/connectors"
 )
 
 // metrics reads every job's status when scraped: nothing in the copy path
@@ -18,6 +20,8 @@ type metrics struct {
 	a   *Agent
 	reg *prometheus.Registry
 
+	requests, requestErrors, scanDuration *prometheus.Desc
+
 	files, bytes, queued, queuedBytes, inFlight, lag, state, failedBy, lastScan, throttled, deleted *prometheus.Desc
 	limitBytes, limitQPS, limitWait                                                                 *prometheus.Desc
 }
@@ -25,27 +29,30 @@ type metrics struct {
 func newMetrics(a *Agent) *metrics {
 	job := []string{"job"}
 	m := &metrics{a: a, reg: prometheus.NewRegistry(),
-		files:       prometheus.NewDesc("mgw_files_total", "Files handled by the job since the agent started it, by outcome.", []string{"job", "outcome"}, nil),
-		bytes:       prometheus.NewDesc("mgw_bytes_copied_total", "Bytes copied and acknowledged since the agent started the job.", job, nil),
-		queued:      prometheus.NewDesc("mgw_queue_files", "Files planned and not yet done (queued or in flight).", job, nil),
-		queuedBytes: prometheus.NewDesc("mgw_queue_bytes", "Bytes of the files planned and not yet done.", job, nil),
-		inFlight:    prometheus.NewDesc("mgw_transfers_in_flight", "Transfers in progress.", job, nil),
-		lag:         prometheus.NewDesc("mgw_lag_seconds", "Age of the oldest change not yet at the destination (continuous jobs).", job, nil),
-		state:       prometheus.NewDesc("mgw_job_state", "1 for the job's current state.", []string{"job", "state"}, nil),
-		failedBy:    prometheus.NewDesc("mgw_failed_files", "Files failed at the end of the last run, by code.", []string{"job", "code"}, nil),
-		lastScan:    prometheus.NewDesc("mgw_last_scan_timestamp_seconds", "When the last full pass ended.", job, nil),
-		throttled:   prometheus.NewDesc("mgw_throttled_total", "Answers asking mgw to slow down (429, 503, SlowDown).", job, nil),
-		deleted:     prometheus.NewDesc("mgw_deleted_total", "Destination objects deleted or archived by the delete policy.", job, nil),
-		limitBytes:  prometheus.NewDesc("mgw_limit_bytes_per_second", "The job's bandwidth limit in force now (limits:, with its schedule); 0 for none.", job, nil),
-		limitQPS:    prometheus.NewDesc("mgw_limit_requests_per_second", "The job's request rate limit in force now; 0 for none.", job, nil),
-		limitWait:   prometheus.NewDesc("mgw_limit_wait_seconds_total", "Time the job's reads and requests waited for its limits, all workers together.", job, nil),
+		files:         prometheus.NewDesc("mgw_files_total", "Files handled by the job since the agent started it, by outcome.", []string{"job", "outcome"}, nil),
+		bytes:         prometheus.NewDesc("mgw_bytes_copied_total", "Bytes copied and acknowledged since the agent started the job.", job, nil),
+		queued:        prometheus.NewDesc("mgw_queue_files", "Files planned and not yet done (queued or in flight).", job, nil),
+		queuedBytes:   prometheus.NewDesc("mgw_queue_bytes", "Bytes of the files planned and not yet done.", job, nil),
+		inFlight:      prometheus.NewDesc("mgw_transfers_in_flight", "Transfers in progress.", job, nil),
+		lag:           prometheus.NewDesc("mgw_lag_seconds", "Age of the oldest change not yet at the destination (continuous jobs).", job, nil),
+		state:         prometheus.NewDesc("mgw_job_state", "1 for the job's current state.", []string{"job", "state"}, nil),
+		failedBy:      prometheus.NewDesc("mgw_failed_files", "Files failed at the end of the last run, by code.", []string{"job", "code"}, nil),
+		lastScan:      prometheus.NewDesc("mgw_last_scan_timestamp_seconds", "When the last full pass ended.", job, nil),
+		throttled:     prometheus.NewDesc("mgw_throttled_total", "Answers asking mgw to slow down (429, 503, SlowDown).", job, nil),
+		requests:      prometheus.NewDesc("mgw_requests_total", "Requests sent to a side of the job (source or destination), by address type.", []string{"job", "side", "type"}, nil),
+		requestErrors: prometheus.NewDesc("mgw_request_errors_total", "Requests that failed, by side, address type and error kind.", []string{"job", "side", "type", "kind"}, nil),
+		scanDuration:  prometheus.NewDesc("mgw_scan_duration_seconds", "How long the last full listing of the source took.", job, nil),
+		deleted:       prometheus.NewDesc("mgw_deleted_total", "Destination objects deleted or archived by the delete policy.", job, nil),
+		limitBytes:    prometheus.NewDesc("mgw_limit_bytes_per_second", "The job's bandwidth limit in force now (limits:, with its schedule); 0 for none.", job, nil),
+		limitQPS:      prometheus.NewDesc("mgw_limit_requests_per_second", "The job's request rate limit in force now; 0 for none.", job, nil),
+		limitWait:     prometheus.NewDesc("mgw_limit_wait_seconds_total", "Time the job's reads and requests waited for its limits, all workers together.", job, nil),
 	}
 	m.reg.MustRegister(m, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
 func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{m.files, m.bytes, m.queued, m.queuedBytes, m.inFlight, m.lag, m.state, m.failedBy, m.lastScan, m.throttled, m.deleted,
+	for _, d := range []*prometheus.Desc{m.requests, m.requestErrors, m.scanDuration, m.files, m.bytes, m.queued, m.queuedBytes, m.inFlight, m.lag, m.state, m.failedBy, m.lastScan, m.throttled, m.deleted,
 		m.limitBytes, m.limitQPS, m.limitWait} {
 		ch <- d
 	}
@@ -70,6 +77,22 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(m.files, counter, float64(n), j.Name, outcome)
 		}
 		ch <- prometheus.MustNewConstMetric(m.bytes, counter, float64(p.BytesCopied), j.Name)
+		if p.LastScan > 0 {
+			ch <- prometheus.MustNewConstMetric(m.scanDuration, gauge, p.LastScan.Seconds(), j.Name)
+		}
+		cfg := m.a.Config()
+		for side, addr := range map[Side]string{Source: j.Source, Destination: j.Destination} {
+			typ := ""
+			if a := cfg.Address(addr); a != nil {
+				typ = a.Type
+			}
+			ch <- prometheus.MustNewConstMetric(m.requests, counter, float64(p.Requests[side]), j.Name, side.String(), typ)
+			for k, n := range p.RequestErrors[side] {
+				if n > 0 {
+					ch <- prometheus.MustNewConstMetric(m.requestErrors, counter, float64(n), j.Name, side.String(), typ, connectors.Kind(k).String())
+				}
+			}
+		}
 		ch <- prometheus.MustNewConstMetric(m.queued, gauge, float64(p.FilesQueued), j.Name)
 		ch <- prometheus.MustNewConstMetric(m.queuedBytes, gauge, float64(p.BytesQueued), j.Name)
 		ch <- prometheus.MustNewConstMetric(m.inFlight, gauge, float64(p.InFlight), j.Name)

@@ -3,6 +3,8 @@ package agent
 import (
 	"sync/atomic"
 	"time"
+
+	"github.com/mgw-dev/mgw/connectors"
 )
 
 // Progress counts a run as it goes. Workers add to it; the terminal line,
@@ -31,6 +33,11 @@ type Progress struct {
 	Deleted     atomic.Int64 // destination objects deleted or archived (continuous jobs)
 
 	ListsChanged atomic.Int64 // unix nanoseconds of the last change to the failed or skipped list
+	ScanNanos    atomic.Int64 // how long the last full listing of the source took
+
+	// Requests to each side, and the errors among them by kind.
+	Requests      [2]atomic.Int64
+	RequestErrors [2][connectors.KindUnsupported + 1]atomic.Int64
 }
 
 // Snapshot is a consistent-enough copy of the counters for display.
@@ -41,6 +48,9 @@ type Snapshot struct {
 	FilesToCopy, BytesToCopy, BytesCopied, InFlight int64
 	BytesScanned, Throttled                         int64
 	FilesQueued, BytesQueued, Scans, Deleted        int64
+	LastScan                                        time.Duration // of the last full listing
+	Requests                                        [2]int64
+	RequestErrors                                   [2][connectors.KindUnsupported + 1]int64
 	ScanDone                                        bool
 	Rate                                            float64 // bytes/s since the start
 	FileRate                                        float64 // files/s since the start
@@ -67,6 +77,13 @@ func (p *Progress) Snapshot() Snapshot {
 		BytesQueued:    p.BytesQueued.Load(),
 		Scans:          p.Scans.Load(),
 		Deleted:        p.Deleted.Load(),
+		LastScan:       time.Duration(p.ScanNanos.Load()),
+	}
+	for side := range p.Requests {
+		s.Requests[side] = p.Requests[side].Load()
+		for k := range p.RequestErrors[side] {
+			s.RequestErrors[side][k] = p.RequestErrors[side][k].Load()
+		}
 	}
 	if secs := s.Elapsed.Seconds(); secs > 0 {
 		s.Rate = float64(s.BytesCopied) / secs

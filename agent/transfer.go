@@ -116,6 +116,10 @@ func (r *Runner) paced(ctx context.Context, side Side, call func() error) error 
 		return err
 	}
 	err := call()
+	r.Progress.Requests[side].Add(1)
+	if err != nil && !connectors.IsCanceled(err) {
+		r.Progress.RequestErrors[side][connectors.KindOf(err)].Add(1)
+	}
 	var ce *connectors.Error
 	switch {
 	case err == nil:

@@ -225,6 +225,14 @@ func TestAgentView(t *testing.T) {
 			t.Errorf("%s: %v (%d bytes)", f, err, len(b))
 		}
 	}
+	metrics, _ := os.ReadFile(filepath.Join(mnt, "agent", "metrics"))
+	for _, want := range []string{`mgw_requests_total{job="photos",side="destination",type="oss"}`,
+		`mgw_request_errors_total{job="photos",kind="access-denied",side="destination",type="oss"} 1`,
+		`mgw_scan_duration_seconds{job="photos"}`, `mgw_files_total{job="photos",outcome="copied"} 1`} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("agent/metrics lacks %s", want)
+		}
+	}
 	if out, _ := exec.Command("grep", "-r", "-l", ossSecret, mnt).Output(); len(out) > 0 {
 		t.Errorf("the secret is in the view: %s", out)
 	}
