@@ -99,7 +99,7 @@ fi
 endpoint=$(sed -n 's/^endpoint=//p' <<<"$info")
 sdk=("$tmp/sdkloop" -endpoint "$endpoint")
 
-smb=$root/test/servers/samba.sh
+smb=(bash "$root/test/servers/samba.sh")
 smb_port=${BENCH_SMB_PORT:-14453}
 buckets=()
 cleanup() {
@@ -111,12 +111,12 @@ cleanup() {
 			"${sdk[@]}" -bucket "$b" purge || log "could not remove bucket $b"
 		done
 	fi
-	MGW_SMB_PORT=$smb_port "$smb" stop || true
+	MGW_SMB_PORT=$smb_port "${smb[@]}" stop || true
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 # restart: an empty server, whatever an earlier run left.
-info=$(MGW_SMB_PORT=$smb_port "$smb" restart)
+info=$(MGW_SMB_PORT=$smb_port "${smb[@]}" restart)
 smb_server=$(sed -n 's/^server=//p' <<<"$info")
 smb_share=$(sed -n 's/^share=//p' <<<"$info")
 smb_user=$(sed -n 's/^user=//p' <<<"$info")
