@@ -237,6 +237,16 @@ copied() {
 	fi
 }
 
+# unchanged RUN N: mgw's run RUN scanned the share's N files and found
+# them all unchanged (a fast no-change run that listed nothing would not).
+unchanged() {
+	if ! grep -Eq "^files scanned +$2 " "$tmp/log/$1" || ! grep -Eq "^unchanged +$2\$" "$tmp/log/$1"; then
+		log "$1: mgw did not scan $2 files and find them unchanged"
+		cat "$tmp/log/$1" >&2
+		exit 1
+	fi
+}
+
 # first CONF FOLDER N: copy the N files of the share's FOLDER to a fresh
 # bucket per try, with CONF: mgw-* (mgw's defaults) or rc-* (with
 # flags[CONF]). The fastest try's name is left in $BEST and its bucket
@@ -321,6 +331,7 @@ log "S3: run again, nothing changed"
 for run in $(tries mgw-s3); do
 	measure "$run" "$mgw" run --config "$tmp/$mgw_s1.yaml" "bench-$mgw_s1"
 	copied "$run" 0
+	unchanged "$run" "$nfiles"
 done
 # shellcheck disable=SC2046
 mgw_s3=$(best $(tries mgw-s3))
