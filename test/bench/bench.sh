@@ -16,8 +16,8 @@
 # keeps a CPU profile of every mgw run there (go tool pprof DIR/RUN.pprof).
 # The benchmark fails
 # only when a tool fails or a copy is wrong, never on a missed target.
-# It ends with test/bench/sync.sh, the continuous-sync figures, on the
-# same server.
+# It ends with test/bench/sync.sh, the continuous-sync figures, and
+# test/bench/nas.sh, an SMB share as the source, on the same server.
 #
 # Each first copy goes to a fresh bucket (and, for mgw, a fresh state dir).
 # mgw runs with its defaults (overwrite: if-newer, concurrency 16). rclone
@@ -470,6 +470,10 @@ fi
 # Continuous sync: its own table (and, at full scale, its own section of
 # RESULTS.md), on the same server.
 BENCH_SCALE=$scale bash "$root/test/bench/sync.sh"
+
+# An SMB share as the source, beside rclone's smb backend: its own table
+# (and section of RESULTS.md), to the same server.
+BENCH_SCALE=$scale bash "$root/test/bench/nas.sh"
 
 # The read-only view: cat of a million-line failed.txt, beside a plain file.
 if [ "$scale" = small ]; then
