@@ -35,3 +35,20 @@ jobs:
 		t.Error("a changed setting must restart the job")
 	}
 }
+
+func TestSharePoolSizedToConcurrency(t *testing.T) {
+	smb := &AddressConfig{Name: "nas", Type: "smb"}
+	if got := sizedPool(smb, 32).Conns; got != 32 {
+		t.Errorf("smb pool %d, want the job's 32 copiers", got)
+	}
+	if smb.Conns != 0 {
+		t.Error("sizedPool changed the config")
+	}
+	set := &AddressConfig{Name: "nas", Type: "nfs", Conns: 4}
+	if got := sizedPool(set, 32).Conns; got != 4 {
+		t.Errorf("conns: 4 in the config gave %d", got)
+	}
+	if got := sizedPool(&AddressConfig{Type: "s3"}, 32).Conns; got != 0 {
+		t.Errorf("s3 got a session pool of %d", got)
+	}
+}

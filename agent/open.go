@@ -64,14 +64,26 @@ func VerifyAddress(ctx context.Context, a *AddressConfig, side Side) (code strin
 // its code.
 func OpenJob(ctx context.Context, cfg *Config, job *JobConfig, st *state.Store, log *slog.Logger) (*Runner, func(), error) {
 	srcAddr, dstAddr := cfg.Address(job.Source), cfg.Address(job.Destination)
-	src, err := OpenAddress(ctx, srcAddr)
+	src, err := OpenAddress(ctx, sizedPool(srcAddr, job.Concurrency))
 	if err != nil {
 		return nil, nil, &JobError{Code: AddressCode(Source, srcAddr.CodeType(), err), Err: err}
 	}
-	dst, err := OpenAddress(ctx, dstAddr)
+	dst, err := OpenAddress(ctx, sizedPool(dstAddr, job.Concurrency))
 	if err != nil {
 		src.Close()
 		return nil, nil, &JobError{Code: AddressCode(Destination, dstAddr.CodeType(), err), Err: err}
 	}
 	return NewRunner(job, srcAddr, dstAddr, src, dst, st, log), func() { src.Close(); dst.Close() }, nil
+}
+
+// sizedPool gives a share address as many sessions as the job has
+// copiers, unless the config sets conns: with fewer, copiers wait for a
+// session on every small file.
+func sizedPool(a *AddressConfig, concurrency int) *AddressConfig {
+	if a.Conns != 0 || !isShare(a.Type) {
+		return a
+	}
+	c := *a
+	c.Conns = min(concurrency, maxConns)
+	return &c
 }

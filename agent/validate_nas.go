@@ -90,9 +90,9 @@ func (p *parser) validateNAS(a *AddressConfig) bool {
 			}
 		}
 	}
-	if a.Conns < 0 || a.Conns > 256 {
+	if a.Conns < 0 || a.Conns > maxConns {
 		line, field := a.pos.at("conns")
-		p.fail(codes.BadParameters, line, field, "must be between 1 and 256 (0: 8)")
+		p.fail(codes.BadParameters, line, field, fmt.Sprintf("must be between 1 and %d (0: the job's concurrency)", maxConns))
 	}
 	return true
 }
@@ -107,6 +107,9 @@ func (a *AddressConfig) nasConnector(ca *connectors.Address) {
 // nasMethods are share protocols people may write as a type that mgw does
 // not speak: the catalogue has a code for them.
 var nasMethods = map[string]bool{"cifs": true, "nas": true, "nfs4": true, "nfsv4": true, "afp": true, "smb1": true}
+
+// maxConns bounds the sessions kept to one share.
+const maxConns = 256
 
 // unknownTypeCode is the code for an address type mgw does not know.
 func unknownTypeCode(typ string) string {

@@ -23,7 +23,8 @@ type Address struct {
 	Password string // smb
 	Domain   string // smb
 	UID, GID uint32 // nfs AUTH_UNIX credentials
-	// Conns is the number of connections kept to the server (0 = 8).
+	// Conns is the number of connections kept to the server (0 = 8; a job
+	// sizes it to its concurrency unless the config sets conns).
 	Conns int
 
 	// object stores
