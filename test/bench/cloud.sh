@@ -91,14 +91,15 @@ export VGW_KEEP_ALIVE=${BENCH_KEEPALIVE:-true}
 vgw=$root/test/servers/versitygw.sh
 srcport=${BENCH_S3_PORT:-7071} dstport=${BENCH_S3_PORT2:-7072}
 stop_ports=()
-# server PORT: start versitygw on PORT unless it runs; print its endpoint.
+# server PORT: start versitygw on PORT unless it runs; its endpoint is left
+# in EP (not printed: a command substitution would lose stop_ports).
 server() {
 	local info
 	if ! info=$(MGW_S3_PORT=$1 "$vgw" status); then
 		info=$(MGW_S3_PORT=$1 "$vgw" start)
 		stop_ports+=("$1")
 	fi
-	sed -n 's/^endpoint=//p' <<<"$info"
+	EP=$(sed -n 's/^endpoint=//p' <<<"$info")
 }
 buckets=()
 cleanup() {
@@ -114,8 +115,10 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-srcep=$(server "$srcport")
-dstep=$(server "$dstport")
+server "$srcport"
+srcep=$EP
+server "$dstport"
+dstep=$EP
 
 for r in SRC DST; do
 	ep=$srcep
