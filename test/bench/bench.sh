@@ -17,7 +17,8 @@
 # The benchmark fails
 # only when a tool fails or a copy is wrong, never on a missed target.
 # It ends with test/bench/sync.sh, the continuous-sync figures, and
-# test/bench/nas.sh, an SMB share as the source, on the same server.
+# test/bench/nas.sh, an SMB share as the source, on the same server, then
+# test/bench/cloud.sh, bucket to bucket from this server to a second one.
 #
 # Each first copy goes to a fresh bucket (and, for mgw, a fresh state dir).
 # mgw runs with its defaults (overwrite: if-newer, concurrency 16). rclone
@@ -474,6 +475,10 @@ BENCH_SCALE=$scale bash "$root/test/bench/sync.sh"
 # An SMB share as the source, beside rclone's smb backend: its own table
 # (and section of RESULTS.md), to the same server.
 BENCH_SCALE=$scale bash "$root/test/bench/nas.sh"
+
+# Bucket to bucket: this server as the source, a second one on port 7072
+# as the destination, beside rclone copy between the two.
+BENCH_SCALE=$scale BENCH_RUNS=$runs bash "$root/test/bench/cloud.sh"
 
 # The read-only view: cat of a million-line failed.txt, beside a plain file.
 if [ "$scale" = small ]; then

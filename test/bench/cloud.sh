@@ -1,0 +1,444 @@
+#!/usr/bin/env bash
+# cloud.sh: bucket to bucket, mgw side by side with rclone copy between the
+# same two S3 servers: versitygw on 127.0.0.1:7071 (the source, seeded once)
+# and a second versitygw on 127.0.0.1:7072 (the destination). bench.sh runs
+# it after sync.sh; it also runs alone. Prints one table and, at full scale,
+# writes it with the machine and versions into its own section of
+# test/bench/RESULTS.md.
+#
+#   S1  20,000 objects x 4 KiB in 200 prefixes, first copy     files/s
+#   S2  4 objects x 512 MiB, first copy                         MB/s
+#   S3  S1 again, nothing changed                              wall time
+#
+# S3 for mgw is a second `mgw run` of the same once job: a pass that lists
+# the source and finds nothing to copy, which is the work a continuous
+# job's poll does each time (a poll does not list the destination either).
+# For rclone it is `rclone copy` again with nothing to copy, with the flag
+# set of its fastest first copy plus each of bench.sh's ways to tell a
+# change; the fastest counts.
+#
+# BENCH_SCALE=small runs 2,000 objects and 4 x 64 MiB for a smoke test; its
+# numbers are not worth comparing and it writes no RESULTS.md. BENCH_RUNS=N
+# (default 1) repeats every copy and re-run N times and keeps the fastest.
+# The benchmark fails only when a tool fails or a copy is wrong, never on a
+# missed target. Each first copy goes to a fresh destination bucket (and,
+# for mgw, a fresh state dir). mgw runs with its defaults.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+bin=${MGW_TEST_BIN:-/tmp/bin}
+export PATH=$bin:$PATH
+
+scale=${BENCH_SCALE:-full}
+case $scale in
+full) nfiles=20000 ndirs=200 nbig=4 bigmib=512 ;;
+small) nfiles=2000 ndirs=20 nbig=4 bigmib=64 ;;
+*)
+	echo "cloud.sh: BENCH_SCALE must be full or small, not $scale" >&2
+	exit 2
+	;;
+esac
+runs=${BENCH_RUNS:-1}
+fsize=4096
+perdir=$((nfiles / ndirs))
+
+# The issue's targets, as ratios where > 1 is better for mgw.
+target_s1=1.5 # files/s, mgw / rclone
+target_s2=1.0 # MB/s, mgw / rclone
+target_s3=5   # wall time, rclone / mgw
+
+# rclone's flag sets: bench.sh's. Every set checks the destination, as mgw
+# does; --no-check-dest would answer another question.
+declare -A flags=(
+	[rc-s1-a]="--transfers 32 --checkers 32"
+	[rc-s1-b]="--transfers 32 --checkers 32 --s3-no-check-bucket --fast-list --s3-no-head"
+	[rc-s1-c]="--transfers 64 --checkers 64 --s3-no-check-bucket --fast-list --s3-no-head"
+	[rc-s2-a]="--transfers 4 --s3-upload-concurrency 4 --s3-chunk-size 16M --s3-no-check-bucket"
+	[rc-s2-b]="--transfers 4 --s3-upload-concurrency 4 --s3-chunk-size 16M --s3-no-check-bucket --s3-disable-checksum"
+	[rc-s2-c]="--transfers 4 --s3-upload-concurrency 8 --s3-chunk-size 16M --s3-no-check-bucket --s3-disable-checksum"
+)
+# Re-runs add to S1's best set how rclone tells a change: size + modtime (a
+# HEAD per object for the modtime), size + MD5 against the listed ETag, or
+# "newer than its upload".
+declare -A rerun=([a]="" [b]="--checksum" [c]="--update --use-server-modtime")
+
+# The test servers' fixed credentials; every tool reads them from the
+# environment, so they never show in ps or in a config file.
+export AWS_ACCESS_KEY_ID=testkey AWS_SECRET_ACCESS_KEY=testsecret
+export BENCH_S3_KEY=$AWS_ACCESS_KEY_ID BENCH_S3_SECRET=$AWS_SECRET_ACCESS_KEY
+
+log() { echo "cloud.sh: $*" >&2; }
+
+# --- tools and servers ---------------------------------------------------
+
+if [ ! -x /usr/bin/time ]; then
+	log "installing GNU time"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends time >/dev/null
+fi
+if [ ! -x "$bin/rclone" ]; then
+	log "installing rclone into $bin (minutes on a cold Go cache)"
+	mkdir -p "$bin"
+	GOBIN=$bin go install github.com/rclone/rclone@latest
+fi
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/mgw-cloudbench.XXXXXX")
+mkdir -p "$tmp/m" "$tmp/log"
+(cd "$root" && go build -o "$tmp/mgw" ./cmd/mgw && go build -o "$tmp/sdkloop" ./test/bench/sdkloop)
+mgw=$tmp/mgw
+
+# Two servers, keep-alive on as in bench.sh. Each is started here only if
+# not running, and then stopped here (which also empties it).
+export VGW_KEEP_ALIVE=${BENCH_KEEPALIVE:-true}
+vgw=$root/test/servers/versitygw.sh
+srcport=${BENCH_S3_PORT:-7071} dstport=${BENCH_S3_PORT2:-7072}
+stop_ports=()
+# server PORT: start versitygw on PORT unless it runs; its endpoint is left
+# in EP (not printed: a command substitution would lose stop_ports).
+server() {
+	local info
+	if ! info=$(MGW_S3_PORT=$1 "$vgw" status); then
+		info=$(MGW_S3_PORT=$1 "$vgw" start)
+		stop_ports+=("$1")
+	fi
+	EP=$(sed -n 's/^endpoint=//p' <<<"$info")
+}
+buckets=()
+cleanup() {
+	local b p
+	for b in "${buckets[@]}"; do
+		# shellcheck disable=SC2086 # "endpoint bucket" pairs
+		set -- $b
+		"$tmp/sdkloop" -endpoint "$1" -bucket "$2" purge >/dev/null 2>&1 || log "could not remove bucket $2 at $1"
+	done
+	for p in "${stop_ports[@]}"; do
+		MGW_S3_PORT=$p "$vgw" stop || true
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+server "$srcport"
+srcep=$EP
+server "$dstport"
+dstep=$EP
+
+for r in SRC DST; do
+	ep=$srcep
+	[ $r = DST ] && ep=$dstep
+	export "RCLONE_CONFIG_${r}_TYPE=s3" "RCLONE_CONFIG_${r}_PROVIDER=Other" \
+		"RCLONE_CONFIG_${r}_ENDPOINT=$ep" "RCLONE_CONFIG_${r}_REGION=us-east-1" \
+		"RCLONE_CONFIG_${r}_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID" \
+		"RCLONE_CONFIG_${r}_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY" \
+		"RCLONE_CONFIG_${r}_FORCE_PATH_STYLE=true"
+done
+rclone=("$bin/rclone" --config /dev/null)
+ssdk=("$tmp/sdkloop" -endpoint "$srcep")
+dsdk=("$tmp/sdkloop" -endpoint "$dstep")
+
+prefix=cloudbench-$$
+# dbucket NAME: create a fresh destination bucket; its name is left in $B.
+dbucket() {
+	B=$prefix-$1
+	"${dsdk[@]}" -bucket "$B" mkbucket
+	buckets+=("$dstep $B")
+}
+# drop NAME: remove destination bucket NAME now, to keep the disk small.
+drop() {
+	local b=$prefix-$1 keep=() x
+	"${dsdk[@]}" -bucket "$b" purge
+	for x in "${buckets[@]}"; do
+		[ "$x" = "$dstep $b" ] || keep+=("$x")
+	done
+	buckets=("${keep[@]}")
+}
+
+# --- measuring (as bench.sh) ---------------------------------------------
+
+declare -A wall cpu rss
+order=()
+# measure RUN CMD...: run CMD, keep its wall time (s), CPU time (user+sys,
+# s) and peak RSS (MiB). Its output goes to $tmp/log/RUN.
+measure() {
+	local run=$1 t0 t1
+	shift
+	sync # what earlier steps left dirty is written back before
+	t0=$(date +%s%N)
+	if ! /usr/bin/time -f '%U %S %M' -o "$tmp/m/$run" "$@" >"$tmp/log/$run" 2>&1; then
+		log "$run failed: $*"
+		tail -n 30 "$tmp/log/$run" >&2
+		exit 1
+	fi
+	t1=$(date +%s%N)
+	wall[$run]=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+	cpu[$run]=$(awk '{ printf "%.2f", $1 + $2 }' "$tmp/m/$run")
+	rss[$run]=$(awk '{ printf "%.0f", $3 / 1024 }' "$tmp/m/$run")
+	order+=("$run")
+	log "$(printf '%-16s %8.2f s wall %7.2f s CPU %5d MiB' "$run" "${wall[$run]}" "${cpu[$run]}" "${rss[$run]}")"
+}
+
+# calc EXPR: floating-point arithmetic.
+calc() { awk "BEGIN { printf \"%.2f\", $1 }"; }
+# best RUN...: the run with the least wall time.
+best() {
+	local n b=$1
+	for n in "$@"; do
+		if awk -v x="${wall[$n]}" -v y="${wall[$b]}" 'BEGIN { exit !(x < y) }'; then
+			b=$n
+		fi
+	done
+	echo "$b"
+}
+# tries CONF: the names of CONF's runs.
+tries() {
+	local r
+	for ((r = 1; r <= runs; r++)); do
+		echo "$1-$r"
+	done
+}
+
+# mgwjob RUN SRCBUCKET DSTBUCKET: write a config with job bench-RUN copying
+# SRCBUCKET of the source server to DSTBUCKET of the destination server,
+# state in its own dir, and print its path.
+mgwjob() {
+	local cfg=$tmp/$1.yaml
+	cat >"$cfg" <<EOF
+state_dir: $tmp/state-$1
+addresses:
+  - name: src
+    type: s3
+    endpoint: $srcep
+    region: us-east-1
+    bucket: $2
+    path_style: true
+    access_key_id: \${BENCH_S3_KEY}
+    access_key_secret: \${BENCH_S3_SECRET}
+  - name: dst
+    type: s3
+    endpoint: $dstep
+    region: us-east-1
+    bucket: $3
+    path_style: true
+    access_key_id: \${BENCH_S3_KEY}
+    access_key_secret: \${BENCH_S3_SECRET}
+jobs:
+  - name: bench-$1
+    source: src
+    destination: dst
+EOF
+	echo "$cfg"
+}
+
+# copied RUN N: mgw's run RUN reported N files copied.
+copied() {
+	if ! grep -Eq "^copied and verified +$2 " "$tmp/log/$1"; then
+		log "$1: mgw did not copy exactly $2 files"
+		cat "$tmp/log/$1" >&2
+		exit 1
+	fi
+}
+
+# first CONF SRCBUCKET N: copy the N objects of SRCBUCKET to a fresh
+# destination bucket per try, with CONF: mgw-* (mgw's defaults) or rc-*
+# (with flags[CONF]). The fastest try's name is left in $BEST and its
+# bucket kept; the others go.
+first() {
+	local conf=$1 src=$2 run
+	for run in $(tries "$conf"); do
+		dbucket "$run"
+		# shellcheck disable=SC2086 # flags are words
+		case $conf in
+		mgw-*)
+			measure "$run" "$mgw" run --config "$(mgwjob "$run" "$src" "$B")" "bench-$run"
+			copied "$run" "$3"
+			;;
+		rc-*) measure "$run" "${rclone[@]}" copy "src:$src" "dst:$B" ${flags[$conf]} ;;
+		esac
+	done
+	# shellcheck disable=SC2046 # names are words
+	BEST=$(best $(tries "$conf"))
+	for run in $(tries "$conf"); do
+		[ "$run" = "$BEST" ] || drop "$run"
+	done
+}
+
+# again CONF CMD...: run CMD (which must change nothing) once per try; the
+# fastest try's name is left in $BEST.
+again() {
+	local conf=$1 run
+	shift
+	for run in $(tries "$conf"); do
+		measure "$run" "$@"
+	done
+	# shellcheck disable=SC2046
+	BEST=$(best $(tries "$conf"))
+}
+
+# check SRCBUCKET DSTBUCKET [FLAGS...]: every object of the source bucket
+# is in the destination bucket, with the same MD5 unless FLAGS say
+# otherwise.
+check() {
+	local s=$1 d=$2
+	shift 2
+	if ! "${rclone[@]}" check "src:$s" "dst:$d" --one-way --fast-list --checkers 32 "$@" >"$tmp/log/check-$d" 2>&1; then
+		log "copy in $d differs from $s"
+		tail -n 20 "$tmp/log/check-$d" >&2
+		exit 1
+	fi
+}
+
+# --- data: the source bucket, seeded once --------------------------------
+
+log "scale $scale, $runs run(s) each: $nfiles objects x $fsize B in $ndirs prefixes; $nbig x $bigmib MiB"
+small=$tmp/small big=$tmp/big
+mkdir -p "$small" "$big"
+for ((d = 0; d < ndirs; d++)); do
+	dir=$small/d$(printf %03d $d)
+	mkdir "$dir"
+	head -c $((perdir * fsize)) /dev/urandom | split -b $fsize -a 4 -d - "$dir/f"
+done
+for ((i = 0; i < nbig; i++)); do
+	head -c $((bigmib << 20)) /dev/urandom >"$big/b$i"
+done
+bigbytes=$((nbig * bigmib << 20))
+ssmall=$prefix-small sbig=$prefix-big
+for b in "$ssmall" "$sbig"; do
+	"${ssdk[@]}" -bucket "$b" mkbucket
+	buckets+=("$srcep $b")
+done
+log "seeding $srcep"
+"${ssdk[@]}" -bucket "$ssmall" -workers 32 put "$small" >"$tmp/log/seed-small"
+"${ssdk[@]}" -bucket "$sbig" -parts 8 -part-mib 16 multipart "$big" >"$tmp/log/seed-big"
+# The local copies are not needed any more: everything reads the bucket.
+rm -rf "$small" "$big"
+
+# --- S1: many small objects, first copy ----------------------------------
+
+log "S1: first copy of $nfiles small objects"
+first mgw-s1 "$ssmall" "$nfiles"
+mgw_s1=$BEST
+tried=()
+for v in a b c; do
+	first rc-s1-$v "$ssmall" "$nfiles"
+	tried+=("$BEST")
+done
+rc_s1=$(best "${tried[@]}")
+for run in "${tried[@]}"; do
+	[ "$run" = "$rc_s1" ] || drop "$run"
+done
+check "$ssmall" "$prefix-$mgw_s1"
+check "$ssmall" "$prefix-$rc_s1"
+
+# --- S3: nothing changed -------------------------------------------------
+
+log "S3: run again, nothing changed"
+again mgw-s3 "$mgw" run --config "$tmp/$mgw_s1.yaml" "bench-$mgw_s1"
+mgw_s3=$BEST
+for run in $(tries mgw-s3); do
+	copied "$run" 0
+done
+tried=()
+for v in a b c; do
+	flags[rc-s3-$v]="${flags[${rc_s1%-*}]}${rerun[$v]:+ ${rerun[$v]}}"
+	# shellcheck disable=SC2086
+	again rc-s3-$v "${rclone[@]}" copy "src:$ssmall" "dst:$prefix-$rc_s1" ${flags[rc-s3-$v]} -v
+	tried+=("$BEST")
+	if grep -q ': Copied (' "$tmp/log/$BEST"; then
+		log "$BEST: rclone copied something on a no-change run"
+		exit 1
+	fi
+done
+rc_s3=$(best "${tried[@]}")
+drop "$mgw_s1"
+drop "$rc_s1"
+
+# --- S2: a few large objects, first copy ---------------------------------
+
+# Multipart ETags are not MD5s, and the two tools cut parts differently:
+# the check compares sizes, and MD5s where rclone can read one.
+log "S2: first copy of $nbig x $bigmib MiB"
+first mgw-s2 "$sbig" "$nbig"
+mgw_s2=$BEST
+check "$sbig" "$prefix-$mgw_s2" --size-only
+drop "$BEST"
+tried=()
+for conf in rc-s2-a rc-s2-b rc-s2-c; do
+	first $conf "$sbig" "$nbig"
+	check "$sbig" "$prefix-$BEST" --size-only
+	drop "$BEST"
+	tried+=("$BEST")
+done
+rc_s2=$(best "${tried[@]}")
+
+# --- report --------------------------------------------------------------
+
+fps() { calc "$nfiles / ${wall[$1]}"; }
+mbs() { calc "$bigbytes / 1e6 / ${wall[$1]}"; }
+met() { awk -v r="$1" -v t="$2" 'BEGIN { print (r >= t ? "yes" : "no") }'; }
+le() { awk -v a="$1" -v b="$2" 'BEGIN { print (a <= b ? "yes" : "no") }'; }
+
+s1_m=$(fps "$mgw_s1") s1_r=$(fps "$rc_s1")
+s2_m=$(mbs "$mgw_s2") s2_r=$(mbs "$rc_s2")
+s3_m=${wall[$mgw_s3]} s3_r=${wall[$rc_s3]}
+r1=$(calc "$s1_m / $s1_r") r2=$(calc "$s2_m / $s2_r") r3=$(calc "$s3_r / $s3_m")
+
+table=$(
+	cat <<EOF
+| scenario | mgw | rclone | ratio | target | met? |
+|---|---:|---:|---:|---:|---|
+| S1 first copy, $nfiles x 4 KiB: files/s | $s1_m | $s1_r | $r1 | ≥ $target_s1 | $(met "$r1" $target_s1) |
+| S2 first copy, $nbig x $bigmib MiB: MB/s | $s2_m | $s2_r | $r2 | ≥ $target_s2 | $(met "$r2" $target_s2) |
+| S3 no-change pass over $nfiles objects: wall s | $s3_m | $s3_r | $r3 | ≥ $target_s3 | $(met "$r3" $target_s3) |
+
+Ratio: > 1 is better for mgw (mgw / rclone for rates, rclone / mgw for
+times). rclone: \`rclone copy\` from one server to the other, the best of
+the flag sets below. mgw's S3 is a second \`mgw run\` of the once job (it
+lists the source and diffs it against its index: a continuous job's poll);
+rclone's is \`rclone copy\` with nothing to copy. Best of $runs run(s) each.
+
+Peak RSS, MiB:
+
+| scenario | mgw | rclone | mgw ≤ rclone? |
+|---|---:|---:|---|
+| S1 first copy | ${rss[$mgw_s1]} | ${rss[$rc_s1]} | $(le "${rss[$mgw_s1]}" "${rss[$rc_s1]}") |
+| S2 first copy | ${rss[$mgw_s2]} | ${rss[$rc_s2]} | $(le "${rss[$mgw_s2]}" "${rss[$rc_s2]}") |
+| S3 nothing changed | ${rss[$mgw_s3]} | ${rss[$rc_s3]} | $(le "${rss[$mgw_s3]}" "${rss[$rc_s3]}") |
+
+Every run, in order:
+
+| run | wall s | CPU s | peak RSS MiB | flags |
+|---|---:|---:|---:|---|
+EOF
+	for run in "${order[@]}"; do
+		case $run in
+		mgw-*) f="defaults (overwrite: if-newer, concurrency 16)" ;;
+		*) f=${flags[${run%-*}]} ;;
+		esac
+		echo "| $run | ${wall[$run]} | ${cpu[$run]} | ${rss[$run]} | \`$f\` |"
+	done
+)
+echo
+echo "$table"
+
+if [ "$scale" = full ]; then
+	mod() { go version -m "$1" | awk '$1 == "mod" { print $3 }'; }
+	section=$(
+		echo "## Bucket to bucket: mgw and rclone"
+		echo
+		echo "Generated by \`bash test/bench/cloud.sh\` (also part of \`make bench\`) on $(date -u +%Y-%m-%dT%H:%MZ)."
+		echo "mgw and rclone copy from one versitygw (posix backend, $srcep) to another"
+		echo "($dstep), both on loopback (keep-alive: $VGW_KEEP_ALIVE); the source"
+		echo "buckets are seeded once, each first copy goes to a fresh bucket. mgw runs with its defaults."
+		echo
+		echo "Machine: $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)),"
+		echo "$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) memory, Linux $(uname -r),"
+		echo "shared with other builds and tests while this ran: load average"
+		echo "$(cut -d' ' -f1-3 /proc/loadavg) at the end of the run."
+		echo
+		echo "Versions: mgw $(cd "$root" && git describe --always --dirty 2>/dev/null || echo unknown),"
+		echo "$(go version | cut -d' ' -f3), rclone $(mod "$bin/rclone"), versitygw $(mod "$bin/versitygw")."
+		echo
+		echo "$table"
+	)
+	# shellcheck source-path=SCRIPTDIR source=results.sh
+	. "$root/test/bench/results.sh"
+	write_section cloud.sh "$section"
+	log "wrote its section of test/bench/RESULTS.md"
+fi
