@@ -164,8 +164,15 @@ func (r *Runner) copySmall(ctx context.Context, o connectors.Object) error {
 	if err != nil {
 		return err
 	}
-	if err := r.restat(ctx, o); err != nil {
-		return err
+	// A file on a disk or a share can change while it is read: check it
+	// did not. An object store's GET returns one version whole, so the
+	// check would cost a request per object for nothing: if the object
+	// changed since the listing, the copy holds the newer bytes and the
+	// index the older identity, and the next pass copies it again.
+	if r.SrcAddr.Type == "local" || isShare(r.SrcAddr.Type) {
+		if err := r.restat(ctx, o); err != nil {
+			return err
+		}
 	}
 	sum := newSums(r.Dst.Features().CRC64)
 	sum.Write(buf)
