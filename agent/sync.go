@@ -22,6 +22,7 @@ type syncState struct {
 	passReq        chan struct{} // a full pass is wanted (buffered: requests coalesce)
 	confirm        atomic.Bool   // `mgw job retry`: apply the deletes a pause held back
 	deleted        atomic.Int64  // deletes the watch applied since the last full pass
+	indexed        atomic.Int64  // files in the index at the last full pass
 	pendingDeletes atomic.Int64  // deletes being applied
 
 	mu        sync.Mutex
@@ -350,6 +351,7 @@ func (r *Runner) reconcile(ctx context.Context, log *slog.Logger, seen *keySet, 
 	confirmed := s.confirm.Swap(false)
 	limit := r.Job.MaxDelete.Limit(indexed)
 	s.deleted.Store(0)
+	s.indexed.Store(indexed)
 	if seen.len() == 0 && indexed > 0 && !confirmed {
 		r.pause(codes.SourceVanished, fmt.Sprintf("the source lists no files, the index holds %d", indexed))
 		return nil
@@ -403,10 +405,19 @@ func (r *Runner) goneEvents(ctx context.Context, keys []string) {
 	if len(paths) == 0 {
 		return
 	}
-	var indexed int64
-	_ = r.Store.FilePaths(r.Job.Name, "", func(string) error { indexed++; return nil })
+	// The count of the last pass decides, unless it says no: the index
+	// may have grown since, so only then is it counted again.
+	indexed := r.sync.indexed.Load()
+	over := func() bool {
+		return r.sync.deleted.Load()+int64(len(paths)) > r.Job.MaxDelete.Limit(indexed) && !r.sync.confirm.Load()
+	}
+	if over() {
+		indexed = 0
+		_ = r.Store.FilePaths(r.Job.Name, "", func(string) error { indexed++; return nil })
+		r.sync.indexed.Store(indexed)
+	}
 	limit := r.Job.MaxDelete.Limit(indexed)
-	if r.sync.deleted.Load()+int64(len(paths)) > limit && !r.sync.confirm.Load() {
+	if over() {
 		r.pause(codes.DeleteLimitExceeded, fmt.Sprintf("%d files gone from the source at once, more than max_delete allows (%d of %d indexed)", len(paths), limit, indexed))
 		// The next full pass decides again, with the whole picture.
 		return
