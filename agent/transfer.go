@@ -169,7 +169,7 @@ func (r *Runner) copySmall(ctx context.Context, o connectors.Object) error {
 	// check would cost a request per object for nothing: if the object
 	// changed since the listing, the copy holds the newer bytes and the
 	// index the older identity, and the next pass copies it again.
-	if r.SrcAddr.Type == "local" || isShare(r.SrcAddr.Type) {
+	if !r.Src.Features().WholeReads {
 		if err := r.restat(ctx, o); err != nil {
 			return err
 		}

@@ -142,6 +142,11 @@ type Features struct {
 	// Copier copies objects inside the bucket on the server; nil: callers
 	// read and write the bytes themselves.
 	Copier Copier
+	// WholeReads is true when one Open of a whole object reads a single
+	// version of it (object stores): the bytes cannot tear while read, so
+	// a caller need not check the object again afterwards. Files on disks
+	// and shares can change under a reader.
+	WholeReads bool
 }
 
 // Copier copies an object to another key of the same bucket without

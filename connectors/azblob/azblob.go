@@ -156,6 +156,7 @@ func newTransport(timeout time.Duration) *http.Transport {
 // be of any size, so there is no minimum part size.
 func (b *Bucket) Features() connectors.Features {
 	return connectors.Features{
+		WholeReads:  true,
 		Multipart:   b,
 		MaxKeyBytes: maxKeyBytes - len(b.prefix),
 		UTF8Keys:    true,

@@ -160,6 +160,7 @@ func newTransport(timeout time.Duration) *http.Transport {
 // Features: COS has resumable multipart uploads and reports CRC-64.
 func (b *bucket) Features() connectors.Features {
 	return connectors.Features{
+		WholeReads:  true,
 		Multipart:   b,
 		MaxKeyBytes: maxKeyBytes - len(b.prefix),
 		UTF8Keys:    true,

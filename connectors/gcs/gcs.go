@@ -90,6 +90,7 @@ func New(ctx context.Context, addr connectors.Address) (connectors.Bucket, error
 // Features: keys are UTF-8 of at most 1024 bytes; no multipart upload.
 func (b *Bucket) Features() connectors.Features {
 	return connectors.Features{
+		WholeReads:  true,
 		MaxKeyBytes: maxKeyBytes - len(b.prefix),
 		UTF8Keys:    true,
 	}

@@ -78,7 +78,7 @@ func New(addr connectors.Address) (connectors.Bucket, error) {
 	return &bucket{loc: loc, format: addr.ListFormat, client: client, timeout: timeout, cache: newCache(1 << 16)}, nil
 }
 
-func (b *bucket) Features() connectors.Features { return connectors.Features{} }
+func (b *bucket) Features() connectors.Features { return connectors.Features{WholeReads: true} }
 
 func (b *bucket) Close() error {
 	b.client.CloseIdleConnections()

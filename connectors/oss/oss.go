@@ -136,6 +136,7 @@ func parseEndpoint(s string) (string, error) {
 // Features: OSS has resumable multipart uploads.
 func (b *bucket) Features() connectors.Features {
 	return connectors.Features{
+		WholeReads:  true,
 		Multipart:   b,
 		MaxKeyBytes: maxKeyBytes - len(b.prefix), // keys are relative to the prefix
 		UTF8Keys:    true,

@@ -148,6 +148,7 @@ func (b *Bucket) Features() connectors.Features {
 		MinPartSize: minPartSize,
 		MaxParts:    maxParts,
 		Copier:      b,
+		WholeReads:  true,
 	}
 }
 
