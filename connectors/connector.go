@@ -53,13 +53,34 @@ type Object struct {
 	CRC64        uint64 // CRC64-ECMA (OSS x-oss-hash-crc64ecma); valid if HasCRC64
 	HasCRC64     bool
 	StorageClass string            // e.g. "Archive", "ColdArchive", "GLACIER"; empty = standard
-	Meta         map[string]string // user metadata, lower-case keys, without the x-oss-meta-/x-amz-meta- prefix
+	// Restored is true for an archived object that has a readable restored
+	// copy now. Stat always tells; List tells where the listing says.
+	Restored bool
+	Meta     map[string]string // user metadata, lower-case keys, without the x-oss-meta-/x-amz-meta- prefix
+	// Headers are the object's standard HTTP headers. Stat fills them on
+	// backends with Features.Metadata; List leaves them empty (listings
+	// do not carry them).
+	Headers Headers
 }
+
+// Headers are the standard HTTP headers an object store keeps with an
+// object and sends back with it. An empty field is not set.
+type Headers struct {
+	ContentType        string
+	ContentEncoding    string
+	CacheControl       string
+	ContentDisposition string
+	Expires            string // as the source sent it (RFC 1123 normally); passed on unparsed
+}
+
+// IsZero reports whether no header is set.
+func (h Headers) IsZero() bool { return h == Headers{} }
 
 // PutOptions are the optional settings of a Put or a multipart upload.
 type PutOptions struct {
 	ModTime time.Time         // the source mtime; stored as metadata "mtime" (object stores) or set on the file (local)
 	Meta    map[string]string // extra user metadata
+	Headers Headers           // standard headers to store with the object (backends with Features.Metadata)
 	MD5     []byte            // if set, the content's MD5: backends that can send Content-MD5 must, so the server verifies
 }
 
@@ -147,6 +168,25 @@ type Features struct {
 	// a caller need not check the object again afterwards. Files on disks
 	// and shares can change under a reader.
 	WholeReads bool
+	// Metadata is true when the backend stores PutOptions.Headers and Meta
+	// with an object and returns them from Stat (object stores). Disks and
+	// shares keep neither.
+	Metadata bool
+	// MaxMetaBytes is the most bytes of user metadata (names and values,
+	// without the header prefix) one object may carry: S3 2 KiB, OSS 8 KiB;
+	// 0 = no limit known.
+	MaxMetaBytes int
+	// Restorer requests restores of archived objects; nil: the backend
+	// cannot, and archived objects stay unreadable.
+	Restorer Restorer
+}
+
+// Restorer asks an object store to make an archived object readable.
+type Restorer interface {
+	// Restore requests a readable copy of key kept for days days. A
+	// restore already under way or done is not an error; an object that
+	// is not archived is not an error either.
+	Restore(ctx context.Context, key string, days int) error
 }
 
 // Copier copies an object to another key of the same bucket without
