@@ -52,7 +52,7 @@ type Object struct {
 	ETag         string // as the server sent it, without quotes
 	CRC64        uint64 // CRC64-ECMA (OSS x-oss-hash-crc64ecma); valid if HasCRC64
 	HasCRC64     bool
-	StorageClass string            // e.g. "Archive", "ColdArchive", "GLACIER"; empty = standard
+	StorageClass string // e.g. "Archive", "ColdArchive", "GLACIER"; empty = standard
 	// Restored is true for an archived object that has a readable restored
 	// copy now. Stat always tells; List tells where the listing says.
 	Restored bool
