@@ -181,6 +181,15 @@ type Features struct {
 	Restorer Restorer
 }
 
+// ObjectReader is what Open returns on backends with Features.Metadata:
+// the reader also tells the object as the read's response described it
+// (Size of the whole object, ETag, ModTime, Meta, Headers), so a copy of
+// a small object needs no Stat besides its GET.
+type ObjectReader interface {
+	io.ReadCloser
+	Object() Object
+}
+
 // Restorer asks an object store to make an archived object readable.
 type Restorer interface {
 	// Restore requests a readable copy of key kept for days days. A
