@@ -155,6 +155,7 @@ func (a *Agent) runJob(ctx context.Context, cfg *Config, j *jobRun) error {
 	a.mu.Lock()
 	j.runner = r
 	a.mu.Unlock()
+	r.PauseOnDenied = true // `mgw job retry` can resume it here
 	if j.cfg.Mode == ModeContinuous {
 		return r.Sync(ctx)
 	}
@@ -221,7 +222,7 @@ func (a *Agent) RetryJob(name string) error {
 		return err
 	}
 	switch {
-	case j.state == JobRunning && j.cfg.Mode == ModeContinuous && j.runner != nil:
+	case j.state == JobRunning && j.runner != nil && (j.cfg.Mode == ModeContinuous || j.runner.Held()):
 		j.runner.Retry()
 		return nil
 	case j.state == JobRunning:

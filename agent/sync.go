@@ -203,14 +203,24 @@ func (r *Runner) requestPass() {
 	}
 }
 
-// Retry re-queues the job's failed files and confirms deletes held back by
-// a pause: the next full pass starts at once.
+// Retry ends a hold on access at once; in a continuous job it also
+// re-queues the failed files and confirms deletes held back by a pause:
+// the next full pass starts at once.
 func (r *Runner) Retry() {
+	if r.access.resume() {
+		r.log.Info("job resumed", "was", codes.ProviderAccessDenied)
+	}
 	if r.sync == nil {
 		return
 	}
 	r.sync.confirm.Store(true)
 	r.requestPass()
+}
+
+// Held reports whether the job's copiers wait for access to return.
+func (r *Runner) Held() bool {
+	code, _ := r.access.status()
+	return code != ""
 }
 
 // passLoop runs the full passes. Only the first pass's error ends the job
@@ -503,7 +513,7 @@ func (r *Runner) removeDest(ctx context.Context, key string) error {
 type Status struct {
 	Name      string        `json:"name"`
 	Mode      string        `json:"mode"`
-	State     string        `json:"state"` // scanning, migrating, synced, paused (continuous); scanning, migrating (once)
+	State     string        `json:"state"` // scanning, migrating, synced (continuous), paused; scanning, migrating (once), paused
 	Code      string        `json:"code,omitempty"`
 	Reason    string        `json:"reason,omitempty"`
 	Watch     string        `json:"watch,omitempty"`
@@ -546,9 +556,13 @@ func (r *Runner) Pending(fn func(key string, since time.Time) error) error {
 func (r *Runner) Status() Status {
 	p := r.Progress.Snapshot()
 	st := Status{Name: r.Job.Name, Mode: r.Job.Mode, Progress: p}
+	held, heldText := r.access.status()
 	if r.sync == nil {
 		st.State = "migrating"
-		if !p.ScanDone {
+		switch {
+		case held != "":
+			st.State, st.Code, st.Reason = "paused", held, heldText
+		case !p.ScanDone:
 			st.State = "scanning"
 		}
 		return st
@@ -569,6 +583,8 @@ func (r *Runner) Status() Status {
 	defer s.mu.Unlock()
 	st.Watch, st.LastScan, st.Unwatched = s.watch, s.lastScan, s.unwatched
 	switch {
+	case held != "":
+		st.State, st.Code, st.Reason = "paused", held, heldText
 	case s.paused != "":
 		st.State, st.Code, st.Reason = "paused", s.paused, s.pauseText
 	case s.scanning && !p.ScanDone:

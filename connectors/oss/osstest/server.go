@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -172,6 +173,14 @@ func (s *Server) Deny(bucket, prefix string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.denied = append(s.denied, denial{bucket, prefix})
+}
+
+// Allow undoes Deny(bucket, prefix), as restoring a revoked permission
+// would.
+func (s *Server) Allow(bucket, prefix string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.denied = slices.DeleteFunc(s.denied, func(d denial) bool { return d == denial{bucket, prefix} })
 }
 
 // Seed stores an object directly, as if it had been uploaded. It panics if

@@ -1,0 +1,200 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/mgw-dev/mgw/state/codes"
+)
+
+// maxConsecutiveDenied is how many access-denied answers in a row on one
+// side pause the job: permissions changed under it (a key revoked, a
+// policy edited), and failing every remaining file one by one would bury
+// the one error that matters.
+const maxConsecutiveDenied = 20
+
+// Probes of a paused side start after firstProbe and double up to
+// maxProbe: a key restored at 3 a.m. is noticed within minutes, a key
+// that stays revoked costs a few requests an hour.
+const (
+	firstProbe = 30 * time.Second
+	maxProbe   = 5 * time.Minute
+)
+
+// accessHold holds every copier while one side refuses access. Nothing is
+// failed during the hold: the files wait and are copied once access
+// returns, which a probe finds by itself (the copiers are let go and one
+// more refusal holds them again, with a longer wait) or `mgw job retry`
+// says at once.
+type accessHold struct {
+	mu      sync.Mutex
+	changed *sync.Cond    // a hold started, a request was granted, a copier finished
+	granted uint64        // files copied: a verdict waits for this to move
+	suspect int           // copiers waiting in verdict
+	open    chan struct{} // closed while copiers may run
+	side    Side
+	text    string
+	first   time.Duration // the first probe's wait
+	probe   time.Duration // the wait before the next probe
+	timer   *time.Timer
+}
+
+func newAccessHold(first time.Duration) *accessHold {
+	h := &accessHold{open: make(chan struct{}), first: first}
+	h.changed = sync.NewCond(&h.mu)
+	close(h.open)
+	return h
+}
+
+// wait returns at once unless the job is held, else when it is let go or
+// ctx ends.
+func (h *accessHold) wait(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	h.mu.Lock()
+	open := h.open
+	h.mu.Unlock()
+	select {
+	case <-open:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// hold stops the copiers because side refused maxConsecutiveDenied
+// requests in a row, the last with err. It returns true when this call
+// started the hold (the caller logs it once). onProbe runs when the probe
+// wait is over, before the copiers are let go.
+func (h *accessHold) hold(side Side, err error, onProbe func()) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.held() {
+		return false
+	}
+	h.open = make(chan struct{})
+	h.side = side
+	h.text = fmt.Sprintf("%s refused %d requests in a row, the last: %s", side, maxConsecutiveDenied, rootCause(err))
+	h.probe = min(max(h.probe*2, h.first), maxProbe)
+	open := h.open
+	h.changed.Broadcast()
+	h.timer = time.AfterFunc(h.probe, func() {
+		onProbe()
+		h.letGo(open)
+	})
+	return true
+}
+
+// held reports whether the copiers are held; h.mu must be held.
+func (h *accessHold) held() bool {
+	select {
+	case <-h.open:
+		return false
+	default:
+		return true
+	}
+}
+
+// letGo ends the hold that made open, if it is still the current one.
+func (h *accessHold) letGo(open chan struct{}) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.open == open && h.held() {
+		close(h.open)
+	}
+}
+
+// resume ends the hold at once (`mgw job retry`) and forgets the probe
+// backoff.
+func (h *accessHold) resume() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.probe = 0
+	if !h.held() {
+		return false
+	}
+	h.timer.Stop()
+	close(h.open)
+	return true
+}
+
+// grant says a file was copied: the side is not refusing everything, and
+// the next hold starts with the shortest probe wait again.
+func (h *accessHold) grant() {
+	h.mu.Lock()
+	h.granted++
+	if !h.held() {
+		h.probe = 0
+	}
+	h.changed.Broadcast()
+	h.mu.Unlock()
+}
+
+// wake makes waiting verdicts look again (a copier finished, the job is
+// stopping).
+func (h *accessHold) wake() {
+	h.mu.Lock()
+	h.changed.Broadcast()
+	h.mu.Unlock()
+}
+
+// verdict is asked by a file refused on its last attempt: does the side
+// refuse everything (the job is held: try the file again once access
+// returns) or only this file (fail it)? The other copiers' answers
+// decide, so it waits for them: a hold says everything, a copy that
+// succeeds says only this file, and when every copier still at work is
+// waiting here too, nothing more can come and the file fails.
+func (h *accessHold) verdict(ctx context.Context, working func() int64) (retry bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.suspect++
+	defer func() { h.suspect-- }()
+	h.changed.Broadcast()
+	seen := h.granted
+	for {
+		switch {
+		case h.held():
+			return true
+		case h.granted != seen, ctx.Err() != nil, int64(h.suspect) >= working():
+			return false
+		}
+		h.changed.Wait()
+	}
+}
+
+// status returns the code and reason to show while held, or "" when not.
+func (h *accessHold) status() (code, reason string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.held() {
+		return "", ""
+	}
+	return codes.ProviderAccessDenied, h.text + "; `mgw job retry` resumes at once, else the next probe is automatic"
+}
+
+// denied counts one access-denied answer from side. It returns true when
+// the file must not be counted as failed: the job is (now) held because
+// the side keeps refusing, and the file waits for access to return.
+// Once jobs run by `mgw run` have nobody to resume them: they stop
+// instead (the next run resumes where this one stopped).
+func (r *Runner) denied(side Side, err error) (held bool) {
+	if r.deniedRun[side].Add(1) < maxConsecutiveDenied {
+		return false
+	}
+	if r.sync == nil && !r.PauseOnDenied {
+		r.stop(codes.ProviderAccessDenied, fmt.Errorf("%s refused %d requests in a row, the last: %s", side, maxConsecutiveDenied, rootCause(err)))
+		return true
+	}
+	onProbe := func() {
+		// One more refusal holds the copiers again; a success clears it.
+		r.deniedRun[side].Store(maxConsecutiveDenied - 1)
+		r.log.Info("probing access after a hold", "side", side.String())
+	}
+	if r.access.hold(side, err, onProbe) {
+		r.log.Error("job paused", "code", codes.ProviderAccessDenied, "side", side.String(), "reason", rootCause(err))
+	}
+	return true
+}
