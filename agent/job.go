@@ -30,7 +30,13 @@ type Runner struct {
 	filter           *filter
 	started          map[string]bool // files with a multipart checkpoint when the job began
 	fatal            context.CancelCauseFunc
-	denied           [2]atomic.Int64 // consecutive access-denied answers, per side
+	deniedRun        [2]atomic.Int64 // consecutive access-denied answers, per side
+	access           *accessHold     // holds the copiers while a side refuses access
+
+	// PauseOnDenied holds a one-shot job while a side refuses access, as
+	// continuous jobs always do, instead of stopping it: set by the agent,
+	// where `mgw job retry` can resume it.
+	PauseOnDenied bool
 	log              *slog.Logger
 
 	// The copiers' queue. busy holds the keys queued or being copied, with
@@ -49,7 +55,7 @@ type Runner struct {
 // Status may be called on it at once, from any goroutine.
 func NewRunner(job *JobConfig, srcAddr, dstAddr *AddressConfig, src, dst connectors.Bucket, st *state.Store, log *slog.Logger) *Runner {
 	r := &Runner{Job: job, SrcAddr: srcAddr, DstAddr: dstAddr, Src: src, Dst: dst, Store: st, Log: log,
-		Progress: &Progress{Started: time.Now()}, limits: newLimiter(job.Limits, nil)}
+		Progress: &Progress{Started: time.Now()}, limits: newLimiter(job.Limits, nil), access: newAccessHold(firstProbe)}
 	if job.Mode == ModeContinuous {
 		r.sync = newSyncState()
 	}
@@ -67,11 +73,6 @@ func (e *JobError) Error() string {
 }
 
 func (e *JobError) Unwrap() error { return e.Err }
-
-// maxConsecutiveDenied is how many access-denied answers in a row on one
-// side stop the run: permissions changed under the job, and failing every
-// remaining file one by one would bury the one error that matters.
-const maxConsecutiveDenied = 20
 
 // Run performs one pass and returns its report. The error is a *JobError
 // when the run could not finish (an address refused, the source vanished),
@@ -197,12 +198,14 @@ func (r *Runner) startCopiers(ctx context.Context) (stop func()) {
 					r.Progress.InFlight.Add(1)
 					r.transfer(ctx, r.log, t)
 					r.Progress.InFlight.Add(-1)
+					r.access.wake() // a refused file may wait on the others' answers
 				}
 				r.finish(t)
 			}
 		}()
 	}
-	return func() { close(r.todo); workers.Wait() }
+	stopWaking := context.AfterFunc(ctx, r.access.wake)
+	return func() { close(r.todo); workers.Wait(); stopWaking() }
 }
 
 // enqueue hands a planned file to the copiers and counts it in pass; a
@@ -390,6 +393,8 @@ func (r *Runner) fillReport(run *state.Run, before Snapshot) {
 	run.FilesCopied = s.FilesCopied - before.FilesCopied
 	run.BytesCopied = s.BytesCopied - before.BytesCopied
 	run.Throttled = s.Throttled - before.Throttled
+	run.MetaChanged = s.MetaChanged - before.MetaChanged
+	run.Notes = r.Progress.takeNotes()
 	run.FilesUnchanged = s.FilesUnchanged - before.FilesUnchanged
 	run.FilesFiltered = s.FilesFiltered - before.FilesFiltered
 	run.FilesSkipped = s.FilesSkipped - before.FilesSkipped

@@ -44,7 +44,11 @@ func (r *Runner) partSize(size int64, f connectors.Features) int64 {
 func (r *Runner) copyMultipart(ctx context.Context, o connectors.Object, mp connectors.MultipartUploader) error {
 	f := r.Dst.Features()
 	ps := r.partSize(o.Size, f)
-	up, acked, completed, err := r.resumeOrCreate(ctx, o, mp, ps)
+	opts, note, err := r.putOptions(ctx, o, nil)
+	if err != nil {
+		return err
+	}
+	up, acked, completed, err := r.resumeOrCreate(ctx, o, mp, ps, opts)
 	if err != nil {
 		return err
 	}
@@ -198,7 +202,7 @@ func (r *Runner) copyMultipart(ctx context.Context, o connectors.Object, mp conn
 	if err := verify(st, o.Size, nil, whole, wantCRC); err != nil {
 		return err
 	}
-	return r.done(o, st) // bytes were counted part by part
+	return r.done(o, st, note) // bytes were counted part by part
 }
 
 // resumeOrCreate returns the upload to continue: the checkpointed one if it
@@ -207,7 +211,7 @@ func (r *Runner) copyMultipart(ctx context.Context, o connectors.Object, mp conn
 // part is sent. completed is true when the checkpointed upload was
 // completed just before a kill: every part is acked and the object under
 // the key is the one those parts make; the caller then only verifies.
-func (r *Runner) resumeOrCreate(ctx context.Context, o connectors.Object, mp connectors.MultipartUploader, ps int64) (up state.Upload, acked map[int]state.PartDone, completed bool, err error) {
+func (r *Runner) resumeOrCreate(ctx context.Context, o connectors.Object, mp connectors.MultipartUploader, ps int64, opts connectors.PutOptions) (up state.Upload, acked map[int]state.PartDone, completed bool, err error) {
 	acked = map[int]state.PartDone{}
 	cp, ok, err := r.Store.Upload(r.Job.Name, o.Key)
 	if err != nil {
@@ -251,7 +255,7 @@ func (r *Runner) resumeOrCreate(ctx context.Context, o connectors.Object, mp con
 	var id string
 	err = r.paced(ctx, Destination, func() error {
 		var err error
-		id, err = mp.CreateMultipart(ctx, o.Key, connectors.PutOptions{ModTime: o.ModTime})
+		id, err = mp.CreateMultipart(ctx, o.Key, opts)
 		return err
 	})
 	if err != nil {

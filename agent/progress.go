@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -38,6 +39,34 @@ type Progress struct {
 	// Requests to each side, and the errors among them by kind.
 	Requests      [2]atomic.Int64
 	RequestErrors [2][connectors.KindUnsupported + 1]atomic.Int64
+
+	// Files copied with their metadata changed to fit the destination,
+	// and the first notes saying how, for the run's report.
+	MetaChanged atomic.Int64
+	notesMu     sync.Mutex
+	notes       []string
+}
+
+// maxReportNotes is how many notes a report lists; the index keeps all.
+const maxReportNotes = 100
+
+// note counts a file whose copy changed to fit the destination.
+func (p *Progress) note(path, note string) {
+	p.MetaChanged.Add(1)
+	p.notesMu.Lock()
+	if len(p.notes) < maxReportNotes {
+		p.notes = append(p.notes, path+": "+note)
+	}
+	p.notesMu.Unlock()
+}
+
+// takeNotes returns the notes kept since the last call.
+func (p *Progress) takeNotes() []string {
+	p.notesMu.Lock()
+	defer p.notesMu.Unlock()
+	n := p.notes
+	p.notes = nil
+	return n
 }
 
 // Snapshot is a consistent-enough copy of the counters for display.
@@ -46,7 +75,7 @@ type Snapshot struct {
 	FilesScanned, FilesCopied, FilesUnchanged       int64
 	FilesFiltered, FilesSkipped, FilesFailed        int64
 	FilesToCopy, BytesToCopy, BytesCopied, InFlight int64
-	BytesScanned, Throttled                         int64
+	BytesScanned, Throttled, MetaChanged            int64
 	FilesQueued, BytesQueued, Scans, Deleted        int64
 	LastScan                                        time.Duration // of the last full listing
 	Requests                                        [2]int64
@@ -73,6 +102,7 @@ func (p *Progress) Snapshot() Snapshot {
 		ScanDone:       p.ScanDone.Load(),
 		BytesScanned:   p.BytesScanned.Load(),
 		Throttled:      p.Throttled.Load(),
+		MetaChanged:    p.MetaChanged.Load(),
 		FilesQueued:    p.FilesQueued.Load(),
 		BytesQueued:    p.BytesQueued.Load(),
 		Scans:          p.Scans.Load(),

@@ -11,6 +11,7 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/mgw-dev/mgw/state"
+	"github.com/mgw-dev/mgw/state/codes"
 )
 
 // WriteReport prints a run's migration report as aligned text.
@@ -47,6 +48,12 @@ func WriteReport(w io.Writer, r *state.Run, src, dst *AddressConfig) error {
 	}
 	if r.Throttled > 0 {
 		line("throttled", "%d answers; mgw slowed down and retried", r.Throttled)
+	}
+	if r.MetaChanged > 0 {
+		line("metadata changed", "%d files, to fit the destination (%s); each file's index record says how", r.MetaChanged, codes.UserMetaInvalid)
+		for _, n := range r.Notes {
+			line("", "%s", n)
+		}
 	}
 	line("failed", "%d", r.FilesFailed)
 	for _, k := range sortedKeys(r.FailedBy) {

@@ -16,10 +16,14 @@ func (r *Runner) copyStream(ctx context.Context, o connectors.Object) error {
 	rr := &reopenReader{ctx: ctx, b: r.Src, key: o.Key, size: o.Size, crc: r.Dst.Features().CRC64, lim: r.limits}
 	rr.sum = newSums(rr.crc)
 	defer rr.Close()
+	opts, note, err := r.putOptions(ctx, o, nil)
+	if err != nil {
+		return err
+	}
 	var got connectors.Object
-	err := r.paced(ctx, Destination, func() error {
+	err = r.paced(ctx, Destination, func() error {
 		var err error
-		got, err = r.Dst.Put(ctx, o.Key, rr, o.Size, connectors.PutOptions{ModTime: o.ModTime})
+		got, err = r.Dst.Put(ctx, o.Key, rr, o.Size, opts)
 		return err
 	})
 	if rr.err != nil {
@@ -38,7 +42,7 @@ func (r *Runner) copyStream(ctx context.Context, o connectors.Object) error {
 	if err := verify(got, o.Size, nil, crc, hasCRC); err != nil {
 		return err
 	}
-	if err := r.done(o, got); err != nil {
+	if err := r.done(o, got, note); err != nil {
 		return err
 	}
 	r.Progress.BytesCopied.Add(o.Size)

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/mgw-dev/mgw/connectors"
-	"github.com/mgw-dev/mgw/state/codes"
 )
 
 // Sizes that shape a transfer. Files up to singlePutMax are read whole into
@@ -34,7 +33,7 @@ func (r *Runner) transfer(ctx context.Context, log *slog.Logger, t task) {
 		match, err := r.sameContent(ctx, o, *t.same)
 		switch {
 		case err == nil && match:
-			if err := r.done(o, *t.same); err == nil {
+			if err := r.done(o, *t.same, ""); err == nil {
 				r.Progress.FilesUnchanged.Add(1)
 				return
 			}
@@ -46,10 +45,14 @@ func (r *Runner) transfer(ctx context.Context, log *slog.Logger, t task) {
 	}
 	retries := *r.Job.Retries
 	for attempt := 1; ; attempt++ {
+		if r.access.wait(ctx) != nil {
+			return
+		}
 		err := r.copyOnce(ctx, o)
 		if err == nil {
-			r.denied[Source].Store(0)
-			r.denied[Destination].Store(0)
+			r.deniedRun[Source].Store(0)
+			r.deniedRun[Destination].Store(0)
+			r.access.grant()
 			r.Progress.FilesCopied.Add(1)
 			return
 		}
@@ -71,17 +74,22 @@ func (r *Runner) transfer(ctx context.Context, log *slog.Logger, t task) {
 			}
 			r.stop(AddressCode(side, typ, err), err)
 			return
-		case kind == connectors.KindAccessDenied:
-			if r.denied[side].Add(1) >= maxConsecutiveDenied {
-				code := codes.DestAccessDenied
-				if side == Source {
-					code = codes.SourceAccessDenied
-				}
-				r.stop(code, fmt.Errorf("%d requests in a row were refused, the last: %w", maxConsecutiveDenied, err))
-			}
+		case kind == connectors.KindAccessDenied && r.denied(side, err):
+			attempt-- // not this file's fault: it waits for access to return
+			continue
 		}
 		var ve *verifyError
-		retryable := kind.Retryable() || kind == connectors.KindChanged || errors.As(err, &ve)
+		// A refusal is tried again, twice: when a whole side refuses, the
+		// copiers' attempts reach maxConsecutiveDenied and hold the job
+		// before any file runs out of attempts; one private file fails soon.
+		retryable := kind.Retryable() || kind == connectors.KindChanged || (kind == connectors.KindAccessDenied && attempt < 3) || errors.As(err, &ve)
+		if kind == connectors.KindAccessDenied && (!retryable || attempt > retries) && r.access.verdict(ctx, r.Progress.InFlight.Load) {
+			attempt = 0 // the whole side refuses: start over once access returns
+			continue
+		}
+		if ctx.Err() != nil {
+			return
+		}
 		if !retryable || attempt > retries {
 			code, message := FileCode(err, o.Key, r.SrcAddr.Type)
 			log.Warn("file failed", "path", o.Key, "code", code, "attempts", attempt, "err", rootCause(err))
@@ -153,16 +161,26 @@ func (r *Runner) copyOnce(ctx context.Context, o connectors.Object) error {
 func (r *Runner) copySmall(ctx context.Context, o connectors.Object) error {
 	buf := getBuf(int(o.Size))
 	defer putBuf(buf)
+	var read *connectors.Object // the object as the GET described it, where the source tells
 	err := r.paced(ctx, Source, func() error {
 		rc, err := r.Src.Open(ctx, o.Key, 0, -1)
 		if err != nil {
 			return err
 		}
 		defer rc.Close()
+		if or, ok := rc.(connectors.ObjectReader); ok {
+			got := or.Object()
+			read = &got
+		}
 		return readExactly(r.limits.limitReader(ctx, rc), buf, o.Key)
 	})
 	if err != nil {
 		return err
+	}
+	if read != nil && read.ETag != "" && o.ETag != "" && read.ETag != o.ETag {
+		// Rewritten since the listing, with the same size: the copy holds
+		// the version read, so the index must say that one.
+		o.ETag, o.ModTime = read.ETag, read.ModTime
 	}
 	// A file on a disk or a share can change while it is read: check it
 	// did not. An object store's GET returns one version whole, so the
@@ -177,10 +195,15 @@ func (r *Runner) copySmall(ctx context.Context, o connectors.Object) error {
 	sum := newSums(r.Dst.Features().CRC64)
 	sum.Write(buf)
 	md := sum.md5.Sum(nil)
+	opts, note, err := r.putOptions(ctx, o, read)
+	if err != nil {
+		return err
+	}
+	opts.MD5 = md
 	var got connectors.Object
 	err = r.paced(ctx, Destination, func() error {
 		var err error
-		got, err = r.Dst.Put(ctx, o.Key, bytes.NewReader(buf), o.Size, connectors.PutOptions{ModTime: o.ModTime, MD5: md})
+		got, err = r.Dst.Put(ctx, o.Key, bytes.NewReader(buf), o.Size, opts)
 		return err
 	})
 	if err != nil {
@@ -190,7 +213,7 @@ func (r *Runner) copySmall(ctx context.Context, o connectors.Object) error {
 	if err := verify(got, o.Size, md, crc, hasCRC); err != nil {
 		return err
 	}
-	if err := r.done(o, got); err != nil {
+	if err := r.done(o, got, note); err != nil {
 		return err
 	}
 	r.Progress.BytesCopied.Add(o.Size)
@@ -232,9 +255,41 @@ func (r *Runner) restat(ctx context.Context, o connectors.Object) error {
 	return nil
 }
 
-// done records the verified copy. Only now is the file done.
-func (r *Runner) done(o connectors.Object, got connectors.Object) error {
+// done records the verified copy. Only now is the file done. note says
+// what the copy changed to fit the destination ("" = nothing).
+func (r *Runner) done(o connectors.Object, got connectors.Object, note string) error {
 	e := identity(o)
-	e.DestETag, e.DestCRC64, e.CopiedAt = got.ETag, got.CRC64, time.Now()
-	return r.Store.MarkDone(r.Job.Name, o.Key, e)
+	e.DestETag, e.DestCRC64, e.CopiedAt, e.Note = got.ETag, got.CRC64, time.Now(), note
+	if err := r.Store.MarkDone(r.Job.Name, o.Key, e); err != nil {
+		return err
+	}
+	if note != "" {
+		r.log.Warn("copied with metadata changed to fit the destination", "path", o.Key, "note", note)
+		r.Progress.note(o.Key, note)
+	}
+	return nil
+}
+
+// putOptions returns what to store with o's copy: its mtime and, when both
+// sides keep metadata, the headers and user metadata the rule in meta.go
+// carries from read (what the source's GET described) or else from a
+// Stat; note says what the rule changed.
+func (r *Runner) putOptions(ctx context.Context, o connectors.Object, read *connectors.Object) (connectors.PutOptions, string, error) {
+	opts := connectors.PutOptions{ModTime: o.ModTime}
+	if !r.Src.Features().Metadata || !r.Dst.Features().Metadata {
+		return opts, "", nil
+	}
+	if read == nil {
+		err := r.paced(ctx, Source, func() error {
+			st, err := r.Src.Stat(ctx, o.Key)
+			read = &st
+			return err
+		})
+		if err != nil {
+			return opts, "", err
+		}
+	}
+	var note string
+	opts.Headers, opts.Meta, note = carriedMeta(*read, r.Dst.Features().MaxMetaBytes)
+	return opts, note, nil
 }

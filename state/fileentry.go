@@ -19,6 +19,7 @@ import (
 //	uvarint len, bytes DestETag
 //	uvarint DestCRC64
 //	varint  CopiedAt  (Unix nanoseconds)
+//	uvarint len, bytes Note   (only when not empty; older entries end before it)
 const binaryVersion byte = 2
 
 var errShortEntry = errors.New("state: truncated file entry")
@@ -36,6 +37,10 @@ func (e FileEntry) MarshalBinary() ([]byte, error) {
 	b = append(b, e.DestETag...)
 	b = binary.AppendUvarint(b, e.DestCRC64)
 	b = binary.AppendVarint(b, nanos(e.CopiedAt))
+	if e.Note != "" {
+		b = binary.AppendUvarint(b, uint64(len(e.Note)))
+		b = append(b, e.Note...)
+	}
 	return b, nil
 }
 
@@ -50,6 +55,9 @@ func (e *FileEntry) UnmarshalBinary(b []byte) error {
 	e.DestETag = d.str()
 	e.DestCRC64 = d.uvarint()
 	e.CopiedAt = fromNanos(d.varint())
+	if d.err == nil && len(d.b) > 0 {
+		e.Note = d.str()
+	}
 	return d.err
 }
 

@@ -24,6 +24,9 @@ type FileEntry struct {
 	DestETag  string    `json:"dest_etag,omitempty"`
 	DestCRC64 uint64    `json:"dest_crc64,omitempty"`
 	CopiedAt  time.Time `json:"copied_at"`
+	// Note says what the copy changed to fit the destination, with its
+	// code ("UserMetaInvalid: encoded Content-Disposition"); "" = nothing.
+	Note string `json:"note,omitempty"`
 }
 
 // Same reports whether two identities describe the same file content as far
@@ -86,9 +89,11 @@ type Run struct {
 	FilesFailed    int64            `json:"files_failed"`
 	BytesScanned   int64            `json:"bytes_scanned"`
 	BytesCopied    int64            `json:"bytes_copied"`
-	Throttled      int64            `json:"throttled,omitempty"`  // throttling answers met (429, 503, SlowDown)
-	SkippedBy      map[string]int64 `json:"skipped_by,omitempty"` // reason -> files
-	FailedBy       map[string]int64 `json:"failed_by,omitempty"`  // code -> files
+	Throttled      int64            `json:"throttled,omitempty"`    // throttling answers met (429, 503, SlowDown)
+	MetaChanged    int64            `json:"meta_changed,omitempty"` // files whose metadata was changed to fit the destination
+	Notes          []string         `json:"notes,omitempty"`        // the first of them: "path: note"
+	SkippedBy      map[string]int64 `json:"skipped_by,omitempty"`   // reason -> files
+	FailedBy       map[string]int64 `json:"failed_by,omitempty"`    // code -> files
 }
 
 // Job is the persistent record of a job.
