@@ -37,7 +37,7 @@ type Runner struct {
 	// continuous jobs always do, instead of stopping it: set by the agent,
 	// where `mgw job retry` can resume it.
 	PauseOnDenied bool
-	log              *slog.Logger
+	log           *slog.Logger
 
 	// The copiers' queue. busy holds the keys queued or being copied, with
 	// when their change was seen (for lag); a key found again while busy is
