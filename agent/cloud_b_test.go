@@ -48,7 +48,16 @@ func TestAddressCodeCloudB(t *testing.T) {
 	}
 }
 
+// needGCS skips a test of GCS addresses in a build tagged nogcs.
+func needGCS(t *testing.T) {
+	t.Helper()
+	if openGCS == nil {
+		t.Skip("this build has no GCS support (-tags nogcs)")
+	}
+}
+
 func TestParseConfigCloudB(t *testing.T) {
+	needGCS(t)
 	dir := t.TempDir()
 	tokens := gcstest.NewTokenServer()
 	defer tokens.Close()
@@ -148,6 +157,9 @@ func TestParseConfigCloudBErrors(t *testing.T) {
 		{"s3 preset bad bucket", addrs("  - name: s3-a\n    type: s3\n    provider: ks3\n    bucket: My_Bucket\n    access_key_id: k\n    access_key_secret: s\n"), codes.SourceAddrBucketInvalid, "bucket"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			if strings.HasPrefix(tc.name, "gcs") {
+				needGCS(t)
+			}
 			_, err := ParseConfig("mgw.yaml", []byte(tc.yaml))
 			var ce ConfigErrors
 			if !errors.As(err, &ce) {

@@ -55,8 +55,9 @@ func (p *parser) validate(c *Config) {
 	}
 }
 
-// AddressTypes are the address types this build supports.
-var AddressTypes = []string{"local", "s3", "oss", "cos", "httplist", "azblob", "gcs", "smb", "nfs"}
+// AddressTypes are the address types this build supports (open_gcs.go
+// adds gcs).
+var AddressTypes = []string{"local", "s3", "oss", "cos", "httplist", "azblob", "smb", "nfs"}
 
 func (p *parser) validateAddress(a *AddressConfig, cfgPath string) {
 	if p.validateCloudA(a, cfgPath) || p.validateCloudB(a, cfgPath) || p.validateNAS(a) {

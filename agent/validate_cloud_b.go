@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/mgw-dev/mgw/connectors"
-	"github.com/mgw-dev/mgw/connectors/gcs"
 	"github.com/mgw-dev/mgw/connectors/s3"
 	"github.com/mgw-dev/mgw/state/codes"
 )
@@ -63,6 +62,10 @@ func (p *parser) validateCloudB(a *AddressConfig, cfgPath string) bool {
 		normPrefix()
 		return true
 	case "gcs":
+		if checkGCSKeyFile == nil {
+			fail(codes.DataAddressInvalid, "type", errNoGCS.Error())
+			return true
+		}
 		switch {
 		case a.Bucket == "":
 			fail(codes.BadParameters, "bucket", "required for type gcs")
@@ -76,7 +79,7 @@ func (p *parser) validateCloudB(a *AddressConfig, cfgPath string) bool {
 			data, err := os.ReadFile(a.KeyFile)
 			if err != nil {
 				fail(codes.BadParameters, "key_file", "cannot read the key file: "+pathError(err))
-			} else if _, err := gcs.ParseKeyFile(data); err != nil {
+			} else if err := checkGCSKeyFile(data); err != nil {
 				fail(codes.SourceBadPrivateKeyFileFormat, "key_file", err.Error())
 			} else {
 				a.keyJSON = data

@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -102,18 +101,7 @@ func TestAzuriteToS3(t *testing.T) {
 	r := s.mgw(t, "run", "az-to-s3")
 	wantExit(t, r, 0)
 	wantCopied(t, r, len(files))
-	for key, want := range files {
-		out, err := cli.GetObject(t.Context(), &s3.GetObjectInput{Bucket: &bkt, Key: aws.String(key)})
-		if err != nil {
-			t.Errorf("%s: %v", key, err)
-			continue
-		}
-		got, err := io.ReadAll(out.Body)
-		out.Body.Close()
-		if err != nil || !bytes.Equal(got, want) {
-			t.Errorf("%s: read %d bytes (%v), want %d bytes of the source", key, len(got), err, len(want))
-		}
-	}
+	wantS3Objects(t, cli, bkt, files)
 	if strings.Contains(r.stdout+r.stderr, azKey) {
 		t.Error("the run's output holds the account key")
 	}

@@ -120,6 +120,8 @@ type address struct {
 	AccountKey       string `yaml:"account_key,omitempty"`
 	SASToken         string `yaml:"sas_token,omitempty"`
 	KeyFile          string `yaml:"key_file,omitempty"`
+	// httplist
+	ListFile string `yaml:"list_file,omitempty"`
 	// smb, nfs
 	Server       string `yaml:"server,omitempty"`
 	Share        string `yaml:"share,omitempty"`

@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -90,7 +89,7 @@ func seed(t *testing.T, dir string, files map[string][]byte) {
 	}
 }
 
-// nasFiles is a tree of small files, a few multipart ones, and names
+// nasFiles is a tree of small files, a few of several MiB, and names
 // with spaces and non-ASCII characters.
 func nasFiles(seedBase uint64) map[string][]byte {
 	files := map[string][]byte{}
@@ -173,24 +172,11 @@ func TestNFSToS3(t *testing.T) {
 		t.Fatalf("create bucket %s: %v", name, err)
 	}
 	s := newSetup(t)
-	dst := address{Name: "dst", Type: "s3", Endpoint: "http://" + s3Host, Region: "us-east-1", Bucket: name,
-		PathStyle: true, AccessKeyID: s3KeyID, AccessKeySecret: s3Secret}
-	s.write(t, []address{nfsAddr("nas", nfsHost, folder), dst}, newJob("nfs-to-s3", "nas", "dst"))
+	s.write(t, []address{nfsAddr("nas", nfsHost, folder), s3Addr("dst", name)}, newJob("nfs-to-s3", "nas", "dst"))
 	r := s.mgw(t, "run", "nfs-to-s3")
 	wantExit(t, r, 0)
 	wantCopied(t, r, len(files))
-	for key, want := range files {
-		out, err := cli.GetObject(t.Context(), &s3.GetObjectInput{Bucket: &name, Key: aws.String(key)})
-		if err != nil {
-			t.Errorf("%s: %v", key, err)
-			continue
-		}
-		got, err := io.ReadAll(out.Body)
-		out.Body.Close()
-		if err != nil || !bytes.Equal(got, want) {
-			t.Errorf("%s: read %d bytes (%v), want %d bytes of the source", key, len(got), err, len(want))
-		}
-	}
+	wantS3Objects(t, cli, name, files)
 	r = s.mgw(t, "run", "nfs-to-s3")
 	wantExit(t, r, 0)
 	wantCopied(t, r, 0)

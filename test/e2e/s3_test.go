@@ -52,25 +52,12 @@ func TestS3(t *testing.T) {
 	for k, b := range files {
 		writeFile(t, filepath.Join(s.src, filepath.FromSlash(k)), b)
 	}
-	dst := address{Name: "dst", Type: "s3", Endpoint: "http://" + s3Host, Region: "us-east-1", Bucket: name,
-		PathStyle: true, AccessKeyID: s3KeyID, AccessKeySecret: s3Secret}
-	s.write(t, []address{localAddr("src", s.src), dst}, newJob("to-s3", "src", "dst"))
+	s.write(t, []address{localAddr("src", s.src), s3Addr("dst", name)}, newJob("to-s3", "src", "dst"))
 
 	r := s.mgw(t, "run", "to-s3")
 	wantExit(t, r, 0)
 	wantCopied(t, r, len(files))
-	for key, want := range files {
-		out, err := cli.GetObject(t.Context(), &s3.GetObjectInput{Bucket: &name, Key: aws.String(key)})
-		if err != nil {
-			t.Errorf("%s: %v", key, err)
-			continue
-		}
-		got, err := io.ReadAll(out.Body)
-		out.Body.Close()
-		if err != nil || !bytes.Equal(got, want) {
-			t.Errorf("%s: read %d bytes (%v), want %d bytes of the source", key, len(got), err, len(want))
-		}
-	}
+	wantS3Objects(t, cli, name, files)
 	ups, err := cli.ListMultipartUploads(t.Context(), &s3.ListMultipartUploadsInput{Bucket: &name})
 	if err != nil {
 		t.Fatal(err)
@@ -84,13 +71,41 @@ func TestS3(t *testing.T) {
 	wantCopied(t, r, 0)
 }
 
-var copiedLine = regexp.MustCompile(`(?m)^copied and verified\s+(\d+) `)
-
 // wantCopied checks the report printed by mgw run counts n files copied.
 func wantCopied(t *testing.T, r result, n int) {
 	t.Helper()
-	m := copiedLine.FindStringSubmatch(r.stdout)
+	wantCount(t, r, "copied and verified", n)
+}
+
+// wantCount checks the line label of the report printed by mgw run
+// counts n files.
+func wantCount(t *testing.T, r result, label string, n int) {
+	t.Helper()
+	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(label) + `\s+(\d+)\b`).FindStringSubmatch(r.stdout)
 	if m == nil || m[1] != fmt.Sprint(n) {
-		t.Errorf("want the report to say %d files copied:\n%s", n, r)
+		t.Errorf("want the report to say %s %d:\n%s", label, n, r)
+	}
+}
+
+// s3Addr is the versitygw bucket bkt as an address.
+func s3Addr(name, bkt string) address {
+	return address{Name: name, Type: "s3", Endpoint: "http://" + s3Host, Region: "us-east-1", Bucket: bkt,
+		PathStyle: true, AccessKeyID: s3KeyID, AccessKeySecret: s3Secret}
+}
+
+// wantS3Objects checks every file is in the S3 bucket with its bytes.
+func wantS3Objects(t *testing.T, cli *s3.Client, bkt string, files map[string][]byte) {
+	t.Helper()
+	for key, want := range files {
+		out, err := cli.GetObject(t.Context(), &s3.GetObjectInput{Bucket: &bkt, Key: aws.String(key)})
+		if err != nil {
+			t.Errorf("%s: %v", key, err)
+			continue
+		}
+		got, err := io.ReadAll(out.Body)
+		out.Body.Close()
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s: read %d bytes (%v), want %d bytes of the source", key, len(got), err, len(want))
+		}
 	}
 }
