@@ -163,6 +163,12 @@ func operation(r *http.Request, bucket, key string, q url.Values) string {
 	if bucket == "" || r.Header.Get("x-cos-copy-source") != "" {
 		return ""
 	}
+	if q.Has("restore") {
+		if key != "" && r.Method == http.MethodPost {
+			return "PostObjectRestore"
+		}
+		return ""
+	}
 	if key == "" {
 		switch {
 		case r.Method == http.MethodHead:
@@ -196,8 +202,6 @@ func operation(r *http.Request, bucket, key string, q url.Values) string {
 			return "InitiateMultipartUpload"
 		case q.Has("uploadId"):
 			return "CompleteMultipartUpload"
-		case q.Has("restore"):
-			return "PostObjectRestore"
 		}
 	}
 	return ""
