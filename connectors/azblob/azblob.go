@@ -161,6 +161,7 @@ func (b *Bucket) Features() connectors.Features {
 		MaxKeyBytes: maxKeyBytes - len(b.prefix),
 		UTF8Keys:    true,
 		MaxParts:    maxParts,
+		Restorer:    b,
 	}
 }
 

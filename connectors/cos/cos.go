@@ -167,6 +167,7 @@ func (b *bucket) Features() connectors.Features {
 		MinPartSize: minPartSize,
 		MaxParts:    maxParts,
 		CRC64:       true,
+		Restorer:    b,
 	}
 }
 

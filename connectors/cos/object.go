@@ -14,6 +14,7 @@ import (
 	cos "github.com/tencentyun/cos-go-sdk-v5"
 
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/connectors/internal/restore"
 	"github.com/mgw-dev/mgw/connectors/internal/watchdog"
 )
 
@@ -66,6 +67,7 @@ func (b *bucket) headError(ctx context.Context, key, name string, err error) err
 // fromHeader reads an object's attributes from a HEAD or GET answer.
 func fromHeader(key string, h http.Header) connectors.Object {
 	o := connectors.Object{Key: key, ETag: unquote(h.Get("ETag")), StorageClass: storageClass(h.Get("x-cos-storage-class"))}
+	o.Restored = restore.Parse(h.Get("x-cos-restore")) == restore.Restored
 	if t, err := http.ParseTime(h.Get("Last-Modified")); err == nil {
 		o.ModTime = t
 	}

@@ -179,6 +179,9 @@ func object(key string, a *storage.ObjectAttrs) connectors.Object {
 		ETag:         strings.Trim(a.Etag, `"`),
 		StorageClass: storageClass(a.StorageClass),
 	}
+	// Every GCS class reads at once, but ARCHIVE is also COS's name for a
+	// class that needs a restore: say it is readable.
+	o.Restored = connectors.Archived(o.StorageClass)
 	if len(a.Metadata) > 0 {
 		o.Meta = make(map[string]string, len(a.Metadata))
 		for k, v := range a.Metadata {
@@ -189,8 +192,9 @@ func object(key string, a *storage.ObjectAttrs) connectors.Object {
 }
 
 // storageClass: "" for STANDARD, as the Object contract spells it. GCS's
-// NEARLINE, COLDLINE and ARCHIVE are all readable at once (no restore), so
-// connectors.Archived is false for them.
+// NEARLINE, COLDLINE and ARCHIVE are all readable at once (no restore:
+// Features.Restorer is nil); connectors.Archived mistakes ARCHIVE for
+// COS's class of that name, so object marks it Restored.
 func storageClass(c string) string {
 	if c == "STANDARD" {
 		return ""

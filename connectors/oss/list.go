@@ -8,6 +8,7 @@ import (
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/connectors/internal/restore"
 )
 
 // List pages through ListObjectsV2 under prefix. OSS has no folders that
@@ -62,6 +63,7 @@ func listed(key string, p oss.ObjectProperties) connectors.Object {
 		Size:         p.Size,
 		ETag:         unquote(oss.ToString(p.ETag)),
 		StorageClass: storageClass(oss.ToString(p.StorageClass)),
+		Restored:     restore.Parse(oss.ToString(p.RestoreInfo)) == restore.Restored,
 	}
 	if p.LastModified != nil {
 		o.ModTime = *p.LastModified

@@ -13,6 +13,7 @@ import (
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/connectors/internal/restore"
 )
 
 // Stat reads the object's attributes with HeadObject. An archived object
@@ -34,6 +35,7 @@ func (b *bucket) Stat(ctx context.Context, key string) (connectors.Object, error
 		Size:         h.ContentLength,
 		ETag:         unquote(oss.ToString(h.ETag)),
 		StorageClass: storageClass(oss.ToString(h.StorageClass)),
+		Restored:     restore.Parse(oss.ToString(h.Restore)) == restore.Restored,
 		Meta:         h.Metadata,
 	}
 	if h.LastModified != nil {

@@ -43,6 +43,9 @@ func (b *Bucket) list(ctx context.Context, op, prefix, delim string, fn func(con
 	if delim != "" {
 		in.Delimiter = &delim
 	}
+	if b.preset.ListRestoreStatus {
+		in.OptionalObjectAttributes = []types.OptionalObjectAttributes{types.OptionalObjectAttributesRestoreStatus}
+	}
 	p := s3.NewListObjectsV2Paginator(b.cli, in)
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
@@ -68,6 +71,7 @@ func (b *Bucket) list(ctx context.Context, op, prefix, delim string, fn func(con
 				ModTime:      aws.ToTime(o.LastModified),
 				ETag:         unquote(o.ETag),
 				StorageClass: storageClass(string(o.StorageClass)),
+				Restored:     o.RestoreStatus != nil && !aws.ToBool(o.RestoreStatus.IsRestoreInProgress),
 			}
 			if err := fn(obj); err != nil {
 				return err

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/connectors/internal/restore"
 )
 
 // Stat heads the object.
@@ -38,6 +39,7 @@ func (b *Bucket) Stat(ctx context.Context, key string) (connectors.Object, error
 		ModTime:      aws.ToTime(out.LastModified),
 		ETag:         unquote(out.ETag),
 		StorageClass: storageClass(string(out.StorageClass)),
+		Restored:     restore.Parse(aws.ToString(out.Restore)) == restore.Restored,
 	}
 	if len(out.Metadata) > 0 {
 		obj.Meta = make(map[string]string, len(out.Metadata))

@@ -30,6 +30,11 @@ type Preset struct {
 	// body's SHA-256, which saves reading each body twice. TLS protects the
 	// body; only services documented to accept it get it.
 	UnsignedPayloadTLS bool
+	// ListRestoreStatus: ask listings for each object's RestoreStatus
+	// (x-amz-optional-object-attributes), so an archived object whose
+	// restored copy is readable is known without a HEAD. Only Amazon S3
+	// documents it.
+	ListRestoreStatus bool
 }
 
 // Presets are the provider: values. The endpoints follow each provider's
@@ -38,7 +43,7 @@ var Presets = map[string]Preset{
 	// Amazon S3: s3.<region>.amazonaws.com (.com.cn in China), virtual-host
 	// style (AWS is retiring path style), SigV4 with UNSIGNED-PAYLOAD over TLS.
 	"aws": {Name: "aws", endpoint: "https://s3.{region}.amazonaws.com", DefaultRegion: "us-east-1",
-		ListURLEncoding: true, UnsignedPayloadTLS: true},
+		ListURLEncoding: true, UnsignedPayloadTLS: true, ListRestoreStatus: true},
 	// Baidu BOS through its S3 API: s3.<region>.bcebos.com (bj, gz, su, bd,
 	// fwh, hkg...), virtual-host style, SigV4 with a signed payload.
 	"bos": {Name: "bos", endpoint: "https://s3.{region}.bcebos.com", DefaultRegion: "bj"},

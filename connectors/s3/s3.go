@@ -149,6 +149,7 @@ func (b *Bucket) Features() connectors.Features {
 		MaxParts:    maxParts,
 		Copier:      b,
 		WholeReads:  true,
+		Restorer:    b,
 	}
 }
 

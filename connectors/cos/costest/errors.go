@@ -66,6 +66,9 @@ var (
 	errKeyTooLong   = &cosError{400, "KeyTooLong", "Your key is too long."}
 	errInvalidKey   = &cosError{400, "InvalidURI", "Couldn't parse the specified URI."}
 	errObjectState  = &cosError{403, "InvalidObjectState", "The operation is not valid for the object's state"}
+	errRestoring    = &cosError{409, "RestoreAlreadyInProgress", "Object restore is already in progress."}
+	errNotArchived  = &cosError{405, "MethodNotAllowed", "The specified method is not allowed against this resource."}
+	errMissingMD5   = &cosError{400, "MissingContentMD5", "Missing required header for this request: Content-MD5."}
 	errRange        = &cosError{416, "InvalidRange", "The requested range is not satisfiable"}
 	errInvalidPart  = &cosError{400, "InvalidPart", "One or more of the specified parts could not be found."}
 	errPartOrder    = &cosError{400, "InvalidPartOrder", "The list of parts was not in ascending order."}

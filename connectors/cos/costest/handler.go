@@ -99,6 +99,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.getObject(rq, true)
 	case "DeleteObject":
 		s.deleteObject(rq)
+	case "PostObjectRestore":
+		s.restoreObject(rq)
 	case "GetBucket":
 		s.getBucket(rq)
 	case "HeadBucket":
@@ -146,7 +148,7 @@ func target(r *http.Request) (bucket, region, key string) {
 // unsupported are sub-resources that make a request an operation this
 // server does not implement.
 var unsupported = []string{
-	"acl", "tagging", "versionId", "versions", "versioning", "restore", "cors", "lifecycle",
+	"acl", "tagging", "versionId", "versions", "versioning", "cors", "lifecycle",
 	"policy", "website", "referer", "logging", "inventory", "append", "select", "delete",
 	"location", "domain", "replication", "encryption", "ci-process",
 }
@@ -159,6 +161,12 @@ func operation(r *http.Request, bucket, key string, q url.Values) string {
 		}
 	}
 	if bucket == "" || r.Header.Get("x-cos-copy-source") != "" {
+		return ""
+	}
+	if q.Has("restore") {
+		if key != "" && r.Method == http.MethodPost {
+			return "PostObjectRestore"
+		}
 		return ""
 	}
 	if key == "" {

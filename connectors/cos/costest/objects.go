@@ -104,12 +104,17 @@ func (s *Server) putObject(rq *request) {
 func (s *Server) getObject(rq *request, head bool) {
 	s.mu.Lock()
 	obj := rq.bucket.objects[rq.key]
+	var restore string
+	if obj != nil {
+		restore = obj.restore.header()
+	}
+	readable := obj != nil && (!archived(obj.storageClass) || obj.restore.state == restored)
 	s.mu.Unlock()
 	if obj == nil {
 		rq.fail(errNoSuchKey)
 		return
 	}
-	if !head && archived(obj.storageClass) {
+	if !head && !readable {
 		rq.fail(errObjectState)
 		return
 	}
@@ -126,6 +131,9 @@ func (s *Server) getObject(rq *request, head bool) {
 	h.Set("x-cos-hash-crc64ecma", strconv.FormatUint(obj.crc, 10))
 	if obj.storageClass != "STANDARD" {
 		h.Set("x-cos-storage-class", obj.storageClass)
+	}
+	if restore != "" {
+		h.Set("x-cos-restore", restore)
 	}
 	size := int64(len(obj.data))
 	start, end, status := int64(0), size-1, http.StatusOK

@@ -14,8 +14,8 @@
 // (http://host/<bucket>-<appid>/key).
 //
 // Implemented: PutObject, GetObject (Range), HeadObject, DeleteObject,
-// GetBucket (list, marker paging), HeadBucket and the multipart upload
-// calls. Anything else answers 501 NotImplemented.
+// POST Object restore, GetBucket (list, marker paging), HeadBucket and the
+// multipart upload calls. Anything else answers 501 NotImplemented.
 //
 // State lives in memory. Test hooks inject failures, deny prefixes, seed
 // objects and report what was received.
@@ -41,7 +41,10 @@ type Config struct {
 
 // SeedOptions are the optional attributes of an object put with Seed.
 type SeedOptions struct {
-	StorageClass string    // "ARCHIVE" or "DEEP_ARCHIVE" make GetObject answer 403 InvalidObjectState
+	// StorageClass "ARCHIVE" or "DEEP_ARCHIVE" makes GetObject answer 403
+	// InvalidObjectState until the object is restored (POST Object
+	// restore, then FinishRestores).
+	StorageClass string
 	ModTime      time.Time // Last-Modified; zero means now
 	Meta         map[string]string
 }
@@ -74,6 +77,7 @@ type object struct {
 	meta         map[string]string
 	headers      map[string]string
 	storageClass string
+	restore      restoreStatus
 }
 
 type failure struct {

@@ -140,6 +140,14 @@ var (
 		msg: "The XML you provided was not well-formed or did not validate against our published schema.", ec: "0031-00000001"}
 	errObjectState = &ossError{status: 403, code: "InvalidObjectState",
 		msg: "The operation is not valid for the object's state"}
+	errRestoring = &ossError{status: 409, code: "RestoreAlreadyInProgress",
+		msg: "The restore operation is in progress.", ec: "0016-00000701"}
+	errNotArchived = &ossError{status: 400, code: "OperationNotSupported",
+		msg: "The operation is not supported for this resource"}
+	errRestoreDays = &ossError{status: 400, code: "InvalidArgument",
+		msg: "The Days element is out of the range the storage class allows."}
+	errRestoreTier = &ossError{status: 400, code: "InvalidArgument",
+		msg: "The Tier element is invalid for the storage class.", ec: "0016-00000703"}
 	errRange = &ossError{status: 416, code: "InvalidRange",
 		msg: "The requested range cannot be satisfied"}
 	errMaxKeys = &ossError{status: 400, code: "InvalidArgument",

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // ownerID is the account every test bucket belongs to.
@@ -129,8 +128,8 @@ func (s *Server) listObjectsV2(rq *request) {
 		if q.Get("fetch-owner") == "true" {
 			contents.WriteString("    <Owner>\n      <ID>" + ownerID + "</ID>\n      <DisplayName>" + ownerID + "</DisplayName>\n    </Owner>\n")
 		}
-		if obj.restored {
-			contents.WriteString("    <RestoreInfo>" + xmlEscape(`ongoing-request="false", expiry-date="`+obj.modTime.Add(24*time.Hour).UTC().Format(http.TimeFormat)+`"`) + "</RestoreInfo>\n")
+		if v := obj.restore.header(); v != "" {
+			contents.WriteString("    <RestoreInfo>" + xmlEscape(v) + "</RestoreInfo>\n")
 		}
 		contents.WriteString("  </Contents>\n")
 		lastKind, last = 'k', k

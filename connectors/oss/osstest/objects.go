@@ -165,13 +165,17 @@ func (s *Server) putObject(rq *request) {
 func (s *Server) getObject(rq *request, head bool) {
 	s.mu.Lock()
 	obj := rq.bucket.objects[rq.key]
-	restored := obj != nil && obj.restored
+	var restore string
+	if obj != nil {
+		restore = obj.restore.header()
+	}
+	readable := obj != nil && (!needsRestore(obj.storageClass) || obj.restore.state == restored)
 	s.mu.Unlock()
 	if obj == nil {
 		rq.fail(errNoSuchKey.with("Key", rq.key))
 		return
 	}
-	if !head && needsRestore(obj.storageClass) && !restored {
+	if !head && !readable {
 		rq.fail(errObjectState)
 		return
 	}
@@ -185,7 +189,7 @@ func (s *Server) getObject(rq *request, head bool) {
 	}
 
 	h := rq.w.Header()
-	objectHeaders(h, obj, restored)
+	objectHeaders(h, obj, restore)
 	if !head {
 		for param, header := range responseOverrides {
 			if v := rq.q.Get(param); v != "" {
@@ -225,7 +229,9 @@ var responseOverrides = map[string]string{
 	"response-content-encoding":    "Content-Encoding",
 }
 
-func objectHeaders(h http.Header, obj *object, restored bool) {
+// objectHeaders sets the headers of a GetObject or HeadObject answer;
+// restore is the x-oss-restore value, read under the lock.
+func objectHeaders(h http.Header, obj *object, restore string) {
 	for name, v := range obj.headers {
 		h.Set(name, v)
 	}
@@ -241,8 +247,8 @@ func objectHeaders(h http.Header, obj *object, restored bool) {
 	if obj.objectType == "Normal" && obj.md5 != nil {
 		h.Set("Content-MD5", base64.StdEncoding.EncodeToString(obj.md5))
 	}
-	if restored {
-		h.Set("x-oss-restore", `ongoing-request="false", expiry-date="`+obj.modTime.Add(24*time.Hour).UTC().Format(http.TimeFormat)+`"`)
+	if restore != "" {
+		h.Set("x-oss-restore", restore)
 	}
 }
 
@@ -346,31 +352,4 @@ func (s *Server) deleteObject(rq *request) {
 	s.mu.Unlock()
 	// Deleting a key that does not exist succeeds too ("DeleteObject").
 	rq.w.WriteHeader(http.StatusNoContent)
-}
-
-// restoreObject makes an archived object readable at once: 202 the first
-// time, 200 once restored ("RestoreObject").
-func (s *Server) restoreObject(rq *request) {
-	_, _ = io.Copy(io.Discard, rq.r.Body)
-	s.mu.Lock()
-	obj := rq.bucket.objects[rq.key]
-	var already, archived bool
-	if obj != nil {
-		archived = needsRestore(obj.storageClass)
-		already = obj.restored
-		if archived {
-			obj.restored = true
-		}
-	}
-	s.mu.Unlock()
-	switch {
-	case obj == nil:
-		rq.fail(errNoSuchKey.with("Key", rq.key))
-	case !archived:
-		rq.fail(&ossError{status: 400, code: "OperationNotSupported", msg: "The operation is not supported for this resource"})
-	case already:
-		rq.w.WriteHeader(http.StatusOK)
-	default:
-		rq.w.WriteHeader(http.StatusAccepted)
-	}
 }

@@ -208,25 +208,6 @@ func TestRangeReads(t *testing.T) {
 	}
 }
 
-func TestArchivedObject(t *testing.T) {
-	s := newTestServer(t)
-	c := newClient(s)
-	s.Seed(testBucket, "cold", []byte("frozen"), SeedOptions{StorageClass: "Archive"})
-	_, err := c.GetObject(ctx, &oss.GetObjectRequest{Bucket: oss.Ptr(testBucket), Key: oss.Ptr("cold")})
-	wantServiceError(t, err, 403, "InvalidObjectState")
-	h, err := c.HeadObject(ctx, &oss.HeadObjectRequest{Bucket: oss.Ptr(testBucket), Key: oss.Ptr("cold")})
-	if err != nil || oss.ToString(h.StorageClass) != "Archive" {
-		t.Fatalf("head: %v", err)
-	}
-	res, err := c.RestoreObject(ctx, &oss.RestoreObjectRequest{Bucket: oss.Ptr(testBucket), Key: oss.Ptr("cold")})
-	if err != nil || res.StatusCode != 202 {
-		t.Fatalf("restore: %v", err)
-	}
-	if data, _ := get(t, c, "cold"); string(data) != "frozen" {
-		t.Errorf("data = %q", data)
-	}
-}
-
 func TestDeniedPrefix(t *testing.T) {
 	s := newTestServer(t)
 	c := newClient(s)

@@ -40,7 +40,7 @@ type Config struct {
 type SeedOptions struct {
 	// StorageClass "Archive", "ColdArchive" or "DeepColdArchive" makes
 	// GetObject answer 403 InvalidObjectState until the object is restored
-	// (RestoreObject). Empty means "Standard".
+	// (RestoreObject, then FinishRestores). Empty means "Standard".
 	StorageClass string
 	ModTime      time.Time         // Last-Modified; zero means now
 	Meta         map[string]string // user metadata (x-oss-meta-*)
@@ -88,7 +88,7 @@ type object struct {
 	headers      map[string]string // Content-Type, Cache-Control...
 	storageClass string
 	objectType   string // Normal or Multipart
-	restored     bool
+	restore      restoreStatus
 }
 
 type failure struct {
