@@ -99,6 +99,14 @@ type JobConfig struct {
 	ReportPrefix   string    `yaml:"report_prefix"` // upload each run's report (text and CSV) to the destination under this prefix
 	Limits         Limits    `yaml:"limits"`        // bytes/s and requests/s, with a weekly schedule; applied on reload without a restart
 
+	// Archived source objects: with Restore, mgw requests a restore kept
+	// RestoreDays days and copies each object once a check every
+	// RestorePoll finds it readable; without, they are listed as
+	// UnsupportedArchiveBucket.
+	Restore     bool     `yaml:"restore"`
+	RestoreDays int      `yaml:"restore_days"`
+	RestorePoll Duration `yaml:"restore_poll"`
+
 	// Continuous jobs only.
 	Settle        Duration  `yaml:"settle"`         // a change is copied once the file has been quiet this long
 	Rescan        Duration  `yaml:"rescan"`         // full reconcile pass
@@ -139,6 +147,8 @@ const (
 	DefaultRescan        = time.Hour
 	DefaultPoll          = time.Minute
 	DefaultArchivePrefix = ".mgw-deleted/"
+	DefaultRestoreDays   = 1
+	DefaultRestorePoll   = time.Minute
 	DefaultMaxDeletePct  = 10
 )
 

@@ -32,6 +32,7 @@ type Runner struct {
 	fatal            context.CancelCauseFunc
 	deniedRun        [2]atomic.Int64 // consecutive access-denied answers, per side
 	access           *accessHold     // holds the copiers while a side refuses access
+	restores         restoring       // archived objects a one-shot run waits for
 
 	// PauseOnDenied holds a one-shot job while a side refuses access, as
 	// continuous jobs always do, instead of stopping it: set by the agent,
@@ -145,6 +146,8 @@ func (r *Runner) fullPass(ctx context.Context) (*state.Run, error) {
 			}
 			if r.sync != nil {
 				err = r.reconcile(ctx, log, seen, clean)
+			} else {
+				err = r.awaitRestores(ctx, log)
 			}
 		}
 	}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/mgw-dev/mgw/connectors"
 	"github.com/mgw-dev/mgw/state"
-	"github.com/mgw-dev/mgw/state/codes"
 )
 
 // task is a file the planner hands to a copier.
@@ -71,11 +70,6 @@ func (r *Runner) plan(ctx context.Context, o connectors.Object, c *caches) (t ta
 		r.Progress.FilesFiltered.Add(1)
 		return t, false
 	}
-	if connectors.Archived(o.StorageClass) {
-		// Reading would fail after a wait; say why at once instead.
-		r.recordFailure(o.Key, codes.UnsupportedArchiveBucket, msg(codes.UnsupportedArchiveBucket)+" (storage class "+o.StorageClass+")", 0)
-		return t, false
-	}
 	e, known, cached := c.indexLookup(ctx, o.Key)
 	// In a continuous job the watch copies files while a pass runs: a
 	// folder read into the cache earlier may not show them yet.
@@ -88,7 +82,15 @@ func (r *Runner) plan(ctx context.Context, o connectors.Object, c *caches) (t ta
 	}
 	if known && e.Same(identity(o)) {
 		r.Progress.FilesUnchanged.Add(1)
-		return t, false
+		return t, false // copied before: moved to an archive class since, or not
+	}
+	if connectors.Archived(o.StorageClass) && !o.Restored {
+		// Reading would fail after a wait: decide at once (restore.go).
+		var readable bool
+		if o, readable = r.archived(ctx, o); !readable {
+			return t, false
+		}
+		t.o = o
 	}
 	if known {
 		// mgw wrote the destination object itself: it follows the source,

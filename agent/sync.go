@@ -513,7 +513,7 @@ func (r *Runner) removeDest(ctx context.Context, key string) error {
 type Status struct {
 	Name      string        `json:"name"`
 	Mode      string        `json:"mode"`
-	State     string        `json:"state"` // scanning, migrating, synced (continuous), paused; scanning, migrating (once), paused
+	State     string        `json:"state"` // scanning, migrating, synced (continuous), paused; scanning, migrating, restoring (once), paused
 	Code      string        `json:"code,omitempty"`
 	Reason    string        `json:"reason,omitempty"`
 	Watch     string        `json:"watch,omitempty"`
@@ -564,6 +564,8 @@ func (r *Runner) Status() Status {
 			st.State, st.Code, st.Reason = "paused", held, heldText
 		case !p.ScanDone:
 			st.State = "scanning"
+		case p.FilesQueued == 0 && r.restores.waitingFor() > 0:
+			st.State, st.Reason = "restoring", r.restoreStatus()
 		}
 		return st
 	}

@@ -164,6 +164,7 @@ func (p *parser) validateJob(c *Config, j *JobConfig) {
 		p.fail(codes.BadParameters, line, field, fmt.Sprintf("%q is not one of once, continuous", j.Mode))
 	}
 	p.validateContinuous(j, dst)
+	p.validateRestore(j, src)
 	p.validateLimits(j)
 	if j.ReportPrefix != "" && (!strings.HasSuffix(j.ReportPrefix, "/") || strings.HasPrefix(j.ReportPrefix, "/")) {
 		line, field := j.pos.at("report_prefix")
@@ -270,5 +271,31 @@ func (p *parser) validateContinuous(j *JobConfig, dst *AddressConfig) {
 	if j.Mode == ModeOnce && j.Deletes != DeletesKeep {
 		line, field := j.pos.at("deletes")
 		p.fail(codes.BadParameters, line, field, "deletes apply to continuous jobs only (mode: continuous)")
+	}
+}
+
+// validateRestore fills in and checks the restore settings: only object
+// stores with archive classes can restore.
+func (p *parser) validateRestore(j *JobConfig, src *AddressConfig) {
+	if j.RestoreDays == 0 {
+		j.RestoreDays = DefaultRestoreDays
+	}
+	if j.RestorePoll == 0 {
+		j.RestorePoll = Duration(DefaultRestorePoll)
+	}
+	if j.RestoreDays < 1 || j.RestoreDays > 365 {
+		line, field := j.pos.at("restore_days")
+		p.fail(codes.BadParameters, line, field, "must be between 1 and 365")
+	}
+	if j.RestorePoll < Duration(time.Second) {
+		line, field := j.pos.at("restore_poll")
+		p.fail(codes.BadParameters, line, field, "must be at least 1s")
+	}
+	switch {
+	case !j.Restore || src == nil:
+	case src.Type == "s3", src.Type == "oss", src.Type == "cos", src.Type == "azblob":
+	default:
+		line, field := j.pos.at("restore")
+		p.fail(codes.BadParameters, line, field, fmt.Sprintf("a %s source has no archived objects to restore (s3, oss, cos and azblob do)", src.Type))
 	}
 }
