@@ -1,6 +1,8 @@
 package agent
 
 import (
+	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -82,6 +84,27 @@ func TestFilter(t *testing.T) {
 		tc.edit(&o)
 		if got := f.match(o); got != tc.want {
 			t.Errorf("%s: %v", tc.name, got)
+		}
+	}
+}
+
+// TestPacedSlowsOnResets: connection resets and timeouts slow the side
+// down like throttling; an error about one file (not found) does not.
+func TestPacedSlowsOnResets(t *testing.T) {
+	r := &Runner{Progress: &Progress{}, limits: newLimiter(Limits{}, nil)}
+	ctx := context.Background()
+	_ = r.paced(ctx, Source, func() error { return connectors.NewError(connectors.KindNotFound, "get", "k", errors.New("404")) })
+	if r.srcPace.delay != 0 {
+		t.Fatalf("a missing key slowed the source down to %v", r.srcPace.delay)
+	}
+	for _, k := range []connectors.Kind{connectors.KindTransient, connectors.KindTimeout} {
+		r.srcPace = pacer{}
+		_ = r.paced(ctx, Source, func() error { return connectors.NewError(k, "get", "k", errors.New("connection reset by peer")) })
+		if r.srcPace.delay == 0 {
+			t.Errorf("%v did not slow the source down", k)
+		}
+		if r.dstPace.delay != 0 {
+			t.Errorf("%v on the source slowed the destination down", k)
 		}
 	}
 }

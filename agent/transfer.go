@@ -139,6 +139,10 @@ func (r *Runner) paced(ctx context.Context, side Side, call func() error) error 
 			ra = ce.RetryAfter
 		}
 		p.throttled(ra)
+	case connectors.KindOf(err) == connectors.KindTransient, connectors.KindOf(err) == connectors.KindTimeout:
+		// Resets, 5xx and timeouts under load: the server is struggling
+		// even if it does not say "slow down". Ease off the same way.
+		p.throttled(0)
 	}
 	return onSide(side, err)
 }
