@@ -367,7 +367,14 @@ func (badgerLogger) Errorf(f string, a ...any) {
 	slog.Error("state: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
 }
 func (badgerLogger) Warningf(f string, a ...any) {
-	slog.Warn("state: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
+	m := strings.TrimSpace(fmt.Sprintf(f, a...))
+	if strings.HasPrefix(m, "Block cache might be too small") {
+		// The cache is small on purpose (see Open): a first copy writes
+		// far more than it reads back, and Badger says so once a minute.
+		slog.Debug("state: " + m)
+		return
+	}
+	slog.Warn("state: " + m)
 }
 func (badgerLogger) Infof(string, ...any)  {}
 func (badgerLogger) Debugf(string, ...any) {}
