@@ -22,8 +22,9 @@ var metaHeaders = connectors.Headers{
 	Expires:            "Thu, 01 Jan 2037 00:00:00 GMT",
 }
 
-// metaUser is the user metadata stored besides the mtime.
-var metaUser = map[string]string{"project": "apollo", "owner-id": "42"}
+// metaUser is the user metadata stored besides the mtime: names every
+// service takes (Azure wants C# identifiers, OSS and COS no "_").
+var metaUser = map[string]string{"project": "apollo", "owner42": "Ada Lovelace"}
 
 // testMetadata checks that a backend with Features().Metadata keeps the
 // standard headers and the user metadata of a Put and of a multipart
