@@ -104,6 +104,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Delete", s.writes(s.testDelete))
 	t.Run("NotFound", s.testNotFound)
 	t.Run("OpenRange", s.testOpenRange)
+	t.Run("ObjectReader", s.testObjectReader)
 	t.Run("PutModTime", s.writes(s.testPutModTime))
 	t.Run("PutBadMD5", s.writes(s.testPutBadMD5))
 	t.Run("PutCanceled", s.writes(s.testPutCanceled))

@@ -39,27 +39,7 @@ func (s *suite) testMetadata(t *testing.T) {
 	s.put(t, b, "meta.txt", content, opts)
 	st := s.stat(t, b, "meta.txt", int64(len(content)))
 	s.checkMeta(t, "stat", st)
-
-	for _, r := range []struct {
-		name        string
-		off, length int64
-	}{{"Whole", 0, -1}, {"Range", 100, 50}, {"Empty", 0, 0}} {
-		t.Run("Open"+r.name, func(t *testing.T) {
-			o, got := s.openObject(t, b, "meta.txt", r.off, r.length)
-			want := content[r.off:]
-			if r.length >= 0 {
-				want = want[:r.length]
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("content: %s", diff(got, want))
-			}
-			if o.Size != st.Size || o.ETag != st.ETag || !o.ModTime.Equal(st.ModTime) {
-				t.Errorf("reader's object: size %d etag %q mtime %v, stat: size %d etag %q mtime %v",
-					o.Size, o.ETag, o.ModTime, st.Size, st.ETag, st.ModTime)
-			}
-			s.checkMeta(t, "reader's object", o)
-		})
-	}
+	s.checkReaders(t, b, "meta.txt", content, st)
 
 	for k, o := range s.list(t, b, "") {
 		if !o.Headers.IsZero() {
@@ -82,6 +62,43 @@ func (s *suite) testMetadata(t *testing.T) {
 		s.ok(t, err, "complete multipart")
 		s.checkMeta(t, "stat after multipart upload", s.stat(t, b, key, int64(len(content))))
 	})
+}
+
+// testObjectReader checks, on a backend with Features().Metadata, that
+// Open returns a connectors.ObjectReader telling what Stat tells, whatever
+// the range read.
+func (s *suite) testObjectReader(t *testing.T) {
+	content := data(3000, 10)
+	b := s.seeded(t, map[string][]byte{"r": content})
+	if !b.Features().Metadata {
+		t.Skip("backend keeps no metadata (Features().Metadata is false)")
+	}
+	s.checkReaders(t, b, "r", content, s.stat(t, b, "r", int64(len(content))))
+}
+
+// checkReaders reads key whole, in part and not at all, and checks the
+// content and that each reader tells the object st (what Stat said).
+func (s *suite) checkReaders(t *testing.T, b connectors.Bucket, key string, content []byte, st connectors.Object) {
+	t.Helper()
+	for _, r := range []struct {
+		name        string
+		off, length int64
+	}{{"Whole", 0, -1}, {"Range", 100, 50}, {"Empty", 0, 0}} {
+		t.Run("Open"+r.name, func(t *testing.T) {
+			o, got := s.openObject(t, b, key, r.off, r.length)
+			want := content[r.off:]
+			if r.length >= 0 {
+				want = want[:r.length]
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("content: %s", diff(got, want))
+			}
+			if o.Key != st.Key || o.Size != st.Size || o.ETag != st.ETag || !o.ModTime.Equal(st.ModTime) ||
+				o.Headers != st.Headers || !maps.Equal(o.Meta, st.Meta) {
+				t.Errorf("the reader tells\n %+v\nStat tells\n %+v", o, st)
+			}
+		})
+	}
 }
 
 // openObject reads length bytes of key from offset through a reader that
