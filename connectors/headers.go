@@ -1,11 +1,49 @@
 package connectors
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
 )
+
+// CheckHeaders tells why the standard headers and user metadata of opts
+// cannot travel as HTTP headers, nil if they can: a metadata name must be
+// an HTTP token, and no value may hold a control character (a line break
+// would end the header; Go's client refuses to send it at all). Backends
+// that send them as headers call it before anything is sent and classify
+// its error as KindInvalidArgument.
+func CheckHeaders(opts PutOptions) error {
+	for name, v := range opts.Meta {
+		if name == "" || strings.IndexFunc(name, notTokenChar) >= 0 {
+			return fmt.Errorf("metadata name %q cannot be an HTTP header name", name)
+		}
+		if strings.IndexFunc(v, isCTL) >= 0 {
+			return fmt.Errorf("metadata %q: the value holds a control character", name)
+		}
+	}
+	h := opts.Headers
+	for _, f := range [...]struct{ name, v string }{
+		{"Content-Type", h.ContentType}, {"Content-Encoding", h.ContentEncoding}, {"Cache-Control", h.CacheControl},
+		{"Content-Disposition", h.ContentDisposition}, {"Expires", h.Expires},
+	} {
+		if strings.IndexFunc(f.v, isCTL) >= 0 {
+			return fmt.Errorf("%s: the value holds a control character", f.name)
+		}
+	}
+	return nil
+}
+
+// isCTL: the control characters RFC 9110 does not allow in a field value
+// (a tab is allowed).
+func isCTL(c rune) bool { return c < ' ' && c != '\t' || c == 0x7f }
+
+// notTokenChar: what an HTTP field name (an RFC 9110 token) cannot hold.
+func notTokenChar(c rune) bool {
+	return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+		strings.ContainsRune("!#$%&'*+-.^_`|~", c))
+}
 
 // HeadersOf reads the standard headers of an HTTP answer (HEAD or GET)
 // about an object, as the server sent them.

@@ -50,6 +50,9 @@ func (b *Bucket) CreateMultipart(ctx context.Context, key string, opts connector
 	if _, err := b.blobName("create-multipart", key); err != nil {
 		return "", err
 	}
+	if err := connectors.CheckHeaders(opts); err != nil {
+		return "", connectors.NewError(connectors.KindInvalidArgument, "create-multipart", key, err)
+	}
 	raw := make([]byte, tagLen/2)
 	rand.Read(raw)
 	info, err := json.Marshal(uploadInfo{Meta: metadata(opts), Headers: opts.Headers})

@@ -103,6 +103,9 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.ReadSeeker, size int6
 	if err != nil {
 		return connectors.Object{}, err
 	}
+	if err := connectors.CheckHeaders(opts); err != nil {
+		return connectors.Object{}, connectors.NewError(connectors.KindInvalidArgument, "put", key, err)
+	}
 	body, err := newSection(r, size)
 	if err != nil {
 		return connectors.Object{}, connectors.NewError(connectors.KindInvalidArgument, "put", key, err)

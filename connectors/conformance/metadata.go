@@ -47,6 +47,29 @@ func (s *suite) testMetadata(t *testing.T) {
 		}
 	}
 
+	// A line break cannot travel in an HTTP header: a backend that sends
+	// metadata as headers refuses it before sending; one that does not
+	// (GCS's JSON API) must keep it intact.
+	t.Run("LineBreak", func(t *testing.T) {
+		opts := connectors.PutOptions{Meta: map[string]string{"note": "two\nlines"}}
+		_, err := b.Put(t.Context(), "newline", bytes.NewReader(content), int64(len(content)), opts)
+		if err != nil {
+			s.wantKind(t, err, connectors.KindInvalidArgument, "put with a line break in metadata")
+			_, err = b.Stat(t.Context(), "newline")
+			s.wantKind(t, err, connectors.KindNotFound, "stat after a refused put")
+		} else if o := s.stat(t, b, "newline", int64(len(content))); o.Meta["note"] != opts.Meta["note"] {
+			t.Errorf("metadata with a line break stored as %q", o.Meta["note"])
+		}
+		if mp := b.Features().Multipart; mp != nil {
+			id, err := mp.CreateMultipart(t.Context(), "newline-multi", opts)
+			if err == nil {
+				mp.AbortMultipart(t.Context(), "newline-multi", id)
+			} else {
+				s.wantKind(t, err, connectors.KindInvalidArgument, "create multipart with a line break in metadata")
+			}
+		}
+	})
+
 	t.Run("Multipart", func(t *testing.T) {
 		mp := b.Features().Multipart
 		if mp == nil {

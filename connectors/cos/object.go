@@ -194,6 +194,9 @@ func (b *bucket) Put(ctx context.Context, key string, r io.ReadSeeker, size int6
 // putHeaders are the headers of a PUT or an InitiateMultipartUpload:
 // standard headers, user metadata, the source mtime, Content-MD5.
 func putHeaders(opts connectors.PutOptions) (*cos.ObjectPutHeaderOptions, error) {
+	if err := connectors.CheckHeaders(opts); err != nil {
+		return nil, err
+	}
 	hdr := &cos.ObjectPutHeaderOptions{
 		ContentType:        opts.Headers.ContentType,
 		ContentEncoding:    opts.Headers.ContentEncoding,
@@ -203,11 +206,7 @@ func putHeaders(opts connectors.PutOptions) (*cos.ObjectPutHeaderOptions, error)
 	}
 	meta := http.Header{}
 	for k, v := range opts.Meta {
-		k = strings.ToLower(k)
-		if !validMetaKey(k) {
-			return nil, fmt.Errorf("metadata key %q cannot be an HTTP header name", k)
-		}
-		meta.Set("x-cos-meta-"+k, v)
+		meta.Set("x-cos-meta-"+strings.ToLower(k), v)
 	}
 	if !opts.ModTime.IsZero() {
 		meta.Set("x-cos-meta-"+connectors.MetaMtime, connectors.FormatMtime(opts.ModTime))
@@ -223,19 +222,6 @@ func putHeaders(opts connectors.PutOptions) (*cos.ObjectPutHeaderOptions, error)
 		return nil, fmt.Errorf("an MD5 sum is 16 bytes, not %d", len(opts.MD5))
 	}
 	return hdr, nil
-}
-
-func validMetaKey(k string) bool {
-	if k == "" {
-		return false
-	}
-	for i := 0; i < len(k); i++ {
-		c := k[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || strings.IndexByte("-_.!#$%&'*+^`|~", c) >= 0) {
-			return false
-		}
-	}
-	return true
 }
 
 // Delete removes the object; COS answers 204 for a missing one too.

@@ -188,15 +188,15 @@ func (b *bucket) Delete(ctx context.Context, key string) error {
 }
 
 // userMeta is the metadata stored with an object: opts.Meta and the
-// source mtime, with keys in lower case as OSS returns them.
+// source mtime, with keys in lower case as OSS returns them. It refuses
+// what no HTTP header can carry (standard headers included).
 func userMeta(opts connectors.PutOptions) (map[string]string, error) {
+	if err := connectors.CheckHeaders(opts); err != nil {
+		return nil, err
+	}
 	meta := make(map[string]string, len(opts.Meta)+1)
 	for k, v := range opts.Meta {
-		k = strings.ToLower(k)
-		if !validMetaKey(k) {
-			return nil, fmt.Errorf("metadata key %q cannot be an HTTP header name", k)
-		}
-		meta[k] = v
+		meta[strings.ToLower(k)] = v
 	}
 	if !opts.ModTime.IsZero() {
 		meta[connectors.MetaMtime] = connectors.FormatMtime(opts.ModTime)
@@ -217,20 +217,6 @@ func standardHeaders(h connectors.Headers) (contentType, encoding, cacheControl,
 		return &s
 	}
 	return ptr(h.ContentType), ptr(h.ContentEncoding), ptr(h.CacheControl), ptr(h.ContentDisposition), ptr(h.Expires)
-}
-
-// validMetaKey reports whether k can follow "x-oss-meta-" in a header name.
-func validMetaKey(k string) bool {
-	if k == "" {
-		return false
-	}
-	for i := 0; i < len(k); i++ {
-		c := k[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || strings.IndexByte("-_.!#$%&'*+^`|~", c) >= 0) {
-			return false
-		}
-	}
-	return true
 }
 
 // md5Header is the Content-MD5 value of sum, nil if sum is.

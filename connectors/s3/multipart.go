@@ -20,6 +20,9 @@ func (b *Bucket) CreateMultipart(ctx context.Context, key string, opts connector
 	if err != nil {
 		return "", err
 	}
+	if err := connectors.CheckHeaders(opts); err != nil {
+		return "", connectors.NewError(connectors.KindInvalidArgument, "create-multipart", key, err)
+	}
 	in := &s3.CreateMultipartUploadInput{
 		Bucket:   &b.bucket,
 		Key:      &full,

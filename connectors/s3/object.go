@@ -172,6 +172,9 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.ReadSeeker, size int6
 	if err != nil {
 		return connectors.Object{}, err
 	}
+	if err := connectors.CheckHeaders(opts); err != nil {
+		return connectors.Object{}, connectors.NewError(connectors.KindInvalidArgument, "put", key, err)
+	}
 	in := &s3.PutObjectInput{
 		Bucket:        &b.bucket,
 		Key:           &full,
