@@ -39,7 +39,10 @@
 //     compared as text, or as the instant it names where a service
 //     rewrites the date. A service that keeps no Expires (Azure Blob
 //     Storage, Google Cloud Storage) sets Harness.NoExpires. The bytes
-//     read are the bytes stored: Content-Encoding gzip is not undone.
+//     read are the bytes stored: Content-Encoding gzip is not undone. A
+//     metadata value with a line break is refused with
+//     KindInvalidArgument before anything is sent, or kept intact.
+//     List leaves Headers empty.
 //
 // A read-only backend (a list of URLs) sets Harness.ReadOnly and
 // Harness.Seed: the read tests then run on buckets Seed fills, the write
