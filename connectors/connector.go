@@ -168,13 +168,17 @@ type Features struct {
 	// a caller need not check the object again afterwards. Files on disks
 	// and shares can change under a reader.
 	WholeReads bool
-	// Metadata is true when the backend stores PutOptions.Headers and Meta
-	// with an object and returns them from Stat (object stores). Disks and
-	// shares keep neither.
+	// Metadata is true when Stat tells an object's Headers and Meta and
+	// Open returns an ObjectReader, and, on a backend that writes, Put
+	// and multipart uploads store PutOptions.Headers and Meta (object
+	// stores; a list of URLs reports the headers its servers send, and
+	// has no Meta). A service without a place for Expires (Azure, GCS)
+	// drops it. Disks and shares keep neither.
 	Metadata bool
 	// MaxMetaBytes is the most bytes of user metadata (names and values,
-	// without the header prefix) one object may carry: S3 2 KiB, OSS 8 KiB;
-	// 0 = no limit known.
+	// without the header prefix, the "mtime" entry included) one object
+	// may carry: S3 and COS 2 KiB, OSS, Azure and GCS 8 KiB; 0 = no limit
+	// known.
 	MaxMetaBytes int
 	// Restorer requests restores of archived objects; nil: the backend
 	// cannot, and archived objects stay unreadable.

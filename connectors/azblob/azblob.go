@@ -30,6 +30,10 @@ const (
 	maxPageSize    = 5000
 	defaultTimeout = 60 * time.Second
 	maxIdlePerHost = 256
+	// maxMetaBytes: "The total size of all metadata pairs can be up to
+	// 8KB in size" (Blob service REST API, "Setting and retrieving
+	// properties and metadata for Blob service resources").
+	maxMetaBytes = 8 << 10
 	// publicSuffix is where accounts live when no endpoint is given.
 	publicSuffix = "core.windows.net"
 )
@@ -149,6 +153,9 @@ func newTransport(timeout time.Duration) *http.Transport {
 		TLSHandshakeTimeout:   10 * time.Second,
 		ExpectContinueTimeout: time.Second,
 		ResponseHeaderTimeout: timeout,
+		// Blobs are read as stored: a gzip Content-Encoding is the blob's,
+		// not the transfer's, and must not be undone.
+		DisableCompression: true,
 	}
 }
 
@@ -156,12 +163,14 @@ func newTransport(timeout time.Duration) *http.Transport {
 // be of any size, so there is no minimum part size.
 func (b *Bucket) Features() connectors.Features {
 	return connectors.Features{
-		WholeReads:  true,
-		Multipart:   b,
-		MaxKeyBytes: maxKeyBytes - len(b.prefix),
-		UTF8Keys:    true,
-		MaxParts:    maxParts,
-		Restorer:    b,
+		WholeReads:   true,
+		Multipart:    b,
+		MaxKeyBytes:  maxKeyBytes - len(b.prefix),
+		UTF8Keys:     true,
+		MaxParts:     maxParts,
+		Metadata:     true,
+		MaxMetaBytes: maxMetaBytes,
+		Restorer:     b,
 	}
 }
 

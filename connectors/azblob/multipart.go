@@ -26,8 +26,9 @@ import (
 // in part order by CompleteMultipart. Azure has no upload object, so:
 //
 //   - the upload ID is made here: a random tag, then "." and the blob's
-//     metadata as base64url JSON, because Azure sets metadata at commit
-//     time and keeps none for a blob that is not committed yet;
+//     metadata and standard headers as base64url JSON (uploadInfo),
+//     because Azure sets them at commit time and keeps nothing for a blob
+//     that is not committed yet;
 //   - block IDs are base64 of "<tag>-<part number, 5 digits>": all of one
 //     blob's block IDs must have the same length, and the tag keeps two
 //     uploads of one key apart;
@@ -38,39 +39,48 @@ import (
 
 const tagLen = 16 // hex characters of the random tag
 
+// uploadInfo is what an upload ID carries for the commit.
+type uploadInfo struct {
+	Meta    map[string]*string `json:"m,omitempty"`
+	Headers connectors.Headers `json:"h"`
+}
+
 // CreateMultipart makes an upload ID; nothing is sent.
 func (b *Bucket) CreateMultipart(ctx context.Context, key string, opts connectors.PutOptions) (string, error) {
 	if _, err := b.blobName("create-multipart", key); err != nil {
 		return "", err
 	}
+	if err := connectors.CheckHeaders(opts); err != nil {
+		return "", connectors.NewError(connectors.KindInvalidArgument, "create-multipart", key, err)
+	}
 	raw := make([]byte, tagLen/2)
 	rand.Read(raw)
-	meta, err := json.Marshal(metadata(opts))
+	info, err := json.Marshal(uploadInfo{Meta: metadata(opts), Headers: opts.Headers})
 	if err != nil {
 		return "", connectors.NewError(connectors.KindInvalidArgument, "create-multipart", key, err)
 	}
-	return hex.EncodeToString(raw) + "." + base64.RawURLEncoding.EncodeToString(meta), nil
+	return hex.EncodeToString(raw) + "." + base64.RawURLEncoding.EncodeToString(info), nil
 }
 
-// parseUploadID splits an upload ID into its tag and metadata.
-func parseUploadID(op, key, id string) (string, map[string]*string, error) {
+// parseUploadID splits an upload ID into its tag and what it carries.
+func parseUploadID(op, key, id string) (string, uploadInfo, error) {
 	tag, enc, ok := strings.Cut(id, ".")
 	bad := &connectors.Error{Kind: connectors.KindNotFound, Op: op, Key: key, Err: errors.New("not an upload ID of this backend")}
+	var info uploadInfo
 	if !ok || len(tag) != tagLen {
-		return "", nil, bad
+		return "", info, bad
 	}
 	if _, err := hex.DecodeString(tag); err != nil {
-		return "", nil, bad
+		return "", info, bad
 	}
 	js, err := base64.RawURLEncoding.DecodeString(enc)
 	if err != nil {
-		return "", nil, bad
+		return "", info, bad
 	}
-	var meta map[string]*string
-	if err := json.Unmarshal(js, &meta); err != nil {
-		return "", nil, bad
+	if err := json.Unmarshal(js, &info); err != nil {
+		return "", info, bad
 	}
-	return tag, meta, nil
+	return tag, info, nil
 }
 
 func blockID(tag string, number int) string {
@@ -150,13 +160,13 @@ func (b *Bucket) ListParts(ctx context.Context, key, uploadID string) ([]connect
 }
 
 // CompleteMultipart commits the blocks in part order, with the metadata
-// the upload ID carries.
+// and headers the upload ID carries.
 func (b *Bucket) CompleteMultipart(ctx context.Context, key, uploadID string, parts []connectors.Part) (connectors.Object, error) {
 	full, err := b.blobName("complete-multipart", key)
 	if err != nil {
 		return connectors.Object{}, err
 	}
-	tag, meta, err := parseUploadID("complete-multipart", key, uploadID)
+	tag, info, err := parseUploadID("complete-multipart", key, uploadID)
 	if err != nil {
 		return connectors.Object{}, err
 	}
@@ -168,7 +178,9 @@ func (b *Bucket) CompleteMultipart(ctx context.Context, key, uploadID string, pa
 		ids[i] = blockID(tag, p.Number)
 		size += p.Size
 	}
-	resp, err := b.cli.NewBlockBlobClient(full).CommitBlockList(ctx, ids, &blockblob.CommitBlockListOptions{Metadata: meta})
+	resp, err := b.cli.NewBlockBlobClient(full).CommitBlockList(ctx, ids, &blockblob.CommitBlockListOptions{
+		Metadata: info.Meta, HTTPHeaders: httpHeaders(info.Headers),
+	})
 	if err != nil {
 		return connectors.Object{}, classify("complete-multipart", key, err)
 	}

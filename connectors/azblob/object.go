@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/streaming"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blockblob"
@@ -24,22 +25,36 @@ func (b *Bucket) Stat(ctx context.Context, key string) (connectors.Object, error
 	if err != nil {
 		return connectors.Object{}, err
 	}
-	p, err := b.cli.NewBlobClient(full).GetProperties(ctx, nil)
+	var raw *http.Response
+	_, err = b.cli.NewBlobClient(full).GetProperties(policy.WithCaptureResponse(ctx, &raw), nil)
 	if err != nil {
 		return connectors.Object{}, classify("stat", key, err)
 	}
-	return connectors.Object{
-		Key:          key,
-		Type:         connectors.Regular,
-		Size:         deref(p.ContentLength),
-		ModTime:      deref(p.LastModified),
-		ETag:         etag(p.ETag),
-		StorageClass: tier(deref(p.AccessTier)),
-		Meta:         lowerMeta(p.Metadata),
-	}, nil
+	return object(key, raw.Header), nil
 }
 
-// Open downloads a byte range of the blob.
+// object reads what the answer to a HEAD or a GET says of the blob: the
+// one mapping of Azure's headers to an Object, for Stat and Open alike.
+// The SDK's typed responses differ between the two calls, the headers do
+// not. Azure keeps no Expires.
+func object(key string, h http.Header) connectors.Object {
+	o := connectors.Object{
+		Key:          key,
+		Type:         connectors.Regular,
+		Size:         connectors.ObjectSize(h),
+		ETag:         strings.Trim(h.Get("ETag"), `"`),
+		StorageClass: tier(h.Get("x-ms-access-tier")),
+		Meta:         connectors.MetaOf(h, "x-ms-meta-"),
+		Headers:      connectors.HeadersOf(h),
+	}
+	if t, err := http.ParseTime(h.Get("Last-Modified")); err == nil {
+		o.ModTime = t
+	}
+	return o
+}
+
+// Open downloads a byte range of the blob. The reader tells the blob as
+// the answer describes it (connectors.ObjectReader).
 func (b *Bucket) Open(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
 	full, err := b.blobName("open", key)
 	if err != nil {
@@ -51,10 +66,11 @@ func (b *Bucket) Open(ctx context.Context, key string, offset, length int64) (io
 	}
 	if length == 0 {
 		// A count of 0 means "to the end" to the SDK; still say if the key is missing.
-		if _, err := b.Stat(ctx, key); err != nil {
+		obj, err := b.Stat(ctx, key)
+		if err != nil {
 			return nil, err
 		}
-		return io.NopCloser(strings.NewReader("")), nil
+		return connectors.NewObjectReader(http.NoBody, obj), nil
 	}
 	opts := &blob.DownloadStreamOptions{}
 	if offset > 0 || length > 0 {
@@ -63,7 +79,8 @@ func (b *Bucket) Open(ctx context.Context, key string, offset, length int64) (io
 	// The body gets its own context, so a stalled read can be cut off
 	// without looking like the caller's cancellation.
 	bctx, cancel := context.WithCancel(ctx)
-	resp, err := b.cli.NewBlobClient(full).DownloadStream(bctx, opts)
+	var raw *http.Response
+	resp, err := b.cli.NewBlobClient(full).DownloadStream(policy.WithCaptureResponse(bctx, &raw), opts)
 	if err != nil {
 		cancel()
 		err = classify("open", key, err)
@@ -71,12 +88,12 @@ func (b *Bucket) Open(ctx context.Context, key string, offset, length int64) (io
 		if errors.As(err, &ce) && ce.Status == http.StatusRequestedRangeNotSatisfiable {
 			// Reading at or past the end gives nothing, as a file would.
 			if obj, serr := b.Stat(ctx, key); serr == nil && offset >= obj.Size {
-				return io.NopCloser(strings.NewReader("")), nil
+				return connectors.NewObjectReader(http.NoBody, obj), nil
 			}
 		}
 		return nil, err
 	}
-	return newBody(resp.Body, key, b.timeout, cancel), nil
+	return connectors.NewObjectReader(newBody(resp.Body, key, b.timeout, cancel), object(key, raw.Header)), nil
 }
 
 // Put uploads the blob in one Put Blob request, which Azure applies whole
@@ -86,15 +103,18 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.ReadSeeker, size int6
 	if err != nil {
 		return connectors.Object{}, err
 	}
+	if err := connectors.CheckHeaders(opts); err != nil {
+		return connectors.Object{}, connectors.NewError(connectors.KindInvalidArgument, "put", key, err)
+	}
 	body, err := newSection(r, size)
 	if err != nil {
 		return connectors.Object{}, connectors.NewError(connectors.KindInvalidArgument, "put", key, err)
 	}
-	uo := &blockblob.UploadOptions{Metadata: metadata(opts)}
+	uo := &blockblob.UploadOptions{Metadata: metadata(opts), HTTPHeaders: httpHeaders(opts.Headers)}
 	if len(opts.MD5) > 0 {
 		uo.TransactionalValidation = blob.TransferValidationTypeMD5(opts.MD5)
 		// Stored too, so a later Stat and other tools see the object's MD5.
-		uo.HTTPHeaders = &blob.HTTPHeaders{BlobContentMD5: opts.MD5}
+		uo.HTTPHeaders.BlobContentMD5 = opts.MD5
 	}
 	resp, err := b.cli.NewBlockBlobClient(full).Upload(ctx, streaming.NopCloser(body), uo)
 	if err != nil {
@@ -130,17 +150,21 @@ func metadata(opts connectors.PutOptions) map[string]*string {
 	return m
 }
 
-// lowerMeta turns Azure's metadata (whose names come back in the case of
-// HTTP headers) into the Object form: lower-case names.
-func lowerMeta(m map[string]*string) map[string]string {
-	if len(m) == 0 {
-		return nil
+// httpHeaders are the standard headers to store, as the SDK takes them.
+// Azure has no Expires among a blob's properties: it is dropped.
+func httpHeaders(h connectors.Headers) *blob.HTTPHeaders {
+	ptr := func(s string) *string {
+		if s == "" {
+			return nil
+		}
+		return &s
 	}
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[strings.ToLower(k)] = deref(v)
+	return &blob.HTTPHeaders{
+		BlobContentType:        ptr(h.ContentType),
+		BlobContentEncoding:    ptr(h.ContentEncoding),
+		BlobCacheControl:       ptr(h.CacheControl),
+		BlobContentDisposition: ptr(h.ContentDisposition),
 	}
-	return out
 }
 
 func etag(e *azcore.ETag) string {

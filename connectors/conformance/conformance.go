@@ -32,6 +32,17 @@
 //   - AbortMultipart of an upload already aborted is not an error, and
 //     ListParts on it gives KindNotFound.
 //   - No error text, and no ListError, ever contains Harness.Secret.
+//   - A backend with Features().Metadata stores PutOptions.Headers and
+//     Meta with a Put and a multipart upload; Stat, and the reader Open
+//     returns (a connectors.ObjectReader, whatever the range), give them
+//     back unchanged, user metadata names in lower case. Expires is
+//     compared as text, or as the instant it names where a service
+//     rewrites the date. A service that keeps no Expires (Azure Blob
+//     Storage, Google Cloud Storage) sets Harness.NoExpires. The bytes
+//     read are the bytes stored: Content-Encoding gzip is not undone. A
+//     metadata value with a line break is refused with
+//     KindInvalidArgument before anything is sent, or kept intact.
+//     List leaves Headers empty.
 //
 // A read-only backend (a list of URLs) sets Harness.ReadOnly and
 // Harness.Seed: the read tests then run on buckets Seed fills, the write
@@ -73,6 +84,10 @@ type Harness struct {
 	// objects (key -> content), put there by the harness's own means.
 	// Only read-only harnesses need it; nil means New + Put.
 	Seed func(t *testing.T, objects map[string][]byte) connectors.Bucket
+
+	// NoExpires marks a service that has no Expires among the headers it
+	// keeps with an object (Azure, GCS): the Metadata test expects none.
+	NoExpires bool
 }
 
 // Run runs the whole suite against the backend h opens.
@@ -92,10 +107,12 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Delete", s.writes(s.testDelete))
 	t.Run("NotFound", s.testNotFound)
 	t.Run("OpenRange", s.testOpenRange)
+	t.Run("ObjectReader", s.testObjectReader)
 	t.Run("PutModTime", s.writes(s.testPutModTime))
 	t.Run("PutBadMD5", s.writes(s.testPutBadMD5))
 	t.Run("PutCanceled", s.writes(s.testPutCanceled))
 	t.Run("ConcurrentPuts", s.writes(s.testConcurrentPuts))
+	t.Run("Metadata", s.writes(s.testMetadata))
 	t.Run("ReadOnly", s.testReadOnly)
 
 	t.Run("List", s.testList)

@@ -37,6 +37,10 @@ const (
 	minPartSize = 1 << 20 // every part but the last
 	maxParts    = 10000
 	maxListKeys = 1000
+	// maxMetaBytes: the x-cos-meta-* headers are limited to 2 KB (PUT
+	// Object, request headers); InitiateMultipartUpload allows 2 KB a
+	// header and 4 KB in all: 2 KB holds for both.
+	maxMetaBytes = 2 << 10
 )
 
 // defaultTimeout bounds each wait for the server when the address sets none.
@@ -154,20 +158,25 @@ func newTransport(timeout time.Duration) *http.Transport {
 		TLSHandshakeTimeout:   min(timeout, 30*time.Second),
 		ResponseHeaderTimeout: timeout,
 		ExpectContinueTimeout: time.Second,
+		// Objects are read as stored: a gzip Content-Encoding is the
+		// object's, not the transfer's, and must not be undone.
+		DisableCompression: true,
 	}
 }
 
 // Features: COS has resumable multipart uploads and reports CRC-64.
 func (b *bucket) Features() connectors.Features {
 	return connectors.Features{
-		WholeReads:  true,
-		Multipart:   b,
-		MaxKeyBytes: maxKeyBytes - len(b.prefix),
-		UTF8Keys:    true,
-		MinPartSize: minPartSize,
-		MaxParts:    maxParts,
-		CRC64:       true,
-		Restorer:    b,
+		WholeReads:   true,
+		Multipart:    b,
+		MaxKeyBytes:  maxKeyBytes - len(b.prefix),
+		UTF8Keys:     true,
+		MinPartSize:  minPartSize,
+		MaxParts:     maxParts,
+		CRC64:        true,
+		Metadata:     true,
+		MaxMetaBytes: maxMetaBytes,
+		Restorer:     b,
 	}
 }
 

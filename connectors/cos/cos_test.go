@@ -223,3 +223,42 @@ func TestListAndStatAgree(t *testing.T) {
 		t.Errorf("List gives %v %d %q, Stat %v %d %q", listed.ModTime, listed.Size, listed.ETag, o.ModTime, o.Size, o.ETag)
 	}
 }
+
+// The server refuses user metadata over COS's limits, and suffixes COS
+// cannot take, and stores nothing.
+func TestMetadataRefused(t *testing.T) {
+	e := newEnv(t)
+	b := e.open(t, e.addr())
+	mp := b.Features().Multipart
+	full := map[string]string{"a": strings.Repeat("v", b.Features().MaxMetaBytes-1)}
+	if _, err := b.Put(t.Context(), "full", strings.NewReader("x"), 1, connectors.PutOptions{Meta: full}); err != nil {
+		t.Fatalf("put with %d bytes of metadata: %v", b.Features().MaxMetaBytes, err)
+	}
+	for _, c := range []struct {
+		name, code string
+		meta       map[string]string
+	}{
+		{"TooLarge", "MetadataTooLarge", map[string]string{"a": strings.Repeat("v", b.Features().MaxMetaBytes)}},
+		{"Underscore", "InvalidArgument", map[string]string{"file_type": "x"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := b.Put(t.Context(), "refused", strings.NewReader("x"), 1, connectors.PutOptions{Meta: c.meta})
+			wantKind(t, err, connectors.KindInvalidArgument)
+			var ce *connectors.Error
+			if asError(err, &ce) && ce.Code != c.code {
+				t.Errorf("put: code %q, want %s", ce.Code, c.code)
+			}
+			_, err = mp.CreateMultipart(t.Context(), "refused", connectors.PutOptions{Meta: c.meta})
+			wantKind(t, err, connectors.KindInvalidArgument)
+		})
+	}
+	// A multipart upload takes 2 KB a header, 4 KB in all.
+	two := map[string]string{"a": strings.Repeat("v", 2000), "b": strings.Repeat("v", 2000)}
+	if _, err := mp.CreateMultipart(t.Context(), "multi", connectors.PutOptions{Meta: two}); err != nil {
+		t.Errorf("create multipart with two headers of 2 KB: %v", err)
+	}
+	_, err := b.Put(t.Context(), "refused", strings.NewReader("x"), 1, connectors.PutOptions{Meta: two})
+	wantKind(t, err, connectors.KindInvalidArgument)
+	_, err = b.Stat(t.Context(), "refused")
+	wantKind(t, err, connectors.KindNotFound)
+}

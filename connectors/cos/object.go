@@ -34,9 +34,7 @@ func (b *bucket) Stat(ctx context.Context, key string) (connectors.Object, error
 		return connectors.Object{}, b.headError(cctx, key, name, wrap("stat", key, err))
 	}
 	b.exists.Store(true)
-	o := fromHeader(key, resp.Header)
-	o.Size = resp.ContentLength
-	return o, nil
+	return fromHeader(key, resp.Header), nil
 }
 
 func (b *bucket) headError(ctx context.Context, key, name string, err error) error {
@@ -64,26 +62,27 @@ func (b *bucket) headError(ctx context.Context, key, name string, err error) err
 	return err
 }
 
-// fromHeader reads an object's attributes from a HEAD or GET answer.
+// fromHeader reads an object's attributes from a HEAD or GET answer: the
+// one mapping of COS's headers to an Object, for Stat and Open alike.
 func fromHeader(key string, h http.Header) connectors.Object {
-	o := connectors.Object{Key: key, ETag: unquote(h.Get("ETag")), StorageClass: storageClass(h.Get("x-cos-storage-class"))}
-	o.Restored = restore.Parse(h.Get("x-cos-restore")) == restore.Restored
+	o := connectors.Object{
+		Key:          key,
+		Size:         connectors.ObjectSize(h),
+		ETag:         unquote(h.Get("ETag")),
+		StorageClass: storageClass(h.Get("x-cos-storage-class")),
+		Restored:     restore.Parse(h.Get("x-cos-restore")) == restore.Restored,
+		Meta:         connectors.MetaOf(h, "x-cos-meta-"),
+		Headers:      connectors.HeadersOf(h),
+	}
 	if t, err := http.ParseTime(h.Get("Last-Modified")); err == nil {
 		o.ModTime = t
 	}
 	o.CRC64, o.HasCRC64 = parseCRC64(h.Get("x-cos-hash-crc64ecma"))
-	for name, vs := range h {
-		if m, ok := strings.CutPrefix(strings.ToLower(name), "x-cos-meta-"); ok && m != "" && len(vs) > 0 {
-			if o.Meta == nil {
-				o.Meta = map[string]string{}
-			}
-			o.Meta[m] = vs[0]
-		}
-	}
 	return o
 }
 
-// Open reads length bytes from offset with a ranged GET.
+// Open reads length bytes from offset with a ranged GET. The reader
+// tells the object as the answer describes it (connectors.ObjectReader).
 func (b *bucket) Open(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
 	name, err := b.objectName("open", key)
 	if err != nil {
@@ -93,10 +92,11 @@ func (b *bucket) Open(ctx context.Context, key string, offset, length int64) (io
 		return nil, connectors.NewError(connectors.KindInvalidArgument, "open", key, errors.New("negative offset"))
 	}
 	if length == 0 {
-		if _, err := b.Stat(ctx, key); err != nil {
+		o, err := b.Stat(ctx, key)
+		if err != nil {
 			return nil, err
 		}
-		return io.NopCloser(strings.NewReader("")), nil
+		return connectors.NewObjectReader(http.NoBody, o), nil
 	}
 	opt := &cos.ObjectGetOptions{}
 	switch {
@@ -113,7 +113,7 @@ func (b *bucket) Open(ctx context.Context, key string, offset, length int64) (io
 		var ce *connectors.Error
 		if errors.As(err, &ce) && ce.Status == http.StatusRequestedRangeNotSatisfiable {
 			if o, serr := b.Stat(ctx, key); serr == nil && o.Size == offset {
-				return io.NopCloser(strings.NewReader("")), nil // reading from the very end
+				return connectors.NewObjectReader(http.NoBody, o), nil // reading from the very end
 			}
 		}
 		return nil, err
@@ -130,7 +130,7 @@ func (b *bucket) Open(ctx context.Context, key string, offset, length int64) (io
 	if length > 0 {
 		r = io.LimitReader(r, length)
 	}
-	return &downloadBody{r: r, body: resp.Body, w: w, key: key}, nil
+	return &downloadBody{r: r, body: resp.Body, w: w, key: key, obj: fromHeader(key, resp.Header)}, nil
 }
 
 // downloadBody is an object's content as it arrives; the watchdog runs
@@ -140,7 +140,10 @@ type downloadBody struct {
 	body io.Closer
 	w    *watchdog.Dog
 	key  string
+	obj  connectors.Object // as the GET's answer describes it
 }
+
+func (d *downloadBody) Object() connectors.Object { return d.obj }
 
 func (d *downloadBody) Read(p []byte) (int, error) {
 	d.w.Kick()
@@ -191,16 +194,21 @@ func (b *bucket) Put(ctx context.Context, key string, r io.ReadSeeker, size int6
 }
 
 // putHeaders are the headers of a PUT or an InitiateMultipartUpload:
-// user metadata, the source mtime, Content-MD5.
+// standard headers, user metadata, the source mtime, Content-MD5.
 func putHeaders(opts connectors.PutOptions) (*cos.ObjectPutHeaderOptions, error) {
-	hdr := &cos.ObjectPutHeaderOptions{}
+	if err := connectors.CheckHeaders(opts); err != nil {
+		return nil, err
+	}
+	hdr := &cos.ObjectPutHeaderOptions{
+		ContentType:        opts.Headers.ContentType,
+		ContentEncoding:    opts.Headers.ContentEncoding,
+		CacheControl:       opts.Headers.CacheControl,
+		ContentDisposition: opts.Headers.ContentDisposition,
+		Expires:            opts.Headers.Expires,
+	}
 	meta := http.Header{}
 	for k, v := range opts.Meta {
-		k = strings.ToLower(k)
-		if !validMetaKey(k) {
-			return nil, fmt.Errorf("metadata key %q cannot be an HTTP header name", k)
-		}
-		meta.Set("x-cos-meta-"+k, v)
+		meta.Set("x-cos-meta-"+strings.ToLower(k), v)
 	}
 	if !opts.ModTime.IsZero() {
 		meta.Set("x-cos-meta-"+connectors.MetaMtime, connectors.FormatMtime(opts.ModTime))
@@ -216,19 +224,6 @@ func putHeaders(opts connectors.PutOptions) (*cos.ObjectPutHeaderOptions, error)
 		return nil, fmt.Errorf("an MD5 sum is 16 bytes, not %d", len(opts.MD5))
 	}
 	return hdr, nil
-}
-
-func validMetaKey(k string) bool {
-	if k == "" {
-		return false
-	}
-	for i := 0; i < len(k); i++ {
-		c := k[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || strings.IndexByte("-_.!#$%&'*+^`|~", c) >= 0) {
-			return false
-		}
-	}
-	return true
 }
 
 // Delete removes the object; COS answers 204 for a missing one too.

@@ -29,6 +29,11 @@ import (
 const (
 	maxKeyBytes = 1024 // GCS: object names are 1-1024 bytes of UTF-8
 	maxPageSize = 1000
+	// maxMetaBytes: MAX_CUSTOM_METADATA_TOTAL_SIZE_BYTES, "the maximum
+	// total bytes that can be populated into all field names and values
+	// of the custom_metadata for one object. 8 KiB" (Cloud Storage API
+	// reference, ServiceConstants.Values).
+	maxMetaBytes = 8 << 10
 )
 
 // Bucket is one bucket (and name prefix) of Google Cloud Storage.
@@ -88,11 +93,15 @@ func New(ctx context.Context, addr connectors.Address) (connectors.Bucket, error
 }
 
 // Features: keys are UTF-8 of at most 1024 bytes; no multipart upload.
+// Metadata: GCS keeps no Expires among its fixed-key metadata (Cache-
+// Control, Content-Disposition, -Encoding, -Language, -Type, Custom-Time).
 func (b *Bucket) Features() connectors.Features {
 	return connectors.Features{
-		WholeReads:  true,
-		MaxKeyBytes: maxKeyBytes - len(b.prefix),
-		UTF8Keys:    true,
+		WholeReads:   true,
+		MaxKeyBytes:  maxKeyBytes - len(b.prefix),
+		UTF8Keys:     true,
+		Metadata:     true,
+		MaxMetaBytes: maxMetaBytes,
 	}
 }
 
@@ -162,8 +171,10 @@ func (b *Bucket) list(ctx context.Context, op, prefix, delim string, fn func(con
 		if !ok || rel == "" || strings.HasSuffix(rel, "/") {
 			continue // a folder marker, or the prefix itself
 		}
+		// A listing tells neither metadata nor headers (servers that
+		// ignore the field selection send them anyway).
 		o := object(rel, a)
-		o.Meta = nil
+		o.Meta, o.Headers = nil, connectors.Headers{}
 		if err := fn(o); err != nil {
 			return err
 		}
@@ -178,6 +189,12 @@ func object(key string, a *storage.ObjectAttrs) connectors.Object {
 		ModTime:      a.Updated,
 		ETag:         strings.Trim(a.Etag, `"`),
 		StorageClass: storageClass(a.StorageClass),
+		Headers: connectors.Headers{
+			ContentType:        a.ContentType,
+			ContentEncoding:    a.ContentEncoding,
+			CacheControl:       a.CacheControl,
+			ContentDisposition: a.ContentDisposition,
+		},
 	}
 	// Every GCS class reads at once, but ARCHIVE is also COS's name for a
 	// class that needs a restore: say it is readable.
@@ -238,7 +255,11 @@ func (b *Bucket) Stat(ctx context.Context, key string) (connectors.Object, error
 	return object(key, a), nil
 }
 
-// Open reads a byte range of the object.
+// Open reads a byte range of the object, as stored: an object whose
+// Content-Encoding is gzip is not decompressed (GCS would transcode it).
+// The reader tells the object (connectors.ObjectReader); GCS's answer to
+// a read does not carry all of it (no user metadata), so its attributes
+// are read too, and must be those of the generation being read.
 func (b *Bucket) Open(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
 	full, err := b.objectName("open", key)
 	if err != nil {
@@ -249,27 +270,37 @@ func (b *Bucket) Open(ctx context.Context, key string, offset, length int64) (io
 			Err: errors.New("negative offset")}
 	}
 	if length == 0 {
-		if _, err := b.Stat(ctx, key); err != nil {
+		obj, err := b.Stat(ctx, key)
+		if err != nil {
 			return nil, err
 		}
-		return io.NopCloser(strings.NewReader("")), nil
+		return connectors.NewObjectReader(http.NoBody, obj), nil
 	}
 	if length < 0 {
 		length = -1
 	}
-	r, err := b.bkt.Object(full).NewRangeReader(ctx, offset, length)
+	r, err := b.bkt.Object(full).ReadCompressed(true).NewRangeReader(ctx, offset, length)
 	if err != nil {
 		err = classify("open", key, err)
 		var ce *connectors.Error
 		if errors.As(err, &ce) && ce.Status == http.StatusRequestedRangeNotSatisfiable {
 			if obj, serr := b.Stat(ctx, key); serr == nil && offset >= obj.Size {
-				return io.NopCloser(strings.NewReader("")), nil
+				return connectors.NewObjectReader(http.NoBody, obj), nil
 			}
 		}
 		return nil, b.notFound(ctx, err)
 	}
 	b.exists.Store(true)
-	return &reader{r: r, key: key}, nil
+	a, err := b.bkt.Object(full).Attrs(ctx)
+	if err == nil && r.Attrs.Generation != 0 && a.Generation != r.Attrs.Generation {
+		err = &connectors.Error{Kind: connectors.KindChanged, Op: "open", Key: key,
+			Err: errors.New("the object was replaced while it was opened")}
+	}
+	if err != nil {
+		r.Close()
+		return nil, classify("open", key, err)
+	}
+	return connectors.NewObjectReader(&reader{r: r, key: key}, object(key, a)), nil
 }
 
 // reader classifies the errors met while the object streams in.
@@ -306,6 +337,11 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.ReadSeeker, size int6
 	w := b.bkt.Object(full).NewWriter(wctx)
 	w.ChunkSize = 0
 	w.Metadata = metadata(opts)
+	// Expires has no place in GCS: it is dropped.
+	w.ContentType = opts.Headers.ContentType
+	w.ContentEncoding = opts.Headers.ContentEncoding
+	w.CacheControl = opts.Headers.CacheControl
+	w.ContentDisposition = opts.Headers.ContentDisposition
 	if len(opts.MD5) > 0 {
 		w.MD5 = opts.MD5
 	}

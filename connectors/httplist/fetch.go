@@ -81,7 +81,8 @@ func (b *bucket) headByGet(ctx context.Context, op string, e Entry) (connectors.
 	return b.attributes(op, e, resp, size)
 }
 
-// attributes makes the Object of an answer about e, of size bytes.
+// attributes makes the Object of an answer about e, of size bytes,
+// checking the size against the list's.
 func (b *bucket) attributes(op string, e Entry, resp *http.Response, size int64) (connectors.Object, error) {
 	if size < 0 {
 		return connectors.Object{}, connectors.NewError(connectors.KindInvalidArgument, op, e.Key,
@@ -91,11 +92,23 @@ func (b *bucket) attributes(op string, e Entry, resp *http.Response, size int64)
 		return connectors.Object{}, connectors.NewError(connectors.KindInvalidArgument, op, e.Key,
 			fmt.Errorf("%s gives the length %d, the server %d", e.where(), e.Size, size))
 	}
-	o := connectors.Object{Key: e.Key, Size: size, ETag: strings.Trim(strings.TrimPrefix(resp.Header.Get("ETag"), "W/"), `"`)}
-	if t, err := http.ParseTime(resp.Header.Get("Last-Modified")); err == nil {
+	return object(e, resp.Header, size), nil
+}
+
+// object reads what the answer to a HEAD or a GET says of e's object, of
+// size bytes: the one mapping of the headers to an Object, for Stat and
+// Open alike. A web server keeps no user metadata.
+func object(e Entry, h http.Header, size int64) connectors.Object {
+	o := connectors.Object{
+		Key:     e.Key,
+		Size:    size,
+		ETag:    strings.Trim(strings.TrimPrefix(h.Get("ETag"), "W/"), `"`),
+		Headers: connectors.HeadersOf(h),
+	}
+	if t, err := http.ParseTime(h.Get("Last-Modified")); err == nil {
 		o.ModTime = t
 	}
-	return o, nil
+	return o
 }
 
 // transport classifies an error of the HTTP client, hiding the URL's
@@ -111,6 +124,8 @@ func (b *bucket) transport(ctx context.Context, op string, e Entry, err error) e
 // Open GETs the key's URL with a Range. A server that ignores the range
 // answers 200: the bytes before offset are skipped here. A whole read of
 // an entry whose MD5 the list gives is checked against it at the end.
+// The reader tells the object as the answer describes it
+// (connectors.ObjectReader).
 func (b *bucket) Open(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
 	if offset < 0 {
 		return nil, connectors.NewError(connectors.KindInvalidArgument, "open", key, errors.New("negative offset"))
@@ -120,10 +135,11 @@ func (b *bucket) Open(ctx context.Context, key string, offset, length int64) (io
 		return nil, err
 	}
 	if length == 0 {
-		if _, err := b.head(ctx, "open", e); err != nil {
+		o, err := b.head(ctx, "open", e)
+		if err != nil {
 			return nil, err
 		}
-		return io.NopCloser(strings.NewReader("")), nil
+		return connectors.NewObjectReader(http.NoBody, o), nil
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.URL.String(), nil)
 	if err != nil {
@@ -153,7 +169,11 @@ func (b *bucket) Open(ctx context.Context, key string, offset, length int64) (io
 		resp.Body.Close()
 		// Reading from the very end is reading nothing.
 		if total, ok := rangeTotal(resp.Header.Get("Content-Range")); ok && total == offset {
-			return io.NopCloser(strings.NewReader("")), nil
+			o, err := b.head(ctx, "open", e)
+			if err != nil {
+				return nil, err
+			}
+			return connectors.NewObjectReader(http.NoBody, o), nil
 		}
 		return nil, httpError("open", key, req, resp)
 	default:
@@ -178,7 +198,11 @@ func (b *bucket) Open(ctx context.Context, key string, offset, length int64) (io
 	}
 	ok = true
 	w.Pause()
-	body := &body{r: r, c: resp.Body, b: b, ctx: ctx, e: e, w: w}
+	size := connectors.ObjectSize(resp.Header)
+	if size < 0 {
+		size = e.Size // the server did not say; the list may have
+	}
+	body := &body{r: r, c: resp.Body, b: b, ctx: ctx, e: e, w: w, obj: object(e, resp.Header, size)}
 	if e.MD5 != nil && offset == 0 && length < 0 {
 		body.sum = md5.New()
 	}
@@ -195,7 +219,10 @@ type body struct {
 	e   Entry
 	w   *watchdog.Dog
 	sum hash.Hash // MD5 of a whole read, checked at the end
+	obj connectors.Object
 }
+
+func (d *body) Object() connectors.Object { return d.obj }
 
 func (d *body) Read(p []byte) (int, error) {
 	d.w.Kick()

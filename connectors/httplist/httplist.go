@@ -7,8 +7,8 @@
 // The list is read line by line each time it is needed and never held in
 // memory: List streams it, and Stat and Open find a key's URL in a bounded
 // cache of the entries listed last, else by reading the list again.
-// Objects are fetched with net/http: HEAD for size, Last-Modified and
-// ETag, GET with Range for Open. Redirects are not followed. Put, Delete
+// Objects are fetched with net/http: HEAD for size, Last-Modified, ETag
+// and the standard headers (Content-Type...), GET with Range for Open. Redirects are not followed. Put, Delete
 // and multipart uploads fail with KindUnsupported.
 //
 // A problem of the list is a *ListFileError naming the file and line, with
@@ -78,7 +78,11 @@ func New(addr connectors.Address) (connectors.Bucket, error) {
 	return &bucket{loc: loc, format: addr.ListFormat, client: client, timeout: timeout, cache: newCache(1 << 16)}, nil
 }
 
-func (b *bucket) Features() connectors.Features { return connectors.Features{WholeReads: true} }
+// Features: a web server's answers carry an object's standard headers,
+// which Stat and Open report (Metadata); it has no user metadata.
+func (b *bucket) Features() connectors.Features {
+	return connectors.Features{WholeReads: true, Metadata: true}
+}
 
 func (b *bucket) Close() error {
 	b.client.CloseIdleConnections()

@@ -28,7 +28,8 @@ import (
 type files struct {
 	srv   *httptest.Server
 	mu    sync.Mutex
-	data  map[string][]byte // by decoded URL path
+	data  map[string][]byte      // by decoded URL path
+	hdr   map[string]http.Header // extra answer headers, by path
 	mod   time.Time
 	seq   atomic.Int64
 	heads atomic.Int64
@@ -48,6 +49,9 @@ func (f *files) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Lock()
 	data, ok := f.data[r.URL.Path]
+	if h := f.hdr[r.URL.Path]; h != nil {
+		w = lateHeaders{w, h}
+	}
 	f.mu.Unlock()
 	if !ok {
 		http.NotFound(w, r)
@@ -56,6 +60,21 @@ func (f *files) serve(w http.ResponseWriter, r *http.Request) {
 	sum := md5.Sum(data)
 	w.Header().Set("ETag", `"`+hex.EncodeToString(sum[:])+`"`)
 	http.ServeContent(w, r, "", f.mod, bytes.NewReader(data))
+}
+
+// lateHeaders adds h to the answer as it is sent: http.ServeContent would
+// send no length had it seen a Content-Encoding, where a web server of
+// precompressed files sends one.
+type lateHeaders struct {
+	http.ResponseWriter
+	h http.Header
+}
+
+func (w lateHeaders) WriteHeader(code int) {
+	for name, vs := range w.h {
+		w.Header()[name] = vs
+	}
+	w.ResponseWriter.WriteHeader(code)
 }
 
 func (f *files) set(path string, data []byte) {
@@ -385,5 +404,53 @@ func TestNoHEAD(t *testing.T) {
 		if err != nil || o.Size != size || o.ETag == "" || !o.ModTime.Equal(f.mod) {
 			t.Errorf("Stat %s = %+v, %v; want size %d with ETag and Last-Modified", key, o, err, size)
 		}
+	}
+}
+
+// Stat and the reader Open returns tell the object's standard headers as
+// the server sends them, and no user metadata. Content-Encoding gzip over
+// bytes that are not gzip is read as it is, not undone.
+func TestHeaders(t *testing.T) {
+	f := newFiles(t)
+	content := []byte("not really gzip, but served as such")
+	urls := f.publish(map[string][]byte{"page.html": content})
+	path := strings.TrimPrefix(urls["page.html"], f.srv.URL)
+	f.mu.Lock()
+	f.hdr = map[string]http.Header{path: {
+		"Content-Type":        {"text/html; charset=utf-8"},
+		"Content-Encoding":    {"gzip"},
+		"Cache-Control":       {"max-age=600"},
+		"Content-Disposition": {`inline; filename="page.html"`},
+		"Expires":             {"Wed, 21 Oct 2037 07:28:00 GMT"},
+		"X-Amz-Meta-Owner":    {"not user metadata here"},
+	}}
+	f.mu.Unlock()
+	want := connectors.Headers{
+		ContentType: "text/html; charset=utf-8", ContentEncoding: "gzip", CacheControl: "max-age=600",
+		ContentDisposition: `inline; filename="page.html"`, Expires: "Wed, 21 Oct 2037 07:28:00 GMT",
+	}
+	b := open(t, connectors.Address{Type: "httplist", ListFile: tsvList(t, urls)})
+	if !b.Features().Metadata {
+		t.Error("Features().Metadata is false")
+	}
+	st, err := b.Stat(t.Context(), "page.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Headers != want || st.Meta != nil {
+		t.Errorf("stat: headers %+v meta %v, want %+v and no metadata", st.Headers, st.Meta, want)
+	}
+	rc, err := b.Open(t.Context(), "page.html", 4, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	got, err := readAll(rc)
+	if err != nil || got != string(content[4:10]) {
+		t.Errorf("read %q, %v; want %q", got, err, content[4:10])
+	}
+	o := rc.(connectors.ObjectReader).Object()
+	if o.Headers != want || o.Size != int64(len(content)) || o.ETag != st.ETag || !o.ModTime.Equal(st.ModTime) {
+		t.Errorf("reader's object %+v, stat %+v", o, st)
 	}
 }

@@ -25,9 +25,9 @@ func (b *bucket) CreateMultipart(ctx context.Context, key string, opts connector
 	}
 	cctx, cancel := b.call(ctx)
 	defer cancel()
-	res, err := b.client.InitiateMultipartUpload(cctx, &oss.InitiateMultipartUploadRequest{
-		Bucket: &b.name, Key: &name, Metadata: meta,
-	})
+	req := &oss.InitiateMultipartUploadRequest{Bucket: &b.name, Key: &name, Metadata: meta}
+	req.ContentType, req.ContentEncoding, req.CacheControl, req.ContentDisposition, req.Expires = standardHeaders(opts.Headers)
+	res, err := b.client.InitiateMultipartUpload(cctx, req)
 	if err != nil {
 		return "", wrap("create-multipart", key, err)
 	}

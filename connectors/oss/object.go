@@ -30,22 +30,31 @@ func (b *bucket) Stat(ctx context.Context, key string) (connectors.Object, error
 	if err != nil {
 		return connectors.Object{}, wrap("stat", key, err)
 	}
-	o := connectors.Object{
-		Key:          key,
-		Size:         h.ContentLength,
-		ETag:         unquote(oss.ToString(h.ETag)),
-		StorageClass: storageClass(oss.ToString(h.StorageClass)),
-		Restored:     restore.Parse(oss.ToString(h.Restore)) == restore.Restored,
-		Meta:         h.Metadata,
-	}
-	if h.LastModified != nil {
-		o.ModTime = *h.LastModified
-	}
-	o.CRC64, o.HasCRC64 = parseCRC64(h.HashCRC64)
-	return o, nil
+	return object(key, h.Headers), nil
 }
 
-// Open reads length bytes from offset with a ranged GetObject.
+// object reads what the answer to a HEAD or a GET says of the object:
+// the one mapping of OSS's headers to an Object, for Stat and Open alike.
+func object(key string, h http.Header) connectors.Object {
+	o := connectors.Object{
+		Key:          key,
+		Size:         connectors.ObjectSize(h),
+		ETag:         unquote(h.Get("ETag")),
+		StorageClass: storageClass(h.Get("x-oss-storage-class")),
+		Restored:     restore.Parse(h.Get("x-oss-restore")) == restore.Restored,
+		Meta:         connectors.MetaOf(h, "x-oss-meta-"),
+		Headers:      connectors.HeadersOf(h),
+	}
+	if t, err := http.ParseTime(h.Get("Last-Modified")); err == nil {
+		o.ModTime = t
+	}
+	o.CRC64, o.HasCRC64 = parseCRC64(oss.Ptr(h.Get("x-oss-hash-crc64ecma")))
+	return o
+}
+
+// Open reads length bytes from offset with a ranged GetObject. The
+// reader tells the object as the answer describes it
+// (connectors.ObjectReader).
 func (b *bucket) Open(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
 	name, err := b.objectName("open", key)
 	if err != nil {
@@ -56,10 +65,11 @@ func (b *bucket) Open(ctx context.Context, key string, offset, length int64) (io
 	}
 	if length == 0 {
 		// A zero-byte range cannot be asked for; the object must still exist.
-		if _, err := b.Stat(ctx, key); err != nil {
+		o, err := b.Stat(ctx, key)
+		if err != nil {
 			return nil, err
 		}
-		return io.NopCloser(strings.NewReader("")), nil
+		return connectors.NewObjectReader(http.NoBody, o), nil
 	}
 	req := &oss.GetObjectRequest{Bucket: &b.name, Key: &name}
 	if offset > 0 || length > 0 {
@@ -77,7 +87,7 @@ func (b *bucket) Open(ctx context.Context, key string, offset, length int64) (io
 		if errors.As(err, &ce) && ce.Status == http.StatusRequestedRangeNotSatisfiable {
 			// Reading from the very end is reading nothing, not an error.
 			if o, serr := b.Stat(ctx, key); serr == nil && o.Size == offset {
-				return io.NopCloser(strings.NewReader("")), nil
+				return connectors.NewObjectReader(http.NoBody, o), nil
 			}
 		}
 		return nil, err
@@ -95,7 +105,7 @@ func (b *bucket) Open(ctx context.Context, key string, offset, length int64) (io
 	if length > 0 {
 		r = io.LimitReader(r, length)
 	}
-	return &downloadBody{r: r, body: res.Body, w: w, key: key}, nil
+	return &downloadBody{r: r, body: res.Body, w: w, key: key, obj: object(key, res.Headers)}, nil
 }
 
 // downloadBody is an object's content as it arrives. The watchdog runs
@@ -105,7 +115,10 @@ type downloadBody struct {
 	body io.Closer
 	w    *watchdog
 	key  string
+	obj  connectors.Object // as the GET's answer describes it
 }
+
+func (d *downloadBody) Object() connectors.Object { return d.obj }
 
 func (d *downloadBody) Read(p []byte) (int, error) {
 	d.w.kick()
@@ -143,14 +156,16 @@ func (b *bucket) Put(ctx context.Context, key string, r io.ReadSeeker, size int6
 
 	wctx, w := newWatchdog(ctx, b.timeout)
 	defer w.stop()
-	res, err := b.client.PutObject(wctx, &oss.PutObjectRequest{
+	req := &oss.PutObjectRequest{
 		Bucket:        &b.name,
 		Key:           &name,
 		ContentLength: &size,
 		ContentMD5:    contentMD5,
 		Metadata:      meta,
 		Body:          &uploadBody{r: r, w: w, size: size},
-	})
+	}
+	req.ContentType, req.ContentEncoding, req.CacheControl, req.ContentDisposition, req.Expires = standardHeaders(opts.Headers)
+	res, err := b.client.PutObject(wctx, req)
 	if err != nil {
 		return connectors.Object{}, wrap("put", key, w.check(err))
 	}
@@ -175,15 +190,15 @@ func (b *bucket) Delete(ctx context.Context, key string) error {
 }
 
 // userMeta is the metadata stored with an object: opts.Meta and the
-// source mtime, with keys in lower case as OSS returns them.
+// source mtime, with keys in lower case as OSS returns them. It refuses
+// what no HTTP header can carry (standard headers included).
 func userMeta(opts connectors.PutOptions) (map[string]string, error) {
+	if err := connectors.CheckHeaders(opts); err != nil {
+		return nil, err
+	}
 	meta := make(map[string]string, len(opts.Meta)+1)
 	for k, v := range opts.Meta {
-		k = strings.ToLower(k)
-		if !validMetaKey(k) {
-			return nil, fmt.Errorf("metadata key %q cannot be an HTTP header name", k)
-		}
-		meta[k] = v
+		meta[strings.ToLower(k)] = v
 	}
 	if !opts.ModTime.IsZero() {
 		meta[connectors.MetaMtime] = connectors.FormatMtime(opts.ModTime)
@@ -194,18 +209,16 @@ func userMeta(opts connectors.PutOptions) (map[string]string, error) {
 	return meta, nil
 }
 
-// validMetaKey reports whether k can follow "x-oss-meta-" in a header name.
-func validMetaKey(k string) bool {
-	if k == "" {
-		return false
-	}
-	for i := 0; i < len(k); i++ {
-		c := k[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || strings.IndexByte("-_.!#$%&'*+^`|~", c) >= 0) {
-			return false
+// standardHeaders are the standard headers to store, as the SDK's
+// requests take them: nil where not set.
+func standardHeaders(h connectors.Headers) (contentType, encoding, cacheControl, disposition, expires *string) {
+	ptr := func(s string) *string {
+		if s == "" {
+			return nil
 		}
+		return &s
 	}
-	return true
+	return ptr(h.ContentType), ptr(h.ContentEncoding), ptr(h.CacheControl), ptr(h.ContentDisposition), ptr(h.Expires)
 }
 
 // md5Header is the Content-MD5 value of sum, nil if sum is.

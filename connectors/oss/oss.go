@@ -30,6 +30,9 @@ const (
 	minPartSize = 100 * 1024 // every part but the last
 	maxParts    = 10000
 	maxListKeys = 1000 // the most keys one list request returns
+	// maxMetaBytes: "the total size of all user metadata cannot exceed
+	// 8 KB" (OSS error page 0011-00000002, PutObject reference).
+	maxMetaBytes = 8 << 10
 )
 
 // bucket is one OSS bucket, or the part of it under a prefix. Its fields
@@ -136,14 +139,16 @@ func parseEndpoint(s string) (string, error) {
 // Features: OSS has resumable multipart uploads.
 func (b *bucket) Features() connectors.Features {
 	return connectors.Features{
-		WholeReads:  true,
-		Multipart:   b,
-		MaxKeyBytes: maxKeyBytes - len(b.prefix), // keys are relative to the prefix
-		UTF8Keys:    true,
-		MinPartSize: minPartSize,
-		MaxParts:    maxParts,
-		CRC64:       true,
-		Restorer:    b,
+		WholeReads:   true,
+		Multipart:    b,
+		MaxKeyBytes:  maxKeyBytes - len(b.prefix), // keys are relative to the prefix
+		UTF8Keys:     true,
+		MinPartSize:  minPartSize,
+		MaxParts:     maxParts,
+		CRC64:        true,
+		Metadata:     true,
+		MaxMetaBytes: maxMetaBytes,
+		Restorer:     b,
 	}
 }
 

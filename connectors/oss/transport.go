@@ -26,6 +26,9 @@ func newHTTPClient(timeout time.Duration) *http.Client {
 		TLSHandshakeTimeout:   min(timeout, 30*time.Second),
 		ExpectContinueTimeout: time.Second,
 		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
+		// Objects are read as stored: a gzip Content-Encoding is the
+		// object's, not the transfer's, and must not be undone.
+		DisableCompression: true,
 	}
 	return &http.Client{
 		Transport: tr,

@@ -20,11 +20,16 @@ func (b *Bucket) CreateMultipart(ctx context.Context, key string, opts connector
 	if err != nil {
 		return "", err
 	}
-	out, err := b.cli.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{
+	if err := connectors.CheckHeaders(opts); err != nil {
+		return "", connectors.NewError(connectors.KindInvalidArgument, "create-multipart", key, err)
+	}
+	in := &s3.CreateMultipartUploadInput{
 		Bucket:   &b.bucket,
 		Key:      &full,
 		Metadata: metadata(opts),
-	})
+	}
+	in.ContentType, in.ContentEncoding, in.CacheControl, in.ContentDisposition = standardHeaders(opts.Headers)
+	out, err := b.cli.CreateMultipartUpload(ctx, in, withExpires(opts.Headers.Expires))
 	if err != nil {
 		return "", classify("create-multipart", key, err)
 	}

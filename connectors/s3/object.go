@@ -18,7 +18,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/mgw-dev/mgw/connectors"
-	"github.com/mgw-dev/mgw/connectors/internal/restore"
 )
 
 // Stat heads the object.
@@ -32,22 +31,7 @@ func (b *Bucket) Stat(ctx context.Context, key string) (connectors.Object, error
 		return connectors.Object{}, b.headError(ctx, "stat", key, full, err)
 	}
 	b.exists.Store(true)
-	obj := connectors.Object{
-		Key:          key,
-		Type:         connectors.Regular,
-		Size:         aws.ToInt64(out.ContentLength),
-		ModTime:      aws.ToTime(out.LastModified),
-		ETag:         unquote(out.ETag),
-		StorageClass: storageClass(string(out.StorageClass)),
-		Restored:     restore.Parse(aws.ToString(out.Restore)) == restore.Restored,
-	}
-	if len(out.Metadata) > 0 {
-		obj.Meta = make(map[string]string, len(out.Metadata))
-		for k, v := range out.Metadata {
-			obj.Meta[strings.ToLower(k)] = v
-		}
-	}
-	return obj, nil
+	return object(key, responseHeader(out.ResultMetadata)), nil
 }
 
 // headError classifies a failed HEAD. A HEAD answer has no body, so the
@@ -87,7 +71,8 @@ func (b *Bucket) headError(ctx context.Context, op, key, full string, err error)
 	return gerr
 }
 
-// Open gets a byte range of the object.
+// Open gets a byte range of the object. The reader tells the object as
+// the GET's answer describes it (connectors.ObjectReader).
 func (b *Bucket) Open(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
 	full, err := b.objectKey("open", key)
 	if err != nil {
@@ -99,10 +84,11 @@ func (b *Bucket) Open(ctx context.Context, key string, offset, length int64) (io
 	}
 	if length == 0 {
 		// No Range header can ask for nothing; still say if the key is missing.
-		if _, err := b.Stat(ctx, key); err != nil {
+		obj, err := b.Stat(ctx, key)
+		if err != nil {
 			return nil, err
 		}
-		return io.NopCloser(strings.NewReader("")), nil
+		return connectors.NewObjectReader(http.NoBody, obj), nil
 	}
 	in := &s3.GetObjectInput{Bucket: &b.bucket, Key: &full}
 	switch {
@@ -122,12 +108,13 @@ func (b *Bucket) Open(ctx context.Context, key string, offset, length int64) (io
 		if errors.As(err, &ce) && ce.Status == http.StatusRequestedRangeNotSatisfiable {
 			// Reading at or past the end gives nothing, as a file would.
 			if obj, serr := b.Stat(ctx, key); serr == nil && offset >= obj.Size {
-				return io.NopCloser(strings.NewReader("")), nil
+				return connectors.NewObjectReader(http.NoBody, obj), nil
 			}
 		}
 		return nil, err
 	}
-	return newBody(out.Body, key, b.timeout, cancel), nil
+	obj := object(key, responseHeader(out.ResultMetadata))
+	return connectors.NewObjectReader(newBody(out.Body, key, b.timeout, cancel), obj), nil
 }
 
 // body classifies the errors met while the object streams in: a connection
@@ -185,6 +172,9 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.ReadSeeker, size int6
 	if err != nil {
 		return connectors.Object{}, err
 	}
+	if err := connectors.CheckHeaders(opts); err != nil {
+		return connectors.Object{}, connectors.NewError(connectors.KindInvalidArgument, "put", key, err)
+	}
 	in := &s3.PutObjectInput{
 		Bucket:        &b.bucket,
 		Key:           &full,
@@ -192,7 +182,8 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.ReadSeeker, size int6
 		ContentLength: aws.Int64(size),
 		Metadata:      metadata(opts),
 	}
-	var optFns []func(*s3.Options)
+	in.ContentType, in.ContentEncoding, in.CacheControl, in.ContentDisposition = standardHeaders(opts.Headers)
+	optFns := []func(*s3.Options){withExpires(opts.Headers.Expires)}
 	if len(opts.MD5) > 0 {
 		in.ContentMD5 = aws.String(base64.StdEncoding.EncodeToString(opts.MD5))
 		optFns = append(optFns, unsignedPayload)

@@ -143,13 +143,15 @@ func (b *Bucket) Features() connectors.Features {
 	return connectors.Features{
 		Multipart: b,
 		// Keys are relative to the prefix, which eats into S3's limit.
-		MaxKeyBytes: maxKeyBytes - len(b.prefix),
-		UTF8Keys:    true,
-		MinPartSize: minPartSize,
-		MaxParts:    maxParts,
-		Copier:      b,
-		WholeReads:  true,
-		Restorer:    b,
+		MaxKeyBytes:  maxKeyBytes - len(b.prefix),
+		UTF8Keys:     true,
+		MinPartSize:  minPartSize,
+		MaxParts:     maxParts,
+		Copier:       b,
+		WholeReads:   true,
+		Metadata:     true,
+		MaxMetaBytes: maxMetaBytes,
+		Restorer:     b,
 	}
 }
 

@@ -75,6 +75,7 @@ var (
 	errTooSmall     = &cosError{400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed object size."}
 	errMalformedXML = &cosError{400, "MalformedXML", "The XML you provided was not well-formed."}
 	errArgument     = &cosError{400, "InvalidArgument", "Invalid argument."}
+	errMetaTooLarge = &cosError{400, "MetadataTooLarge", "The size of metadata is larger than the required maximum size."}
 	errNotImpl      = &cosError{501, "NotImplemented", "This operation is not implemented by the COS test server."}
 )
 

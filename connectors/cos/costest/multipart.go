@@ -33,7 +33,10 @@ type part struct {
 func (s *Server) initiateMultipartUpload(rq *request) {
 	_, _ = io.Copy(io.Discard, rq.r.Body)
 	proto := newObject(nil, time.Now())
-	attributes(rq.r, proto)
+	if e := attributes(rq.r, proto, initiateMetaLimits); e != nil {
+		rq.fail(e)
+		return
+	}
 	id := fmt.Sprintf("%d%016x", time.Now().UnixNano(), s.seq.Add(1))
 	s.mu.Lock()
 	s.uploads[id] = &upload{bucket: rq.bucket.name, key: rq.key, proto: proto, parts: map[int]*part{}}

@@ -38,22 +38,49 @@ func newObject(data []byte, mod time.Time) *object {
 // archived tells whether an object must be restored before it is read.
 func archived(class string) bool { return class == "ARCHIVE" || class == "DEEP_ARCHIVE" }
 
+// metaLimits are the most bytes of user metadata (suffix and value) COS
+// takes in one x-cos-meta-* header and in all of them.
+type metaLimits struct{ header, total int }
+
+// The limits of the API reference: PUT Object gives x-cos-meta-* "a size
+// limit of 2 KB"; Initiate Multipart Upload 2 KB a header, 4 KB in all.
+var (
+	putMetaLimits      = metaLimits{header: 2 << 10, total: 2 << 10}
+	initiateMetaLimits = metaLimits{header: 2 << 10, total: 4 << 10}
+)
+
 // attributes reads the headers and x-cos-meta-* metadata a PUT or an
-// InitiateMultipartUpload stores with the object.
-func attributes(r *http.Request, obj *object) {
+// InitiateMultipartUpload stores with the object. It refuses metadata
+// over lim with MetadataTooLarge (COS's error code list spells it
+// "MatadataTooLarge", a typo like its "ImcompleteBody"), and metadata
+// suffixes holding anything but letters, digits and "-" ("Other
+// characters, including underscores (_), are not supported"; no code is
+// documented for it: InvalidArgument).
+func attributes(r *http.Request, obj *object, lim metaLimits) *cosError {
+	total := 0
+	for name, vs := range r.Header {
+		m, ok := strings.CutPrefix(strings.ToLower(name), "x-cos-meta-")
+		if !ok || m == "" {
+			continue
+		}
+		if strings.Trim(m, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
+			return errArgument
+		}
+		size := len(m) + len(vs[0])
+		if total += size; size > lim.header || total > lim.total {
+			return errMetaTooLarge
+		}
+		obj.meta[m] = vs[0]
+	}
 	for _, name := range storedHeaders {
 		if v := r.Header.Get(name); v != "" {
 			obj.headers[name] = v
 		}
 	}
-	for name, vs := range r.Header {
-		if m, ok := strings.CutPrefix(strings.ToLower(name), "x-cos-meta-"); ok && m != "" {
-			obj.meta[m] = vs[0]
-		}
-	}
 	if c := r.Header.Get("x-cos-storage-class"); c != "" {
 		obj.storageClass = strings.ToUpper(c)
 	}
+	return nil
 }
 
 // receive reads the whole body: one shorter than its Content-Length never
@@ -89,7 +116,10 @@ func (s *Server) putObject(rq *request) {
 		return
 	}
 	obj := newObject(data, time.Now())
-	attributes(rq.r, obj)
+	if e := attributes(rq.r, obj, putMetaLimits); e != nil {
+		rq.fail(e)
+		return
+	}
 	s.mu.Lock()
 	rq.bucket.objects[rq.key] = obj
 	s.mu.Unlock()

@@ -156,6 +156,12 @@ var (
 		msg: "Argument max-parts must be an integer between 1 and 1000."}
 	errStorageClass = &ossError{status: 400, code: "InvalidArgument",
 		msg: "Invalid storage class."}
+	errMetaSize = &ossError{status: 400, code: "InvalidArgument",
+		msg: "The user metadata exceeds the 8 KB size limit.", ec: "0011-00000002"}
+	errMetaName = &ossError{status: 400, code: "InvalidArgument",
+		msg: "The key of a user metadata header contains invalid characters.", ec: "0011-00000004"}
+	errMetaValue = &ossError{status: 400, code: "InvalidArgument",
+		msg: "A user metadata header value contains characters OSS does not support.", ec: "0011-00000005"}
 	errExists = &ossError{status: 409, code: "FileAlreadyExists",
 		msg: "The object you specified already exists and can not be overwritten."}
 	errIncomplete = &ossError{status: 400, code: "IncompleteBody",

@@ -60,12 +60,8 @@ func objectAttributes(r *http.Request) (headers, meta map[string]string, class s
 	if headers["Content-Type"] == "" {
 		headers["Content-Type"] = "application/octet-stream"
 	}
-	meta = map[string]string{}
-	for name, vs := range r.Header {
-		low := strings.ToLower(name)
-		if m, ok := strings.CutPrefix(low, "x-oss-meta-"); ok && m != "" {
-			meta[m] = vs[0]
-		}
+	if meta, e = userMeta(r.Header); e != nil {
+		return nil, nil, "", e
 	}
 	class = r.Header.Get("x-oss-storage-class")
 	if class == "" {
@@ -75,6 +71,43 @@ func objectAttributes(r *http.Request) (headers, meta map[string]string, class s
 		return nil, nil, "", errStorageClass.with("ArgumentName", "x-oss-storage-class").with("ArgumentValue", class)
 	}
 	return headers, meta, class, nil
+}
+
+// maxMetaBytes is the most user metadata one object may carry, names
+// (without the x-oss-meta- prefix) and values together: "the total size
+// of all user metadata cannot exceed 8 KB" (PutObject; error page
+// 0011-00000002).
+const maxMetaBytes = 8 << 10
+
+// userMeta reads the x-oss-meta-* headers, names lower-cased, and refuses
+// what OSS refuses ("Manage object metadata" and error pages 0011-00000002,
+// -00000004, -00000005): more than maxMetaBytes in all, a name holding
+// anything but letters, digits and "-" (an underscore too), a value
+// holding anything but visible ASCII ("Metadata can contain only simple,
+// visible ASCII characters and cannot contain line breaks"). The pages
+// give the ECs but not the codes; InvalidArgument is the code OSS gives
+// other bad request headers.
+func userMeta(h http.Header) (map[string]string, *ossError) {
+	meta := map[string]string{}
+	size := 0
+	for name, vs := range h {
+		m, ok := strings.CutPrefix(strings.ToLower(name), "x-oss-meta-")
+		if !ok || m == "" {
+			continue
+		}
+		if strings.Trim(m, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
+			return nil, errMetaName.with("ArgumentName", name)
+		}
+		if strings.IndexFunc(vs[0], func(c rune) bool { return c < ' ' || c > '~' }) >= 0 {
+			return nil, errMetaValue.with("ArgumentName", name)
+		}
+		meta[m] = vs[0]
+		size += len(m) + len(vs[0])
+	}
+	if size > maxMetaBytes {
+		return nil, errMetaSize
+	}
+	return meta, nil
 }
 
 // contentMD5 decodes the Content-MD5 header: nil if absent, an error if it

@@ -339,3 +339,40 @@ func TestConditionalGet(t *testing.T) {
 	}
 	g.Body.Close()
 }
+
+func TestUserMetadataRefused(t *testing.T) {
+	s := newTestServer(t)
+	c := newClient(s)
+	putMeta := func(key string, meta map[string]string) error {
+		_, err := c.PutObject(ctx, &oss.PutObjectRequest{Bucket: oss.Ptr(testBucket), Key: oss.Ptr(key),
+			Body: strings.NewReader("x"), Metadata: meta})
+		return err
+	}
+	// 8 KB of names and values is the most OSS takes.
+	full := map[string]string{"a": strings.Repeat("v", 8<<10-1)}
+	if err := putMeta("full", full); err != nil {
+		t.Fatalf("8 KB of user metadata: %v", err)
+	}
+	for _, c := range []struct {
+		name string
+		meta map[string]string
+		ec   string
+	}{
+		{"TooLarge", map[string]string{"a": strings.Repeat("v", 8<<10)}, "0011-00000002"},
+		{"Underscore", map[string]string{"file_type": "x"}, "0011-00000004"},
+		{"NotASCII", map[string]string{"city": "Zürich"}, "0011-00000005"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			se := wantServiceError(t, putMeta("refused", c.meta), 400, "InvalidArgument")
+			if se.EC != c.ec {
+				t.Errorf("EC = %q, want %s", se.EC, c.ec)
+			}
+		})
+	}
+	_, err := c.InitiateMultipartUpload(ctx, &oss.InitiateMultipartUploadRequest{Bucket: oss.Ptr(testBucket), Key: oss.Ptr("refused"),
+		Metadata: map[string]string{"a": strings.Repeat("v", 8<<10)}})
+	wantServiceError(t, err, 400, "InvalidArgument")
+	if _, _, ok := s.Object(testBucket, "refused"); ok || len(s.Uploads(testBucket)) != 0 {
+		t.Error("a request with refused metadata left an object or an upload")
+	}
+}
