@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"unicode/utf8"
 
@@ -291,22 +292,37 @@ func (b *Bucket) Open(ctx context.Context, key string, offset, length int64) (io
 		return nil, b.notFound(ctx, err)
 	}
 	b.exists.Store(true)
-	a, err := b.bkt.Object(full).Attrs(ctx)
-	if err == nil && r.Attrs.Generation != 0 && a.Generation != r.Attrs.Generation {
-		err = &connectors.Error{Kind: connectors.KindChanged, Op: "open", Key: key,
-			Err: errors.New("the object was replaced while it was opened")}
-	}
-	if err != nil {
-		r.Close()
-		return nil, classify("open", key, err)
-	}
-	return connectors.NewObjectReader(&reader{r: r, key: key}, object(key, a)), nil
+	return &reader{r: r, key: key, ctx: ctx, obj: b.bkt.Object(full).Generation(r.Attrs.Generation)}, nil
 }
 
-// reader classifies the errors met while the object streams in.
+// reader classifies the errors met while the object streams in. It is a
+// connectors.ObjectReader whose Object asks for the attributes of the
+// generation being read only when called: a GCS read's answer lacks the
+// user metadata, and a copy to a disk needs none.
 type reader struct {
 	r   *storage.Reader
 	key string
+
+	ctx  context.Context
+	obj  *storage.ObjectHandle // the generation read
+	once sync.Once
+	o    connectors.Object
+}
+
+// Object describes the generation being read. If its attributes cannot
+// be read (the generation was replaced since), it tells what the read's
+// answer did, without ETag or user metadata, so no version check matches.
+func (r *reader) Object() connectors.Object {
+	r.once.Do(func() {
+		if a, err := r.obj.Attrs(r.ctx); err == nil {
+			r.o = object(r.key, a)
+			return
+		}
+		ra := r.r.Attrs
+		r.o = connectors.Object{Key: r.key, Type: connectors.Regular, Size: ra.Size, ModTime: ra.LastModified,
+			Headers: connectors.Headers{ContentType: ra.ContentType, ContentEncoding: ra.ContentEncoding, CacheControl: ra.CacheControl}}
+	})
+	return r.o
 }
 
 func (r *reader) Read(p []byte) (int, error) {
