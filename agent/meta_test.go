@@ -25,11 +25,12 @@ func TestCarriedMetaEncodesAndDrops(t *testing.T) {
 	src := connectors.Object{
 		Headers: connectors.Headers{ContentDisposition: `attachment; filename="报告.pdf"`, ContentType: "text/plain\r\nX-Evil: 1"},
 		Meta: map[string]string{
-			"city":      "Zürich",
-			"bad name":  "x",
-			"big":       strings.Repeat("b", 100),
-			"small":     "s",
-			"under_ok-": "y",
+			"city":     "Zürich",
+			"bad name": "x",
+			"big":      strings.Repeat("b", 100),
+			"small":    "s",
+			"under_no": "y",
+			"dash-ok":  "z",
 		},
 	}
 	h, meta, note := carriedMeta(src, 60+len("mtime")+len("2006-01-02T15:04:05.999999999Z"))
@@ -39,7 +40,7 @@ func TestCarriedMetaEncodesAndDrops(t *testing.T) {
 	if want := "text/plain%0D%0AX-Evil: 1"; h.ContentType != want {
 		t.Errorf("Content-Type %q, want %q (no header injection)", h.ContentType, want)
 	}
-	want := map[string]string{"city": "Z%C3%BCrich", "small": "s", "under_ok-": "y"}
+	want := map[string]string{"city": "Z%C3%BCrich", "small": "s", "dash-ok": "z"}
 	if len(meta) != len(want) {
 		t.Fatalf("meta %v, want %v", meta, want)
 	}
@@ -48,7 +49,7 @@ func TestCarriedMetaEncodesAndDrops(t *testing.T) {
 			t.Errorf("meta %s = %q, want %q", k, meta[k], v)
 		}
 	}
-	for _, part := range []string{"UserMetaInvalid: ", "encoded Content-Disposition", "encoded Content-Type", "encoded meta city", `dropped meta "bad name" (name)`, "dropped meta big (over the destination's"} {
+	for _, part := range []string{"UserMetaInvalid: ", "encoded Content-Disposition", "encoded Content-Type", "encoded meta city", `dropped meta "bad name" (name)`, `dropped meta "under_no" (name)`, "dropped meta big (over the destination's"} {
 		if !strings.Contains(note, part) {
 			t.Errorf("note %q does not say %q", note, part)
 		}

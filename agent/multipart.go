@@ -63,6 +63,13 @@ func (r *Runner) copyMultipart(ctx context.Context, o connectors.Object, mp conn
 		return err
 	}
 	defer body.Close()
+	if or, ok := body.(connectors.ObjectReader); ok {
+		// Parts sent before a restart were read from the listed version:
+		// a newer one must not be mixed in. Try again with the new one.
+		if read := or.Object(); read.ETag != "" && o.ETag != "" && !sameVersion(read, o) {
+			return errChanged(o.Key, "rewritten since it was listed")
+		}
+	}
 	in := r.limits.limitReader(ctx, body) // the job's bandwidth limit, across parts and files
 
 	wantCRC := f.CRC64
@@ -155,9 +162,13 @@ func (r *Runner) copyMultipart(ctx context.Context, o connectors.Object, mp conn
 	if k, _ := in.Read(one[:]); k > 0 {
 		return errChanged(o.Key, "grew while it was copied")
 	}
-	if err := r.restat(ctx, o); err != nil {
-		r.abandon(ctx, o.Key, up.UploadID, mp)
-		return err
+	// One GET of an object store reads one version whole (checked above
+	// against the listing); a file on a disk or share may have changed.
+	if !r.Src.Features().WholeReads {
+		if err := r.restat(ctx, o); err != nil {
+			r.abandon(ctx, o.Key, up.UploadID, mp)
+			return err
+		}
 	}
 
 	slices.SortFunc(up.Parts, func(a, b state.PartDone) int { return a.Number - b.Number })

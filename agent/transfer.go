@@ -18,7 +18,12 @@ import (
 const (
 	singlePutMax    = 8 << 20
 	defaultPartSize = 8 << 20
-	partsInFlight   = 4 // per file; the job's worker count bounds the files
+	partsInFlight   = 4 // per file; heavy slots bound the files
+	// Files above heavyMin take one of the job's heavy slots (a quarter of
+	// its concurrency) while they copy: small files are bound by round
+	// trips and want many in flight, large ones by bytes held in memory
+	// (up to partsInFlight parts each).
+	heavyMin = 1 << 20
 )
 
 // errChanged is the source changing under a copy ("check size failed").
@@ -48,7 +53,7 @@ func (r *Runner) transfer(ctx context.Context, log *slog.Logger, t task) {
 		if r.access.wait(ctx) != nil {
 			return
 		}
-		err := r.copyOnce(ctx, o)
+		err := r.copyHeavy(ctx, o)
 		if err == nil {
 			r.deniedRun[Source].Store(0)
 			r.deniedRun[Destination].Store(0)
@@ -147,6 +152,19 @@ func (r *Runner) paced(ctx context.Context, side Side, call func() error) error 
 	return onSide(side, err)
 }
 
+// copyHeavy copies once, holding a heavy slot if the file is large.
+func (r *Runner) copyHeavy(ctx context.Context, o connectors.Object) error {
+	if o.Size > heavyMin {
+		select {
+		case r.heavy <- struct{}{}:
+			defer func() { <-r.heavy }()
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return r.copyOnce(ctx, o)
+}
+
 func (r *Runner) copyOnce(ctx context.Context, o connectors.Object) error {
 	mp := r.Dst.Features().Multipart
 	switch {
@@ -165,14 +183,14 @@ func (r *Runner) copyOnce(ctx context.Context, o connectors.Object) error {
 func (r *Runner) copySmall(ctx context.Context, o connectors.Object) error {
 	buf := getBuf(int(o.Size))
 	defer putBuf(buf)
-	var read *connectors.Object // the object as the GET described it, where the source tells
+	var read *connectors.Object // the object as the GET described it, when metadata is carried
 	err := r.paced(ctx, Source, func() error {
 		rc, err := r.Src.Open(ctx, o.Key, 0, -1)
 		if err != nil {
 			return err
 		}
 		defer rc.Close()
-		if or, ok := rc.(connectors.ObjectReader); ok {
+		if or, ok := rc.(connectors.ObjectReader); ok && r.carriesMeta() {
 			got := or.Object()
 			read = &got
 		}
@@ -181,10 +199,10 @@ func (r *Runner) copySmall(ctx context.Context, o connectors.Object) error {
 	if err != nil {
 		return err
 	}
-	if read != nil && read.ETag != "" && o.ETag != "" && read.ETag != o.ETag {
-		// Rewritten since the listing, with the same size: the copy holds
-		// the version read, so the index must say that one.
-		o.ETag, o.ModTime = read.ETag, read.ModTime
+	if read != nil && read.ETag != "" && o.ETag != "" && !sameVersion(*read, o) {
+		// Rewritten since the listing, with the same size: try again with
+		// the new version, so the index says what was copied.
+		return errChanged(o.Key, "rewritten since it was listed")
 	}
 	// A file on a disk or a share can change while it is read: check it
 	// did not. An object store's GET returns one version whole, so the
@@ -253,10 +271,21 @@ func (r *Runner) restat(ctx context.Context, o connectors.Object) error {
 	if err != nil {
 		return err
 	}
-	if !identity(now).Same(identity(o)) {
+	if !sameVersion(now, o) {
 		return errChanged(o.Key, "changed while it was copied")
 	}
 	return nil
+}
+
+// sameVersion reports whether two looks at a source object saw the same
+// content: by size and ETag where the source gives ETags (object stores:
+// a listing and a HEAD may round Last-Modified differently), else by the
+// file's identity (size, mtime, ctime, inode).
+func sameVersion(a, b connectors.Object) bool {
+	if a.ETag != "" && b.ETag != "" {
+		return a.Size == b.Size && a.ETag == b.ETag
+	}
+	return identity(a).Same(identity(b))
 }
 
 // done records the verified copy. Only now is the file done. note says
@@ -274,13 +303,19 @@ func (r *Runner) done(o connectors.Object, got connectors.Object, note string) e
 	return nil
 }
 
+// carriesMeta reports whether both sides keep headers and user metadata,
+// so a copy carries them.
+func (r *Runner) carriesMeta() bool {
+	return r.Src.Features().Metadata && r.Dst.Features().Metadata
+}
+
 // putOptions returns what to store with o's copy: its mtime and, when both
 // sides keep metadata, the headers and user metadata the rule in meta.go
 // carries from read (what the source's GET described) or else from a
 // Stat; note says what the rule changed.
 func (r *Runner) putOptions(ctx context.Context, o connectors.Object, read *connectors.Object) (connectors.PutOptions, string, error) {
 	opts := connectors.PutOptions{ModTime: o.ModTime}
-	if !r.Src.Features().Metadata || !r.Dst.Features().Metadata {
+	if !r.carriesMeta() {
 		return opts, "", nil
 	}
 	if read == nil {
