@@ -138,7 +138,7 @@ const (
 
 // Defaults a job gets for fields left out.
 const (
-	DefaultConcurrency  = 16
+	DefaultConcurrency  = 64
 	DefaultRetries      = 5
 	DefaultRetryBackoff = time.Second
 

@@ -45,6 +45,7 @@ type Runner struct {
 	// marked in again and examined once more when its copy ends, so one
 	// file is never copied by two workers at once.
 	todo  chan task
+	heavy chan struct{} // slots of large files (copyHeavy)
 	mu    sync.Mutex
 	busy  map[string]time.Time
 	again map[string]bool
@@ -191,6 +192,7 @@ func (r *Runner) check(ctx context.Context) error {
 // returned func closes the queue and waits for them.
 func (r *Runner) startCopiers(ctx context.Context) (stop func()) {
 	r.todo = make(chan task, r.Job.Concurrency*2)
+	r.heavy = make(chan struct{}, max(1, r.Job.Concurrency/4))
 	var workers sync.WaitGroup
 	for range r.Job.Concurrency {
 		workers.Add(1)

@@ -21,8 +21,9 @@ import (
 //     UTF-8 byte: `attachment; filename="报告.pdf"` becomes
 //     `attachment; filename="%E6%8A%A5%E5%91%8A.pdf"`.
 //  2. A user metadata name is lower-cased; a name with characters other
-//     than a-z, 0-9, '-' and '_' is dropped (it cannot be a header name on
-//     every provider). The name "mtime" is mgw's own and is not carried.
+//     than a-z, 0-9 and '-' is dropped (OSS takes no other, and a name is
+//     part of a header name everywhere). The name "mtime" is mgw's own and
+//     is not carried.
 //  3. When names and values together exceed the destination's limit
 //     (Features.MaxMetaBytes), the largest entries are dropped until the
 //     rest fit.
@@ -134,7 +135,7 @@ func metaName(k string) bool {
 	}
 	for i := 0; i < len(k); i++ {
 		c := k[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
 			return false
 		}
 	}

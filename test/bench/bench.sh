@@ -21,7 +21,7 @@
 # test/bench/cloud.sh, bucket to bucket from this server to a second one.
 #
 # Each first copy goes to a fresh bucket (and, for mgw, a fresh state dir).
-# mgw runs with its defaults (overwrite: if-newer, concurrency 16). rclone
+# mgw runs with its defaults (overwrite: if-newer, concurrency 64). rclone
 # runs several flag sets per scenario and the best one counts.
 set -euo pipefail
 
@@ -434,7 +434,7 @@ Every run, in order:
 EOF
 	for run in "${order[@]}"; do
 		case $run in
-		mgw-*) f="defaults (overwrite: if-newer, concurrency 16)" ;;
+		mgw-*) f="defaults (overwrite: if-newer, concurrency 64)" ;;
 		*) f=${flags[${run%-*}]} ;;
 		esac
 		echo "| $run | ${wall[$run]} | ${cpu[$run]} | ${rss[$run]} | \`$f\` |"

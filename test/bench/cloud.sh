@@ -408,7 +408,7 @@ Every run, in order:
 EOF
 	for run in "${order[@]}"; do
 		case $run in
-		mgw-*) f="defaults (overwrite: if-newer, concurrency 16)" ;;
+		mgw-*) f="defaults (overwrite: if-newer, concurrency 64)" ;;
 		*) f=${flags[${run%-*}]} ;;
 		esac
 		echo "| $run | ${wall[$run]} | ${cpu[$run]} | ${rss[$run]} | \`$f\` |"
