@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,21 +41,7 @@ func newDeniedRig(t *testing.T, pause bool, probe time.Duration) *deniedRig {
 	srcAddr := &AddressConfig{Name: "src", Type: "local", Path: src}
 	dstAddr := &AddressConfig{Name: "dst", Type: "oss", Endpoint: srv.URL(), Region: "cn-hangzhou", Bucket: "denied",
 		PathStyle: true, AccessKeyID: "LTAI5tDenyKey", AccessKeySecret: "deny-secret"}
-	ctx := context.Background()
-	s, err := OpenAddress(ctx, srcAddr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := OpenAddress(ctx, dstAddr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g.st, err = state.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { g.st.Close() })
-	g.r = NewRunner(job, srcAddr, dstAddr, s, d, g.st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	g.r, g.st = newTestRunner(t, job, srcAddr, dstAddr)
 	g.r.PauseOnDenied = pause
 	g.r.access = newAccessHold(probe)
 	srv.Deny("denied", "f")

@@ -3,14 +3,11 @@ package agent
 import (
 	"bytes"
 	"context"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mgw-dev/mgw/connectors/oss/osstest"
-	"github.com/mgw-dev/mgw/state"
 )
 
 // TestMetadataCarriedBetweenBuckets copies objects between two OSS buckets:
@@ -32,22 +29,10 @@ func TestMetadataCarriedBetweenBuckets(t *testing.T) {
 	}
 	srcAddr, dstAddr := addr("src", "src"), addr("dst", "dst")
 	ctx := context.Background()
-	s, err := OpenAddress(ctx, srcAddr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := OpenAddress(ctx, dstAddr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := state.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
 	retries := 1
 	job := &JobConfig{Name: "meta", Mode: ModeOnce, Overwrite: OverwriteAlways, Concurrency: 4, Retries: &retries, RetryBackoff: Duration(time.Millisecond)}
-	run, err := NewRunner(job, srcAddr, dstAddr, s, d, st, slog.New(slog.NewTextHandler(io.Discard, nil))).Run(ctx)
+	r, st := newTestRunner(t, job, srcAddr, dstAddr)
+	run, err := r.Run(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +53,7 @@ func TestMetadataCarriedBetweenBuckets(t *testing.T) {
 		"plain.png": {"image/png", map[string]string{"owner": "ops"}},
 		"big.bin":   {"application/x-big", map[string]string{"owner": "ops"}},
 	} {
-		o, err := d.Stat(ctx, key)
+		o, err := r.Dst.Stat(ctx, key)
 		if err != nil {
 			t.Fatal(err)
 		}

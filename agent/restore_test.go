@@ -2,8 +2,6 @@ package agent
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -41,20 +39,7 @@ func newRestoreRig(t *testing.T, restore bool) *restoreRig {
 	srcAddr := &AddressConfig{Name: "src", Type: "oss", Endpoint: srv.URL(), Region: "cn-hangzhou", Bucket: "cold",
 		PathStyle: true, AccessKeyID: "LTAI5tColdKey", AccessKeySecret: "cold-secret"}
 	dstAddr := &AddressConfig{Name: "dst", Type: "local", Path: g.dst}
-	ctx := context.Background()
-	s, err := OpenAddress(ctx, srcAddr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := OpenAddress(ctx, dstAddr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if g.st, err = state.Open(t.TempDir()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { g.st.Close() })
-	g.r = NewRunner(job, srcAddr, dstAddr, s, d, g.st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	g.r, g.st = newTestRunner(t, job, srcAddr, dstAddr)
 	return g
 }
 
