@@ -50,20 +50,7 @@ func TestRunnerBandwidthWholeJob(t *testing.T) {
 				RetryBackoff: Duration(time.Millisecond), Limits: Limits{MaxBandwidth: bw}}
 			srcAddr, dstAddr := &AddressConfig{Name: "src", Type: "local", Path: src}, tc.dst(t)
 			ctx := context.Background()
-			s, err := OpenAddress(ctx, srcAddr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			d, err := OpenAddress(ctx, dstAddr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			st, err := state.Open(t.TempDir())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
-			r := NewRunner(job, srcAddr, dstAddr, s, d, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			r, _ := newTestRunner(t, job, srcAddr, dstAddr)
 			clk := &fakeClock{now: monday(3, 0)}
 			r.limits = newLimiter(job.Limits, clk)
 			run, err := r.Run(ctx)
