@@ -192,7 +192,7 @@ func (r *Runner) check(ctx context.Context) error {
 // returned func closes the queue and waits for them.
 func (r *Runner) startCopiers(ctx context.Context) (stop func()) {
 	r.todo = make(chan task, r.Job.Concurrency*2)
-	r.heavy = make(chan struct{}, max(1, r.Job.Concurrency/4))
+	r.heavy = make(chan struct{}, min(r.Job.Concurrency, maxHeavy))
 	var workers sync.WaitGroup
 	for range r.Job.Concurrency {
 		workers.Add(1)

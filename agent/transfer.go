@@ -19,11 +19,12 @@ const (
 	singlePutMax    = 8 << 20
 	defaultPartSize = 8 << 20
 	partsInFlight   = 4 // per file; heavy slots bound the files
-	// Files above heavyMin take one of the job's heavy slots (a quarter of
-	// its concurrency) while they copy: small files are bound by round
-	// trips and want many in flight, large ones by bytes held in memory
-	// (up to partsInFlight parts each).
+	// Files above heavyMin take one of the job's heavy slots (at most
+	// maxHeavy) while they copy: small files are bound by round trips and
+	// want many in flight, large ones by bytes held in memory (up to
+	// partsInFlight parts each, 512 MiB at most for the job).
 	heavyMin = 1 << 20
+	maxHeavy = 16
 )
 
 // errChanged is the source changing under a copy ("check size failed").
