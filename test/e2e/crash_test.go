@@ -8,6 +8,7 @@ import (
 	"sort"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/mgw-dev/mgw/connectors/oss/osstest"
 	"github.com/mgw-dev/mgw/state"
@@ -260,11 +261,18 @@ func killAt(t *testing.T, srv *osstest.Server, c *exec.Cmd, kp killPoint) {
 	close(started)
 	var waitErr error
 	go func() { waitErr = c.Wait(); close(dead) }()
-	<-dead
+	// A continuous job never ends by itself: bound the wait for a kill
+	// point that is never reached, so that is a failure, not a hang.
+	select {
+	case <-dead:
+	case <-time.After(3 * time.Minute):
+		_ = c.Process.Kill()
+		<-dead
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	if !fired {
-		t.Fatalf("the run ended before the kill point (%v):\n--- stdout\n%s--- stderr\n%s", waitErr, out.String(), errb.String())
+		t.Fatalf("the run ended, or ran 3 minutes, before the kill point (%v):\n--- stdout\n%s--- stderr\n%s", waitErr, out.String(), errb.String())
 	}
 	t.Logf("killed at %s: requests seen %v", kp.name, seen.ops)
 }
