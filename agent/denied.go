@@ -17,7 +17,8 @@ const maxConsecutiveDenied = 20
 
 // Probes of a paused side start after firstProbe and double up to
 // maxProbe: a key restored at 3 a.m. is noticed within minutes, a key
-// that stays revoked costs a few requests an hour.
+// that stays revoked costs one burst of requests (at most one a copier)
+// every few minutes.
 const (
 	firstProbe = 30 * time.Second
 	maxProbe   = 5 * time.Minute
@@ -34,7 +35,6 @@ type accessHold struct {
 	granted uint64        // files copied: a verdict waits for this to move
 	suspect int           // copiers waiting in verdict
 	open    chan struct{} // closed while copiers may run
-	side    Side
 	text    string
 	first   time.Duration // the first probe's wait
 	probe   time.Duration // the wait before the next probe
@@ -76,7 +76,6 @@ func (h *accessHold) hold(side Side, err error, onProbe func()) bool {
 		return false
 	}
 	h.open = make(chan struct{})
-	h.side = side
 	h.text = fmt.Sprintf("%s refused %d requests in a row, the last: %s", side, maxConsecutiveDenied, rootCause(err))
 	h.probe = min(max(h.probe*2, h.first), maxProbe)
 	open := h.open
