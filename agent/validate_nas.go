@@ -92,7 +92,7 @@ func (p *parser) validateNAS(a *AddressConfig) bool {
 	}
 	if a.Conns < 0 || a.Conns > maxConns {
 		line, field := a.pos.at("conns")
-		p.fail(codes.BadParameters, line, field, fmt.Sprintf("must be between 1 and %d (0: the job's concurrency, at most 16)", maxConns))
+		p.fail(codes.BadParameters, line, field, fmt.Sprintf("must be between 1 and %d (0: the job's concurrency)", maxConns))
 	}
 	return true
 }

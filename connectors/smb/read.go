@@ -25,22 +25,22 @@ func (b *bucket) Open(ctx context.Context, key string, offset, length int64) (io
 		return nil, connectors.NewError(connectors.KindInvalidArgument, "open", key, fmt.Errorf("negative offset %d", offset))
 	}
 	r := &reader{b: b, ctx: ctx, key: key, off: offset, left: length}
-	if err := r.reopen(); err != nil {
+	err := b.do(ctx, "open", key, readKind, func(sh *smb2.Share) error {
+		fi, err := sh.Lstat(b.path(key))
+		switch {
+		case err != nil:
+			return err
+		case fi.IsDir():
+			return connectors.NewError(connectors.KindNotFound, "open", key, errIsDir)
+		case !fi.Mode().IsRegular():
+			return connectors.NewError(connectors.KindUnsupported, "open", key, errNotRegular)
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	// Asked on the open handle: a separate Lstat would cost a create, a
-	// query and a close more per file, which small files feel.
-	fi, err := r.f.Stat()
-	switch {
-	case err != nil:
-		err = connectors.NewError(readKind(err), "open", key, err)
-	case fi.IsDir():
-		err = connectors.NewError(connectors.KindNotFound, "open", key, errIsDir)
-	case !fi.Mode().IsRegular():
-		err = connectors.NewError(connectors.KindUnsupported, "open", key, errNotRegular)
-	}
-	if err != nil {
-		r.Close()
+	if err := r.reopen(); err != nil {
 		return nil, err
 	}
 	return r, nil
