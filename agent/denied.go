@@ -37,12 +37,13 @@ type accessHold struct {
 	open    chan struct{} // closed while copiers may run
 	text    string
 	first   time.Duration // the first probe's wait
+	last    time.Duration // the longest
 	probe   time.Duration // the wait before the next probe
 	timer   *time.Timer
 }
 
-func newAccessHold(first time.Duration) *accessHold {
-	h := &accessHold{open: make(chan struct{}), first: first}
+func newAccessHold(first, last time.Duration) *accessHold {
+	h := &accessHold{open: make(chan struct{}), first: first, last: last}
 	h.changed = sync.NewCond(&h.mu)
 	close(h.open)
 	return h
@@ -77,7 +78,7 @@ func (h *accessHold) hold(side Side, err error, onProbe func()) bool {
 	}
 	h.open = make(chan struct{})
 	h.text = fmt.Sprintf("%s refused %d requests in a row, the last: %s", side, maxConsecutiveDenied, rootCause(err))
-	h.probe = min(max(h.probe*2, h.first), maxProbe)
+	h.probe = min(max(h.probe*2, h.first), h.last)
 	open := h.open
 	h.changed.Broadcast()
 	h.timer = time.AfterFunc(h.probe, func() {
@@ -140,13 +141,22 @@ func (h *accessHold) wake() {
 	h.mu.Unlock()
 }
 
+// What the other copiers' answers say about a file refused on its last
+// attempt (verdict).
+const (
+	refusedAlone     = iota // nothing else will answer: fail the file
+	refusedAll              // the side refuses everything: try again once access returns
+	grantedElsewhere        // another copy succeeded since: access works, try once more
+)
+
 // verdict is asked by a file refused on its last attempt: does the side
-// refuse everything (the job is held: try the file again once access
-// returns) or only this file (fail it)? The other copiers' answers
-// decide, so it waits for them: a hold says everything, a copy that
-// succeeds says only this file, and when every copier still at work is
-// waiting here too, nothing more can come and the file fails.
-func (h *accessHold) verdict(ctx context.Context, working func() int64) (retry bool) {
+// refuse everything or only this file? The other copiers' answers decide,
+// so it waits for them: a hold says everything; a copy that succeeds says
+// access works (the refusal may predate access coming back: the caller
+// tries once more, and fails the file if it is refused again); and when
+// alone(suspects) says no other answer can come (see Runner.alone), the
+// file fails.
+func (h *accessHold) verdict(ctx context.Context, alone func(suspects int64) bool) int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.suspect++
@@ -156,9 +166,11 @@ func (h *accessHold) verdict(ctx context.Context, working func() int64) (retry b
 	for {
 		switch {
 		case h.held():
-			return true
-		case h.granted != seen, ctx.Err() != nil, int64(h.suspect) >= working():
-			return false
+			return refusedAll
+		case h.granted != seen:
+			return grantedElsewhere
+		case ctx.Err() != nil, alone(int64(h.suspect)):
+			return refusedAlone
 		}
 		h.changed.Wait()
 	}
@@ -196,4 +208,17 @@ func (r *Runner) denied(side Side, err error) (held bool) {
 		r.log.Error("job paused", "code", codes.ProviderAccessDenied, "side", side.String(), "reason", rootCause(err))
 	}
 	return true
+}
+
+// alone reports whether the copiers waiting for a verdict can expect no
+// other answer: every copier at work is one of them, and either every
+// copier is (nothing else can start) or no file waits to be copied and
+// no pass is still planning (nothing else will come). While files may
+// still come, a verdict waits: the first files of a run must not fail for
+// want of company.
+func (r *Runner) alone(suspects int64) bool {
+	p := r.Progress
+	inFlight := p.InFlight.Load()
+	return suspects >= inFlight &&
+		(suspects >= int64(r.Job.Concurrency) || r.planning.Load() == 0 && p.FilesQueued.Load() <= inFlight)
 }

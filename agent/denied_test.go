@@ -43,7 +43,7 @@ func newDeniedRig(t *testing.T, pause bool, probe time.Duration) *deniedRig {
 		PathStyle: true, AccessKeyID: "LTAI5tDenyKey", AccessKeySecret: "deny-secret"}
 	g.r, g.st = newTestRunner(t, job, srcAddr, dstAddr)
 	g.r.PauseOnDenied = pause
-	g.r.access = newAccessHold(probe)
+	g.r.access = newAccessHold(probe, probe)
 	srv.Deny("denied", "f")
 	return g
 }
@@ -60,7 +60,11 @@ func (g *deniedRig) run() chan error {
 
 func (g *deniedRig) failures(t *testing.T) int {
 	n := 0
-	if err := g.st.Failures("denied", func(string, state.Failure) error { n++; return nil }); err != nil {
+	if err := g.st.Failures("denied", func(path string, f state.Failure) error {
+		t.Logf("failed: %s", state.FailedLine(path, f))
+		n++
+		return nil
+	}); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -68,8 +72,8 @@ func (g *deniedRig) failures(t *testing.T) int {
 
 func (g *deniedRig) waitPaused(t *testing.T) {
 	t.Helper()
-	waitUntil(t, "the job paused", func() bool { return g.r.Status().State == "paused" })
-	st := g.r.Status()
+	var st Status
+	waitUntil(t, "the job paused", func() bool { st = g.r.Status(); return st.State == "paused" })
 	if st.Code != codes.ProviderAccessDenied || !strings.HasPrefix(st.Reason, "destination refused 20 requests in a row") {
 		t.Fatalf("paused with %s %q, want ProviderAccessDenied on the destination", st.Code, st.Reason)
 	}

@@ -46,6 +46,9 @@ type Runner struct {
 	// file is never copied by two workers at once.
 	todo  chan task
 	heavy chan struct{} // slots of large files (copyHeavy)
+	// planning counts the passes still planning files: until they are
+	// done, more files may come to the copiers.
+	planning atomic.Int32
 	mu    sync.Mutex
 	busy  map[string]time.Time
 	again map[string]bool
@@ -57,7 +60,7 @@ type Runner struct {
 // Status may be called on it at once, from any goroutine.
 func NewRunner(job *JobConfig, srcAddr, dstAddr *AddressConfig, src, dst connectors.Bucket, st *state.Store, log *slog.Logger) *Runner {
 	r := &Runner{Job: job, SrcAddr: srcAddr, DstAddr: dstAddr, Src: src, Dst: dst, Store: st, Log: log,
-		Progress: &Progress{Started: time.Now()}, limits: newLimiter(job.Limits, nil), access: newAccessHold(firstProbe)}
+		Progress: &Progress{Started: time.Now()}, limits: newLimiter(job.Limits, nil), access: newAccessHold(firstProbe, maxProbe)}
 	if job.Mode == ModeContinuous {
 		r.sync = newSyncState()
 	}
@@ -273,6 +276,7 @@ func (r *Runner) finish(t task) {
 // never sits in memory. seen, if not nil, collects every listed key.
 // clean is false when a folder could not be read.
 func (r *Runner) pass(ctx context.Context, log *slog.Logger, prefix string, seen *keySet) (clean bool, err error) {
+	r.planning.Add(1) // ended once the planners are done
 	found := make(chan connectors.Object, 1024)
 	listStart := time.Now()
 	var listErr error
@@ -321,6 +325,8 @@ func (r *Runner) pass(ctx context.Context, log *slog.Logger, prefix string, seen
 		}()
 	}
 	planners.Wait()
+	r.planning.Add(-1)
+	r.access.wake() // a refused file may wait for the planning's end
 	queued.Wait()
 
 	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {

@@ -207,6 +207,10 @@ func (r *Runner) requestPass() {
 // re-queues the failed files and confirms deletes held back by a pause:
 // the next full pass starts at once.
 func (r *Runner) Retry() {
+	// Told that access is back: a refusal still in flight from before
+	// must count as one, not hold the job again at once.
+	r.deniedRun[Source].Store(0)
+	r.deniedRun[Destination].Store(0)
 	if r.access.resume() {
 		r.log.Info("job resumed", "was", codes.ProviderAccessDenied)
 	}

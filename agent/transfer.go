@@ -50,6 +50,7 @@ func (r *Runner) transfer(ctx context.Context, log *slog.Logger, t task) {
 		// A read error here is met again, and handled, by the copy below.
 	}
 	retries := *r.Job.Retries
+	onceMore := false // a refused file was told access works elsewhere
 	for attempt := 1; ; attempt++ {
 		if r.access.wait(ctx) != nil {
 			return
@@ -89,9 +90,13 @@ func (r *Runner) transfer(ctx context.Context, log *slog.Logger, t task) {
 		// copiers' attempts reach maxConsecutiveDenied and hold the job
 		// before any file runs out of attempts; one private file fails soon.
 		retryable := kind.Retryable() || kind == connectors.KindChanged || (kind == connectors.KindAccessDenied && attempt < 3) || errors.As(err, &ve)
-		if kind == connectors.KindAccessDenied && (!retryable || attempt > retries) && r.access.verdict(ctx, r.Progress.InFlight.Load) {
-			attempt = 0 // the whole side refuses: start over once access returns
-			continue
+		if kind == connectors.KindAccessDenied && (!retryable || attempt > retries) {
+			switch v := r.access.verdict(ctx, r.alone); {
+			case v == refusedAll, v == grantedElsewhere && !onceMore:
+				onceMore = v == grantedElsewhere
+				attempt = 0 // start over (once access returns, if held)
+				continue
+			}
 		}
 		if ctx.Err() != nil {
 			return
