@@ -49,9 +49,9 @@ type Runner struct {
 	// planning counts the passes still planning files: until they are
 	// done, more files may come to the copiers.
 	planning atomic.Int32
-	mu    sync.Mutex
-	busy  map[string]time.Time
-	again map[string]bool
+	mu       sync.Mutex
+	busy     map[string]time.Time
+	again    map[string]bool
 
 	sync *syncState // continuous jobs only
 }
