@@ -396,8 +396,13 @@ func (r *Runner) reconcile(ctx context.Context, log *slog.Logger, seen *keySet, 
 		r.pause(codes.DeleteLimitExceeded, fmt.Sprintf("more than %d of %d indexed files are gone from the source (max_delete)", limit, indexed))
 		return nil
 	}
-	r.resume()
-	r.applyDeletes(ctx, log, gone, time.Now(), confirmed)
+	// Deletes first, then resume: changes queued while paused (the same
+	// files, seen gone by the watch) then find nothing left to delete
+	// instead of pausing the job again. A pause the deletes themselves
+	// call for stays.
+	if !r.applyDeletes(ctx, log, gone, time.Now(), confirmed) {
+		r.resume()
+	}
 	return nil
 }
 
@@ -410,11 +415,18 @@ func (r *Runner) goneEvents(ctx context.Context, keys []string) {
 		return
 	}
 	var paths []string
+	seen := map[string]bool{} // a file and its folder may both be gone
+	add := func(p string) {
+		if !seen[p] {
+			seen[p] = true
+			paths = append(paths, p)
+		}
+	}
 	for _, key := range keys {
 		if _, ok, err := r.Store.File(r.Job.Name, key); err == nil && ok {
-			paths = append(paths, key)
+			add(key)
 		}
-		_ = r.Store.FilePaths(r.Job.Name, key+"/", func(p string) error { paths = append(paths, p); return nil })
+		_ = r.Store.FilePaths(r.Job.Name, key+"/", func(p string) error { add(p); return nil })
 	}
 	if len(paths) == 0 {
 		return
@@ -444,9 +456,10 @@ func (r *Runner) goneEvents(ctx context.Context, keys []string) {
 // applyDeletes deletes (or archives) at the destination each path that
 // has been gone from the source for settle since goneAt, and forgets it.
 // A path that is back, or whose absence cannot be confirmed, is left.
-func (r *Runner) applyDeletes(ctx context.Context, log *slog.Logger, paths []string, goneAt time.Time, confirmed bool) {
+// It returns true when it paused the job instead.
+func (r *Runner) applyDeletes(ctx context.Context, log *slog.Logger, paths []string, goneAt time.Time, confirmed bool) (paused bool) {
 	if len(paths) == 0 {
-		return
+		return false
 	}
 	r.sync.pendingDeletes.Add(int64(len(paths)))
 	defer r.sync.pendingDeletes.Add(-int64(len(paths)))
@@ -454,24 +467,24 @@ func (r *Runner) applyDeletes(ctx context.Context, log *slog.Logger, paths []str
 		select {
 		case <-time.After(wait):
 		case <-ctx.Done():
-			return
+			return false
 		}
 	}
 	// Never delete on the word of a source that is not there, or that
 	// lists nothing at all (an unmounted share leaves an empty folder).
 	if err := r.Src.Check(ctx); err != nil {
 		r.pause(codes.SourceVanished, rootCause(err))
-		return
+		return true
 	}
 	if !confirmed {
 		if empty, err := r.sourceEmpty(ctx); err != nil || empty {
 			r.pause(codes.SourceVanished, "the source lists no files")
-			return
+			return true
 		}
 	}
 	for _, p := range paths {
 		if ctx.Err() != nil {
-			return
+			return false
 		}
 		if _, err := r.Src.Stat(ctx, p); connectors.KindOf(err) != connectors.KindNotFound {
 			continue // back again, or cannot tell: keep
@@ -486,6 +499,7 @@ func (r *Runner) applyDeletes(ctx context.Context, log *slog.Logger, paths []str
 		r.Progress.Deleted.Add(1)
 		log.Info("deleted at the destination", "path", p, "policy", r.Job.Deletes)
 	}
+	return false
 }
 
 // sourceEmpty reports whether the source lists no file at all.
