@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mgw-dev/mgw/connectors/internal/restoretest"
 )
 
 // crcTable is CRC-64/ECMA-182, as COS computes x-cos-hash-crc64ecma.
@@ -136,9 +138,9 @@ func (s *Server) getObject(rq *request, head bool) {
 	obj := rq.bucket.objects[rq.key]
 	var restore string
 	if obj != nil {
-		restore = obj.restore.header()
+		restore = obj.restore.Header()
 	}
-	readable := obj != nil && (!archived(obj.storageClass) || obj.restore.state == restored)
+	readable := obj != nil && (!archived(obj.storageClass) || obj.restore.State == restoretest.Restored)
 	s.mu.Unlock()
 	if obj == nil {
 		rq.fail(errNoSuchKey)

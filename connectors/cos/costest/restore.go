@@ -4,36 +4,9 @@ import (
 	"encoding/xml"
 	"net/http"
 	"time"
+
+	"github.com/mgw-dev/mgw/connectors/internal/restoretest"
 )
-
-// Restore states of an archived object ("POST Object restore"): frozen
-// until a restore is asked for, then restoring, which COS ends after
-// minutes to hours and this server ends when the test calls
-// FinishRestores.
-const (
-	frozen = iota
-	restoring
-	restored
-)
-
-type restoreStatus struct {
-	state   int
-	days    int
-	expires time.Time // set once restored
-}
-
-// header is the x-cos-restore value HEAD and GET answer with: none while
-// frozen, ongoing-request="true" while restoring, ongoing-request="false"
-// and the copy's expiry once restored.
-func (r restoreStatus) header() string {
-	switch r.state {
-	case restoring:
-		return `ongoing-request="true"`
-	case restored:
-		return `ongoing-request="false", expiry-date="` + r.expires.UTC().Format(http.TimeFormat) + `"`
-	}
-	return ""
-}
 
 // restoreTiers are the CASJobParameters>Tier values each class takes:
 // DEEP_ARCHIVE has no Expedited mode.
@@ -51,9 +24,7 @@ func (s *Server) FinishRestores() int {
 	n := 0
 	for _, b := range s.buckets {
 		for _, obj := range b.objects {
-			if obj.restore.state == restoring {
-				obj.restore.state = restored
-				obj.restore.expires = time.Now().Add(time.Duration(obj.restore.days) * 24 * time.Hour)
+			if obj.restore.Finish(time.Now()) {
 				n++
 			}
 		}
@@ -103,14 +74,14 @@ func (s *Server) restoreObject(rq *request) {
 		rq.fail(errArgument)
 		return
 	}
-	switch obj.restore.state {
-	case restoring:
+	switch obj.restore.State {
+	case restoretest.Restoring:
 		rq.fail(errRestoring)
-	case restored:
-		obj.restore.expires = time.Now().Add(time.Duration(req.Days) * 24 * time.Hour)
+	case restoretest.Restored:
+		obj.restore.Expires = time.Now().Add(time.Duration(req.Days) * 24 * time.Hour)
 		rq.w.WriteHeader(http.StatusOK)
 	default:
-		obj.restore = restoreStatus{state: restoring, days: req.Days}
+		obj.restore = restoretest.Status{State: restoretest.Restoring, Days: req.Days}
 		rq.w.WriteHeader(http.StatusAccepted)
 	}
 }

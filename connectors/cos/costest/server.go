@@ -30,6 +30,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/mgw-dev/mgw/connectors/internal/restoretest"
 )
 
 // Config sets up a Server.
@@ -77,7 +79,7 @@ type object struct {
 	meta         map[string]string
 	headers      map[string]string
 	storageClass string
-	restore      restoreStatus
+	restore      restoretest.Status
 }
 
 type failure struct {

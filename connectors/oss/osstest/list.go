@@ -128,7 +128,7 @@ func (s *Server) listObjectsV2(rq *request) {
 		if q.Get("fetch-owner") == "true" {
 			contents.WriteString("    <Owner>\n      <ID>" + ownerID + "</ID>\n      <DisplayName>" + ownerID + "</DisplayName>\n    </Owner>\n")
 		}
-		if v := obj.restore.header(); v != "" {
+		if v := obj.restore.Header(); v != "" {
 			contents.WriteString("    <RestoreInfo>" + xmlEscape(v) + "</RestoreInfo>\n")
 		}
 		contents.WriteString("  </Contents>\n")

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mgw-dev/mgw/connectors/internal/restoretest"
 )
 
 // crcTable is CRC-64/ECMA-182 as OSS computes x-oss-hash-crc64ecma. The
@@ -200,9 +202,9 @@ func (s *Server) getObject(rq *request, head bool) {
 	obj := rq.bucket.objects[rq.key]
 	var restore string
 	if obj != nil {
-		restore = obj.restore.header()
+		restore = obj.restore.Header()
 	}
-	readable := obj != nil && (!needsRestore(obj.storageClass) || obj.restore.state == restored)
+	readable := obj != nil && (!needsRestore(obj.storageClass) || obj.restore.State == restoretest.Restored)
 	s.mu.Unlock()
 	if obj == nil {
 		rq.fail(errNoSuchKey.with("Key", rq.key))

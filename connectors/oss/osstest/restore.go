@@ -5,36 +5,9 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/mgw-dev/mgw/connectors/internal/restoretest"
 )
-
-// Restore states of an archived object ("Restore objects"): frozen until
-// RestoreObject, then restoring, which OSS ends after minutes (Archive) to
-// hours (Cold Archive, Deep Cold Archive) and this server ends when the
-// test calls FinishRestores.
-const (
-	frozen = iota
-	restoring
-	restored
-)
-
-type restoreStatus struct {
-	state   int
-	days    int
-	expires time.Time // set once restored
-}
-
-// header is the x-oss-restore value (and the RestoreInfo of a listing):
-// none while frozen, ongoing-request="true" while restoring, and
-// ongoing-request="false" with the copy's expiry once restored.
-func (r restoreStatus) header() string {
-	switch r.state {
-	case restoring:
-		return `ongoing-request="true"`
-	case restored:
-		return `ongoing-request="false", expiry-date="` + r.expires.UTC().Format(http.TimeFormat) + `"`
-	}
-	return ""
-}
 
 // maxRestoreDays is how long a restored copy may be kept: 1 to 7 days for
 // Archive, 1 to 365 for Cold and Deep Cold Archive.
@@ -60,9 +33,7 @@ func (s *Server) FinishRestores() int {
 	n := 0
 	for _, b := range s.buckets {
 		for _, obj := range b.objects {
-			if obj.restore.state == restoring {
-				obj.restore.state = restored
-				obj.restore.expires = time.Now().Add(time.Duration(obj.restore.days) * 24 * time.Hour)
+			if obj.restore.Finish(time.Now()) {
 				n++
 			}
 		}
@@ -110,14 +81,14 @@ func (s *Server) restoreObject(rq *request) {
 		rq.fail(errRestoreTier.with("ArgumentValue", req.Tier))
 		return
 	}
-	switch obj.restore.state {
-	case restoring:
+	switch obj.restore.State {
+	case restoretest.Restoring:
 		rq.fail(errRestoring)
-	case restored:
-		obj.restore.expires = time.Now().Add(time.Duration(req.Days) * 24 * time.Hour)
+	case restoretest.Restored:
+		obj.restore.Expires = time.Now().Add(time.Duration(req.Days) * 24 * time.Hour)
 		rq.w.WriteHeader(http.StatusOK)
 	default:
-		obj.restore = restoreStatus{state: restoring, days: req.Days}
+		obj.restore = restoretest.Status{State: restoretest.Restoring, Days: req.Days}
 		rq.w.WriteHeader(http.StatusAccepted)
 	}
 }

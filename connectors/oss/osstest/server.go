@@ -27,6 +27,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/mgw-dev/mgw/connectors/internal/restoretest"
 )
 
 // Config sets up a Server.
@@ -88,7 +90,7 @@ type object struct {
 	headers      map[string]string // Content-Type, Cache-Control...
 	storageClass string
 	objectType   string // Normal or Multipart
-	restore      restoreStatus
+	restore      restoretest.Status
 }
 
 type failure struct {
