@@ -577,13 +577,14 @@ func (r *Runner) Status() Status {
 	held, heldText := r.access.status()
 	if r.sync == nil {
 		st.State = "migrating"
+		restoring := r.restoreStatus()
 		switch {
 		case held != "":
 			st.State, st.Code, st.Reason = "paused", held, heldText
 		case !p.ScanDone:
 			st.State = "scanning"
-		case p.FilesQueued == 0 && r.restores.waitingFor() > 0:
-			st.State, st.Reason = "restoring", r.restoreStatus()
+		case p.FilesQueued == 0 && restoring != "":
+			st.State, st.Reason = "restoring", restoring
 		}
 		return st
 	}
