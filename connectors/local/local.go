@@ -21,6 +21,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/mgw-dev/mgw/connectors"
 )
@@ -44,6 +45,20 @@ func New(addr connectors.Address) (connectors.Bucket, error) {
 // path is the OS path of a key that checkKey accepted.
 func (b *bucket) path(key string) string {
 	return filepath.Join(b.root, filepath.FromSlash(key))
+}
+
+// keyOf is the inverse of path: the key of the OS path p, "" for the root
+// itself, and ok false for a path outside the root. Names keep their raw
+// bytes, as List gives them.
+func (b *bucket) keyOf(p string) (key string, ok bool) {
+	rel, err := filepath.Rel(b.root, p)
+	switch {
+	case err != nil, rel == "..", strings.HasPrefix(rel, ".."+string(filepath.Separator)):
+		return "", false
+	case rel == ".":
+		return "", true
+	}
+	return filepath.ToSlash(rel), true
 }
 
 func (b *bucket) Features() connectors.Features {
