@@ -9,16 +9,14 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"time"
 
+	"github.com/mgw-dev/mgw/agent/client"
+	"github.com/mgw-dev/mgw/agent/config"
+	"github.com/mgw-dev/mgw/agent/engine"
 	"github.com/mgw-dev/mgw/state"
 	"github.com/mgw-dev/mgw/state/codes"
 )
-
-// SocketPath is where the agent's control API listens: in the state dir,
-// which only the agent's user can enter.
-func SocketPath(stateDir string) string { return filepath.Join(stateDir, "mgw.sock") }
 
 // AgentStatus is what `mgw status` and agent/status show.
 type AgentStatus struct {
@@ -31,7 +29,7 @@ type AgentStatus struct {
 	Jobs     []JobInfo     `json:"jobs"`
 }
 
-// Status returns the agent's status.
+// engine.Status returns the agent's status.
 func (a *Agent) Status() AgentStatus {
 	cfg := a.Config()
 	return AgentStatus{Version: a.Version, Started: a.Started, Uptime: time.Since(a.Started),
@@ -128,7 +126,7 @@ func (a *Agent) streamList(w http.ResponseWriter, name string, fn func(job strin
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	if err := fn(name, w); err != nil {
-		var ae *APIError
+		var ae *client.APIError
 		if errors.As(err, &ae) {
 			reply(w, nil, err)
 			return
@@ -153,7 +151,7 @@ func (a *Agent) Addresses() []AddressInfo {
 	out := make([]AddressInfo, 0, len(cfg.Addresses))
 	for i := range cfg.Addresses {
 		ad := &cfg.Addresses[i]
-		ai := AddressInfo{Name: ad.Name, Type: ad.Type, Side: cfg.SideOf(ad.Name).String(), Where: ad.Describe(), Config: ad.RedactedYAML()}
+		ai := AddressInfo{Name: ad.Name, Type: ad.Type, Side: cfg.SideOf(ad.Name).String(), Where: engine.Describe(ad.Connector()), Config: ad.RedactedYAML()}
 		if c, ok := a.Check(ad.Name); ok {
 			ai.Check = &c
 		}
@@ -175,9 +173,9 @@ func reply(w http.ResponseWriter, v any, err error) {
 		writeJSON(w, v)
 		return
 	}
-	var ae *APIError
+	var ae *client.APIError
 	if !errors.As(err, &ae) {
-		ae = &APIError{Code: codes.InternalError, Detail: err.Error()}
+		ae = &client.APIError{Code: codes.InternalError, Detail: err.Error()}
 	}
 	status := http.StatusInternalServerError
 	switch ae.Code {
@@ -200,7 +198,7 @@ func WriteFailed(w io.Writer, st *state.Store, job, code string) error {
 		if code != "" && f.Code != code {
 			return nil
 		}
-		_, err := io.WriteString(w, FailedLine(path, f))
+		_, err := io.WriteString(w, engine.FailedLine(path, f))
 		return err
 	})
 }
@@ -208,13 +206,13 @@ func WriteFailed(w io.Writer, st *state.Store, job, code string) error {
 // WriteSkipped writes a job's skipped list.
 func WriteSkipped(w io.Writer, st *state.Store, job string) error {
 	return st.Skips(job, func(path string, k state.Skip) error {
-		_, err := io.WriteString(w, SkippedLine(path, k))
+		_, err := io.WriteString(w, engine.SkippedLine(path, k))
 		return err
 	})
 }
 
 // WriteLastReport writes the migration report of a job's last run.
-func WriteLastReport(w io.Writer, st *state.Store, cfg *Config, job string) error {
+func WriteLastReport(w io.Writer, st *state.Store, cfg *config.Config, job string) error {
 	run, ok, err := st.LastRun(job)
 	if err != nil {
 		return err
@@ -223,5 +221,5 @@ func WriteLastReport(w io.Writer, st *state.Store, cfg *Config, job string) erro
 		return apiError(codes.InvalidJobStatusForCurrentOperation, "job %s has not run yet", job)
 	}
 	j := cfg.Job(job)
-	return WriteReport(w, &run, cfg.Address(j.Source), cfg.Address(j.Destination))
+	return engine.WriteReport(w, &run, cfg.Resolved(j.Source), cfg.Resolved(j.Destination))
 }

@@ -10,6 +10,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mgw-dev/mgw/agent/client"
+	"github.com/mgw-dev/mgw/agent/config"
+	"github.com/mgw-dev/mgw/agent/continuous"
+	"github.com/mgw-dev/mgw/agent/engine"
 	"github.com/mgw-dev/mgw/state"
 	"github.com/mgw-dev/mgw/state/codes"
 )
@@ -26,7 +30,7 @@ type Agent struct {
 	ctx context.Context
 
 	mu      sync.Mutex
-	cfg     *Config
+	cfg     *config.Config
 	jobs    map[string]*jobRun
 	checks  map[string]AddressCheck
 	wg      sync.WaitGroup
@@ -44,11 +48,12 @@ const (
 
 // jobRun is one job of the agent and its current or last run.
 type jobRun struct {
-	cfg      *JobConfig
+	cfg      *config.JobConfig
 	state    string
 	code     string
 	message  string
-	runner   *Runner
+	runner   *engine.Runner
+	job      running // runner, or the continuous job driving it
 	cancel   context.CancelFunc
 	done     chan struct{}
 	stopping bool
@@ -64,20 +69,11 @@ type AddressCheck struct {
 	Message string    `json:"message,omitempty"`
 }
 
-// APIError is a refused request, with the catalogue code.
-type APIError struct {
-	Code   string `json:"code"`
-	Detail string `json:"message"`
-}
-
-func (e *APIError) Error() string { return CodeText(e.Code, e.Detail) }
-
-func apiError(code, format string, a ...any) error {
-	return &APIError{Code: code, Detail: fmt.Sprintf(format, a...)}
-}
+// apiError is a refused request, with the catalogue code.
+func apiError(code, format string, a ...any) error { return client.Errorf(code, format, a...) }
 
 // NewAgent prepares an agent for cfg; Run starts its jobs.
-func NewAgent(cfg *Config, st *state.Store, log *slog.Logger, version string) *Agent {
+func NewAgent(cfg *config.Config, st *state.Store, log *slog.Logger, version string) *Agent {
 	a := &Agent{cfg: cfg, Store: st, Log: log, Version: version, Started: time.Now(),
 		jobs: map[string]*jobRun{}, checks: map[string]AddressCheck{}}
 	a.metrics = newMetrics(a)
@@ -99,8 +95,8 @@ func (a *Agent) Run(ctx context.Context) {
 	a.wg.Wait()
 }
 
-// Config returns the config the agent runs.
-func (a *Agent) Config() *Config {
+// config.Config returns the config the agent runs.
+func (a *Agent) Config() *config.Config {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.cfg
@@ -123,7 +119,7 @@ func (a *Agent) launchLocked(j *jobRun) {
 			defer func() {
 				if p := recover(); p != nil {
 					a.Log.Error("job panicked", "job", j.cfg.Name, "panic", p, "stack", string(debug.Stack()))
-					err = &JobError{Code: codes.InternalError, Err: fmt.Errorf("panic: %v", p)}
+					err = &engine.JobError{Code: codes.InternalError, Err: fmt.Errorf("panic: %v", p)}
 				}
 			}()
 			err = a.runJob(ctx, cfg, j)
@@ -131,12 +127,12 @@ func (a *Agent) launchLocked(j *jobRun) {
 		a.mu.Lock()
 		defer a.mu.Unlock()
 		j.finished = time.Now()
-		var je *JobError
+		var je *engine.JobError
 		switch {
 		case j.stopping || (ctx.Err() != nil && a.ctx.Err() != nil):
 			j.state = JobStopped
 		case errors.As(err, &je):
-			j.state, j.code, j.message = JobFailed, je.Code, rootCause(je.Err)
+			j.state, j.code, j.message = JobFailed, je.Code, engine.RootCause(je.Err)
 		case err != nil:
 			j.state, j.code, j.message = JobFailed, codes.InternalError, err.Error()
 		default:
@@ -146,19 +142,19 @@ func (a *Agent) launchLocked(j *jobRun) {
 }
 
 // runJob opens the job's addresses and runs it once or continuously.
-func (a *Agent) runJob(ctx context.Context, cfg *Config, j *jobRun) error {
-	r, closeAddrs, err := OpenJob(ctx, cfg, j.cfg, a.Store, a.Log)
+func (a *Agent) runJob(ctx context.Context, cfg *config.Config, j *jobRun) error {
+	r, closeAddrs, err := engine.OpenJob(ctx, cfg, j.cfg, a.Store, a.Log)
 	if err != nil {
 		return err
 	}
 	defer closeAddrs()
-	a.mu.Lock()
-	j.runner = r
-	a.mu.Unlock()
 	r.PauseOnDenied = true // `mgw job retry` can resume it here
-	if j.cfg.Mode == ModeContinuous {
-		return r.Sync(ctx)
+	if j.cfg.Mode == config.ModeContinuous {
+		c := continuous.New(r)
+		a.setRunner(j, r, c)
+		return c.Run(ctx)
 	}
+	a.setRunner(j, r, r)
 	_, err = r.Run(ctx)
 	if ctx.Err() != nil {
 		return nil // stopped: the run is recorded as interrupted
@@ -222,8 +218,8 @@ func (a *Agent) RetryJob(name string) error {
 		return err
 	}
 	switch {
-	case j.state == JobRunning && j.runner != nil && (j.cfg.Mode == ModeContinuous || j.runner.Held()):
-		j.runner.Retry()
+	case j.state == JobRunning && j.runner != nil && (j.cfg.Mode == config.ModeContinuous || j.job.Held()):
+		j.job.Retry()
 		return nil
 	case j.state == JobRunning:
 		return apiError(codes.InvalidJobStatusForCurrentOperation, "job %s is still running its pass", name)
@@ -237,7 +233,7 @@ func (a *Agent) RetryJob(name string) error {
 // Reload applies a new config: removed jobs stop, new jobs start, jobs
 // whose settings changed restart (their transfers checkpointed first), the
 // others run on undisturbed, with their new limits if only those changed.
-func (a *Agent) Reload(cfg *Config) {
+func (a *Agent) Reload(cfg *config.Config) {
 	a.mu.Lock()
 	old := a.cfg
 	var stop []*jobRun
@@ -245,7 +241,7 @@ func (a *Agent) Reload(cfg *Config) {
 	for i := range cfg.Jobs {
 		nj := &cfg.Jobs[i]
 		j := a.jobs[nj.Name]
-		if j != nil && sameJob(old, cfg, j.cfg, nj) {
+		if j != nil && config.SameJob(old, cfg, j.cfg, nj) {
 			j.cfg = nj
 			if j.runner != nil {
 				j.runner.SetLimits(nj.Limits) // limits change without a restart
@@ -284,17 +280,17 @@ func (a *Agent) Reload(cfg *Config) {
 
 // JobInfo is one job as the control API and the view show it.
 type JobInfo struct {
-	Name        string     `json:"name"`
-	Mode        string     `json:"mode"`
-	Source      string     `json:"source"`
-	Destination string     `json:"destination"`
-	State       string     `json:"state"`
-	Code        string     `json:"code,omitempty"`
-	Message     string     `json:"message,omitempty"`
-	Started     time.Time  `json:"started,omitzero"`
-	Finished    time.Time  `json:"finished,omitzero"`
-	Status      *Status    `json:"status,omitempty"` // of the current or last run
-	LastRun     *state.Run `json:"last_run,omitempty"`
+	Name        string         `json:"name"`
+	Mode        config.Mode    `json:"mode"`
+	Source      string         `json:"source"`
+	Destination string         `json:"destination"`
+	State       string         `json:"state"`
+	Code        string         `json:"code,omitempty"`
+	Message     string         `json:"message,omitempty"`
+	Started     time.Time      `json:"started,omitzero"`
+	Finished    time.Time      `json:"finished,omitzero"`
+	Status      *engine.Status `json:"status,omitempty"` // of the current or last run
+	LastRun     *state.Run     `json:"last_run,omitempty"`
 }
 
 // Jobs returns every job, sorted by name.
@@ -325,7 +321,7 @@ func (a *Agent) JobInfo(name string) (JobInfo, error) {
 	}
 	ji := JobInfo{Name: j.cfg.Name, Mode: j.cfg.Mode, Source: j.cfg.Source, Destination: j.cfg.Destination,
 		State: j.state, Code: j.code, Message: j.message, Started: j.started, Finished: j.finished}
-	r := j.runner
+	r := j.job
 	a.mu.Unlock()
 	if r != nil {
 		st := r.Status()
@@ -340,8 +336,33 @@ func (a *Agent) JobInfo(name string) (JobInfo, error) {
 	return ji, nil
 }
 
+// running is a job's runner as the agent drives it: a one-shot
+// *engine.Runner, or the *continuous.Job of a continuous one.
+type running interface {
+	Status() engine.Status
+	Pending(fn func(key string, since time.Time) error) error
+	Retry()
+	Held() bool
+}
+
+func (a *Agent) setRunner(j *jobRun, r *engine.Runner, job running) {
+	a.mu.Lock()
+	j.runner, j.job = r, job
+	a.mu.Unlock()
+}
+
+// job is a job's current or last run (nil before its first run).
+func (a *Agent) running(name string) running {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if j := a.jobs[name]; j != nil && j.job != nil {
+		return j.job
+	}
+	return nil
+}
+
 // runner is a job's current or last runner (nil before its first run).
-func (a *Agent) runner(name string) *Runner {
+func (a *Agent) runner(name string) *engine.Runner {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if j := a.jobs[name]; j != nil {
@@ -360,8 +381,8 @@ func (a *Agent) VerifyAddress(ctx context.Context, name string) (AddressCheck, e
 	}
 	side := cfg.SideOf(name)
 	c := AddressCheck{At: time.Now(), Side: side.String()}
-	if code, err := VerifyAddress(ctx, ad, side); code != "" {
-		c.Code, c.Message = code, rootCause(err)
+	if code, err := engine.VerifyAddress(ctx, ad.Connector(), side); code != "" {
+		c.Code, c.Message = code, engine.RootCause(err)
 	}
 	a.mu.Lock()
 	a.checks[name] = c

@@ -3,6 +3,8 @@ package agent
 import (
 	"fmt"
 	"testing"
+
+	"github.com/mgw-dev/mgw/agent/config"
 )
 
 func TestSameJobAcrossReloads(t *testing.T) {
@@ -13,7 +15,7 @@ addresses:
 jobs:
   - {name: photos, source: src, destination: dst, retries: 3%s}
 `
-	parse := func(secret, extra string) *Config {
+	parse := func(secret, extra string) *config.Config {
 		t.Helper()
 		cfg, err := ParseConfig("/etc/mgw/mgw.yaml", []byte(fmt.Sprintf(base, secret, extra)))
 		if err != nil {
@@ -25,30 +27,30 @@ jobs:
 	b := parse("s1", "")
 	// Moved lines, same settings: the job runs on.
 	moved := parse("s1", "")
-	if !sameJob(a, b, &a.Jobs[0], &b.Jobs[0]) || !sameJob(a, moved, &a.Jobs[0], &moved.Jobs[0]) {
+	if !config.SameJob(a, b, &a.Jobs[0], &b.Jobs[0]) || !config.SameJob(a, moved, &a.Jobs[0], &moved.Jobs[0]) {
 		t.Error("an unchanged job would be restarted by a reload")
 	}
-	if c := parse("s2", ""); sameJob(a, c, &a.Jobs[0], &c.Jobs[0]) {
+	if c := parse("s2", ""); config.SameJob(a, c, &a.Jobs[0], &c.Jobs[0]) {
 		t.Error("a changed secret must restart the job")
 	}
-	if c := parse("s1", ", concurrency: 4"); sameJob(a, c, &a.Jobs[0], &c.Jobs[0]) {
+	if c := parse("s1", ", concurrency: 4"); config.SameJob(a, c, &a.Jobs[0], &c.Jobs[0]) {
 		t.Error("a changed setting must restart the job")
 	}
 }
 
 func TestSharePoolSizedToConcurrency(t *testing.T) {
-	smb := &AddressConfig{Name: "nas", Type: "smb"}
+	smb := &config.AddressConfig{Name: "nas", Type: "smb"}
 	if got := sizedPool(smb, 32).Conns; got != 32 {
 		t.Errorf("smb pool %d, want the job's 32 copiers", got)
 	}
 	if smb.Conns != 0 {
 		t.Error("sizedPool changed the config")
 	}
-	set := &AddressConfig{Name: "nas", Type: "nfs", Conns: 4}
+	set := &config.AddressConfig{Name: "nas", Type: "nfs", Conns: 4}
 	if got := sizedPool(set, 32).Conns; got != 4 {
 		t.Errorf("conns: 4 in the config gave %d", got)
 	}
-	if got := sizedPool(&AddressConfig{Type: "s3"}, 32).Conns; got != 0 {
+	if got := sizedPool(&config.AddressConfig{Type: "s3"}, 32).Conns; got != 0 {
 		t.Errorf("s3 got a session pool of %d", got)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/common/expfmt"
 
+	"github.com/mgw-dev/mgw/agent/config"
 	"github.com/mgw-dev/mgw/connectors"
 )
 
@@ -81,7 +82,7 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(m.scanDuration, gauge, p.LastScan.Seconds(), j.Name)
 		}
 		cfg := m.a.Config()
-		for side, addr := range map[Side]string{Source: j.Source, Destination: j.Destination} {
+		for side, addr := range map[connectors.Side]string{connectors.Source: j.Source, connectors.Destination: j.Destination} {
 			typ := ""
 			if a := cfg.Address(addr); a != nil {
 				typ = a.Type
@@ -102,9 +103,9 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 			bw, qps := r.CurrentLimits()
 			ch <- prometheus.MustNewConstMetric(m.limitBytes, gauge, float64(bw), j.Name)
 			ch <- prometheus.MustNewConstMetric(m.limitQPS, gauge, qps, j.Name)
-			ch <- prometheus.MustNewConstMetric(m.limitWait, counter, time.Duration(r.limits.waited.Load()).Seconds(), j.Name)
+			ch <- prometheus.MustNewConstMetric(m.limitWait, counter, time.Duration(r.LimitWaited()).Seconds(), j.Name)
 		}
-		if j.Mode == ModeContinuous {
+		if j.Mode == config.ModeContinuous {
 			ch <- prometheus.MustNewConstMetric(m.lag, gauge, st.Lag.Seconds(), j.Name)
 		}
 		if !st.LastScan.IsZero() {

@@ -9,7 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mgw-dev/mgw/agent/client"
 	"github.com/mgw-dev/mgw/state"
+	"github.com/mgw-dev/mgw/state/codes"
 )
 
 // View is what the read-only view (package vfs) reads of the agent: the
@@ -69,7 +71,7 @@ func (v *View) Text(path string) ([]byte, error) {
 			if c.Code == "" {
 				fmt.Fprintf(&b, "%s\tOK\t(as %s)\n", c.At.UTC().Format(time.RFC3339), c.Side)
 			} else {
-				fmt.Fprintf(&b, "%s\t%s\t(as %s)\n", c.At.UTC().Format(time.RFC3339), CodeText(c.Code, c.Message), c.Side)
+				fmt.Fprintf(&b, "%s\t%s\t(as %s)\n", c.At.UTC().Format(time.RFC3339), codes.Text(c.Code, c.Message), c.Side)
 			}
 			return b.Bytes(), nil
 		}
@@ -83,7 +85,7 @@ func (v *View) Text(path string) ([]byte, error) {
 			return []byte(j.Text()), nil
 		case "report.txt":
 			err := WriteLastReport(&b, v.a.Store, cfg, j.Name)
-			if _, ok := err.(*APIError); ok {
+			if _, ok := err.(*client.APIError); ok {
 				return []byte("no run yet\n"), nil
 			}
 			return b.Bytes(), err
@@ -105,7 +107,7 @@ func (v *View) Text(path string) ([]byte, error) {
 
 // WritePending writes the files queued, in flight or settling.
 func (v *View) WritePending(job string, w io.Writer) error {
-	r := v.a.runner(job)
+	r := v.a.running(job)
 	if r == nil {
 		return nil
 	}
@@ -139,7 +141,7 @@ func (v *View) ModTime(path string) time.Time {
 func (v *View) Secrets() []string {
 	var out []string
 	for _, a := range v.a.Config().Addresses {
-		out = append(out, a.secrets()...)
+		out = append(out, a.Secrets()...)
 	}
 	return out
 }

@@ -3,11 +3,16 @@ package agent
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/dustin/go-humanize"
+
+	"github.com/mgw-dev/mgw/agent/config"
+	"github.com/mgw-dev/mgw/state/codes"
 )
 
 // WriteAgentStatus writes `mgw status` and the view's agent/status.
@@ -27,7 +32,7 @@ func WriteAgentStatus(w io.Writer, s AgentStatus) error {
 			copied = fmt.Sprint(st.Progress.FilesCopied)
 			queued = fmt.Sprint(st.Progress.FilesQueued)
 			failed = fmt.Sprint(st.Progress.FilesFailed)
-			if j.Mode == ModeContinuous {
+			if j.Mode == config.ModeContinuous {
 				lag = st.Lag.Round(100 * time.Millisecond).String()
 			}
 		}
@@ -53,7 +58,7 @@ func WriteJobStatus(w io.Writer, j JobInfo) error {
 	line("mode", "%s", j.Mode)
 	line("state", "%s", jobState(j))
 	if j.Code != "" {
-		line("why", "%s", CodeText(j.Code, j.Message))
+		line("why", "%s", codes.Text(j.Code, j.Message))
 	}
 	line("source", "%s", j.Source)
 	line("destination", "%s", j.Destination)
@@ -73,7 +78,7 @@ func WriteJobStatus(w io.Writer, j JobInfo) error {
 		if eta, ok := p.ETA(); ok && j.State == JobRunning {
 			line("eta", "%s", eta.Round(time.Second))
 		}
-		if j.Mode == ModeContinuous {
+		if j.Mode == config.ModeContinuous {
 			line("lag", "%s", st.Lag.Round(time.Millisecond))
 			line("watch", "%s", st.Watch)
 			if len(st.Unwatched) > 0 {
@@ -90,7 +95,7 @@ func WriteJobStatus(w io.Writer, j JobInfo) error {
 	if r := j.LastRun; r != nil {
 		line("last run", "%d, %s, started %s", r.Number, r.State, r.Started.UTC().Format(time.RFC3339))
 		line("failed files", "%d", r.FilesFailed)
-		for _, k := range sortedKeys(r.FailedBy) {
+		for _, k := range slices.Sorted(maps.Keys(r.FailedBy)) {
 			line("", "%6d  %s", r.FailedBy[k], k)
 		}
 	}

@@ -14,6 +14,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mgw-dev/mgw/agent"
+	"github.com/mgw-dev/mgw/agent/client"
+	"github.com/mgw-dev/mgw/agent/config"
 	"github.com/mgw-dev/mgw/state/codes"
 )
 
@@ -35,7 +37,7 @@ removed jobs stop, changed jobs restart; the others run on undisturbed.
 --check-config only reads and checks the config, and exits 0 or 2.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := agent.LoadConfig(g.config)
+			cfg, err := config.LoadConfig(g.config)
 			if err != nil {
 				return err
 			}
@@ -51,7 +53,7 @@ removed jobs stop, changed jobs restart; the others run on undisturbed.
 }
 
 // runAgent runs the agent until ctx ends or a signal stops it.
-func runAgent(parent context.Context, g *globals, cfg *agent.Config) error {
+func runAgent(parent context.Context, g *globals, cfg *config.Config) error {
 	st, err := openState(cfg)
 	if err != nil {
 		return err
@@ -62,10 +64,10 @@ func runAgent(parent context.Context, g *globals, cfg *agent.Config) error {
 	a := agent.NewAgent(cfg, st, slog.Default(), version)
 
 	reload := func() error {
-		ncfg, err := agent.LoadConfig(g.config)
+		ncfg, err := config.LoadConfig(g.config)
 		if err != nil {
 			slog.Error("config not reloaded: the agent keeps the one it runs", "err", err)
-			return &agent.APIError{Code: codes.ConfigFileInvalid, Detail: err.Error()}
+			return &client.APIError{Code: codes.ConfigFileInvalid, Detail: err.Error()}
 		}
 		a.Reload(ncfg)
 		return nil
@@ -85,7 +87,7 @@ func runAgent(parent context.Context, g *globals, cfg *agent.Config) error {
 	}()
 
 	served := make(chan error, 1)
-	go func() { served <- a.Serve(ctx, agent.SocketPath(cfg.StateDir), reload) }()
+	go func() { served <- a.Serve(ctx, client.SocketPath(cfg.StateDir), reload) }()
 
 	if cfg.Metrics != "" {
 		go serveMetrics(ctx, cfg.Metrics, a)
@@ -99,7 +101,7 @@ func runAgent(parent context.Context, g *globals, cfg *agent.Config) error {
 	}
 	defer closeView()
 
-	slog.Info("agent started", "config", g.config, "jobs", len(cfg.Jobs), "socket", agent.SocketPath(cfg.StateDir))
+	slog.Info("agent started", "config", g.config, "jobs", len(cfg.Jobs), "socket", client.SocketPath(cfg.StateDir))
 	a.Run(ctx) // returns once ctx ends and every job has stopped
 	if err := <-served; err != nil && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("control API: %w", err)

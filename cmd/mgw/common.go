@@ -5,14 +5,14 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/mgw-dev/mgw/agent"
+	"github.com/mgw-dev/mgw/agent/config"
 	"github.com/mgw-dev/mgw/state"
 	"github.com/mgw-dev/mgw/state/codes"
 )
 
 // loadJob reads the config and finds job name in it.
-func loadJob(g *globals, name string) (*agent.Config, *agent.JobConfig, error) {
-	cfg, err := agent.LoadConfig(g.config)
+func loadJob(g *globals, name string) (*config.Config, *config.JobConfig, error) {
+	cfg, err := config.LoadConfig(g.config)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -25,7 +25,7 @@ func loadJob(g *globals, name string) (*agent.Config, *agent.JobConfig, error) {
 
 // openState opens the state directory, creating it (0700: it holds the
 // index of every file) on first use.
-func openState(cfg *agent.Config) (*state.Store, error) {
+func openState(cfg *config.Config) (*state.Store, error) {
 	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
 		return nil, fmt.Errorf("state directory: %w", err)
 	}
@@ -33,4 +33,4 @@ func openState(cfg *agent.Config) (*state.Store, error) {
 }
 
 // codeError is a catalogue code, its message and a detail, as an error.
-func codeError(code, detail string) error { return errors.New(agent.CodeText(code, detail)) }
+func codeError(code, detail string) error { return errors.New(codes.Text(code, detail)) }

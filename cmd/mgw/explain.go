@@ -10,6 +10,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mgw-dev/mgw/agent"
+	"github.com/mgw-dev/mgw/agent/client"
+	"github.com/mgw-dev/mgw/agent/config"
+	"github.com/mgw-dev/mgw/agent/engine"
+	"github.com/mgw-dev/mgw/connectors"
 	"github.com/mgw-dev/mgw/state/codes"
 )
 
@@ -65,7 +69,7 @@ func newAddressCmd(g *globals) *cobra.Command {
 		Short: "List the data addresses (secrets shown as ****) with their last verification",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := agent.LoadConfig(g.config)
+			cfg, err := config.LoadConfig(g.config)
 			if err != nil {
 				return err
 			}
@@ -81,7 +85,7 @@ func newAddressCmd(g *globals) *cobra.Command {
 			} else {
 				for i := range cfg.Addresses {
 					a := &cfg.Addresses[i]
-					list = append(list, agent.AddressInfo{Name: a.Name, Type: a.Type, Side: cfg.SideOf(a.Name).String(), Where: a.Describe()})
+					list = append(list, agent.AddressInfo{Name: a.Name, Type: a.Type, Side: cfg.SideOf(a.Name).String(), Where: engine.Describe(a.Connector())})
 				}
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
@@ -111,7 +115,7 @@ prints OK, or the catalogue code with its message and the reason, and exits
 0 or 1.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := agent.LoadConfig(g.config)
+			cfg, err := config.LoadConfig(g.config)
 			if err != nil {
 				return err
 			}
@@ -122,9 +126,9 @@ prints OK, or the catalogue code with its message and the reason, and exits
 			side := cfg.SideOf(a.Name)
 			switch as {
 			case "source":
-				side = agent.Source
+				side = connectors.Source
 			case "destination":
-				side = agent.Destination
+				side = connectors.Destination
 			case "":
 			default:
 				return withCode(exitConfig, fmt.Errorf("--as %q: source or destination", as))
@@ -132,7 +136,7 @@ prints OK, or the catalogue code with its message and the reason, and exits
 			if c, err := dialAgent(cfg); err == nil && c != nil && as == "" {
 				// The agent keeps the result for `mgw address list` and its view.
 				var check agent.AddressCheck
-				if err := c.Call("POST", agent.AddressPath(a.Name, "verify"), &check); err != nil {
+				if err := c.Call("POST", client.AddressPath(a.Name, "verify"), &check); err != nil {
 					return apiErr(err)
 				}
 				if check.Code == "" {
@@ -143,7 +147,7 @@ prints OK, or the catalogue code with its message and the reason, and exits
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), timeout)
 			defer cancel()
-			code, err := agent.VerifyAddress(ctx, a, side)
+			code, err := engine.VerifyAddress(ctx, a.Connector(), side)
 			if code == "" {
 				fmt.Fprintln(cmd.OutOrStdout(), "OK")
 				return nil

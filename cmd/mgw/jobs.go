@@ -10,23 +10,25 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mgw-dev/mgw/agent"
+	"github.com/mgw-dev/mgw/agent/client"
+	"github.com/mgw-dev/mgw/agent/config"
 	"github.com/mgw-dev/mgw/state"
 	"github.com/mgw-dev/mgw/state/codes"
 )
 
 // dialAgent connects to the agent of the config's state dir: nil (and no
 // error) when none runs, so read-only commands open the state instead.
-func dialAgent(cfg *agent.Config) (*agent.Client, error) {
-	c, err := agent.Dial(cfg.StateDir)
-	if errors.Is(err, agent.ErrNoAgent) {
+func dialAgent(cfg *config.Config) (*client.Client, error) {
+	c, err := client.Dial(cfg.StateDir)
+	if errors.Is(err, client.ErrNoAgent) {
 		return nil, nil
 	}
 	return c, apiErr(err)
 }
 
 // needAgent is dialAgent for commands only a running agent can do.
-func needAgent(g *globals) (*agent.Client, error) {
-	cfg, err := agent.LoadConfig(g.config)
+func needAgent(g *globals) (*client.Client, error) {
+	cfg, err := config.LoadConfig(g.config)
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +42,7 @@ func needAgent(g *globals) (*agent.Client, error) {
 // apiErr gives a refusal of the agent an exit code: 2 for a wrong name or
 // a wrong state, 1 otherwise.
 func apiErr(err error) error {
-	var ae *agent.APIError
+	var ae *client.APIError
 	if errors.As(err, &ae) {
 		switch ae.Code {
 		case codes.JobDoesNotExist, codes.DataAddressNotExists, codes.InvalidJobStatusForCurrentOperation:
@@ -88,7 +90,7 @@ func newJobCmd(g *globals) *cobra.Command {
 					return err
 				}
 				var ji agent.JobInfo
-				if err := c.Call("POST", agent.JobPath(args[0], v.verb), &ji); err != nil {
+				if err := c.Call("POST", client.JobPath(args[0], v.verb), &ji); err != nil {
 					return apiErr(err)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "%s: %s\n", ji.Name, ji.State)
@@ -102,7 +104,7 @@ func newJobCmd(g *globals) *cobra.Command {
 // jobInfos asks the agent, or reads the config and the state when none
 // runs.
 func jobInfos(g *globals) ([]agent.JobInfo, error) {
-	cfg, err := agent.LoadConfig(g.config)
+	cfg, err := config.LoadConfig(g.config)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +146,7 @@ running it shows the jobs' last runs from the state.
 or a job is failed or paused, else 0.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := agent.LoadConfig(g.config)
+			cfg, err := config.LoadConfig(g.config)
 			if err != nil {
 				return err
 			}
@@ -154,7 +156,7 @@ or a job is failed or paused, else 0.`,
 			}
 			out := cmd.OutOrStdout()
 			if c == nil {
-				fmt.Fprintln(out, agent.CodeText(codes.AgentNotRunning, ""))
+				fmt.Fprintln(out, codes.Text(codes.AgentNotRunning, ""))
 				jobs, err := jobInfos(g)
 				if err != nil {
 					return err
@@ -190,7 +192,7 @@ or a job is failed or paused, else 0.`,
 
 // listFrom streams a list from the agent, or writes it from the state
 // when no agent runs.
-func listFrom(g *globals, job string, apiPath string, out io.Writer, direct func(*agent.Config, *state.Store, *agent.JobConfig) error) error {
+func listFrom(g *globals, job string, apiPath string, out io.Writer, direct func(*config.Config, *state.Store, *config.JobConfig) error) error {
 	cfg, j, err := loadJob(g, job)
 	if err != nil {
 		return err

@@ -4,6 +4,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mgw-dev/mgw/agent"
+	"github.com/mgw-dev/mgw/agent/client"
+	"github.com/mgw-dev/mgw/agent/config"
 	"github.com/mgw-dev/mgw/state"
 )
 
@@ -22,8 +24,8 @@ every line is one file. mgw explain CODE says what a code means and what to do.`
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			out := cmd.OutOrStdout()
-			return listFrom(g, args[0], agent.JobPath(args[0], "failed")+queryCode(code), out,
-				func(_ *agent.Config, st *state.Store, job *agent.JobConfig) error {
+			return listFrom(g, args[0], client.JobPath(args[0], "failed")+queryCode(code), out,
+				func(_ *config.Config, st *state.Store, job *config.JobConfig) error {
 					return agent.WriteFailed(out, st, job.Name, code)
 				})
 		},
@@ -39,8 +41,8 @@ func newSkippedCmd(g *globals) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			out := cmd.OutOrStdout()
-			return listFrom(g, args[0], agent.JobPath(args[0], "skipped"), out,
-				func(_ *agent.Config, st *state.Store, job *agent.JobConfig) error {
+			return listFrom(g, args[0], client.JobPath(args[0], "skipped"), out,
+				func(_ *config.Config, st *state.Store, job *config.JobConfig) error {
 					return agent.WriteSkipped(out, st, job.Name)
 				})
 		},
@@ -54,8 +56,8 @@ func newReportCmd(g *globals) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			out := cmd.OutOrStdout()
-			return listFrom(g, args[0], agent.JobPath(args[0], "report"), out,
-				func(cfg *agent.Config, st *state.Store, job *agent.JobConfig) error {
+			return listFrom(g, args[0], client.JobPath(args[0], "report"), out,
+				func(cfg *config.Config, st *state.Store, job *config.JobConfig) error {
 					return apiErr(agent.WriteLastReport(out, st, cfg, job.Name))
 				})
 		},
@@ -64,7 +66,7 @@ func newReportCmd(g *globals) *cobra.Command {
 
 // withState loads the config, checks the job exists and opens the state
 // for fn, closing it after.
-func withState(g *globals, name string, fn func(*agent.Config, *state.Store, *agent.JobConfig) error) error {
+func withState(g *globals, name string, fn func(*config.Config, *state.Store, *config.JobConfig) error) error {
 	cfg, job, err := loadJob(g, name)
 	if err != nil {
 		return err

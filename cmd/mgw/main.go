@@ -12,7 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mgw-dev/mgw/agent"
+	"github.com/mgw-dev/mgw/agent/config"
 )
 
 // Exit codes, documented in `mgw help` and the README.
@@ -52,7 +52,7 @@ func main() {
 	if errors.As(err, &ec) {
 		code = ec.code
 	}
-	var ce agent.ConfigErrors
+	var ce config.ConfigErrors
 	if errors.As(err, &ce) {
 		code = exitConfig
 	}

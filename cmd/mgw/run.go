@@ -13,7 +13,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mgw-dev/mgw/agent"
+	"github.com/mgw-dev/mgw/agent/config"
+	"github.com/mgw-dev/mgw/agent/continuous"
+	"github.com/mgw-dev/mgw/agent/engine"
 	"github.com/mgw-dev/mgw/state"
 )
 
@@ -42,24 +44,24 @@ synced, paused), the queue, transfers in flight, the lag (age of the oldest
 change not yet at the destination) and the last full scan.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withState(g, args[0], func(cfg *agent.Config, st *state.Store, job *agent.JobConfig) error {
+			return withState(g, args[0], func(cfg *config.Config, st *state.Store, job *config.JobConfig) error {
 				return runJob(cmd.OutOrStdout(), g, cfg, st, job)
 			})
 		},
 	}
 }
 
-func runJob(out io.Writer, g *globals, cfg *agent.Config, st *state.Store, job *agent.JobConfig) error {
+func runJob(out io.Writer, g *globals, cfg *config.Config, st *state.Store, job *config.JobConfig) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	r, closeAddrs, err := agent.OpenJob(ctx, cfg, job, st, slog.Default())
+	r, closeAddrs, err := engine.OpenJob(ctx, cfg, job, st, slog.Default())
 	if err != nil {
 		return withCode(exitConfig, err)
 	}
 	defer closeAddrs()
 	srcAddr, dstAddr := r.SrcAddr, r.DstAddr
-	if job.Mode == agent.ModeContinuous {
+	if job.Mode == config.ModeContinuous {
 		return syncJob(ctx, r)
 	}
 	done, shown := make(chan struct{}), make(chan struct{})
@@ -71,7 +73,7 @@ func runJob(out io.Writer, g *globals, cfg *agent.Config, st *state.Store, job *
 		return err
 	}
 	fmt.Fprintln(out)
-	if werr := agent.WriteReport(out, run, srcAddr, dstAddr); werr != nil {
+	if werr := engine.WriteReport(out, run, &srcAddr, &dstAddr); werr != nil {
 		return werr
 	}
 	if run.FilesFailed > 0 {
@@ -81,7 +83,7 @@ func runJob(out io.Writer, g *globals, cfg *agent.Config, st *state.Store, job *
 			if n++; n > failedShown {
 				return errStop
 			}
-			_, err := io.WriteString(out, agent.FailedLine(path, f))
+			_, err := io.WriteString(out, engine.FailedLine(path, f))
 			return err
 		})
 		if n > failedShown {
@@ -89,7 +91,7 @@ func runJob(out io.Writer, g *globals, cfg *agent.Config, st *state.Store, job *
 		}
 		fmt.Fprintf(out, "\nEach code is explained by: mgw explain CODE\n")
 	}
-	var je *agent.JobError
+	var je *engine.JobError
 	switch {
 	case errors.As(err, &je):
 		return withCode(exitConfig, je)
@@ -107,13 +109,14 @@ var errStop = errors.New("stop")
 
 // syncJob runs a continuous job until Ctrl-C or SIGTERM, which end it
 // cleanly (exit 0): that is how a continuous job is meant to stop.
-func syncJob(ctx context.Context, r *agent.Runner) error {
+func syncJob(ctx context.Context, r *engine.Runner) error {
+	j := continuous.New(r)
 	done, shown := make(chan struct{}), make(chan struct{})
-	go func() { showStatus(r.Status, done); close(shown) }()
-	err := r.Sync(ctx)
+	go func() { showStatus(j.Status, done); close(shown) }()
+	err := j.Run(ctx)
 	close(done)
 	<-shown
-	var je *agent.JobError
+	var je *engine.JobError
 	if errors.As(err, &je) {
 		return withCode(exitConfig, je)
 	}
@@ -121,7 +124,7 @@ func syncJob(ctx context.Context, r *agent.Runner) error {
 }
 
 // showStatus shows a continuous job's status line.
-func showStatus(status func() agent.Status, done <-chan struct{}) {
+func showStatus(status func() engine.Status, done <-chan struct{}) {
 	show(done, func() string { return syncLine(status()) }, func() {
 		s := status()
 		slog.Info("status", "state", s.State, "code", s.Code, "queued", s.Progress.FilesQueued,
@@ -133,7 +136,7 @@ func showStatus(status func() agent.Status, done <-chan struct{}) {
 }
 
 // showProgress shows a one-shot run's progress.
-func showProgress(p *agent.Progress, done <-chan struct{}) {
+func showProgress(p *engine.Progress, done <-chan struct{}) {
 	show(done, func() string { return statusLine(p.Snapshot()) }, func() {
 		s := p.Snapshot()
 		slog.Info("progress", "scanned", s.FilesScanned, "copied", s.FilesCopied, "to_copy", s.FilesToCopy,

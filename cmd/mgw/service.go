@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mgw-dev/mgw/agent"
+	"github.com/mgw-dev/mgw/agent/config"
 )
 
 func newServiceCmd(g *globals) *cobra.Command {
@@ -37,7 +38,7 @@ The .deb and .rpm packages install the same unit; use this for a plain binary.`,
 		Short: "Register the agent with the config given by --config (checked first)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if _, err := agent.LoadConfig(g.config); err != nil {
+			if _, err := config.LoadConfig(g.config); err != nil {
 				return err
 			}
 			s, err := newService(g, name, user)
@@ -147,7 +148,7 @@ func newService(g *globals, name, user string) (service.Service, error) {
 // answers the SCM's start and stop and logs to the Event Log and a file;
 // elsewhere (a terminal, systemd, which signals the process) it is
 // runAgent itself.
-func runAgentService(g *globals, cfg *agent.Config) error {
+func runAgentService(g *globals, cfg *config.Config) error {
 	if runtime.GOOS != "windows" || service.Interactive() {
 		return runAgent(context.Background(), g, cfg)
 	}
@@ -206,7 +207,7 @@ func newReloadCmd(g *globals) *cobra.Command {
 		Short: "Make the running agent read its config again (as SIGHUP): limits change in place, changed jobs restart",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if _, err := agent.LoadConfig(g.config); err != nil {
+			if _, err := config.LoadConfig(g.config); err != nil {
 				return err // the agent would refuse it too: say why here
 			}
 			c, err := needAgent(g)

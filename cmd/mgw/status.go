@@ -8,14 +8,14 @@ import (
 	"github.com/dustin/go-humanize"
 	"golang.org/x/term"
 
-	"github.com/mgw-dev/mgw/agent"
+	"github.com/mgw-dev/mgw/agent/engine"
 )
 
 func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
 
 // statusLine is the one-line progress shown on a terminal: files and bytes
 // done of those to copy, rate, ETA (once the scan has counted everything).
-func statusLine(s agent.Snapshot) string {
+func statusLine(s engine.Snapshot) string {
 	scan := "scanning"
 	if s.ScanDone {
 		scan = "scanned"
@@ -31,7 +31,7 @@ func statusLine(s agent.Snapshot) string {
 }
 
 // syncLine is the status line of a continuous job.
-func syncLine(s agent.Status) string {
+func syncLine(s engine.Status) string {
 	state := s.State
 	if s.Code != "" {
 		state += " (" + s.Code + ")"

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/mgw-dev/mgw/agent"
+	"github.com/mgw-dev/mgw/agent/config"
 	"github.com/mgw-dev/mgw/vfs"
 )
 
@@ -14,7 +15,7 @@ import (
 // the mount point, and/or plain files under status_dir (always written
 // when set; the fallback where FUSE is not available). The returned func
 // unmounts; it must run before the state closes.
-func startView(ctx context.Context, a *agent.Agent, cfg *agent.Config) (func(), error) {
+func startView(ctx context.Context, a *agent.Agent, cfg *config.Config) (func(), error) {
 	src := agent.NewView(a)
 	unmount := func() error { return nil }
 	if mp := cfg.MountPoint(); mp != "" {

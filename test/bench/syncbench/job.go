@@ -9,13 +9,15 @@ import (
 	"os"
 	"time"
 
-	"github.com/mgw-dev/mgw/agent"
+	"github.com/mgw-dev/mgw/agent/config"
+	"github.com/mgw-dev/mgw/agent/continuous"
+	"github.com/mgw-dev/mgw/agent/engine"
 	"github.com/mgw-dev/mgw/state"
 )
 
 // bench is one running job and what the phases need of it.
 type bench struct {
-	r    *agent.Runner
+	j    *continuous.Job
 	dst  *ackBucket
 	root string // the local source folder
 	logs *counter
@@ -37,15 +39,15 @@ func jobCmd(args []string) error {
 	if *cfgPath == "" || *name == "" || (*storm > 0 && *dirs <= 0) {
 		return errors.New("job: -config and -job are needed, and -dirs with -storm")
 	}
-	cfg, err := agent.LoadConfig(*cfgPath)
+	cfg, err := config.LoadConfig(*cfgPath)
 	if err != nil {
 		return err
 	}
 	job := cfg.Job(*name)
-	if job == nil || job.Mode != agent.ModeContinuous {
+	if job == nil || job.Mode != config.ModeContinuous {
 		return fmt.Errorf("job: no continuous job %q in %s", *name, *cfgPath)
 	}
-	srcAddr, dstAddr := cfg.Address(job.Source), cfg.Address(job.Destination)
+	srcAddr, dstAddr := *cfg.Resolved(job.Source), *cfg.Resolved(job.Destination)
 	if srcAddr.Type != "local" {
 		return errors.New("job: the source must be a local folder (it is written to)")
 	}
@@ -67,28 +69,28 @@ func jobCmd(args []string) error {
 		return err
 	}
 	defer st.Close()
-	src, err := agent.OpenAddress(ctx, srcAddr)
+	src, err := engine.OpenAddress(ctx, srcAddr)
 	if err != nil {
 		return err
 	}
 	defer src.Close()
-	dst, err := agent.OpenAddress(ctx, dstAddr)
+	dst, err := engine.OpenAddress(ctx, dstAddr)
 	if err != nil {
 		return err
 	}
 	defer dst.Close()
 	b.dst = &ackBucket{Bucket: dst}
 	log := slog.New(&countingHandler{Handler: slog.NewTextHandler(os.Stderr, nil), c: b.logs})
-	b.r = agent.NewRunner(job, srcAddr, dstAddr, src, b.dst, st, log)
+	b.j = continuous.New(engine.NewRunner(job.Settings(), srcAddr, dstAddr, src, b.dst, st, log))
 
 	jctx, stop := context.WithCancel(ctx)
 	defer stop()
 	start := time.Now()
-	go func() { b.done <- b.r.Sync(jctx) }()
+	go func() { b.done <- b.j.Run(jctx) }()
 	if err := b.synced(start); err != nil {
 		return err
 	}
-	s := b.r.Status()
+	s := b.j.Status()
 	out("first_pass_s", secs(time.Since(start)))
 	out("first_pass_copied", s.Progress.FilesCopied)
 	out("first_pass_unchanged", s.Progress.FilesUnchanged)
@@ -107,7 +109,7 @@ func jobCmd(args []string) error {
 	}
 	out("warnings", b.logs.warns.Load())
 	out("overflows", b.logs.overflows.Load())
-	out("full_passes", b.r.Status().Progress.Scans)
+	out("full_passes", b.j.Status().Progress.Scans)
 	stop()
 	select {
 	case err := <-b.done:
@@ -122,7 +124,7 @@ func jobCmd(args []string) error {
 func (b *bench) synced(since time.Time) error {
 	deadline := time.Now().Add(b.wait)
 	for time.Now().Before(deadline) {
-		s := b.r.Status()
+		s := b.j.Status()
 		switch {
 		case s.State == "paused":
 			return fmt.Errorf("the job paused: %s %s", s.Code, s.Reason)
@@ -135,12 +137,12 @@ func (b *bench) synced(since time.Time) error {
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-	return fmt.Errorf("the job is not synced after %s: %+v", b.wait, b.r.Status())
+	return fmt.Errorf("the job is not synced after %s: %+v", b.wait, b.j.Status())
 }
 
 // idle waits until the job has nothing queued or in flight.
 func (b *bench) idle() error {
-	return b.until(func() bool { return b.r.Status().State == "synced" }, "the job did not settle")
+	return b.until(func() bool { return b.j.Status().State == "synced" }, "the job did not settle")
 }
 
 // until polls cond until it holds, or fails with why after b.wait.
@@ -148,7 +150,7 @@ func (b *bench) until(cond func() bool, why string) error {
 	deadline := time.Now().Add(b.wait)
 	for !cond() {
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%s in %s: %+v", why, b.wait, b.r.Status())
+			return fmt.Errorf("%s in %s: %+v", why, b.wait, b.j.Status())
 		}
 		select {
 		case err := <-b.done:

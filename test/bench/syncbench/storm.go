@@ -19,7 +19,7 @@ func (b *bench) stormPhase(n, dirs int) error {
 	if err := b.idle(); err != nil {
 		return err
 	}
-	scans := b.r.Status().Progress.Scans
+	scans := b.j.Status().Progress.Scans
 	b.dst.follow(func(k string) bool { return strings.Contains(k, "/storm-") })
 
 	t0 := time.Now()
@@ -43,7 +43,7 @@ func (b *bench) stormPhase(n, dirs int) error {
 		return err
 	}
 	out("storm_synced_s", secs(time.Since(t0)))
-	out("storm_full_passes", b.r.Status().Progress.Scans-scans)
+	out("storm_full_passes", b.j.Status().Progress.Scans-scans)
 	return nil
 }
 

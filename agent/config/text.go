@@ -1,0 +1,81 @@
+package config
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/dustin/go-humanize"
+)
+
+// RedactedYAML is the address as YAML with every secret replaced by ****:
+// what the view and `mgw address list` show.
+func (a *AddressConfig) RedactedYAML() string { return settingsText(*a, true) }
+
+// Text is the job's settings as YAML, defaults filled in: the view's
+// jobs/<job>/config.
+func (j *JobConfig) Text() string { return settingsText(*j, true) }
+
+// settingsText writes a config struct's set fields as "field: value"
+// lines, with redact every secret replaced by ****.
+func settingsText(v any, redact bool) string {
+	var b strings.Builder
+	rv := reflect.ValueOf(v)
+	t := rv.Type()
+	for i := 0; i < t.NumField(); i++ {
+		tag := strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0]
+		f := rv.Field(i)
+		if tag == "" || tag == "-" || f.IsZero() {
+			continue
+		}
+		var val any = f.Interface()
+		switch x := val.(type) {
+		case *int:
+			val = *x
+		case ByteSize:
+			val = humanize.IBytes(uint64(x))
+		case MaxDelete:
+			val = x.String()
+		case time.Time:
+			val = x.UTC().Format(time.RFC3339)
+		}
+		s := fmt.Sprint(val)
+		if redact && isSecretField(tag) {
+			s = "****"
+		}
+		fmt.Fprintf(&b, "%s: %s\n", tag, s)
+	}
+	return b.String()
+}
+
+// Secrets returns the secret values an address holds.
+func (a *AddressConfig) Secrets() []string {
+	var out []string
+	rv := reflect.ValueOf(*a)
+	t := rv.Type()
+	for i := 0; i < t.NumField(); i++ {
+		tag := strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0]
+		if tag == "" || tag == "-" || !isSecretField(tag) {
+			continue
+		}
+		if s, ok := rv.Field(i).Interface().(string); ok && s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// isSecretField tells secrets by their field names, so that a field added
+// for a new address type is hidden without anyone remembering to.
+func isSecretField(tag string) bool {
+	if strings.HasSuffix(tag, "_file") || strings.HasSuffix(tag, "_id") {
+		return false // a path, or a public key id
+	}
+	for _, w := range []string{"secret", "password", "key", "sas", "token", "connection_string", "credential"} {
+		if strings.Contains(tag, w) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,128 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/connectors/httplist"
+	"github.com/mgw-dev/mgw/state/codes"
+)
+
+const cloudAConfig = `
+addresses:
+  - name: cos-src
+    type: cos
+    region: ap-guangzhou
+    bucket: photos-1250000000
+    prefix: 2024
+    secret_id: AKIDexample
+    secret_key: cos-secret
+  - name: urls
+    type: httplist
+    list_file: lists/urls.tsv
+  - name: dst
+    type: local
+    path: /srv/out
+jobs:
+  - name: from-cos
+    source: cos-src
+    destination: dst
+`
+
+func TestCloudAConfigGood(t *testing.T) {
+	cfg, err := ParseConfig("/etc/mgw/mgw.yaml", []byte(cloudAConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cfg.Address("cos-src").Connector()
+	if c.AccessKeyID != "AKIDexample" || c.AccessKeySecret != "cos-secret" || c.Prefix != "2024/" || c.Bucket != "photos-1250000000" {
+		t.Errorf("cos address %+v", c.Redacted())
+	}
+	if r := c.Redacted(); strings.Contains(fmt.Sprint(r), "cos-secret") {
+		t.Errorf("Redacted shows the SecretKey: %+v", r)
+	}
+	if got := cfg.Address("urls").Connector().ListFile; got != "/etc/mgw/lists/urls.tsv" {
+		t.Errorf("list_file %q, want it relative to the config file", got)
+	}
+}
+
+func TestCloudAConfigCodes(t *testing.T) {
+	for _, c := range []struct {
+		name, addr, code string
+		line             int // within addr, 1 = its "- name" line
+	}{
+		{"no appid", "type: cos\n    region: ap-guangzhou\n    bucket: photos\n    secret_id: a\n    secret_key: b", codes.SourceAppIdInvalid, 4},
+		{"bad bucket", "type: cos\n    region: ap-guangzhou\n    bucket: Photos-1250000000\n    secret_id: a\n    secret_key: b", codes.SourceAddrBucketInvalid, 4},
+		{"bad region", "type: cos\n    region: guangzhou\n    bucket: p-1250000000\n    secret_id: a\n    secret_key: b", codes.SourceAddrRegionInvalid, 3},
+		{"no secret id", "type: cos\n    region: ap-guangzhou\n    bucket: p-1250000000\n    secret_key: b", codes.SourceAddrSecretIdInvalid, 1},
+		{"no secret key", "type: cos\n    region: ap-guangzhou\n    bucket: p-1250000000\n    secret_id: a", codes.SourceAddrSecretIdInvalid, 1},
+		{"control char in prefix", "type: cos\n    region: ap-guangzhou\n    bucket: p-1250000000\n    secret_id: a\n    secret_key: b\n    prefix: \"a\\tb\"", codes.SourceFolderPathInvalid, 7},
+		{"no list", "type: httplist", codes.SourceAddrListFilePathInvalid, 1},
+		{"ftp list", "type: httplist\n    list_file: ftp://host/list", codes.SourceAddrListFilePathInvalid, 3},
+		{"bad format", "type: httplist\n    list_file: l.tsv\n    list_format: xml", codes.BadParameters, 4},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := "addresses:\n  - name: src-a\n    " + c.addr + "\n"
+			_, err := ParseConfig("/c.yaml", []byte(cfg))
+			var ces ConfigErrors
+			if !errors.As(err, &ces) || len(ces) != 1 {
+				t.Fatalf("want one error, got %v", err)
+			}
+			if ces[0].Code != c.code || ces[0].Line != c.line+1 {
+				t.Errorf("got %s at line %d, want %s at line %d: %v", ces[0].Code, ces[0].Line, c.code, c.line+1, ces[0])
+			}
+		})
+	}
+}
+
+func TestHttplistIsNoDestination(t *testing.T) {
+	cfg := "addresses:\n  - name: urls\n    type: httplist\n    list_file: /l.tsv\n  - name: src\n    type: local\n    path: /x\njobs:\n  - name: job\n    source: src\n    destination: urls\n"
+	_, err := ParseConfig("/c.yaml", []byte(cfg))
+	var ces ConfigErrors
+	if !errors.As(err, &ces) || ces[0].Code != codes.DestinationDataAddressInvalid || ces[0].Line != 11 {
+		t.Errorf("got %v, want DestinationDataAddressInvalid at line 11", err)
+	}
+}
+
+func TestAddressCodeCloudA(t *testing.T) {
+	listErr := func(r httplist.Reason) error {
+		return &connectors.Error{Kind: connectors.KindInvalidArgument, Err: &httplist.ListFileError{Reason: r, Line: 3}}
+	}
+	for _, tc := range []struct {
+		side Side
+		typ  string
+		err  error
+		want string
+	}{
+		{Source, "cos", kindErr(connectors.KindBadKeyID), codes.SourceAddrSecretIdInvalid},
+		{Source, "cos", kindErr(connectors.KindBadSecret), codes.SourceAddrSecretIdInvalid},
+		{Source, "cos", kindErr(connectors.KindNoSuchBucket), codes.SourceAddrRegionBucketNotMatchOrNoSuchBucket},
+		{Source, "cos", kindErr(connectors.KindUnsupportedName), codes.SourceFolderPathInvalid},
+		{Source, "cos", kindErr(connectors.KindAccessDenied), codes.SourceAddrEndpointBucketPermissionInvalid},
+		{Destination, "cos", kindErr(connectors.KindBadKeyID), codes.DestAddrAccessKeyInvalid},
+		{Source, "httplist", listErr(httplist.BadFormat), codes.SourceAddrBadHttpListFormat},
+		{Source, "httplist", listErr(httplist.NotExist), codes.SourceAddrListFilePathNotExist},
+		{Source, "httplist", listErr(httplist.InvalidPath), codes.SourceAddrListFilePathInvalid},
+		{Source, "httplist", listErr(httplist.CannotConnect), codes.SourceAddrCannotConnectUrl},
+	} {
+		if got := AddressCode(tc.side, tc.typ, tc.err); got != tc.want {
+			t.Errorf("%v %s %v: %s, want %s", tc.side, tc.typ, tc.err, got, tc.want)
+		}
+	}
+}
+
+func TestCOSRegionFromEndpoint(t *testing.T) {
+	for endpoint, want := range map[string]string{
+		"cos.ap-guangzhou.myqcloud.com":                            "ap-guangzhou",
+		"https://cos-internal.na-siliconvalley.tencentcos.cn":      "na-siliconvalley",
+		"https://photos-1250000000.cos.ap-beijing-1.myqcloud.com/": "ap-beijing-1",
+		"http://127.0.0.1:9000":                                    "",
+	} {
+		if got := cosEndpointRegion(endpoint); got != want {
+			t.Errorf("cosEndpointRegion(%q) = %q, want %q", endpoint, got, want)
+		}
+	}
+}

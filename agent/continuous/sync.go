@@ -1,0 +1,332 @@
+package continuous
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mgw-dev/mgw/agent/engine"
+	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/state/codes"
+)
+
+// Job runs a continuous job: its runner's full passes, and between them
+// the changes the source's watch reports (or a poll's listing diff, where
+// the source cannot be watched), with the delete policy and its guards.
+type Job struct {
+	r   *engine.Runner
+	log *slog.Logger
+
+	changes        *changeQueue
+	passReq        chan struct{} // a full pass is wanted (buffered: requests coalesce)
+	confirm        atomic.Bool   // `mgw job retry`: apply the deletes a pause held back
+	deleted        atomic.Int64  // deletes the watch applied since the last full pass
+	indexed        atomic.Int64  // files in the index at the last full pass
+	pendingDeletes atomic.Int64  // deletes being applied
+
+	mu        sync.Mutex
+	scanning  bool
+	paused    string // code; "" when running
+	pauseText string
+	watch     string // how changes are found: "watching", "polling (why)", "degraded (why)"
+	lastScan  time.Time
+	unwatched []string // folders polled because they could not be watched
+}
+
+// New makes r's job a continuous one; Run runs it.
+func New(r *engine.Runner) *Job {
+	j := &Job{r: r, log: r.Log.With("job", r.Job.Name), changes: newChangeQueue(), passReq: make(chan struct{}, 1)}
+	r.Continuous = j
+	return j
+}
+
+// Runner is the job's runner.
+func (j *Job) Runner() *engine.Runner { return j.r }
+
+func (j *Job) set(f func(j *Job)) {
+	j.mu.Lock()
+	f(j)
+	j.mu.Unlock()
+}
+
+func (j *Job) isPaused() bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.paused != ""
+}
+
+// Changed and Lost receive what the source's watch sees.
+func (j *Job) Changed(key string) { j.changes.add(key, time.Now()) }
+func (j *Job) Lost()              { j.changes.rescan(time.Now()) }
+
+// Again is told by the runner of a file that changed while it was copied.
+func (j *Job) Again(key string) { j.changes.add(key, time.Now()) }
+
+// startWatch watches the source if it can be watched, and says how
+// changes are found either way.
+func (j *Job) startWatch() connectors.Watch {
+	poll := "polling every " + j.r.Job.Poll.String()
+	wr, ok := j.r.Src.(connectors.Watcher)
+	if !ok {
+		j.set(func(j *Job) { j.watch = poll + " (the source cannot be watched)" })
+		return nil
+	}
+	w, err := wr.Watch(j, j.log)
+	switch {
+	case errors.Is(err, connectors.ErrUnwatchable):
+		j.set(func(j *Job) { j.watch = poll + " (" + err.Error() + ")" })
+		return nil
+	case err != nil:
+		j.set(func(j *Job) { j.watch = "degraded (" + engine.RootCause(err) + "): polling" })
+		return nil
+	}
+	j.set(func(j *Job) { j.watch = "watching"; j.unwatched = w.Unwatched() })
+	return w
+}
+
+// Run runs the job until ctx ends: a first full pass, then every change
+// the watch reports (or every poll's listing diff, where the source
+// cannot be watched), plus a full reconcile pass every rescan. It returns
+// the first pass's *engine.JobError when the job cannot start at all,
+// and nil when ctx ends.
+func (j *Job) Run(ctx context.Context) error {
+	ctx, stop, err := j.r.Start(ctx)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	settle := j.r.Job.Settle
+	w := j.startWatch()
+	var watchFailed <-chan string
+	if w != nil {
+		watchFailed = w.Failed()
+	}
+	defer func() {
+		if w != nil {
+			w.Close()
+		}
+	}()
+
+	// Full passes run one at a time, beside the handling of changes.
+	passes := make(chan error, 1)
+	go func() { passes <- j.passLoop(ctx) }()
+	j.passReq <- struct{}{}
+
+	tick := time.NewTicker(min(max(settle/4, 20*time.Millisecond), 500*time.Millisecond))
+	defer tick.Stop()
+	rescan := time.NewTicker(j.r.Job.Rescan)
+	defer rescan.Stop()
+	poll := time.NewTicker(j.r.Job.Poll)
+	defer poll.Stop()
+	var rewatch <-chan time.Time
+	backoff := time.Second
+
+	for {
+		select {
+		case <-ctx.Done():
+			err := <-passes
+			if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+				return cause
+			}
+			return err
+		case err := <-passes:
+			return err // the first pass could not start: the job's setup is wrong
+		case <-rescan.C:
+			j.requestPass()
+		case <-poll.C:
+			if w == nil {
+				j.requestPass() // a listing diff against the index
+			} else {
+				j.pollUnwatched(ctx, w)
+			}
+		case why := <-watchFailed:
+			// A watch that died must never look like a quiet source: poll
+			// at once, and try to watch again with backoff.
+			j.log.Warn("watch failed: polling until it is back", "reason", why)
+			w.Close()
+			w, watchFailed = nil, nil
+			j.set(func(j *Job) { j.watch = "degraded (" + why + "): polling" })
+			j.requestPass()
+			rewatch = time.After(backoff)
+		case <-rewatch:
+			rewatch = nil
+			if w = j.startWatch(); w != nil {
+				watchFailed = w.Failed()
+			}
+			if w == nil {
+				backoff = min(backoff*2, 5*time.Minute)
+				rewatch = time.After(backoff)
+			} else {
+				backoff = time.Second
+				j.requestPass() // catch what changed while unwatched
+			}
+		case <-tick.C:
+			if j.isPaused() {
+				continue // changes wait in the queue
+			}
+			keys, full := j.changes.ready(time.Now(), settle)
+			if full {
+				j.requestPass()
+			}
+			if len(keys) > 0 {
+				j.examine(ctx, keys)
+			}
+		}
+	}
+}
+
+// Unsettled reports whether a listed file of a watched source is still
+// changing: modified less than settle ago, or with a change waiting to
+// settle. Such a file is left to the change path, which copies it once it
+// has been quiet, instead of being copied half-written by a scan.
+func (j *Job) Unsettled(o connectors.Object) bool {
+	if _, watched := j.r.Src.(connectors.Watcher); !watched {
+		return false
+	}
+	now := time.Now()
+	if now.Sub(o.ModTime) < j.r.Job.Settle {
+		j.changes.add(o.Key, now)
+		return true
+	}
+	return j.changes.pending(o.Key)
+}
+
+// requestPass asks the pass loop for a full pass; requests made while one
+// is waiting merge into it.
+func (j *Job) requestPass() {
+	select {
+	case j.passReq <- struct{}{}:
+	default:
+	}
+}
+
+// Retry ends a hold on access at once, re-queues the failed files and
+// confirms deletes held back by a pause: the next full pass starts at once.
+func (j *Job) Retry() {
+	j.r.Retry()
+	j.confirm.Store(true)
+	j.requestPass()
+}
+
+// passLoop runs the full passes. Only the first pass's error ends the job
+// (the setup is wrong); later ones pause it with their code until a pass
+// succeeds again.
+func (j *Job) passLoop(ctx context.Context) error {
+	first := true
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-j.passReq:
+		}
+		j.set(func(j *Job) { j.scanning = true })
+		_, err := j.r.FullPass(ctx) // a pass that succeeds resumes a paused job (Reconcile)
+		j.set(func(j *Job) { j.scanning = false; j.lastScan = time.Now() })
+		var je *engine.JobError
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case err == nil:
+		case errors.As(err, &je) && first:
+			return err
+		case errors.As(err, &je):
+			code := je.Code
+			if connectors.KindOf(err) == connectors.KindNotFound {
+				code = codes.SourceVanished
+			}
+			j.pause(code, je.Error())
+		default:
+			j.log.Error("full pass failed", "err", err)
+		}
+		first = false
+	}
+}
+
+// pause stops applying changes until a pass finds things well again.
+func (j *Job) pause(code, text string) {
+	j.set(func(s *Job) {
+		if s.paused != code {
+			j.log.Error("job paused", "code", code, "reason", text)
+		}
+		s.paused, s.pauseText = code, text
+	})
+}
+
+func (j *Job) resume() {
+	j.set(func(s *Job) {
+		if s.paused != "" {
+			j.log.Info("job resumed", "was", s.paused)
+		}
+		s.paused, s.pauseText = "", ""
+	})
+}
+
+// examine handles settled changes, several at a time (each may wait on
+// a request to the destination): a folder is scanned (created or moved in
+// whole), a file is planned and queued, a path that is gone goes to the
+// delete policy. It returns once all are queued, not copied.
+func (j *Job) examine(ctx context.Context, keys []string) {
+	var (
+		pass sync.WaitGroup // counts the queued copies for finish(); nobody waits on it
+		mu   sync.Mutex
+		gone []string
+		wg   sync.WaitGroup
+	)
+	work := make(chan string)
+	for range min(examiners, len(keys)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for key := range work {
+				if j.examineOne(ctx, key, &pass) {
+					mu.Lock()
+					gone = append(gone, key)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for _, k := range keys {
+		work <- k
+	}
+	close(work)
+	wg.Wait()
+	if len(gone) > 0 {
+		j.goneEvents(ctx, gone)
+	}
+}
+
+// examiners is how many settled changes are looked at at once.
+const examiners = 8
+
+// examineOne handles one settled change; it reports whether the path is
+// gone from the source.
+func (j *Job) examineOne(ctx context.Context, key string, pass *sync.WaitGroup) (gone bool) {
+	o, err := j.r.Src.Stat(ctx, key)
+	switch {
+	case err == nil:
+		j.r.Examine(ctx, o, pass)
+	case errors.Is(err, connectors.ErrIsFolder):
+		// A folder created or moved in whole: its files are listed.
+		if err := j.r.Scan(ctx, key+"/"); err != nil && ctx.Err() == nil {
+			j.log.Warn("cannot scan folder", "dir", key, "err", engine.RootCause(err))
+		}
+	case connectors.KindOf(err) == connectors.KindNotFound:
+		return true
+	default:
+		j.log.Warn("cannot stat changed file: the next full pass retries it", "path", key, "err", engine.RootCause(err))
+	}
+	return false
+}
+
+// pollUnwatched scans the folders the kernel would not let us watch.
+func (j *Job) pollUnwatched(ctx context.Context, w connectors.Watch) {
+	for _, d := range w.Unwatched() {
+		if err := j.r.Scan(ctx, d+"/"); err != nil && ctx.Err() == nil {
+			j.log.Warn("cannot poll folder", "dir", d, "err", engine.RootCause(err))
+		}
+	}
+}

@@ -1,0 +1,181 @@
+package engine
+
+import (
+	"errors"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/state/codes"
+)
+
+// sideError marks which end an error came from.
+type sideError struct {
+	side connectors.Side
+	err  error
+}
+
+func (e *sideError) Error() string { return e.side.String() + ": " + e.err.Error() }
+func (e *sideError) Unwrap() error { return e.err }
+
+func onSide(side connectors.Side, err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *sideError
+	if errors.As(err, &se) {
+		return err
+	}
+	return &sideError{side: side, err: err}
+}
+
+func sideOf(err error) connectors.Side {
+	var se *sideError
+	if errors.As(err, &se) {
+		return se.side
+	}
+	return connectors.Destination
+}
+
+// verifyError is a copy whose destination disagrees with what was sent.
+type verifyError struct{ what string }
+
+func (e *verifyError) Error() string { return "verification failed: " + e.what }
+
+// AddressCode maps an error met while checking an address (or a whole
+// listing) to the catalogue's code for that side and address type.
+func AddressCode(side connectors.Side, typ string, err error) string {
+	if code, ok := addressCodeCloudA(side, typ, err); ok {
+		return code
+	}
+	if c := cloudBCode(side, typ, err); c != "" {
+		return c
+	}
+	if typ == "smb" || typ == "nfs" {
+		return nasAddressCode(side, err)
+	}
+	k := connectors.KindOf(err)
+	src := side == connectors.Source
+	pick := func(source, dest string) string {
+		if src {
+			return source
+		}
+		return dest
+	}
+	oss := typ == "oss"
+	switch k {
+	case connectors.KindBadKeyID:
+		if src && oss {
+			return codes.OssAccessKeyInvalid
+		}
+		return pick(codes.SourceAddrAccessKeyInvalid, codes.DestAddrAccessKeyInvalid)
+	case connectors.KindBadSecret:
+		if src && oss {
+			return codes.OssSecretKeyInvalid
+		}
+		return pick(codes.SourceAddrSecretKeyInvalid, codes.DestAddrSecretKeyInvalid)
+	case connectors.KindNoSuchBucket:
+		return pick(codes.SourceAddrRegionBucketNotMatchOrNoSuchBucket, codes.DestAddrRegionBucketNotMatchOrNoSuchBucket)
+	case connectors.KindBadEndpoint:
+		if src && oss {
+			return codes.OssEndpointInvalid
+		}
+		return pick(codes.SourceAddrEndpointInvalid, codes.DestAddrEndpointInvalid)
+	case connectors.KindTimeout:
+		return codes.CheckAddressTimeOut
+	case connectors.KindNotDir, connectors.KindNotFound:
+		return pick(codes.SourcePrefixIsNotDir, codes.DestPrefixIsNotDir)
+	case connectors.KindAccessDenied:
+		if typ == "local" {
+			return pick(codes.SourceReadDirFailed, codes.DestReadDirFailed)
+		}
+		if src && oss {
+			return codes.OssAccessDenied
+		}
+		return pick(codes.SourceAddrEndpointBucketPermissionInvalid, codes.DestAddrEndpointBucketPermissionInvalid)
+	}
+	return pick(codes.SourceDataAddressInvalid, codes.DestinationDataAddressInvalid)
+}
+
+// jobFatal reports whether an error means no file of the job can succeed
+// (credentials refused, bucket gone): the run stops instead of failing
+// every file one by one.
+func jobFatal(err error) bool {
+	switch connectors.KindOf(err) {
+	case connectors.KindBadKeyID, connectors.KindBadSecret, connectors.KindNoSuchBucket:
+		return true
+	}
+	return false
+}
+
+// FileCode maps a per-file error to the code and message recorded in the
+// failed list. key is the file's path, used to tell an unstorable name;
+// srcType the source address type: a local file's refusal is a permission
+// on this host, an object store's is a 403 from the provider.
+func FileCode(err error, key, srcType string) (code, message string) {
+	var ve *verifyError
+	if errors.As(err, &ve) {
+		return codes.DestVerifyFailed, msg(codes.DestVerifyFailed) + " (" + ve.what + ")"
+	}
+	side := sideOf(err)
+	k := connectors.KindOf(err)
+	src := side == connectors.Source
+	switch k {
+	case connectors.KindChanged:
+		return codes.SourceFileChanged, msg(codes.SourceFileChanged)
+	case connectors.KindThrottled:
+		if src {
+			return codes.SourceThrottled, msg(codes.SourceThrottled)
+		}
+		return codes.DestThrottled, msg(codes.DestThrottled)
+	case connectors.KindAccessDenied:
+		switch {
+		case src && (srcType == "local" || isShare(srcType)):
+			return codes.SourceFileUnreadable, msg(codes.SourceFileUnreadable) + " (" + rootCause(err) + ")"
+		case src:
+			return codes.SourceAccessDenied, msg(codes.SourceAccessDenied)
+		}
+		return codes.DestAccessDenied, msg(codes.DestAccessDenied)
+	case connectors.KindInvalidState:
+		return codes.SourceObjectArchived, msg(codes.SourceObjectArchived)
+	case connectors.KindUnsupportedName:
+		if !utf8.ValidString(key) {
+			return codes.SourceAddrHasUnsupportedChar, msg(codes.SourceAddrHasUnsupportedChar) + " (not valid UTF-8)"
+		}
+		if strings.ContainsRune(key, '\\') {
+			return codes.SourceAddrHasUnsupportedChar, msg(codes.SourceAddrHasUnsupportedChar) + " (a backslash, which SMB cannot carry in a name)"
+		}
+		return codes.DestObjectNameTooLong, msg(codes.DestObjectNameTooLong)
+	case connectors.KindTransient, connectors.KindTimeout, connectors.KindBadEndpoint:
+		return codes.TransferInterrupted, msg(codes.TransferInterrupted) + " (" + rootCause(err) + ")"
+	case connectors.KindBadKeyID, connectors.KindBadSecret, connectors.KindNoSuchBucket:
+		return AddressCode(side, "", err), msg(AddressCode(side, "", err))
+	case connectors.KindUnknown:
+		// Retried to the limit without ever telling what it is.
+		return codes.RetryExceedMaxCount, msg(codes.RetryExceedMaxCount) + " (last: " + rootCause(err) + ")"
+	}
+	if src {
+		return codes.SourceFileUnreadable, msg(codes.SourceFileUnreadable) + " (" + rootCause(err) + ")"
+	}
+	return codes.DestWriteFailed, msg(codes.DestWriteFailed) + " (" + rootCause(err) + ")"
+}
+
+func msg(code string) string { return codes.Message(code) }
+
+// rootCause is the innermost error's text: the part worth showing.
+// RootCause is the innermost error's text: the part worth showing.
+func RootCause(err error) string { return rootCause(err) }
+
+func rootCause(err error) string {
+	for {
+		u := errors.Unwrap(err)
+		if u == nil {
+			return err.Error()
+		}
+		var ce *connectors.Error
+		if errors.As(err, &ce) && ce.Err != nil && errors.Unwrap(ce.Err) == nil {
+			return ce.Err.Error()
+		}
+		err = u
+	}
+}

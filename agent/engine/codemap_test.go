@@ -1,0 +1,91 @@
+package engine
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/state/codes"
+)
+
+func kindErr(k connectors.Kind) error {
+	return connectors.NewError(k, "op", "key", errors.New("server said no"))
+}
+
+func TestAddressCode(t *testing.T) {
+	for _, tc := range []struct {
+		side Side
+		typ  string
+		kind connectors.Kind
+		want string
+	}{
+		{Source, "oss", connectors.KindBadKeyID, codes.OssAccessKeyInvalid},
+		{Source, "s3", connectors.KindBadKeyID, codes.SourceAddrAccessKeyInvalid},
+		{Destination, "oss", connectors.KindBadKeyID, codes.DestAddrAccessKeyInvalid},
+		{Source, "oss", connectors.KindBadSecret, codes.OssSecretKeyInvalid},
+		{Destination, "s3", connectors.KindBadSecret, codes.DestAddrSecretKeyInvalid},
+		{Source, "s3", connectors.KindNoSuchBucket, codes.SourceAddrRegionBucketNotMatchOrNoSuchBucket},
+		{Destination, "oss", connectors.KindNoSuchBucket, codes.DestAddrRegionBucketNotMatchOrNoSuchBucket},
+		{Source, "oss", connectors.KindBadEndpoint, codes.OssEndpointInvalid},
+		{Destination, "s3", connectors.KindBadEndpoint, codes.DestAddrEndpointInvalid},
+		{Destination, "s3", connectors.KindTimeout, codes.CheckAddressTimeOut},
+		{Source, "local", connectors.KindNotFound, codes.SourcePrefixIsNotDir},
+		{Source, "local", connectors.KindNotDir, codes.SourcePrefixIsNotDir},
+		{Destination, "oss", connectors.KindNotDir, codes.DestPrefixIsNotDir},
+		{Source, "local", connectors.KindAccessDenied, codes.SourceReadDirFailed},
+		{Source, "oss", connectors.KindAccessDenied, codes.OssAccessDenied},
+		{Destination, "s3", connectors.KindAccessDenied, codes.DestAddrEndpointBucketPermissionInvalid},
+		{Destination, "s3", connectors.KindUnknown, codes.DestinationDataAddressInvalid},
+	} {
+		if got := AddressCode(tc.side, tc.typ, kindErr(tc.kind)); got != tc.want {
+			t.Errorf("%v %s %v: %s, want %s", tc.side, tc.typ, tc.kind, got, tc.want)
+		}
+	}
+}
+
+func TestFileCode(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		key  string
+		want string
+	}{
+		{onSide(connectors.Source, kindErr(connectors.KindChanged)), "a", codes.SourceFileChanged},
+		{onSide(connectors.Source, kindErr(connectors.KindThrottled)), "a", codes.SourceThrottled},
+		{onSide(connectors.Destination, kindErr(connectors.KindThrottled)), "a", codes.DestThrottled},
+		{onSide(connectors.Source, kindErr(connectors.KindAccessDenied)), "a", codes.SourceFileUnreadable},
+		{onSide(connectors.Source, kindErr(connectors.KindUnknown)), "a", codes.RetryExceedMaxCount},
+		{onSide(connectors.Destination, kindErr(connectors.KindAccessDenied)), "a", codes.DestAccessDenied},
+		{onSide(connectors.Source, kindErr(connectors.KindInvalidState)), "a", codes.SourceObjectArchived},
+		{onSide(connectors.Destination, kindErr(connectors.KindUnsupportedName)), "bad\xff", codes.SourceAddrHasUnsupportedChar},
+		{onSide(connectors.Destination, kindErr(connectors.KindUnsupportedName)), "long", codes.DestObjectNameTooLong},
+		{onSide(connectors.Destination, kindErr(connectors.KindTransient)), "a", codes.TransferInterrupted},
+		{onSide(connectors.Destination, kindErr(connectors.KindInvalidArgument)), "a", codes.DestWriteFailed},
+		{&verifyError{"size"}, "a", codes.DestVerifyFailed},
+	} {
+		code, message := FileCode(tc.err, tc.key, "local")
+		if code != tc.want {
+			t.Errorf("%v: %s, want %s", tc.err, code, tc.want)
+		}
+		c, _ := codes.Lookup(code)
+		if message == "" || len(message) < len(c.Message) || message[:len(c.Message)] != c.Message {
+			t.Errorf("%s: message %q does not start with the code's %q", code, message, c.Message)
+		}
+	}
+}
+
+func TestFileCodeObjectStoreSource(t *testing.T) {
+	if code, _ := FileCode(onSide(connectors.Source, kindErr(connectors.KindAccessDenied)), "a", "s3"); code != codes.SourceAccessDenied {
+		t.Errorf("403 from an S3 source: %s", code)
+	}
+}
+
+func TestJobFatal(t *testing.T) {
+	for k, want := range map[connectors.Kind]bool{
+		connectors.KindBadKeyID: true, connectors.KindBadSecret: true, connectors.KindNoSuchBucket: true,
+		connectors.KindAccessDenied: false, connectors.KindTransient: false, connectors.KindNotFound: false,
+	} {
+		if got := jobFatal(onSide(connectors.Destination, kindErr(k))); got != want {
+			t.Errorf("%v: %v", k, got)
+		}
+	}
+}

@@ -1,0 +1,74 @@
+package engine
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/mgw-dev/mgw/agent/config"
+	"github.com/mgw-dev/mgw/connectors"
+)
+
+// Continuous is what a continuous job (agent/sync) adds to the passes of
+// its runner. The runner calls it; it drives the runner through the
+// methods below.
+type Continuous interface {
+	// Unsettled reports whether a listed file is still changing: a pass
+	// leaves it to the change path, which copies it once it is quiet.
+	Unsettled(o connectors.Object) bool
+	// Again is told of a file that changed while it was being copied: it
+	// must be examined once more.
+	Again(key string)
+	// Reconcile ends a full pass: seen holds every key the pass listed,
+	// clean is false when some folder could not be read.
+	Reconcile(ctx context.Context, log *slog.Logger, seen *KeySet, clean bool) error
+}
+
+// Logger is the job's logger.
+func (r *Runner) Logger() *slog.Logger { return r.log }
+
+// Scan lists prefix of the source (a folder created or moved in whole,
+// or one that cannot be watched), and copies what it needs, as a pass
+// does; it returns once those copies are done.
+func (r *Runner) Scan(ctx context.Context, prefix string) error {
+	_, err := r.pass(ctx, r.log, prefix, nil)
+	return err
+}
+
+// Examine plans one source object, and queues it when it needs copying;
+// the queued copy counts in pass.
+func (r *Runner) Examine(ctx context.Context, o connectors.Object, pass *sync.WaitGroup) {
+	if t, ok := r.plan(ctx, o, nil); ok {
+		r.enqueue(ctx, t, pass)
+	}
+}
+
+// Busy returns the files queued or being copied, with when their change
+// was seen.
+func (r *Runner) Busy() map[string]time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m := make(map[string]time.Time, len(r.busy))
+	for k, t := range r.busy {
+		m[k] = t
+	}
+	return m
+}
+
+// RemoveDest deletes key at the destination, after copying it under the
+// archive prefix with deletes: archive.
+func (r *Runner) RemoveDest(ctx context.Context, key string) error {
+	if r.Job.Deletes == config.DeletesArchive {
+		if err := r.archive(ctx, key); err != nil {
+			if connectors.KindOf(err) == connectors.KindNotFound {
+				return nil // nothing to archive: nothing to delete
+			}
+			return err
+		}
+	}
+	return r.Dst.Delete(ctx, key)
+}
+
+// AccessHeld returns the code and reason of a hold on access, or "".
+func (r *Runner) AccessHeld() (code, reason string) { return r.access.status() }

@@ -1,0 +1,161 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mgw-dev/mgw/connectors/oss/osstest"
+	"github.com/mgw-dev/mgw/state"
+	"github.com/mgw-dev/mgw/state/codes"
+)
+
+// deniedRig is a one-shot job from a folder to the OSS test server whose
+// destination keys are revoked before it starts.
+type deniedRig struct {
+	srv   *osstest.Server
+	r     *Runner
+	st    *state.Store
+	files int
+}
+
+func newDeniedRig(t *testing.T, pause bool, probe time.Duration) *deniedRig {
+	t.Helper()
+	srv := osstest.NewServer(osstest.Config{AccessKeyID: "LTAI5tDenyKey", AccessKeySecret: "deny-secret", Region: "cn-hangzhou", Buckets: []string{"denied"}})
+	t.Cleanup(srv.Close)
+	src := t.TempDir()
+	g := &deniedRig{srv: srv, files: 60}
+	for i := range g.files {
+		if err := os.WriteFile(filepath.Join(src, fmt.Sprintf("f%02d", i)), []byte(strings.Repeat("x", i)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	retries := 5
+	job := &JobConfig{Name: "denied", Mode: ModeOnce, Overwrite: OverwriteAlways, Concurrency: 8, Retries: &retries,
+		RetryBackoff: Duration(time.Millisecond)}
+	srcAddr := &AddressConfig{Name: "src", Type: "local", Path: src}
+	dstAddr := &AddressConfig{Name: "dst", Type: "oss", Endpoint: srv.URL(), Region: "cn-hangzhou", Bucket: "denied",
+		PathStyle: true, AccessKeyID: "LTAI5tDenyKey", AccessKeySecret: "deny-secret"}
+	g.r, g.st = newTestRunner(t, job, srcAddr, dstAddr)
+	g.r.PauseOnDenied = pause
+	g.r.access = newAccessHold(probe, probe)
+	srv.Deny("denied", "f")
+	return g
+}
+
+// run starts the job and returns where its result will arrive.
+func (g *deniedRig) run() chan error {
+	done := make(chan error, 1)
+	go func() {
+		_, err := g.r.Run(context.Background())
+		done <- err
+	}()
+	return done
+}
+
+func (g *deniedRig) failures(t *testing.T) int {
+	n := 0
+	if err := g.st.Failures("denied", func(path string, f state.Failure) error {
+		t.Logf("failed: %s", state.FailedLine(path, f))
+		n++
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func (g *deniedRig) waitPaused(t *testing.T) {
+	t.Helper()
+	var st Status
+	waitUntil(t, "the job paused", func() bool { st = g.r.Status(); return st.State == "paused" })
+	if st.Code != codes.ProviderAccessDenied || !strings.HasPrefix(st.Reason, "destination refused 20 requests in a row") {
+		t.Fatalf("paused with %s %q, want ProviderAccessDenied on the destination", st.Code, st.Reason)
+	}
+	if n := g.failures(t); n != 0 {
+		t.Fatalf("%d files failed while the job paused, want none", n)
+	}
+}
+
+func (g *deniedRig) allCopied(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if n := g.failures(t); n != 0 {
+		t.Fatalf("%d files failed", n)
+	}
+	for i := range g.files {
+		if b, _, ok := g.srv.Object("denied", fmt.Sprintf("f%02d", i)); !ok || len(b) != i {
+			t.Fatalf("f%02d: at the destination %v with %d bytes, want %d", i, ok, len(b), i)
+		}
+	}
+}
+
+// TestDeniedStormPausesUntilRetry: keys revoked mid-job pause it with
+// ProviderAccessDenied instead of failing every file; `mgw job retry`
+// (Runner.Retry) resumes it and every file is copied.
+func TestDeniedStormPausesUntilRetry(t *testing.T) {
+	g := newDeniedRig(t, true, time.Hour)
+	done := g.run()
+	g.waitPaused(t)
+	g.srv.Allow("denied", "f")
+	g.r.Retry()
+	g.allCopied(t, <-done)
+	if g.r.Held() {
+		t.Fatal("still held after the run")
+	}
+}
+
+// TestDeniedStormProbesAndResumesByItself: with access restored and no
+// retry, a probe finds it and the job finishes; while still refused, each
+// probe holds the job again and fails nothing.
+func TestDeniedStormProbesAndResumesByItself(t *testing.T) {
+	g := newDeniedRig(t, true, time.Millisecond)
+	done := g.run()
+	g.waitPaused(t)
+	probed := g.srv.Count("PutObject", "")
+	waitUntil(t, "a probe refused again", func() bool { return g.srv.Count("PutObject", "") > probed && g.r.Held() })
+	if n := g.failures(t); n != 0 {
+		t.Fatalf("%d files failed across probes, want none", n)
+	}
+	g.srv.Allow("denied", "f")
+	g.allCopied(t, <-done)
+}
+
+// TestDeniedStormStopsOneShotRun: `mgw run` has nobody to resume it, so
+// the storm ends the run with ProviderAccessDenied.
+func TestDeniedStormStopsOneShotRun(t *testing.T) {
+	g := newDeniedRig(t, false, time.Hour)
+	err := <-g.run()
+	var je *JobError
+	if !errors.As(err, &je) || je.Code != codes.ProviderAccessDenied || !strings.Contains(je.Error(), "destination refused") {
+		t.Fatalf("run ended with %v, want ProviderAccessDenied on the destination", err)
+	}
+}
+
+// TestDeniedOneFileFailsAlone: one private file among many is that file's
+// failure (DestAccessDenied), not a pause of the job.
+func TestDeniedOneFileFailsAlone(t *testing.T) {
+	g := newDeniedRig(t, true, time.Hour)
+	g.srv.Allow("denied", "f")
+	g.srv.Deny("denied", "f05")
+	if err := <-g.run(); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	if err := g.st.Failures("denied", func(path string, f state.Failure) error {
+		got = append(got, path+" "+f.Code)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0] != "f05 "+codes.DestAccessDenied {
+		t.Fatalf("failed: %v, want only f05 with DestAccessDenied", got)
+	}
+}

@@ -1,0 +1,215 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/bmatcuk/doublestar/v4"
+
+	"github.com/mgw-dev/mgw/agent/config"
+	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/state"
+)
+
+// task is a file the planner hands to a copier.
+type task struct {
+	o connectors.Object
+	// same is the destination object when it has the source's size and
+	// mtime: perhaps mgw's own copy, acknowledged just before a kill left it
+	// out of the index. The copier checks its content against the source and
+	// adopts it instead of copying when it matches.
+	same *connectors.Object
+	// otherwise is why the policy skips the file when same turns out to
+	// hold other content ("" = copy).
+	otherwise string
+	// since is when the change was first seen: lag is measured from it.
+	since time.Time
+	// pass is the pass waiting for this file.
+	pass *sync.WaitGroup
+}
+
+// caches are one pass's per-folder views of the index and the destination.
+// A nil *caches (a single changed file) asks the index and the destination
+// directly.
+type caches struct {
+	index *folderCache[state.FileEntry]
+	dest  *folderCache[connectors.Object]
+}
+
+func (c *caches) indexLookup(ctx context.Context, key string) (e state.FileEntry, found, cached bool) {
+	if c == nil {
+		return e, false, false
+	}
+	return c.index.lookup(ctx, key)
+}
+
+func (c *caches) destLookup(ctx context.Context, key string) (o connectors.Object, found, cached bool) {
+	if c == nil {
+		return o, false, false
+	}
+	return c.dest.lookup(ctx, key)
+}
+
+// plan decides what to do with one listed object. It returns ok when the
+// object must be copied; every other outcome (unchanged, filtered, skipped)
+// is counted and, where the user should see it, recorded here.
+func (r *Runner) plan(ctx context.Context, o connectors.Object, c *caches) (t task, ok bool) {
+	t.o = o
+	switch o.Type {
+	case connectors.Symlink:
+		if !r.Job.FollowSymlinks {
+			r.recordSkip(o.Key, "symlink (not followed)")
+			return t, false
+		}
+	case connectors.Special:
+		r.recordSkip(o.Key, "special file (device, socket or FIFO)")
+		return t, false
+	}
+	if !r.filter.match(o) {
+		r.Progress.FilesFiltered.Add(1)
+		return t, false
+	}
+	e, known, cached := c.indexLookup(ctx, o.Key)
+	// In a continuous job the watch copies files while a pass runs: a
+	// folder read into the cache earlier may not show them yet.
+	if !cached || (!known && r.Continuous != nil) {
+		var err error
+		if e, known, err = r.Store.File(r.Job.Name, o.Key); err != nil {
+			r.Log.Error("state read failed", "path", o.Key, "err", err)
+			return t, true // copying again is safe; skipping might lose the file
+		}
+	}
+	if known && e.Same(identity(o)) {
+		r.Progress.FilesUnchanged.Add(1)
+		return t, false // copied before: moved to an archive class since, or not
+	}
+	if connectors.Archived(o.StorageClass) && !o.Restored {
+		// Reading would fail after a wait: decide at once (restore.go).
+		var readable bool
+		if o, readable = r.archived(ctx, o); !readable {
+			return t, false
+		}
+		t.o = o
+	}
+	if known {
+		// mgw wrote the destination object itself: it follows the source,
+		// whatever the overwrite policy says about objects others wrote.
+		return t, true
+	}
+	if r.started[o.Key] {
+		return t, true // mgw's own upload, cut short: resume or redo it
+	}
+	reason, same := r.overwriteSkip(ctx, o, c)
+	if same != nil {
+		t.same, t.otherwise = same, reason
+		return t, true
+	}
+	if reason != "" {
+		r.recordSkip(o.Key, reason)
+		return t, false
+	}
+	return t, true
+}
+
+// overwriteSkip applies the overwrite policy to an object mgw has not
+// indexed, and returns why it must not be copied, or "". An existing object
+// with the source's size and mtime is returned too, as same: the copier
+// adopts it if its content matches, and applies reason only if not.
+func (r *Runner) overwriteSkip(ctx context.Context, o connectors.Object, c *caches) (reason string, same *connectors.Object) {
+	policy := r.Job.Overwrite
+	if policy == config.OverwriteAlways {
+		return "", nil
+	}
+	d, exists, cached := c.destLookup(ctx, o.Key)
+	if !cached {
+		var err error
+		d, err = r.Dst.Stat(ctx, o.Key)
+		exists = err == nil
+	}
+	if !exists {
+		return "", nil // not there, or cannot tell: copy; a wrong skip would lose the file
+	}
+	if d.Size == o.Size {
+		// Listings carry no metadata: ask for the object's own.
+		if full, err := r.Dst.Stat(ctx, o.Key); err == nil && sameTime(full, o.ModTime) {
+			same = &full
+		}
+	}
+	switch policy {
+	case config.OverwriteNever:
+		return "exists at the destination (overwrite: never)", same
+	case config.OverwriteIfNewer:
+		if !d.ModTime.Before(o.ModTime) {
+			return "destination is as new or newer (overwrite: if-newer)", same
+		}
+	}
+	return "", same
+}
+
+// sameTime reports whether the destination object carries the source mtime:
+// as its own mtime (local) or in the "mtime" metadata mgw writes.
+func sameTime(d connectors.Object, mtime time.Time) bool {
+	if v, ok := d.Meta[connectors.MetaMtime]; ok {
+		t, err := connectors.ParseMtime(v)
+		return err == nil && t.Equal(mtime)
+	}
+	return d.ModTime.Equal(mtime)
+}
+
+// filter holds a job's include/exclude globs and size/time bounds.
+type filter struct {
+	include, exclude []string
+	minSize, maxSize int64
+	after            time.Time
+}
+
+func newFilter(j *config.Settings) *filter {
+	return &filter{include: j.Include, exclude: j.Exclude, minSize: int64(j.MinSize), maxSize: int64(j.MaxSize), after: j.ModifiedAfter}
+}
+
+func (f *filter) match(o connectors.Object) bool {
+	if o.Size < f.minSize || (f.maxSize > 0 && o.Size > f.maxSize) {
+		return false
+	}
+	if !f.after.IsZero() && o.ModTime.Before(f.after) {
+		return false
+	}
+	for _, g := range f.exclude {
+		if doublestar.MatchUnvalidated(g, o.Key) {
+			return false
+		}
+	}
+	if len(f.include) == 0 {
+		return true
+	}
+	for _, g := range f.include {
+		if doublestar.MatchUnvalidated(g, o.Key) {
+			return true
+		}
+	}
+	return false
+}
+
+// newDestIndex lists the destination's folders: which keys it already
+// holds, and how new they are.
+func newDestIndex(b connectors.Bucket) *folderCache[connectors.Object] {
+	return newFolderCache(func(ctx context.Context, dir string, add func(string, connectors.Object) bool) error {
+		return b.ListDir(ctx, dir, func(o connectors.Object) error {
+			if _, name := splitKey(o.Key); !add(name, o) {
+				return errFolderTooBig
+			}
+			return nil
+		})
+	})
+}
+
+// newIndexCache reads the index one folder at a time.
+func newIndexCache(s *state.Store, job string) *folderCache[state.FileEntry] {
+	return newFolderCache(func(_ context.Context, dir string, add func(string, state.FileEntry) bool) error {
+		return s.Folder(job, dir, func(name string, e state.FileEntry) bool { return add(name, e) })
+	})
+}
+
+var errFolderTooBig = errors.New("folder too big to cache")

@@ -1,0 +1,31 @@
+package engine
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+
+	"github.com/mgw-dev/mgw/state"
+)
+
+// newTestRunner opens both addresses and a fresh state, closed with the
+// test, and returns the job's runner, logging nowhere.
+func newTestRunner(t *testing.T, job *JobConfig, srcAddr, dstAddr *AddressConfig) (*Runner, *state.Store) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := OpenAddress(ctx, srcAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := OpenAddress(ctx, dstAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := state.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return NewRunner(job, srcAddr, dstAddr, s, d, st, slog.New(slog.NewTextHandler(io.Discard, nil))), st
+}

@@ -1,0 +1,340 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/mgw-dev/mgw/connectors"
+)
+
+// Sizes that shape a transfer. Files up to singlePutMax are read whole into
+// memory and sent in one request with their MD5, so the server checks the
+// bytes and a retry needs no second read; larger files go in parts.
+const (
+	singlePutMax    = 8 << 20
+	defaultPartSize = 8 << 20
+	partsInFlight   = 4 // per file; heavy slots bound the files
+	// Files above heavyMin take one of the job's heavy slots (at most
+	// maxHeavy) while they copy: small files are bound by round trips and
+	// want many in flight, large ones by bytes held in memory (up to
+	// partsInFlight parts each, 512 MiB at most for the job).
+	heavyMin = 1 << 20
+	maxHeavy = 16
+)
+
+// errChanged is the source changing under a copy ("check size failed").
+func errChanged(key, what string) error {
+	return onSide(connectors.Source, connectors.NewError(connectors.KindChanged, "read", key, errors.New(what)))
+}
+
+// transfer copies one file with retries, and records the outcome.
+func (r *Runner) transfer(ctx context.Context, log *slog.Logger, t task) {
+	o := t.o
+	if t.same != nil {
+		match, err := r.sameContent(ctx, o, *t.same)
+		switch {
+		case err == nil && match:
+			if err := r.done(o, *t.same, ""); err == nil {
+				r.Progress.FilesUnchanged.Add(1)
+				return
+			}
+		case err == nil && t.otherwise != "":
+			r.recordSkip(o.Key, t.otherwise)
+			return
+		}
+		// A read error here is met again, and handled, by the copy below.
+	}
+	retries := r.Job.Retries
+	onceMore := false // a refused file was told access works elsewhere
+	for attempt := 1; ; attempt++ {
+		if r.access.wait(ctx) != nil {
+			return
+		}
+		err := r.copyHeavy(ctx, o)
+		if err == nil {
+			r.deniedRun[connectors.Source].Store(0)
+			r.deniedRun[connectors.Destination].Store(0)
+			r.access.grant()
+			r.Progress.FilesCopied.Add(1)
+			return
+		}
+		if ctx.Err() != nil {
+			return // interrupted: the file stays unrecorded and is planned again next run
+		}
+		side := sideOf(err)
+		kind := connectors.KindOf(err)
+		switch {
+		case side == connectors.Source && kind == connectors.KindNotFound:
+			// Forget first: it clears every record of the path, skips too.
+			_ = r.Store.Forget(r.Job.Name, o.Key)
+			r.recordSkip(o.Key, "deleted from the source before it was copied")
+			return
+		case jobFatal(err):
+			typ := codeType(r.DstAddr)
+			if side == connectors.Source {
+				typ = codeType(r.SrcAddr)
+			}
+			r.stop(AddressCode(side, typ, err), err)
+			return
+		case kind == connectors.KindAccessDenied && r.denied(side, err):
+			attempt-- // not this file's fault: it waits for access to return
+			continue
+		}
+		var ve *verifyError
+		// A refusal is tried again, twice: when a whole side refuses, the
+		// copiers' attempts reach maxConsecutiveDenied and hold the job
+		// before any file runs out of attempts; one private file fails soon.
+		retryable := kind.Retryable() || kind == connectors.KindChanged || (kind == connectors.KindAccessDenied && attempt < 3) || errors.As(err, &ve)
+		if kind == connectors.KindAccessDenied && (!retryable || attempt > retries) {
+			switch v := r.access.verdict(ctx, r.alone); {
+			case v == refusedAll, v == grantedElsewhere && !onceMore:
+				onceMore = v == grantedElsewhere
+				attempt = 0 // start over (once access returns, if held)
+				continue
+			}
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		if !retryable || attempt > retries {
+			code, message := FileCode(err, o.Key, r.SrcAddr.Type)
+			log.Warn("file failed", "path", o.Key, "code", code, "attempts", attempt, "err", rootCause(err))
+			r.recordFailure(o.Key, code, message, attempt)
+			return
+		}
+		if kind == connectors.KindChanged {
+			// A file still being written: re-read its identity, so the next
+			// attempt copies what is there now.
+			if cur, err := r.Src.Stat(ctx, o.Key); err == nil {
+				o = cur
+			}
+		}
+		log.Debug("retrying", "path", o.Key, "attempt", attempt, "err", rootCause(err))
+		if sleep(ctx, backoff(r.Job.RetryBackoff, attempt)) != nil {
+			return
+		}
+	}
+}
+
+// paced runs one request against a side, slowing all workers down together
+// when that side throttles.
+func (r *Runner) paced(ctx context.Context, side connectors.Side, call func() error) error {
+	p := &r.dstPace
+	if side == connectors.Source {
+		p = &r.srcPace
+	}
+	if err := p.wait(ctx); err != nil {
+		return err
+	}
+	if err := r.limits.waitRequest(ctx); err != nil {
+		return err
+	}
+	err := call()
+	r.Progress.Requests[side].Add(1)
+	if err != nil && !connectors.IsCanceled(err) {
+		r.Progress.RequestErrors[side][connectors.KindOf(err)].Add(1)
+	}
+	var ce *connectors.Error
+	switch {
+	case err == nil:
+		p.ok()
+	case connectors.KindOf(err) == connectors.KindThrottled:
+		r.Progress.Throttled.Add(1)
+		var ra time.Duration
+		if errors.As(err, &ce) {
+			ra = ce.RetryAfter
+		}
+		p.throttled(ra)
+	case connectors.KindOf(err) == connectors.KindTransient, connectors.KindOf(err) == connectors.KindTimeout:
+		// Resets, 5xx and timeouts under load: the server is struggling
+		// even if it does not say "slow down". Ease off the same way.
+		p.throttled(0)
+	}
+	return onSide(side, err)
+}
+
+// copyHeavy copies once, holding a heavy slot if the file is large.
+func (r *Runner) copyHeavy(ctx context.Context, o connectors.Object) error {
+	if o.Size > heavyMin {
+		select {
+		case r.heavy <- struct{}{}:
+			defer func() { <-r.heavy }()
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return r.copyOnce(ctx, o)
+}
+
+func (r *Runner) copyOnce(ctx context.Context, o connectors.Object) error {
+	mp := r.Dst.Features().Multipart
+	switch {
+	case o.Size <= singlePutMax:
+		return r.copySmall(ctx, o)
+	case mp != nil:
+		return r.copyMultipart(ctx, o, mp)
+	default:
+		return r.copyStream(ctx, o)
+	}
+}
+
+// copySmall reads the whole file into memory, then sends it in one request
+// with its MD5, so the server checks the bytes and a retry re-sends them
+// without reading the source again.
+func (r *Runner) copySmall(ctx context.Context, o connectors.Object) error {
+	buf := getBuf(int(o.Size))
+	defer putBuf(buf)
+	var read *connectors.Object // the object as the GET described it, when metadata is carried
+	err := r.paced(ctx, connectors.Source, func() error {
+		rc, err := r.Src.Open(ctx, o.Key, 0, -1)
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		if or, ok := rc.(connectors.ObjectReader); ok && r.carriesMeta() {
+			got := or.Object()
+			read = &got
+		}
+		return readExactly(r.limits.limitReader(ctx, rc), buf, o.Key)
+	})
+	if err != nil {
+		return err
+	}
+	if read != nil && read.ETag != "" && o.ETag != "" && !sameVersion(*read, o) {
+		// Rewritten since the listing, with the same size: try again with
+		// the new version, so the index says what was copied.
+		return errChanged(o.Key, "rewritten since it was listed")
+	}
+	// A file on a disk or a share can change while it is read: check it
+	// did not. An object store's GET returns one version whole, so the
+	// check would cost a request per object for nothing: if the object
+	// changed since the listing, the copy holds the newer bytes and the
+	// index the older identity, and the next pass copies it again.
+	if !r.Src.Features().WholeReads {
+		if err := r.restat(ctx, o); err != nil {
+			return err
+		}
+	}
+	sum := newSums(r.Dst.Features().CRC64)
+	sum.Write(buf)
+	md := sum.md5.Sum(nil)
+	opts, note, err := r.putOptions(ctx, o, read)
+	if err != nil {
+		return err
+	}
+	opts.MD5 = md
+	var got connectors.Object
+	err = r.paced(ctx, connectors.Destination, func() error {
+		var err error
+		got, err = r.Dst.Put(ctx, o.Key, bytes.NewReader(buf), o.Size, opts)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	crc, hasCRC := sum.crc64()
+	if err := verify(got, o.Size, md, crc, hasCRC); err != nil {
+		return err
+	}
+	if err := r.done(o, got, note); err != nil {
+		return err
+	}
+	r.Progress.BytesCopied.Add(o.Size)
+	return nil
+}
+
+// readExactly fills buf from r and checks that r ends there: a file that
+// grew or shrank since the scan is a changed file, not a short copy.
+func readExactly(r io.Reader, buf []byte, key string) error {
+	n, err := io.ReadFull(r, buf)
+	if err == io.ErrUnexpectedEOF || err == io.EOF {
+		return errChanged(key, fmt.Sprintf("size %d at scan, %d read", len(buf), n))
+	}
+	if err != nil {
+		return onSide(connectors.Source, connectors.NewError(connectors.Classify(err), "read", key, err))
+	}
+	var one [1]byte
+	if k, _ := r.Read(one[:]); k > 0 {
+		return errChanged(key, fmt.Sprintf("grew past its size %d at scan", len(buf)))
+	}
+	return nil
+}
+
+// restat compares the source file with what it was at the scan: a change
+// while it was read means the copy may mix old and new bytes.
+func (r *Runner) restat(ctx context.Context, o connectors.Object) error {
+	var now connectors.Object
+	err := r.paced(ctx, connectors.Source, func() error {
+		var err error
+		now, err = r.Src.Stat(ctx, o.Key)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if !sameVersion(now, o) {
+		return errChanged(o.Key, "changed while it was copied")
+	}
+	return nil
+}
+
+// sameVersion reports whether two looks at a source object saw the same
+// content: by size and ETag where the source gives ETags (object stores:
+// a listing and a HEAD may round Last-Modified differently), else by the
+// file's identity (size, mtime, ctime, inode).
+func sameVersion(a, b connectors.Object) bool {
+	if a.ETag != "" && b.ETag != "" {
+		return a.Size == b.Size && a.ETag == b.ETag
+	}
+	return identity(a).Same(identity(b))
+}
+
+// done records the verified copy. Only now is the file done. note says
+// what the copy changed to fit the destination ("" = nothing).
+func (r *Runner) done(o connectors.Object, got connectors.Object, note string) error {
+	e := identity(o)
+	e.DestETag, e.DestCRC64, e.CopiedAt, e.Note = got.ETag, got.CRC64, time.Now(), note
+	if err := r.Store.MarkDone(r.Job.Name, o.Key, e); err != nil {
+		return err
+	}
+	if note != "" {
+		r.log.Warn("copied with metadata changed to fit the destination", "path", o.Key, "note", note)
+		r.Progress.note(o.Key, note)
+	}
+	return nil
+}
+
+// carriesMeta reports whether both sides keep headers and user metadata,
+// so a copy carries them.
+func (r *Runner) carriesMeta() bool {
+	return r.Src.Features().Metadata && r.Dst.Features().Metadata
+}
+
+// putOptions returns what to store with o's copy: its mtime and, when both
+// sides keep metadata, the headers and user metadata the rule in meta.go
+// carries from read (what the source's GET described) or else from a
+// Stat; note says what the rule changed.
+func (r *Runner) putOptions(ctx context.Context, o connectors.Object, read *connectors.Object) (connectors.PutOptions, string, error) {
+	opts := connectors.PutOptions{ModTime: o.ModTime}
+	if !r.carriesMeta() {
+		return opts, "", nil
+	}
+	if read == nil {
+		err := r.paced(ctx, connectors.Source, func() error {
+			st, err := r.Src.Stat(ctx, o.Key)
+			read = &st
+			return err
+		})
+		if err != nil {
+			return opts, "", err
+		}
+	}
+	var note string
+	opts.Headers, opts.Meta, note = carriedMeta(*read, r.Dst.Features().MaxMetaBytes)
+	return opts, note, nil
+}
