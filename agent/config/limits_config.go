@@ -150,6 +150,14 @@ func (p *parser) validateLimits(j *JobConfig) {
 }
 
 // parseDays reads "mon-fri", "sat,sun", "fri-mon" (wrapping) or "" (every day).
+// Parse reads the window's days and hours, as loading the config does.
+func (w *LimitWindow) Parse() error {
+	if err := w.parseDays(); err != nil {
+		return err
+	}
+	return w.parseHours()
+}
+
 func (w *LimitWindow) parseDays() error {
 	w.days = [7]bool{}
 	s := strings.ToLower(strings.TrimSpace(w.Days))

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mgw-dev/mgw/connectors"
-	"github.com/mgw-dev/mgw/connectors/httplist"
 	"github.com/mgw-dev/mgw/state/codes"
 )
 
@@ -84,33 +82,6 @@ func TestHttplistIsNoDestination(t *testing.T) {
 	var ces ConfigErrors
 	if !errors.As(err, &ces) || ces[0].Code != codes.DestinationDataAddressInvalid || ces[0].Line != 11 {
 		t.Errorf("got %v, want DestinationDataAddressInvalid at line 11", err)
-	}
-}
-
-func TestAddressCodeCloudA(t *testing.T) {
-	listErr := func(r httplist.Reason) error {
-		return &connectors.Error{Kind: connectors.KindInvalidArgument, Err: &httplist.ListFileError{Reason: r, Line: 3}}
-	}
-	for _, tc := range []struct {
-		side Side
-		typ  string
-		err  error
-		want string
-	}{
-		{Source, "cos", kindErr(connectors.KindBadKeyID), codes.SourceAddrSecretIdInvalid},
-		{Source, "cos", kindErr(connectors.KindBadSecret), codes.SourceAddrSecretIdInvalid},
-		{Source, "cos", kindErr(connectors.KindNoSuchBucket), codes.SourceAddrRegionBucketNotMatchOrNoSuchBucket},
-		{Source, "cos", kindErr(connectors.KindUnsupportedName), codes.SourceFolderPathInvalid},
-		{Source, "cos", kindErr(connectors.KindAccessDenied), codes.SourceAddrEndpointBucketPermissionInvalid},
-		{Destination, "cos", kindErr(connectors.KindBadKeyID), codes.DestAddrAccessKeyInvalid},
-		{Source, "httplist", listErr(httplist.BadFormat), codes.SourceAddrBadHttpListFormat},
-		{Source, "httplist", listErr(httplist.NotExist), codes.SourceAddrListFilePathNotExist},
-		{Source, "httplist", listErr(httplist.InvalidPath), codes.SourceAddrListFilePathInvalid},
-		{Source, "httplist", listErr(httplist.CannotConnect), codes.SourceAddrCannotConnectUrl},
-	} {
-		if got := AddressCode(tc.side, tc.typ, tc.err); got != tc.want {
-			t.Errorf("%v %s %v: %s, want %s", tc.side, tc.typ, tc.err, got, tc.want)
-		}
 	}
 }
 

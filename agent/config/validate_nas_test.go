@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mgw-dev/mgw/connectors"
 	"github.com/mgw-dev/mgw/state/codes"
 )
 
@@ -98,39 +97,5 @@ func TestNASConfigErrors(t *testing.T) {
 		"jobs:\n  - {name: job1, source: nas-a, destination: nas-b}\n"
 	if _, err := ParseConfig("mgw.yaml", []byte(ok)); err != nil {
 		t.Errorf("two shares: %v", err)
-	}
-}
-
-func TestNASAddressCode(t *testing.T) {
-	for _, tc := range []struct {
-		side Side
-		kind connectors.Kind
-		want string
-	}{
-		{Source, connectors.KindNotFound, codes.SourcePrefixIsNotDir},
-		{Destination, connectors.KindNotDir, codes.DestPrefixIsNotDir},
-		{Source, connectors.KindAccessDenied, codes.SourceReadDirFailed},
-		{Source, connectors.KindBadSecret, codes.SourceMountNasFailed},
-		{Destination, connectors.KindNoSuchBucket, codes.DestMountNasFailed},
-		{Source, connectors.KindBadEndpoint, codes.SourceMountNasFailed},
-		{Source, connectors.KindUnsupported, codes.SourceAccessVersionInvalid},
-	} {
-		for _, typ := range []string{"smb", "nfs"} {
-			if got := AddressCode(tc.side, typ, kindErr(tc.kind)); got != tc.want {
-				t.Errorf("%v %s %v: %s, want %s", tc.side, typ, tc.kind, got, tc.want)
-			}
-		}
-	}
-}
-
-// A name an SMB destination cannot store is the source's unsupported
-// character, not a long name.
-func TestNASFileCodeBackslash(t *testing.T) {
-	err := onSide(Destination, kindErr(connectors.KindUnsupportedName))
-	if code, _ := FileCode(err, `dir/a\b.txt`, "local"); code != codes.SourceAddrHasUnsupportedChar {
-		t.Errorf("backslash name: %s, want %s", code, codes.SourceAddrHasUnsupportedChar)
-	}
-	if code, _ := FileCode(err, "dir/"+strings.Repeat("x", 300), "local"); code != codes.DestObjectNameTooLong {
-		t.Errorf("long name: %s, want %s", code, codes.DestObjectNameTooLong)
 	}
 }

@@ -10,12 +10,12 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/fsnotify/fsnotify"
-
+	"github.com/mgw-dev/mgw/agent/config"
+	"github.com/mgw-dev/mgw/agent/engine"
+	"github.com/mgw-dev/mgw/connectors"
 	"github.com/mgw-dev/mgw/connectors/oss/osstest"
 	"github.com/mgw-dev/mgw/state"
 	"github.com/mgw-dev/mgw/state/codes"
@@ -26,29 +26,29 @@ import (
 type syncRig struct {
 	t        *testing.T
 	src, dst string
-	job      *JobConfig
-	srcAddr  *AddressConfig
-	dstAddr  *AddressConfig
+	job      *config.Settings
+	srcAddr  connectors.Address
+	dstAddr  connectors.Address
 	store    *state.Store
-	r        *Runner
+	j        *Job
 	cancel   context.CancelFunc
 	done     chan error
-	inject   chan error
+	fail     chan string // fails the source's watch, as if it died
 }
 
-func newSyncRig(t *testing.T, mut func(j *JobConfig)) *syncRig {
+func newSyncRig(t *testing.T, mut func(j *config.Settings)) *syncRig {
 	t.Helper()
 	retries := 3
 	g := &syncRig{t: t, src: t.TempDir(), dst: t.TempDir()}
-	g.job = &JobConfig{Name: "sync", Mode: ModeContinuous, Overwrite: OverwriteIfNewer, Concurrency: 4,
-		Retries: &retries, RetryBackoff: Duration(10 * time.Millisecond),
-		Settle: Duration(50 * time.Millisecond), Rescan: Duration(time.Hour), Poll: Duration(time.Hour),
-		Deletes: DeletesKeep, ArchivePrefix: DefaultArchivePrefix}
+	g.job = &config.Settings{Name: "sync", Mode: config.ModeContinuous, Overwrite: config.OverwriteIfNewer, Concurrency: 4,
+		Retries: retries, RetryBackoff: 10 * time.Millisecond,
+		Settle: 50 * time.Millisecond, Rescan: time.Hour, Poll: time.Hour,
+		Deletes: config.DeletesKeep, ArchivePrefix: config.DefaultArchivePrefix}
 	if mut != nil {
 		mut(g.job)
 	}
-	g.srcAddr = &AddressConfig{Name: "src", Type: "local", Path: g.src}
-	g.dstAddr = &AddressConfig{Name: "dst", Type: "local", Path: g.dst}
+	g.srcAddr = connectors.Address{Name: "src", Type: "local", Path: g.src}
+	g.dstAddr = connectors.Address{Name: "dst", Type: "local", Path: g.dst}
 	st, err := state.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -62,21 +62,23 @@ func newSyncRig(t *testing.T, mut func(j *JobConfig)) *syncRig {
 func (g *syncRig) start() {
 	g.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	src, err := OpenAddress(ctx, g.srcAddr)
+	src, err := engine.OpenAddress(ctx, g.srcAddr)
 	if err != nil {
 		g.t.Fatal(err)
 	}
-	dst, err := OpenAddress(ctx, g.dstAddr)
+	dst, err := engine.OpenAddress(ctx, g.dstAddr)
 	if err != nil {
 		g.t.Fatal(err)
 	}
-	g.inject = make(chan error)
-	g.r = NewRunner(g.job, g.srcAddr, g.dstAddr, src, dst, g.store, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	g.r.sync.injectWatchErr = g.inject
+	g.fail = make(chan string)
+	if _, ok := src.(connectors.Watcher); ok {
+		src = &failableBucket{Bucket: src, fail: g.fail}
+	}
+	g.j = New(engine.NewRunner(g.job, g.srcAddr, g.dstAddr, src, dst, g.store, slog.New(slog.NewTextHandler(io.Discard, nil))))
 	g.cancel, g.done = cancel, make(chan error, 1)
-	go func() { g.done <- g.r.Sync(ctx) }()
+	go func() { g.done <- g.j.Run(ctx) }()
 	g.t.Cleanup(g.stop)
-	g.waitFor("the first pass", func() bool { return !g.r.Status().LastScan.IsZero() })
+	g.waitFor("the first pass", func() bool { return !g.j.Status().LastScan.IsZero() })
 }
 
 func (g *syncRig) stop() {
@@ -99,9 +101,9 @@ func (g *syncRig) waitFor(what string, cond func() bool) {
 	defer tick.Stop()
 	for !cond() {
 		if time.Now().After(deadline) {
-			st := Status{}
-			if g.r != nil {
-				st = g.r.Status()
+			st := engine.Status{}
+			if g.j != nil {
+				st = g.j.Status()
 			}
 			g.t.Fatalf("timed out waiting for %s (job state %s %s %s, watch %q)", what, st.State, st.Code, st.Reason, st.Watch)
 		}
@@ -112,7 +114,7 @@ func (g *syncRig) waitFor(what string, cond func() bool) {
 // synced waits until nothing is pending: no change unsettled or queued.
 func (g *syncRig) synced() {
 	g.t.Helper()
-	g.waitFor("synced", func() bool { return g.r.Status().State == "synced" })
+	g.waitFor("synced", func() bool { return g.j.Status().State == "synced" })
 }
 
 func (g *syncRig) write(key, content string) {
@@ -175,7 +177,10 @@ func TestSyncFollowsFileChanges(t *testing.T) {
 
 func TestSyncTreeMovedInAndOut(t *testing.T) {
 	// A rename counts as deletes of the old paths: allow them all.
-	g := newSyncRig(t, func(j *JobConfig) { j.Deletes = DeletesMirror; j.MaxDelete = MaxDelete{Percent: 100, Set: true} })
+	g := newSyncRig(t, func(j *config.Settings) {
+		j.Deletes = config.DeletesMirror
+		j.MaxDelete = config.MaxDelete{Percent: 100, Set: true}
+	})
 	// A source that lists nothing pauses deletes (SourceVanished): keep one file.
 	g.write("anchor.txt", "stays")
 	g.start()
@@ -220,7 +225,7 @@ func TestSyncTreeMovedInAndOut(t *testing.T) {
 }
 
 func TestSyncSlowWriterCopiedOnceComplete(t *testing.T) {
-	g := newSyncRig(t, func(j *JobConfig) { j.Settle = Duration(300 * time.Millisecond) })
+	g := newSyncRig(t, func(j *config.Settings) { j.Settle = 300 * time.Millisecond })
 	g.start()
 	f, err := os.Create(filepath.Join(g.src, "slow.bin"))
 	if err != nil {
@@ -235,7 +240,7 @@ func TestSyncSlowWriterCopiedOnceComplete(t *testing.T) {
 	f.Close()
 	g.hasDest("slow.bin", strings.Repeat("x", 40960))
 	g.synced()
-	if n := g.r.Progress.FilesCopied.Load(); n != 1 {
+	if n := g.j.r.Progress.FilesCopied.Load(); n != 1 {
 		t.Errorf("copied %d times, want once", n)
 	}
 }
@@ -245,14 +250,14 @@ func TestSyncChangeStorm(t *testing.T) {
 	if testing.Short() {
 		n = 1000
 	}
-	g := newSyncRig(t, func(j *JobConfig) { j.Concurrency = 16 })
+	g := newSyncRig(t, func(j *config.Settings) { j.Concurrency = 16 })
 	g.start()
 	for i := range n {
 		g.write(fmt.Sprintf("storm/%02d/f%05d", i%100, i), fmt.Sprint(i))
 	}
-	g.waitFor("every file of the storm", func() bool { return g.r.Progress.FilesCopied.Load() >= int64(n) })
+	g.waitFor("every file of the storm", func() bool { return g.j.r.Progress.FilesCopied.Load() >= int64(n) })
 	g.synced()
-	if c := g.r.Progress.FilesCopied.Load(); c != int64(n) {
+	if c := g.j.r.Progress.FilesCopied.Load(); c != int64(n) {
 		t.Errorf("copied %d, want each of %d files once", c, n)
 	}
 	var indexed int
@@ -265,13 +270,13 @@ func TestSyncChangeStorm(t *testing.T) {
 func TestSyncOverflowRescans(t *testing.T) {
 	g := newSyncRig(t, nil)
 	g.start()
-	before := g.r.Progress.Scans.Load()
+	before := g.j.r.Progress.Scans.Load()
 	// A file the watch "missed": written while events were being dropped.
 	g.write("missed.txt", "missed")
-	g.inject <- fsnotify.ErrEventOverflow
-	g.waitFor("a rescan after the overflow", func() bool { return g.r.Progress.Scans.Load() > before })
+	g.j.Lost() // what the watch says when its queue overflows
+	g.waitFor("a rescan after the overflow", func() bool { return g.j.r.Progress.Scans.Load() > before })
 	g.hasDest("missed.txt", "missed")
-	if w := g.r.Status().Watch; w != "watching" {
+	if w := g.j.Status().Watch; w != "watching" {
 		t.Errorf("watch = %q after an overflow, want it still watching", w)
 	}
 }
@@ -279,17 +284,17 @@ func TestSyncOverflowRescans(t *testing.T) {
 func TestSyncWatcherFailureDegradesAndRecovers(t *testing.T) {
 	g := newSyncRig(t, nil)
 	g.start()
-	g.inject <- fmt.Errorf("inotify read failed")
-	g.waitFor("degraded", func() bool { return strings.HasPrefix(g.r.Status().Watch, "degraded (") })
-	g.waitFor("watching again", func() bool { return g.r.Status().Watch == "watching" })
+	g.fail <- "inotify read failed"
+	g.waitFor("degraded", func() bool { return strings.HasPrefix(g.j.Status().Watch, "degraded (") })
+	g.waitFor("watching again", func() bool { return g.j.Status().Watch == "watching" })
 	g.write("after.txt", "after")
 	g.hasDest("after.txt", "after")
 }
 
 func TestSyncMirrorAndArchive(t *testing.T) {
-	for _, policy := range []string{DeletesMirror, DeletesArchive, DeletesKeep} {
-		t.Run(policy, func(t *testing.T) {
-			g := newSyncRig(t, func(j *JobConfig) { j.Deletes = policy })
+	for _, policy := range []config.Deletes{config.DeletesMirror, config.DeletesArchive, config.DeletesKeep} {
+		t.Run(string(policy), func(t *testing.T) {
+			g := newSyncRig(t, func(j *config.Settings) { j.Deletes = policy })
 			for i := range 20 {
 				g.write(fmt.Sprintf("f%02d", i), fmt.Sprint(i))
 			}
@@ -301,21 +306,21 @@ func TestSyncMirrorAndArchive(t *testing.T) {
 			}
 			os.Remove(filepath.Join(g.src, "f03"))
 			switch policy {
-			case DeletesMirror:
+			case config.DeletesMirror:
 				g.waitFor("f03 deleted", func() bool { return !g.destExists("f03") })
-			case DeletesArchive:
-				g.hasDest(DefaultArchivePrefix+"f03", "3")
+			case config.DeletesArchive:
+				g.hasDest(config.DefaultArchivePrefix+"f03", "3")
 				g.waitFor("f03 deleted", func() bool { return !g.destExists("f03") })
-			case DeletesKeep:
+			case config.DeletesKeep:
 				g.synced()
 				if !g.destExists("f03") {
 					t.Fatal("deletes: keep deleted a file")
 				}
 			}
-			if policy != DeletesKeep {
-				g.waitFor("the delete counted", func() bool { return g.r.Progress.Deleted.Load() >= 1 })
+			if policy != config.DeletesKeep {
+				g.waitFor("the delete counted", func() bool { return g.j.r.Progress.Deleted.Load() >= 1 })
 				g.synced()
-				if n := g.r.Progress.Deleted.Load(); n != 1 {
+				if n := g.j.r.Progress.Deleted.Load(); n != 1 {
 					t.Errorf("deleted %d, want 1", n)
 				}
 			}
@@ -324,7 +329,7 @@ func TestSyncMirrorAndArchive(t *testing.T) {
 }
 
 func TestSyncEmptiedSourcePausesInsteadOfDeleting(t *testing.T) {
-	g := newSyncRig(t, func(j *JobConfig) { j.Deletes = DeletesMirror })
+	g := newSyncRig(t, func(j *config.Settings) { j.Deletes = config.DeletesMirror })
 	for i := range 30 {
 		g.write(fmt.Sprintf("d/f%02d", i), fmt.Sprint(i))
 	}
@@ -335,26 +340,26 @@ func TestSyncEmptiedSourcePausesInsteadOfDeleting(t *testing.T) {
 	if err := os.RemoveAll(filepath.Join(g.src, "d")); err != nil {
 		t.Fatal(err)
 	}
-	g.waitFor("paused", func() bool { return g.r.Status().State == "paused" })
-	if c := g.r.Status().Code; c != codes.DeleteLimitExceeded {
+	g.waitFor("paused", func() bool { return g.j.Status().State == "paused" })
+	if c := g.j.Status().Code; c != codes.DeleteLimitExceeded {
 		t.Errorf("paused with %s, want %s", c, codes.DeleteLimitExceeded)
 	}
 	// A full pass sees an empty source over a full index: still paused.
-	g.r.requestPass()
-	g.waitFor("paused as vanished", func() bool { return g.r.Status().Code == codes.SourceVanished })
+	g.j.requestPass()
+	g.waitFor("paused as vanished", func() bool { return g.j.Status().Code == codes.SourceVanished })
 	for i := range 30 {
 		if !g.destExists(fmt.Sprintf("d/f%02d", i)) {
 			t.Fatalf("d/f%02d was deleted while the source was empty", i)
 		}
 	}
 	// The user confirms: the deletes are applied.
-	g.r.Retry()
+	g.j.Retry()
 	g.waitFor("deletes applied", func() bool { return !g.destExists("d/f00") && !g.destExists("d/f29") })
 	g.synced()
 }
 
 func TestSyncVanishedRootPausesAndResumes(t *testing.T) {
-	g := newSyncRig(t, func(j *JobConfig) { j.Deletes = DeletesMirror })
+	g := newSyncRig(t, func(j *config.Settings) { j.Deletes = config.DeletesMirror })
 	g.write("keep.txt", "keep")
 	g.start()
 	g.hasDest("keep.txt", "keep")
@@ -362,16 +367,16 @@ func TestSyncVanishedRootPausesAndResumes(t *testing.T) {
 	if err := os.Rename(g.src, aside); err != nil {
 		t.Fatal(err)
 	}
-	g.waitFor("paused as vanished", func() bool { return g.r.Status().Code == codes.SourceVanished })
+	g.waitFor("paused as vanished", func() bool { return g.j.Status().Code == codes.SourceVanished })
 	if !g.destExists("keep.txt") {
 		t.Fatal("a vanished source deleted files at the destination")
 	}
 	if err := os.Rename(aside, g.src); err != nil {
 		t.Fatal(err)
 	}
-	g.r.requestPass() // what the rescan timer does
-	g.waitFor("resumed", func() bool { return g.r.Status().State != "paused" })
-	g.waitFor("watching again", func() bool { return g.r.Status().Watch == "watching" })
+	g.j.requestPass() // what the rescan timer does
+	g.waitFor("resumed", func() bool { return g.j.Status().State != "paused" })
+	g.waitFor("watching again", func() bool { return g.j.Status().Watch == "watching" })
 	g.write("back.txt", "back")
 	g.hasDest("back.txt", "back")
 }
@@ -392,7 +397,7 @@ func TestSyncRestartCatchesUpWithoutRecopying(t *testing.T) {
 	g.hasDest("f05", "changed while down")
 	g.hasDest("new", "new while down")
 	g.synced()
-	if c := g.r.Progress.FilesCopied.Load(); c != 2 {
+	if c := g.j.r.Progress.FilesCopied.Load(); c != 2 {
 		t.Errorf("after restart copied %d files, want only the 2 that changed", c)
 	}
 }
@@ -401,44 +406,49 @@ func TestSyncPollsObjectStoreSource(t *testing.T) {
 	srv := osstest.NewServer(osstest.Config{AccessKeyID: "LTAI5tPollKey", AccessKeySecret: "poll-secret-value", Region: "cn-hangzhou", Buckets: []string{"poll-src"}})
 	t.Cleanup(srv.Close)
 	srv.Seed("poll-src", "a.txt", []byte("first"), osstest.SeedOptions{})
-	g := newSyncRig(t, func(j *JobConfig) { j.Poll = Duration(50 * time.Millisecond) })
-	g.srcAddr = &AddressConfig{Name: "src", Type: "oss", Endpoint: srv.URL(), Region: "cn-hangzhou", Bucket: "poll-src",
+	g := newSyncRig(t, func(j *config.Settings) { j.Poll = 50 * time.Millisecond })
+	g.srcAddr = connectors.Address{Name: "src", Type: "oss", Endpoint: srv.URL(), Region: "cn-hangzhou", Bucket: "poll-src",
 		PathStyle: true, AccessKeyID: "LTAI5tPollKey", AccessKeySecret: "poll-secret-value"}
 	g.start()
 	g.hasDest("a.txt", "first")
-	if w := g.r.Status().Watch; !strings.HasPrefix(w, "polling") {
+	if w := g.j.Status().Watch; !strings.HasPrefix(w, "polling") {
 		t.Errorf("watch = %q, want polling", w)
 	}
 	srv.Seed("poll-src", "b.txt", []byte("second"), osstest.SeedOptions{})
 	g.hasDest("b.txt", "second")
 }
 
-func TestWatchLimitLoggedOnceAndPolled(t *testing.T) {
-	var buf syncBuffer
-	w := &watcher{root: "/src", log: slog.New(slog.NewTextHandler(&buf, nil)), unwatched: map[string]bool{}}
-	w.cannotWatch("/src/a", syscall.ENOSPC)
-	w.cannotWatch("/src/b", fmt.Errorf("add: %w", syscall.ENOSPC))
-	if n := strings.Count(buf.String(), "inotify watch limit"); n != 1 {
-		t.Errorf("the sysctl hint was logged %d times, want once:\n%s", n, buf.String())
+// failableBucket wraps a watchable source so that a test can fail its
+// watch, as if the watch had died; real failures still come through.
+type failableBucket struct {
+	connectors.Bucket
+	fail chan string
+}
+
+func (b *failableBucket) Watch(to connectors.Changes, log *slog.Logger) (connectors.Watch, error) {
+	w, err := b.Bucket.(connectors.Watcher).Watch(to, log)
+	if err != nil {
+		return nil, err
 	}
-	if got := len(w.unwatchedDirs()); got != 2 {
-		t.Errorf("%d folders to poll, want 2", got)
-	}
+	fw := &failableWatch{Watch: w, failed: make(chan string, 1), stop: make(chan struct{})}
+	go func() {
+		select {
+		case why := <-w.Failed():
+			fw.failed <- why
+		case why := <-b.fail:
+			fw.failed <- why
+		case <-fw.stop:
+		}
+	}()
+	return fw, nil
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+type failableWatch struct {
+	connectors.Watch
+	failed chan string
+	stop   chan struct{}
+	once   sync.Once
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+func (w *failableWatch) Failed() <-chan string { return w.failed }
+func (w *failableWatch) Close()                { w.once.Do(func() { close(w.stop) }); w.Watch.Close() }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/mgw-dev/mgw/connectors"
@@ -14,28 +15,28 @@ func kindErr(k connectors.Kind) error {
 
 func TestAddressCode(t *testing.T) {
 	for _, tc := range []struct {
-		side Side
+		side connectors.Side
 		typ  string
 		kind connectors.Kind
 		want string
 	}{
-		{Source, "oss", connectors.KindBadKeyID, codes.OssAccessKeyInvalid},
-		{Source, "s3", connectors.KindBadKeyID, codes.SourceAddrAccessKeyInvalid},
-		{Destination, "oss", connectors.KindBadKeyID, codes.DestAddrAccessKeyInvalid},
-		{Source, "oss", connectors.KindBadSecret, codes.OssSecretKeyInvalid},
-		{Destination, "s3", connectors.KindBadSecret, codes.DestAddrSecretKeyInvalid},
-		{Source, "s3", connectors.KindNoSuchBucket, codes.SourceAddrRegionBucketNotMatchOrNoSuchBucket},
-		{Destination, "oss", connectors.KindNoSuchBucket, codes.DestAddrRegionBucketNotMatchOrNoSuchBucket},
-		{Source, "oss", connectors.KindBadEndpoint, codes.OssEndpointInvalid},
-		{Destination, "s3", connectors.KindBadEndpoint, codes.DestAddrEndpointInvalid},
-		{Destination, "s3", connectors.KindTimeout, codes.CheckAddressTimeOut},
-		{Source, "local", connectors.KindNotFound, codes.SourcePrefixIsNotDir},
-		{Source, "local", connectors.KindNotDir, codes.SourcePrefixIsNotDir},
-		{Destination, "oss", connectors.KindNotDir, codes.DestPrefixIsNotDir},
-		{Source, "local", connectors.KindAccessDenied, codes.SourceReadDirFailed},
-		{Source, "oss", connectors.KindAccessDenied, codes.OssAccessDenied},
-		{Destination, "s3", connectors.KindAccessDenied, codes.DestAddrEndpointBucketPermissionInvalid},
-		{Destination, "s3", connectors.KindUnknown, codes.DestinationDataAddressInvalid},
+		{connectors.Source, "oss", connectors.KindBadKeyID, codes.OssAccessKeyInvalid},
+		{connectors.Source, "s3", connectors.KindBadKeyID, codes.SourceAddrAccessKeyInvalid},
+		{connectors.Destination, "oss", connectors.KindBadKeyID, codes.DestAddrAccessKeyInvalid},
+		{connectors.Source, "oss", connectors.KindBadSecret, codes.OssSecretKeyInvalid},
+		{connectors.Destination, "s3", connectors.KindBadSecret, codes.DestAddrSecretKeyInvalid},
+		{connectors.Source, "s3", connectors.KindNoSuchBucket, codes.SourceAddrRegionBucketNotMatchOrNoSuchBucket},
+		{connectors.Destination, "oss", connectors.KindNoSuchBucket, codes.DestAddrRegionBucketNotMatchOrNoSuchBucket},
+		{connectors.Source, "oss", connectors.KindBadEndpoint, codes.OssEndpointInvalid},
+		{connectors.Destination, "s3", connectors.KindBadEndpoint, codes.DestAddrEndpointInvalid},
+		{connectors.Destination, "s3", connectors.KindTimeout, codes.CheckAddressTimeOut},
+		{connectors.Source, "local", connectors.KindNotFound, codes.SourcePrefixIsNotDir},
+		{connectors.Source, "local", connectors.KindNotDir, codes.SourcePrefixIsNotDir},
+		{connectors.Destination, "oss", connectors.KindNotDir, codes.DestPrefixIsNotDir},
+		{connectors.Source, "local", connectors.KindAccessDenied, codes.SourceReadDirFailed},
+		{connectors.Source, "oss", connectors.KindAccessDenied, codes.OssAccessDenied},
+		{connectors.Destination, "s3", connectors.KindAccessDenied, codes.DestAddrEndpointBucketPermissionInvalid},
+		{connectors.Destination, "s3", connectors.KindUnknown, codes.DestinationDataAddressInvalid},
 	} {
 		if got := AddressCode(tc.side, tc.typ, kindErr(tc.kind)); got != tc.want {
 			t.Errorf("%v %s %v: %s, want %s", tc.side, tc.typ, tc.kind, got, tc.want)
@@ -87,5 +88,17 @@ func TestJobFatal(t *testing.T) {
 		if got := jobFatal(onSide(connectors.Destination, kindErr(k))); got != want {
 			t.Errorf("%v: %v", k, got)
 		}
+	}
+}
+
+// A name an SMB destination cannot store is the source's unsupported
+// character, not a long name.
+func TestNASFileCodeBackslash(t *testing.T) {
+	err := onSide(connectors.Destination, kindErr(connectors.KindUnsupportedName))
+	if code, _ := FileCode(err, `dir/a\b.txt`, "local"); code != codes.SourceAddrHasUnsupportedChar {
+		t.Errorf("backslash name: %s, want %s", code, codes.SourceAddrHasUnsupportedChar)
+	}
+	if code, _ := FileCode(err, "dir/"+strings.Repeat("x", 300), "local"); code != codes.DestObjectNameTooLong {
+		t.Errorf("long name: %s, want %s", code, codes.DestObjectNameTooLong)
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mgw-dev/mgw/agent/config"
+	"github.com/mgw-dev/mgw/connectors"
 	"github.com/mgw-dev/mgw/connectors/oss/osstest"
 	"github.com/mgw-dev/mgw/state"
 	"github.com/mgw-dev/mgw/state/codes"
@@ -36,10 +38,10 @@ func newDeniedRig(t *testing.T, pause bool, probe time.Duration) *deniedRig {
 		}
 	}
 	retries := 5
-	job := &JobConfig{Name: "denied", Mode: ModeOnce, Overwrite: OverwriteAlways, Concurrency: 8, Retries: &retries,
-		RetryBackoff: Duration(time.Millisecond)}
-	srcAddr := &AddressConfig{Name: "src", Type: "local", Path: src}
-	dstAddr := &AddressConfig{Name: "dst", Type: "oss", Endpoint: srv.URL(), Region: "cn-hangzhou", Bucket: "denied",
+	job := &config.Settings{Name: "denied", Mode: config.ModeOnce, Overwrite: config.OverwriteAlways, Concurrency: 8, Retries: retries,
+		RetryBackoff: time.Millisecond}
+	srcAddr := connectors.Address{Name: "src", Type: "local", Path: src}
+	dstAddr := connectors.Address{Name: "dst", Type: "oss", Endpoint: srv.URL(), Region: "cn-hangzhou", Bucket: "denied",
 		PathStyle: true, AccessKeyID: "LTAI5tDenyKey", AccessKeySecret: "deny-secret"}
 	g.r, g.st = newTestRunner(t, job, srcAddr, dstAddr)
 	g.r.PauseOnDenied = pause

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mgw-dev/mgw/agent/config"
 )
 
 // fakeClock moves only when a wait asks it to: a rate measured against it
@@ -50,7 +52,7 @@ func monday(h, m int) time.Time { return time.Date(2026, 11, 23, h, m, 0, 0, tim
 func TestLimiterBandwidthAcrossWorkers(t *testing.T) {
 	clk := &fakeClock{now: monday(3, 0)}
 	const bw = 20 << 20
-	l := newLimiter(Limits{MaxBandwidth: bw}, clk)
+	l := newLimiter(config.Limits{MaxBandwidth: bw}, clk)
 	start, end := clk.Now(), clk.Now().Add(2*time.Minute)
 	var mu sync.Mutex
 	var total int64
@@ -80,7 +82,7 @@ func TestLimiterBandwidthAcrossWorkers(t *testing.T) {
 
 func TestLimiterRequestsPerSecond(t *testing.T) {
 	clk := &fakeClock{now: monday(3, 0)}
-	l := newLimiter(Limits{MaxQPS: 500}, clk)
+	l := newLimiter(config.Limits{MaxQPS: 500}, clk)
 	start, end := clk.Now(), clk.Now().Add(time.Minute)
 	var mu sync.Mutex
 	var n int
@@ -105,12 +107,9 @@ func TestLimiterRequestsPerSecond(t *testing.T) {
 }
 
 func TestLimiterScheduleSwitchesAtTheHour(t *testing.T) {
-	low := ByteSize(1 << 20)
-	lim := Limits{MaxBandwidth: 8 << 20, Schedule: []LimitWindow{{Days: "mon-fri", Hours: "09-18", MaxBandwidth: &low}}}
-	if err := lim.Schedule[0].parseDays(); err != nil {
-		t.Fatal(err)
-	}
-	if err := lim.Schedule[0].parseHours(); err != nil {
+	low := config.ByteSize(1 << 20)
+	lim := config.Limits{MaxBandwidth: 8 << 20, Schedule: []config.LimitWindow{{Days: "mon-fri", Hours: "09-18", MaxBandwidth: &low}}}
+	if err := lim.Schedule[0].Parse(); err != nil {
 		t.Fatal(err)
 	}
 	clk := &fakeClock{now: monday(8, 58)}
@@ -151,7 +150,7 @@ func TestLimiterScheduleSwitchesAtTheHour(t *testing.T) {
 
 func TestLimiterSetAppliesToRunningReads(t *testing.T) {
 	clk := &fakeClock{now: monday(3, 0)}
-	l := newLimiter(Limits{}, clk)
+	l := newLimiter(config.Limits{}, clk)
 	r := l.limitReader(context.Background(), zeros{})
 	buf := make([]byte, 1<<20)
 	for range 100 {
@@ -162,7 +161,7 @@ func TestLimiterSetAppliesToRunningReads(t *testing.T) {
 	if !clk.Now().Equal(monday(3, 0)) {
 		t.Fatalf("an unlimited job waited until %v", clk.Now())
 	}
-	l.Set(Limits{MaxBandwidth: 2 << 20}) // a reload, the reader still open
+	l.Set(config.Limits{MaxBandwidth: 2 << 20}) // a reload, the reader still open
 	start := clk.Now()
 	var n int64
 	for clk.Now().Sub(start) < time.Minute {
@@ -177,7 +176,7 @@ func TestLimiterSetAppliesToRunningReads(t *testing.T) {
 	if w := time.Duration(l.waited.Load()); w != clk.Now().Sub(start) {
 		t.Errorf("waited %v, the clock moved %v", w, clk.Now().Sub(start))
 	}
-	l.Set(Limits{})
+	l.Set(config.Limits{})
 	at := clk.Now()
 	for range 100 {
 		if _, err := r.Read(buf); err != nil {
@@ -191,7 +190,7 @@ func TestLimiterSetAppliesToRunningReads(t *testing.T) {
 
 func TestLimiterWaitEndsWithContext(t *testing.T) {
 	clk := &fakeClock{now: monday(3, 0)}
-	l := newLimiter(Limits{MaxBandwidth: 64 << 10}, clk)
+	l := newLimiter(config.Limits{MaxBandwidth: 64 << 10}, clk)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	r := l.limitReader(ctx, zeros{})
@@ -205,43 +204,13 @@ func TestLimiterWaitEndsWithContext(t *testing.T) {
 	}
 }
 
-func TestLimitsAtSchedule(t *testing.T) {
-	bw1, bw2 := ByteSize(1<<20), ByteSize(0)
-	qps := 5.0
-	l := Limits{MaxBandwidth: 100 << 20, MaxQPS: 50, Schedule: []LimitWindow{
-		{Days: "mon-fri", Hours: "09-18", MaxBandwidth: &bw1},
-		{Days: "fri-sun", Hours: "22-06", MaxBandwidth: &bw2, MaxQPS: &qps},
-	}}
-	for i := range l.Schedule {
-		if err := l.Schedule[i].parseDays(); err != nil {
-			t.Fatal(err)
-		}
-		if err := l.Schedule[i].parseHours(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, tc := range []struct {
-		day, hour int
-		bw        ByteSize
-		qps       float64
-	}{
-		{1, 8, 100 << 20, 50}, {1, 9, 1 << 20, 50}, {5, 17, 1 << 20, 50}, {5, 18, 100 << 20, 50},
-		{5, 23, 0, 5}, {6, 3, 0, 5}, {0, 5, 0, 5}, {0, 6, 100 << 20, 50}, {1, 2, 100 << 20, 50},
-	} {
-		bw, q := l.At(tc.day, tc.hour)
-		if bw != tc.bw || q != tc.qps {
-			t.Errorf("day %d hour %d: %d, %g; want %d, %g", tc.day, tc.hour, bw, q, tc.bw, tc.qps)
-		}
-	}
-}
-
 // BenchmarkReadUnlimited and BenchmarkReadLimitedOff compare a source read
 // with and without the limiter of a job that has no limits: the cost of
 // the limiter when it does nothing.
 func BenchmarkReadUnlimited(b *testing.B) { benchRead(b, func(r io.Reader) io.Reader { return r }) }
 
 func BenchmarkReadLimitedOff(b *testing.B) {
-	l := newLimiter(Limits{}, nil)
+	l := newLimiter(config.Limits{}, nil)
 	benchRead(b, func(r io.Reader) io.Reader { return l.limitReader(context.Background(), r) })
 }
 

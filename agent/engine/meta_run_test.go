@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mgw-dev/mgw/agent/config"
+	"github.com/mgw-dev/mgw/connectors"
 	"github.com/mgw-dev/mgw/connectors/oss/osstest"
 )
 
@@ -23,14 +25,14 @@ func TestMetadataCarriedBetweenBuckets(t *testing.T) {
 	srv.Seed("src", "plain.png", []byte("png"), osstest.SeedOptions{ContentType: "image/png", Meta: map[string]string{"owner": "ops"}})
 	srv.Seed("src", "big.bin", big, osstest.SeedOptions{ContentType: "application/x-big", Meta: map[string]string{"owner": "ops"}})
 
-	addr := func(name, bucket string) *AddressConfig {
-		return &AddressConfig{Name: name, Type: "oss", Endpoint: srv.URL(), Region: "cn-hangzhou", Bucket: bucket,
+	addr := func(name, bucket string) connectors.Address {
+		return connectors.Address{Name: name, Type: "oss", Endpoint: srv.URL(), Region: "cn-hangzhou", Bucket: bucket,
 			PathStyle: true, AccessKeyID: "LTAI5tMetaKey", AccessKeySecret: "meta-secret"}
 	}
 	srcAddr, dstAddr := addr("src", "src"), addr("dst", "dst")
 	ctx := context.Background()
 	retries := 1
-	job := &JobConfig{Name: "meta", Mode: ModeOnce, Overwrite: OverwriteAlways, Concurrency: 4, Retries: &retries, RetryBackoff: Duration(time.Millisecond)}
+	job := &config.Settings{Name: "meta", Mode: config.ModeOnce, Overwrite: config.OverwriteAlways, Concurrency: 4, Retries: retries, RetryBackoff: time.Millisecond}
 	r, st := newTestRunner(t, job, srcAddr, dstAddr)
 	run, err := r.Run(ctx)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mgw-dev/mgw/agent/config"
 	"github.com/mgw-dev/mgw/connectors"
 )
 
@@ -62,7 +63,7 @@ func TestBackoffGrowsWithJitter(t *testing.T) {
 
 func TestFilter(t *testing.T) {
 	after := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	f := newFilter(&JobConfig{
+	f := newFilter(&config.Settings{
 		Include: []string{"**/*.jpg"}, Exclude: []string{"**/.snapshot/**"},
 		MinSize: 10, MaxSize: 100, ModifiedAfter: after,
 	})
@@ -91,15 +92,15 @@ func TestFilter(t *testing.T) {
 // TestPacedSlowsOnResets: connection resets and timeouts slow the side
 // down like throttling; an error about one file (not found) does not.
 func TestPacedSlowsOnResets(t *testing.T) {
-	r := &Runner{Progress: &Progress{}, limits: newLimiter(Limits{}, nil)}
+	r := &Runner{Progress: &Progress{}, limits: newLimiter(config.Limits{}, nil)}
 	ctx := context.Background()
-	_ = r.paced(ctx, Source, func() error { return connectors.NewError(connectors.KindNotFound, "get", "k", errors.New("404")) })
+	_ = r.paced(ctx, connectors.Source, func() error { return connectors.NewError(connectors.KindNotFound, "get", "k", errors.New("404")) })
 	if r.srcPace.delay != 0 {
 		t.Fatalf("a missing key slowed the source down to %v", r.srcPace.delay)
 	}
 	for _, k := range []connectors.Kind{connectors.KindTransient, connectors.KindTimeout} {
 		r.srcPace = pacer{}
-		_ = r.paced(ctx, Source, func() error { return connectors.NewError(k, "get", "k", errors.New("connection reset by peer")) })
+		_ = r.paced(ctx, connectors.Source, func() error { return connectors.NewError(k, "get", "k", errors.New("connection reset by peer")) })
 		if r.srcPace.delay == 0 {
 			t.Errorf("%v did not slow the source down", k)
 		}

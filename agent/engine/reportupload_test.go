@@ -3,11 +3,14 @@ package engine
 import (
 	"context"
 	"encoding/csv"
-	"io"
-	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/mgw-dev/mgw/agent/config"
+	"github.com/mgw-dev/mgw/connectors"
 	"github.com/mgw-dev/mgw/connectors/oss/osstest"
 	"github.com/mgw-dev/mgw/state/codes"
 )
@@ -16,16 +19,19 @@ func TestReportUploadedUnderPrefix(t *testing.T) {
 	srv := osstest.NewServer(osstest.Config{AccessKeyID: "LTAI5tReportKey", AccessKeySecret: "report-secret", Region: "cn-hangzhou", Buckets: []string{"reports"}})
 	t.Cleanup(srv.Close)
 	srv.Deny("reports", "bad/")
-	g := newSyncRig(t, func(j *JobConfig) { j.Mode = ModeOnce; j.ReportPrefix = "mgw-reports/" })
-	g.dstAddr = &AddressConfig{Name: "dst", Type: "oss", Endpoint: srv.URL(), Region: "cn-hangzhou", Bucket: "reports",
+	src := t.TempDir()
+	writeFile(t, filepath.Join(src, "ok.txt"), 4)
+	if err := os.Mkdir(filepath.Join(src, "bad"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(src, "bad", "x, \"y\".txt"), 7)
+	job := &config.Settings{Name: "sync", Mode: config.ModeOnce, Overwrite: config.OverwriteIfNewer, Concurrency: 4,
+		Retries: 3, RetryBackoff: 10 * time.Millisecond, ReportPrefix: "mgw-reports/"}
+	srcAddr := connectors.Address{Name: "src", Type: "local", Path: src}
+	dstAddr := connectors.Address{Name: "dst", Type: "oss", Endpoint: srv.URL(), Region: "cn-hangzhou", Bucket: "reports",
 		PathStyle: true, AccessKeyID: "LTAI5tReportKey", AccessKeySecret: "report-secret"}
-	g.write("ok.txt", "fine")
-	g.write("bad/x, \"y\".txt", "refused")
-	ctx := context.Background()
-	src, _ := OpenAddress(ctx, g.srcAddr)
-	dst, _ := OpenAddress(ctx, g.dstAddr)
-	r := NewRunner(g.job, g.srcAddr, g.dstAddr, src, dst, g.store, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if _, err := r.Run(ctx); err != nil {
+	r, _ := newTestRunner(t, job, srcAddr, dstAddr)
+	if _, err := r.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	text, _, ok := srv.Object("reports", "mgw-reports/sync/run-1.txt")

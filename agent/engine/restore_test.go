@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mgw-dev/mgw/agent/config"
+	"github.com/mgw-dev/mgw/connectors"
 	"github.com/mgw-dev/mgw/connectors/oss/osstest"
 	"github.com/mgw-dev/mgw/state"
 	"github.com/mgw-dev/mgw/state/codes"
@@ -34,11 +36,11 @@ func newRestoreRig(t *testing.T, restore bool) *restoreRig {
 	}
 	g := &restoreRig{srv: srv, dst: t.TempDir()}
 	retries := 2
-	job := &JobConfig{Name: "cold", Mode: ModeOnce, Overwrite: OverwriteAlways, Concurrency: 4, Retries: &retries,
-		RetryBackoff: Duration(time.Millisecond), Restore: restore, RestoreDays: 1, RestorePoll: Duration(5 * time.Millisecond)}
-	srcAddr := &AddressConfig{Name: "src", Type: "oss", Endpoint: srv.URL(), Region: "cn-hangzhou", Bucket: "cold",
+	job := &config.Settings{Name: "cold", Mode: config.ModeOnce, Overwrite: config.OverwriteAlways, Concurrency: 4, Retries: retries,
+		RetryBackoff: time.Millisecond, Restore: restore, RestoreDays: 1, RestorePoll: 5 * time.Millisecond}
+	srcAddr := connectors.Address{Name: "src", Type: "oss", Endpoint: srv.URL(), Region: "cn-hangzhou", Bucket: "cold",
 		PathStyle: true, AccessKeyID: "LTAI5tColdKey", AccessKeySecret: "cold-secret"}
-	dstAddr := &AddressConfig{Name: "dst", Type: "local", Path: g.dst}
+	dstAddr := connectors.Address{Name: "dst", Type: "local", Path: g.dst}
 	g.r, g.st = newTestRunner(t, job, srcAddr, dstAddr)
 	return g
 }

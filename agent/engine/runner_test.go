@@ -5,13 +5,16 @@ import (
 	"io"
 	"log/slog"
 	"testing"
+	"time"
 
+	"github.com/mgw-dev/mgw/agent/config"
+	"github.com/mgw-dev/mgw/connectors"
 	"github.com/mgw-dev/mgw/state"
 )
 
 // newTestRunner opens both addresses and a fresh state, closed with the
 // test, and returns the job's runner, logging nowhere.
-func newTestRunner(t *testing.T, job *JobConfig, srcAddr, dstAddr *AddressConfig) (*Runner, *state.Store) {
+func newTestRunner(t *testing.T, job *config.Settings, srcAddr, dstAddr connectors.Address) (*Runner, *state.Store) {
 	t.Helper()
 	ctx := context.Background()
 	s, err := OpenAddress(ctx, srcAddr)
@@ -28,4 +31,15 @@ func newTestRunner(t *testing.T, job *JobConfig, srcAddr, dstAddr *AddressConfig
 	}
 	t.Cleanup(func() { st.Close() })
 	return NewRunner(job, srcAddr, dstAddr, s, d, st, slog.New(slog.NewTextHandler(io.Discard, nil))), st
+}
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

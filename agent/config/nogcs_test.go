@@ -1,6 +1,6 @@
 //go:build nogcs
 
-package engine
+package config
 
 import (
 	"errors"

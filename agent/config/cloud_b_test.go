@@ -1,4 +1,4 @@
-package engine
+package config
 
 import (
 	"errors"
@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mgw-dev/mgw/connectors"
 	"github.com/mgw-dev/mgw/connectors/gcs/gcstest"
 	"github.com/mgw-dev/mgw/state/codes"
 )
@@ -15,43 +14,10 @@ import (
 // devKey is Azurite's well-known development account key (public).
 const devKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 
-func TestAddressCodeCloudB(t *testing.T) {
-	for _, tc := range []struct {
-		side Side
-		typ  string
-		kind connectors.Kind
-		want string
-	}{
-		{Source, "azblob", connectors.KindBadSecret, codes.AzureSourceConnStrAccountInvalid},
-		{Source, "azblob", connectors.KindBadKeyID, codes.AzureSourceConnStrAccountInvalid},
-		{Source, "azblob", connectors.KindBadEndpoint, codes.AzureSourceConnStrAccountInvalid},
-		{Source, "azblob", connectors.KindNoSuchBucket, codes.AzureSourceAddrContainerInvalid},
-		{Source, "azblob", connectors.KindAccessDenied, codes.SourceAddrEndpointBucketPermissionInvalid},
-		{Destination, "azblob", connectors.KindNoSuchBucket, codes.DestAddrRegionBucketNotMatchOrNoSuchBucket},
-		{Source, "gcs", connectors.KindBadKeyID, codes.SourcePrivateKeyIDInvalid},
-		{Source, "gcs", connectors.KindBadSecret, codes.SourceBadPrivateKeyFileFormat},
-		{Source, "gcs", connectors.KindNoSuchBucket, codes.SourceKeyFileBucketNotMatchedOrPermission},
-		{Source, "gcs", connectors.KindAccessDenied, codes.SourceKeyFileBucketNotMatchedOrPermission},
-		{Source, "gcs", connectors.KindTimeout, codes.CheckAddressTimeOut},
-		{Source, "s3:bos", connectors.KindNoSuchBucket, codes.SourceAddrEndpointBucketNotMatchOrNoSuchBucket},
-		{Source, "s3:bos", connectors.KindBadSecret, codes.SourceAddrSecretKeyInvalid},
-		{Source, "s3:ks3", connectors.KindBadSecret, codes.SourceAddrEndpointOrSkInvalid},
-		{Source, "s3:ks3", connectors.KindBadKeyID, codes.SourceAddrAccessKeyOrPermissionInvalid},
-		{Source, "s3:ks3", connectors.KindAccessDenied, codes.SourceAddrAccessKeyOrPermissionInvalid},
-		{Source, "s3:aws", connectors.KindNoSuchBucket, codes.SourceAddrRegionBucketNotMatchOrNoSuchBucket},
-		{Source, "s3:qiniu", connectors.KindBadKeyID, codes.SourceAddrAccessKeyInvalid},
-		{Destination, "s3:ks3", connectors.KindBadSecret, codes.DestAddrSecretKeyInvalid},
-	} {
-		if got := AddressCode(tc.side, tc.typ, kindErr(tc.kind)); got != tc.want {
-			t.Errorf("%v %s %v: %s, want %s", tc.side, tc.typ, tc.kind, got, tc.want)
-		}
-	}
-}
-
 // needGCS skips a test of GCS addresses in a build tagged nogcs.
 func needGCS(t *testing.T) {
 	t.Helper()
-	if openGCS == nil {
+	if OpenGCS == nil {
 		t.Skip("this build has no GCS support (-tags nogcs)")
 	}
 }
