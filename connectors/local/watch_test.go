@@ -119,12 +119,15 @@ func TestWatchFile(t *testing.T) {
 	// Folders there before the watch are watched too, at any depth.
 	touch(t, filepath.Join(root, "old", "deep", "b.txt"))
 	rec.waitChanged(t, "old/deep/b.txt")
-	if err := os.Remove(filepath.Join(root, "a.txt")); err != nil {
-		t.Fatal(err)
-	}
+	// Events come in order: once the fence is seen, a.txt's are all in.
+	touch(t, filepath.Join(root, "fence"))
+	rec.waitChanged(t, "fence")
 	rec.mu.Lock()
 	before := rec.changed["a.txt"]
 	rec.mu.Unlock()
+	if err := os.Remove(filepath.Join(root, "a.txt")); err != nil {
+		t.Fatal(err)
+	}
 	rec.waitFor(t, "a.txt reported gone", func() bool {
 		rec.mu.Lock()
 		defer rec.mu.Unlock()
