@@ -133,6 +133,9 @@ func TestStalledDownloadIsTimeout(t *testing.T) {
 		t.Errorf("read %q before the stall", data)
 	}
 	wantKind(t, err, connectors.KindTimeout)
+	if want := `read "k": no progress for 50ms`; err.Error() != want {
+		t.Errorf("stall message %q, want %q", err, want)
+	}
 }
 
 type readerFunc func([]byte) (int, error)
