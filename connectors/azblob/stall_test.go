@@ -37,13 +37,10 @@ func TestStalledBody(t *testing.T) {
 	}
 	defer rc.Close()
 	got, err := io.ReadAll(rc)
-	if k := connectors.KindOf(err); k != connectors.KindTimeout || connectors.IsCanceled(err) {
-		t.Errorf("read of a stalled body: %q, kind %v, want timeout (%v)", got, k, err)
-	}
-	if string(got) != "first chunk" {
-		t.Errorf("read %q before the stall", got)
-	}
-	if want := `read "k": no data from the server for 100ms`; err == nil || err.Error() != want {
-		t.Errorf("stall message %q, want %q", err, want)
+	const want = `read "k": no data from the server for 100ms`
+	if string(got) != "first chunk" || connectors.KindOf(err) != connectors.KindTimeout ||
+		connectors.IsCanceled(err) || err.Error() != want {
+		t.Errorf("read %q, then %v (kind %v); want the first chunk, then the timeout %q",
+			got, err, connectors.KindOf(err), want)
 	}
 }
