@@ -7,8 +7,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync/atomic"
-	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -17,6 +15,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blockblob"
 
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/connectors/internal/watchdog"
 )
 
 // Stat reads the blob's properties.
@@ -77,12 +76,14 @@ func (b *Bucket) Open(ctx context.Context, key string, offset, length int64) (io
 		opts.Range = blob.HTTPRange{Offset: offset, Count: max(length, 0)}
 	}
 	// The body gets its own context, so a stalled read can be cut off
-	// without looking like the caller's cancellation.
-	bctx, cancel := context.WithCancel(ctx)
+	// without looking like the caller's cancellation. The response header
+	// timeout bounds the wait for the answer, not the body: a server that
+	// stops sending would otherwise hold a transfer forever.
+	bctx, w := watchdog.NewForBody(ctx, b.timeout)
 	var raw *http.Response
 	resp, err := b.cli.NewBlobClient(full).DownloadStream(policy.WithCaptureResponse(bctx, &raw), opts)
 	if err != nil {
-		cancel()
+		w.Stop()
 		err = classify("open", key, err)
 		var ce *connectors.Error
 		if errors.As(err, &ce) && ce.Status == http.StatusRequestedRangeNotSatisfiable {
@@ -93,7 +94,9 @@ func (b *Bucket) Open(ctx context.Context, key string, offset, length int64) (io
 		}
 		return nil, err
 	}
-	return connectors.NewObjectReader(newBody(resp.Body, key, b.timeout, cancel), object(key, raw.Header)), nil
+	// A blob cut halfway must not read as its end: classify says transient.
+	body := w.Body(resp.Body, resp.Body, func(err error) error { return classify("read", key, err) })
+	return connectors.NewObjectReader(body, object(key, raw.Header)), nil
 }
 
 // Put uploads the blob in one Put Blob request, which Azure applies whole
@@ -241,48 +244,4 @@ func (s *section) Seek(offset int64, whence int) (int64, error) {
 	}
 	s.off = offset
 	return offset, nil
-}
-
-// body classifies the errors met while the blob streams in, and cuts off a
-// Read that waits longer than idle for data: the response header timeout
-// does not cover the body.
-type body struct {
-	rc      io.ReadCloser
-	key     string
-	idle    time.Duration
-	cancel  context.CancelFunc
-	timer   *time.Timer
-	stalled atomic.Bool
-}
-
-func newBody(rc io.ReadCloser, key string, idle time.Duration, cancel context.CancelFunc) *body {
-	r := &body{rc: rc, key: key, idle: idle, cancel: cancel}
-	r.timer = time.AfterFunc(idle, func() {
-		r.stalled.Store(true)
-		cancel()
-	})
-	r.timer.Stop()
-	return r
-}
-
-func (r *body) Read(p []byte) (int, error) {
-	r.timer.Reset(r.idle)
-	n, err := r.rc.Read(p)
-	r.timer.Stop()
-	switch {
-	case err == nil || err == io.EOF:
-	case r.stalled.Load():
-		err = &connectors.Error{Kind: connectors.KindTimeout, Op: "read", Key: r.key,
-			Err: fmt.Errorf("no data from the server for %v", r.idle)}
-	default:
-		err = classify("read", r.key, err)
-	}
-	return n, err
-}
-
-func (r *body) Close() error {
-	r.timer.Stop()
-	err := r.rc.Close()
-	r.cancel()
-	return err
 }

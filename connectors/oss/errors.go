@@ -184,17 +184,6 @@ func (e *serviceError) Error() string {
 
 func (e *serviceError) Unwrap() error { return e.se }
 
-// errStalled replaces the cancellation the watchdog causes, so that the
-// caller sees a timeout and not a cancellation of its own.
-type errStalled time.Duration
-
-func (e errStalled) Error() string {
-	return fmt.Sprintf("no progress for %v", time.Duration(e))
-}
-
-func (errStalled) Timeout() bool   { return true }
-func (errStalled) Temporary() bool { return true }
-
 // errShortBody is a source that ended before the size it was put with.
 type errShortBody struct{ got, want int64 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/connectors/internal/watchdog"
 )
 
 func TestWrapServiceErrors(t *testing.T) {
@@ -115,7 +116,7 @@ func TestWrapOtherErrors(t *testing.T) {
 	}{
 		{"truncated body", fmt.Errorf("read: %w", io.ErrUnexpectedEOF), connectors.KindTransient},
 		{"deadline", context.DeadlineExceeded, connectors.KindTimeout},
-		{"stalled", errStalled(time.Second), connectors.KindTimeout},
+		{"stalled", watchdog.Stalled{After: time.Second}, connectors.KindTimeout},
 		{"sdk parameter check", oss.NewErrParamRequired("UploadId"), connectors.KindInvalidArgument},
 	}
 	for _, tt := range tests {

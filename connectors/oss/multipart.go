@@ -10,6 +10,7 @@ import (
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/connectors/internal/watchdog"
 )
 
 // CreateMultipart starts a multipart upload; the metadata is given now
@@ -57,8 +58,8 @@ func (b *bucket) UploadPart(ctx context.Context, key, uploadID string, number in
 		return connectors.Part{}, connectors.NewError(connectors.KindInvalidArgument, op, key, err)
 	}
 
-	wctx, w := newWatchdog(ctx, b.timeout)
-	defer w.stop()
+	wctx, w := watchdog.New(ctx, b.timeout)
+	defer w.Stop()
 	res, err := b.client.UploadPart(wctx, &oss.UploadPartRequest{
 		Bucket:        &b.name,
 		Key:           &name,
@@ -66,10 +67,10 @@ func (b *bucket) UploadPart(ctx context.Context, key, uploadID string, number in
 		PartNumber:    int32(number),
 		ContentLength: &size,
 		ContentMD5:    contentMD5,
-		Body:          &uploadBody{r: r, w: w, size: size},
+		Body:          &uploadBody{r: w.Source(r), size: size},
 	})
 	if err != nil {
-		return connectors.Part{}, wrap(op, key, w.check(err))
+		return connectors.Part{}, wrap(op, key, w.Check(err))
 	}
 	p := connectors.Part{Number: number, Size: size, ETag: unquote(oss.ToString(res.ETag))}
 	p.CRC64, p.HasCRC64 = parseCRC64(res.HashCRC64)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/mgw-dev/mgw/connectors"
 	"github.com/mgw-dev/mgw/connectors/internal/restore"
+	"github.com/mgw-dev/mgw/connectors/internal/watchdog"
 )
 
 // Stat reads the object's attributes with HeadObject. An archived object
@@ -54,7 +55,8 @@ func object(key string, h http.Header) connectors.Object {
 
 // Open reads length bytes from offset with a ranged GetObject. The
 // reader tells the object as the answer describes it
-// (connectors.ObjectReader).
+// (connectors.ObjectReader). The watchdog runs while the request waits on
+// the network, not while the caller holds the bytes.
 func (b *bucket) Open(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
 	name, err := b.objectName("open", key)
 	if err != nil {
@@ -78,11 +80,11 @@ func (b *bucket) Open(ctx context.Context, key string, offset, length int64) (io
 		req.RangeBehavior = oss.Ptr("standard")
 	}
 
-	wctx, w := newWatchdog(ctx, b.timeout)
+	wctx, w := watchdog.New(ctx, b.timeout)
 	res, err := b.client.GetObject(wctx, req)
 	if err != nil {
-		w.stop()
-		err = wrap("open", key, w.check(err))
+		w.Stop()
+		err = wrap("open", key, w.Check(err))
 		var ce *connectors.Error
 		if errors.As(err, &ce) && ce.Status == http.StatusRequestedRangeNotSatisfiable {
 			// Reading from the very end is reading nothing, not an error.
@@ -96,43 +98,16 @@ func (b *bucket) Open(ctx context.Context, key string, offset, length int64) (io
 	if res.StatusCode == http.StatusOK && offset > 0 {
 		// The server ignored the range: skip to the offset ourselves.
 		if _, err := io.CopyN(io.Discard, res.Body, offset); err != nil {
-			w.stop()
+			w.Stop()
 			res.Body.Close()
-			return nil, wrap("open", key, w.check(err))
+			return nil, wrap("open", key, w.Check(err))
 		}
 	}
-	w.pause()
 	if length > 0 {
 		r = io.LimitReader(r, length)
 	}
-	return &downloadBody{r: r, body: res.Body, w: w, key: key, obj: object(key, res.Headers)}, nil
-}
-
-// downloadBody is an object's content as it arrives. The watchdog runs
-// while it waits on the network, not while the caller holds the bytes.
-type downloadBody struct {
-	r    io.Reader
-	body io.Closer
-	w    *watchdog
-	key  string
-	obj  connectors.Object // as the GET's answer describes it
-}
-
-func (d *downloadBody) Object() connectors.Object { return d.obj }
-
-func (d *downloadBody) Read(p []byte) (int, error) {
-	d.w.kick()
-	n, err := d.r.Read(p)
-	d.w.pause()
-	if err != nil && err != io.EOF {
-		err = wrap("read", d.key, d.w.check(err))
-	}
-	return n, err
-}
-
-func (d *downloadBody) Close() error {
-	d.w.stop()
-	return d.body.Close()
+	body := w.Body(r, res.Body, func(err error) error { return wrap("read", key, err) })
+	return connectors.NewObjectReader(body, object(key, res.Headers)), nil
 }
 
 // Put stores the object with one PutObject. Content-MD5 lets OSS refuse a
@@ -154,20 +129,20 @@ func (b *bucket) Put(ctx context.Context, key string, r io.ReadSeeker, size int6
 		return connectors.Object{}, connectors.NewError(connectors.KindInvalidArgument, "put", key, err)
 	}
 
-	wctx, w := newWatchdog(ctx, b.timeout)
-	defer w.stop()
+	wctx, w := watchdog.New(ctx, b.timeout)
+	defer w.Stop()
 	req := &oss.PutObjectRequest{
 		Bucket:        &b.name,
 		Key:           &name,
 		ContentLength: &size,
 		ContentMD5:    contentMD5,
 		Metadata:      meta,
-		Body:          &uploadBody{r: r, w: w, size: size},
+		Body:          &uploadBody{r: w.Source(r), size: size},
 	}
 	req.ContentType, req.ContentEncoding, req.CacheControl, req.ContentDisposition, req.Expires = standardHeaders(opts.Headers)
 	res, err := b.client.PutObject(wctx, req)
 	if err != nil {
-		return connectors.Object{}, wrap("put", key, w.check(err))
+		return connectors.Object{}, wrap("put", key, w.Check(err))
 	}
 	o := connectors.Object{Key: key, Size: size, ETag: unquote(oss.ToString(res.ETag))}
 	o.CRC64, o.HasCRC64 = parseCRC64(res.HashCRC64)

@@ -1,12 +1,10 @@
 package oss
 
 import (
-	"context"
 	"crypto/tls"
 	"io"
 	"net"
 	"net/http"
-	"sync/atomic"
 	"time"
 )
 
@@ -38,59 +36,18 @@ func newHTTPClient(timeout time.Duration) *http.Client {
 	}
 }
 
-// watchdog cancels a streaming request that makes no progress for d. A
-// whole-request deadline would not do: a large part may rightly take
-// hours, but the server must never go quiet for long. Time the caller
-// spends producing or consuming data does not count (pause).
-type watchdog struct {
-	d      time.Duration
-	timer  *time.Timer
-	cancel context.CancelFunc
-	fired  atomic.Bool
-}
-
-// newWatchdog returns a context for the request and its armed watchdog.
-func newWatchdog(ctx context.Context, d time.Duration) (context.Context, *watchdog) {
-	ctx, cancel := context.WithCancel(ctx)
-	w := &watchdog{d: d, cancel: cancel}
-	w.timer = time.AfterFunc(d, func() {
-		w.fired.Store(true)
-		cancel()
-	})
-	return ctx, w
-}
-
-func (w *watchdog) kick()  { w.timer.Reset(w.d) }
-func (w *watchdog) pause() { w.timer.Stop() }
-
-// stop ends the request's context; call it once the response is consumed.
-func (w *watchdog) stop() {
-	w.timer.Stop()
-	w.cancel()
-}
-
-// check turns an error caused by the watchdog into a timeout.
-func (w *watchdog) check(err error) error {
-	if err != nil && w.fired.Load() {
-		return errStalled(w.d)
-	}
-	return err
-}
-
-// uploadBody is a request body of size bytes, watched while the
-// transport sends it: the clock runs while the transport writes and stops
-// while the source is read.
+// uploadBody is a request body of size bytes that fails if the source
+// ends early. Its source is read under the request's watchdog
+// (watchdog.Dog.Source): the clock runs while the transport writes and
+// stops while the source is read.
 type uploadBody struct {
 	r    io.Reader
-	w    *watchdog
 	size int64
 	read int64
 }
 
 func (b *uploadBody) Read(p []byte) (int, error) {
-	b.w.pause()
 	n, err := b.r.Read(p)
-	b.w.kick()
 	b.read += int64(n)
 	if err == io.EOF && b.read < b.size {
 		// The source shrank since its size was taken.

@@ -223,6 +223,9 @@ func TestStalledBody(t *testing.T) {
 	if string(got) != "first chunk" {
 		t.Errorf("read %q before the stall", got)
 	}
+	if want := `read "k": no data from the server for 100ms`; err == nil || err.Error() != want {
+		t.Errorf("stall message %q, want %q", err, want)
+	}
 }
 
 // The caller's cancellation stays a cancellation, never a timeout.

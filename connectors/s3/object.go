@@ -4,20 +4,18 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync/atomic"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/connectors/internal/watchdog"
 )
 
 // Stat heads the object.
@@ -98,11 +96,13 @@ func (b *Bucket) Open(ctx context.Context, key string, offset, length int64) (io
 		in.Range = aws.String("bytes=" + strconv.FormatInt(offset, 10) + "-")
 	}
 	// The body gets its own context, so a stalled read can be cut off
-	// without looking like the caller's cancellation.
-	bctx, cancel := context.WithCancel(ctx)
+	// without looking like the caller's cancellation. The response header
+	// timeout bounds the wait for the answer, not the body: a server that
+	// stops sending would otherwise hold a transfer forever.
+	bctx, w := watchdog.NewForBody(ctx, b.timeout)
 	out, err := b.cli.GetObject(bctx, in)
 	if err != nil {
-		cancel()
+		w.Stop()
 		err = classify("open", key, err)
 		var ce *connectors.Error
 		if errors.As(err, &ce) && ce.Status == http.StatusRequestedRangeNotSatisfiable {
@@ -114,54 +114,10 @@ func (b *Bucket) Open(ctx context.Context, key string, offset, length int64) (io
 		return nil, err
 	}
 	obj := object(key, responseHeader(out.ResultMetadata))
-	return connectors.NewObjectReader(newBody(out.Body, key, b.timeout, cancel), obj), nil
-}
-
-// body classifies the errors met while the object streams in: a connection
-// cut halfway must read as transient, not as the end of the object. A Read
-// that waits longer than idle for data is cut off and reads as a timeout:
-// the response header timeout does not cover the body, and a server that
-// stops sending would otherwise hold a transfer forever.
-type body struct {
-	rc      io.ReadCloser
-	key     string
-	idle    time.Duration
-	cancel  context.CancelFunc
-	timer   *time.Timer
-	stalled atomic.Bool
-}
-
-func newBody(rc io.ReadCloser, key string, idle time.Duration, cancel context.CancelFunc) *body {
-	r := &body{rc: rc, key: key, idle: idle, cancel: cancel}
-	r.timer = time.AfterFunc(idle, func() {
-		r.stalled.Store(true)
-		cancel()
-	})
-	r.timer.Stop()
-	return r
-}
-
-func (r *body) Read(p []byte) (int, error) {
-	// Only time spent inside Read counts: a slow consumer is not a stall.
-	r.timer.Reset(r.idle)
-	n, err := r.rc.Read(p)
-	r.timer.Stop()
-	switch {
-	case err == nil || err == io.EOF:
-	case r.stalled.Load():
-		err = &connectors.Error{Kind: connectors.KindTimeout, Op: "read", Key: r.key,
-			Err: fmt.Errorf("no data from the server for %v", r.idle)}
-	default:
-		err = classify("read", r.key, err)
-	}
-	return n, err
-}
-
-func (r *body) Close() error {
-	r.timer.Stop()
-	err := r.rc.Close()
-	r.cancel()
-	return err
+	// Classified, a connection cut halfway reads as transient, not as the
+	// end of the object, and a stall as a timeout.
+	body := w.Body(out.Body, out.Body, func(err error) error { return classify("read", key, err) })
+	return connectors.NewObjectReader(body, obj), nil
 }
 
 // Put uploads the object in one request. With an MD5 the server verifies
