@@ -96,18 +96,3 @@ func broken(err error) bool {
 type mountError struct{ status string }
 
 func (e *mountError) Error() string { return "mount refused: " + e.status }
-
-// connectError marks an error met connecting, logging in or mounting: the
-// server, the credentials or the share refused us, not a file.
-type connectError struct{ err error }
-
-func (e *connectError) Error() string { return e.err.Error() }
-func (e *connectError) Unwrap() error { return e.err }
-
-// IsConnectError reports whether err came from connecting to the server,
-// logging in or mounting, rather than from a file or folder: the agent
-// reports those as a failed mount.
-func IsConnectError(err error) bool {
-	var ce *connectError
-	return errors.As(err, &ce)
-}

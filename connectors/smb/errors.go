@@ -123,18 +123,3 @@ func broken(err error) bool {
 	return strings.Contains(s, "connection reset") || strings.Contains(s, "broken pipe") ||
 		strings.Contains(s, "use of closed network connection")
 }
-
-// connectError marks an error met connecting, logging in or mounting: the
-// server, the credentials or the share refused us, not a file.
-type connectError struct{ err error }
-
-func (e *connectError) Error() string { return e.err.Error() }
-func (e *connectError) Unwrap() error { return e.err }
-
-// IsConnectError reports whether err came from connecting to the server,
-// logging in or mounting, rather than from a file or folder: the agent
-// reports those as a failed mount.
-func IsConnectError(err error) bool {
-	var ce *connectError
-	return errors.As(err, &ce)
-}
