@@ -62,15 +62,6 @@ func kindOf(err error) connectors.Kind {
 	return connectors.KindUnknown
 }
 
-// readKind classifies an error met looking up a key: a path through a
-// file means the key does not exist.
-func readKind(err error) connectors.Kind {
-	if k := kindOf(err); k != connectors.KindNotDir {
-		return k
-	}
-	return connectors.KindNotFound
-}
-
 // broken reports whether err means the connection or the mount is
 // unusable: the transport failed, or the server forgot its file handles
 // (a restarted server answers NFS3ERR_STALE).

@@ -83,15 +83,6 @@ func kindOf(err error) connectors.Kind {
 	return connectors.KindUnknown
 }
 
-// readKind classifies an error met looking up a key: a path through a
-// file means the key does not exist.
-func readKind(err error) connectors.Kind {
-	if k := kindOf(err); k != connectors.KindNotDir {
-		return k
-	}
-	return connectors.KindNotFound
-}
-
 // broken reports whether err means the session is unusable: the TCP
 // connection failed or the server forgot the session or tree.
 func broken(err error) bool {
