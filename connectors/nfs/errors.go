@@ -2,8 +2,6 @@ package nfs
 
 import (
 	"errors"
-	"io"
-	"net"
 	"os"
 	"strings"
 	"syscall"
@@ -11,6 +9,7 @@ import (
 	nfsc "github.com/willscott/go-nfs-client/nfs"
 
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/connectors/internal/nasfs"
 )
 
 // kindOf classifies an error of go-nfs-client, of the MOUNT protocol or of
@@ -73,10 +72,7 @@ func broken(err error) bool {
 	if errors.As(err, &ne) {
 		return ne.ErrorNum == nfsc.NFS3ErrStale || ne.ErrorNum == nfsc.NFS3ErrBadHandle
 	}
-	var oe *net.OpError
-	switch {
-	case errors.As(err, &oe), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed),
-		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNREFUSED):
+	if nasfs.NetBroken(err) {
 		return true
 	}
 	// go-nfs-client gives up on a dead connection with this text.

@@ -3,7 +3,6 @@ package smb
 import (
 	"errors"
 	"io"
-	"net"
 	"os"
 	"strings"
 	"syscall"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/mgw-dev/mgw/connectors"
 	"github.com/mgw-dev/mgw/connectors/internal/connpool"
+	"github.com/mgw-dev/mgw/connectors/internal/nasfs"
 )
 
 // NTSTATUS values ([MS-ERREF] 2.3.1) the connector tells apart; go-smb2
@@ -98,12 +98,8 @@ func broken(err error) bool {
 		return false
 	}
 	var te *smb2.TransportError
-	var oe *net.OpError
 	switch {
-	case errors.As(err, &te), errors.As(err, &oe),
-		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed),
-		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNREFUSED),
-		errors.Is(err, os.ErrDeadlineExceeded):
+	case nasfs.NetBroken(err), errors.As(err, &te), errors.Is(err, io.EOF), errors.Is(err, os.ErrDeadlineExceeded):
 		return true
 	case errors.Is(err, connpool.ErrClosed):
 		return false
