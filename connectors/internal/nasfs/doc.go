@@ -7,7 +7,7 @@
 // Check, and the classification that needs no protocol (a path through a
 // file is not found; a folder is not an object).
 //
-// A backend supplies FS, the dozen calls its client library offers, plus
+// A backend supplies FS, the nine calls its client library offers, plus
 // Dial, and the two functions that sort its client's errors (Kind,
 // Broken). nasfs must not know either protocol or either library: no
 // NTSTATUS, no NFS3ERR, no backslashes.
