@@ -2,8 +2,6 @@ package nfs
 
 import (
 	"errors"
-	"io"
-	"net"
 	"os"
 	"strings"
 	"syscall"
@@ -11,6 +9,7 @@ import (
 	nfsc "github.com/willscott/go-nfs-client/nfs"
 
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/connectors/internal/nasfs"
 )
 
 // kindOf classifies an error of go-nfs-client, of the MOUNT protocol or of
@@ -62,15 +61,6 @@ func kindOf(err error) connectors.Kind {
 	return connectors.KindUnknown
 }
 
-// readKind classifies an error met looking up a key: a path through a
-// file means the key does not exist.
-func readKind(err error) connectors.Kind {
-	if k := kindOf(err); k != connectors.KindNotDir {
-		return k
-	}
-	return connectors.KindNotFound
-}
-
 // broken reports whether err means the connection or the mount is
 // unusable: the transport failed, or the server forgot its file handles
 // (a restarted server answers NFS3ERR_STALE).
@@ -82,10 +72,7 @@ func broken(err error) bool {
 	if errors.As(err, &ne) {
 		return ne.ErrorNum == nfsc.NFS3ErrStale || ne.ErrorNum == nfsc.NFS3ErrBadHandle
 	}
-	var oe *net.OpError
-	switch {
-	case errors.As(err, &oe), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed),
-		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNREFUSED):
+	if nasfs.NetBroken(err) {
 		return true
 	}
 	// go-nfs-client gives up on a dead connection with this text.
@@ -96,18 +83,3 @@ func broken(err error) bool {
 type mountError struct{ status string }
 
 func (e *mountError) Error() string { return "mount refused: " + e.status }
-
-// connectError marks an error met connecting, logging in or mounting: the
-// server, the credentials or the share refused us, not a file.
-type connectError struct{ err error }
-
-func (e *connectError) Error() string { return e.err.Error() }
-func (e *connectError) Unwrap() error { return e.err }
-
-// IsConnectError reports whether err came from connecting to the server,
-// logging in or mounting, rather than from a file or folder: the agent
-// reports those as a failed mount.
-func IsConnectError(err error) bool {
-	var ce *connectError
-	return errors.As(err, &ce)
-}

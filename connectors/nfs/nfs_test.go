@@ -11,6 +11,7 @@ import (
 
 	"github.com/mgw-dev/mgw/connectors"
 	"github.com/mgw-dev/mgw/connectors/conformance"
+	"github.com/mgw-dev/mgw/connectors/internal/nasfs/nastest"
 )
 
 // The server test/servers/nfs.sh starts.
@@ -90,42 +91,13 @@ func TestConformance(t *testing.T) {
 // A folder of the address that does not exist must never list as empty.
 func TestMissingRoot(t *testing.T) {
 	conformance.RequireServer(t, testServer)
-	b := open(t, testAddr(freshDir(t, testServer)+"/gone"))
-	err := b.List(t.Context(), "", func(connectors.Object) error { return nil }, func(connectors.ListError) {})
-	if k := connectors.KindOf(err); k != connectors.KindNotFound {
-		t.Errorf("list of a missing root: kind %v (%v), want not-found", k, err)
-	}
-	if k := connectors.KindOf(b.Check(t.Context())); k != connectors.KindNotFound {
-		t.Errorf("check of a missing root: kind %v, want not-found", k)
-	}
+	nastest.MissingRoot(t, open(t, testAddr(freshDir(t, testServer)+"/gone")))
 }
 
 // A folder the server may not read is reported, and the rest is listed.
 func TestDeniedFolderInListing(t *testing.T) {
 	conformance.RequireServer(t, testServer)
-	b := open(t, testAddr(""))
-	var errs []connectors.ListError
-	err := b.List(t.Context(), "", func(o connectors.Object) error {
-		if o.Key == "denied/file" {
-			t.Errorf("listed %s in a folder the server cannot read", o.Key)
-		}
-		return nil
-	}, func(le connectors.ListError) { errs = append(errs, le) })
-	if err != nil {
-		t.Fatalf("list: %v", err)
-	}
-	seen := false
-	for _, le := range errs {
-		if le.Dir == "denied/" {
-			seen = true
-			if k := connectors.KindOf(le.Err); k != connectors.KindAccessDenied {
-				t.Errorf("denied/: kind %v, want access-denied (%v)", k, le.Err)
-			}
-		}
-	}
-	if !seen {
-		t.Errorf("no list error for denied/: %v", errs)
-	}
+	nastest.DeniedFolder(t, open(t, testAddr("")))
 }
 
 // A file's identity carries the file id and change time.

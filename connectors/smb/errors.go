@@ -3,7 +3,6 @@ package smb
 import (
 	"errors"
 	"io"
-	"net"
 	"os"
 	"strings"
 	"syscall"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/mgw-dev/mgw/connectors"
 	"github.com/mgw-dev/mgw/connectors/internal/connpool"
+	"github.com/mgw-dev/mgw/connectors/internal/nasfs"
 )
 
 // NTSTATUS values ([MS-ERREF] 2.3.1) the connector tells apart; go-smb2
@@ -83,15 +83,6 @@ func kindOf(err error) connectors.Kind {
 	return connectors.KindUnknown
 }
 
-// readKind classifies an error met looking up a key: a path through a
-// file means the key does not exist.
-func readKind(err error) connectors.Kind {
-	if k := kindOf(err); k != connectors.KindNotDir {
-		return k
-	}
-	return connectors.KindNotFound
-}
-
 // broken reports whether err means the session is unusable: the TCP
 // connection failed or the server forgot the session or tree.
 func broken(err error) bool {
@@ -107,12 +98,8 @@ func broken(err error) bool {
 		return false
 	}
 	var te *smb2.TransportError
-	var oe *net.OpError
 	switch {
-	case errors.As(err, &te), errors.As(err, &oe),
-		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed),
-		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNREFUSED),
-		errors.Is(err, os.ErrDeadlineExceeded):
+	case nasfs.NetBroken(err), errors.As(err, &te), errors.Is(err, io.EOF), errors.Is(err, os.ErrDeadlineExceeded):
 		return true
 	case errors.Is(err, connpool.ErrClosed):
 		return false
@@ -122,19 +109,4 @@ func broken(err error) bool {
 	s := err.Error()
 	return strings.Contains(s, "connection reset") || strings.Contains(s, "broken pipe") ||
 		strings.Contains(s, "use of closed network connection")
-}
-
-// connectError marks an error met connecting, logging in or mounting: the
-// server, the credentials or the share refused us, not a file.
-type connectError struct{ err error }
-
-func (e *connectError) Error() string { return e.err.Error() }
-func (e *connectError) Unwrap() error { return e.err }
-
-// IsConnectError reports whether err came from connecting to the server,
-// logging in or mounting, rather than from a file or folder: the agent
-// reports those as a failed mount.
-func IsConnectError(err error) bool {
-	var ce *connectError
-	return errors.As(err, &ce)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/mgw-dev/mgw/connectors"
 	"github.com/mgw-dev/mgw/connectors/conformance"
+	"github.com/mgw-dev/mgw/connectors/internal/nasfs/nastest"
 )
 
 // The server test/servers/samba.sh starts.
@@ -91,42 +92,13 @@ func TestConformance(t *testing.T) {
 // A folder of the address that does not exist must never list as empty.
 func TestMissingRoot(t *testing.T) {
 	conformance.RequireServer(t, testServer)
-	b := open(t, testAddr(freshDir(t)+"/gone"))
-	err := b.List(t.Context(), "", func(connectors.Object) error { return nil }, func(connectors.ListError) {})
-	if k := connectors.KindOf(err); k != connectors.KindNotFound {
-		t.Errorf("list of a missing root: kind %v (%v), want not-found", k, err)
-	}
-	if k := connectors.KindOf(b.Check(t.Context())); k != connectors.KindNotFound {
-		t.Errorf("check of a missing root: kind %v, want not-found", k)
-	}
+	nastest.MissingRoot(t, open(t, testAddr(freshDir(t)+"/gone")))
 }
 
 // A folder the user may not read is reported, and the rest is listed.
 func TestDeniedFolderInListing(t *testing.T) {
 	conformance.RequireServer(t, testServer)
-	b := open(t, testAddr(""))
-	var errs []connectors.ListError
-	seen := false
-	err := b.List(t.Context(), "", func(o connectors.Object) error {
-		if o.Key == "denied/file" {
-			t.Errorf("listed %s in a folder the user cannot read", o.Key)
-		}
-		return nil
-	}, func(le connectors.ListError) { errs = append(errs, le) })
-	if err != nil {
-		t.Fatalf("list: %v", err)
-	}
-	for _, le := range errs {
-		if le.Dir == "denied/" {
-			seen = true
-			if k := connectors.KindOf(le.Err); k != connectors.KindAccessDenied {
-				t.Errorf("denied/: kind %v, want access-denied", k)
-			}
-		}
-	}
-	if !seen {
-		t.Errorf("no list error for denied/: %v", errs)
-	}
+	nastest.DeniedFolder(t, open(t, testAddr("")))
 }
 
 // A file's identity carries the server's file id and change time.

@@ -1,7 +1,3 @@
-// Package nasfs holds what the share connectors (smb, nfs) have in common:
-// key checks, temporary names for Put, and the parallel, paged walk behind
-// List and ListDir. A connector supplies one function that opens a folder
-// for reading in pages; nasfs does the rest.
 package nasfs
 
 import (

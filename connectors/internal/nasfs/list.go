@@ -14,29 +14,29 @@ import (
 type Entry struct {
 	Name string
 	Dir  bool
-	Obj  connectors.Object // what the server told of it; the walker sets Key
+	Obj  connectors.Object // what the server told of it, without Key: Share sets it
 }
 
-// Pager reads one folder a page at a time, so that a folder of 100,000
+// pages reads one folder a page at a time, so that a folder of 100,000
 // names is never held whole.
-type Pager interface {
+type pages interface {
 	// Next returns the next page; (nil, io.EOF) after the last one. Other
 	// errors are classified (connectors.NewError).
 	Next(ctx context.Context) ([]Entry, error)
 	Close()
 }
 
-// OpenDir opens the folder of key dir ("" is the root, else a key ending
+// openDirFunc opens the folder of key dir ("" is the root, else a key ending
 // in "/"). A folder that does not exist gives KindNotFound, a file
 // KindNotDir; every error is classified.
-type OpenDir func(ctx context.Context, dir string) (Pager, error)
+type openDirFunc func(ctx context.Context, dir string) (pages, error)
 
-// List implements connectors.Bucket.List over open, walking sub-folders in
+// list implements connectors.Bucket.List over open, walking sub-folders in
 // up to workers goroutines. A prefix whose folder is missing (or a file)
 // lists nothing; the root missing is KindNotFound, so that an unreachable
 // or vanished share never looks empty. Names "." and "..", and temporary
 // names of Puts under way, are never passed on.
-func List(ctx context.Context, open OpenDir, workers int, prefix, forbid string, fn func(connectors.Object) error, onErr func(connectors.ListError)) error {
+func list(ctx context.Context, open openDirFunc, workers int, prefix, forbid string, fn func(connectors.Object) error, onErr func(connectors.ListError)) error {
 	dir, name, err := SplitPrefix(prefix, forbid)
 	if err != nil {
 		return connectors.NewError(connectors.KindUnsupportedName, "list", prefix, err)
@@ -77,7 +77,7 @@ func List(ctx context.Context, open OpenDir, workers int, prefix, forbid string,
 }
 
 type walker struct {
-	open   OpenDir
+	open   openDirFunc
 	ctx    context.Context
 	cancel context.CancelFunc
 	fn     func(connectors.Object) error
@@ -127,7 +127,7 @@ func (w *walker) walk(dir string) {
 // read lists the open folder p, of key dir, keeping names that start with
 // name, and descends into sub-folders: in a new goroutine while fewer than
 // workers run, else in this one. It closes p.
-func (w *walker) read(p Pager, dir, name string) {
+func (w *walker) read(p pages, dir, name string) {
 	defer p.Close()
 	for w.ctx.Err() == nil {
 		page, err := p.Next(w.ctx)
@@ -168,9 +168,9 @@ func (w *walker) read(p Pager, dir, name string) {
 	}
 }
 
-// ListDir implements connectors.Bucket.ListDir over open: the files of one
+// listDir implements connectors.Bucket.ListDir over open: the files of one
 // folder, from this goroutine; a folder that does not exist lists nothing.
-func ListDir(ctx context.Context, open OpenDir, dir, forbid string, fn func(connectors.Object) error) error {
+func listDir(ctx context.Context, open openDirFunc, dir, forbid string, fn func(connectors.Object) error) error {
 	if dir != "" && !strings.HasSuffix(dir, "/") {
 		return connectors.NewError(connectors.KindInvalidArgument, "listdir", dir, errors.New("folder key must end in /"))
 	}

@@ -1,27 +1,24 @@
-package nfs
+package nasfs
 
 import (
 	"context"
 	"fmt"
 	"io"
 
-	nfsc "github.com/willscott/go-nfs-client/nfs"
-
 	"github.com/mgw-dev/mgw/connectors"
-	"github.com/mgw-dev/mgw/connectors/internal/nasfs"
 )
 
 // Open reads length bytes of the file at key from offset (length < 0: to
 // the end). If the connection drops, the reader opens the file again on a
 // new one and goes on from where it was.
-func (b *bucket) Open(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
-	if err := nasfs.CheckKey(key, ""); err != nil {
+func (s *Share) Open(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
+	if err := CheckKey(key, s.cfg.Forbid); err != nil {
 		return nil, connectors.NewError(connectors.KindUnsupportedName, "open", key, err)
 	}
 	if offset < 0 {
 		return nil, connectors.NewError(connectors.KindInvalidArgument, "open", key, fmt.Errorf("negative offset %d", offset))
 	}
-	r := &reader{b: b, ctx: ctx, key: key, off: offset, left: length}
+	r := &reader{s: s, ctx: ctx, key: key, off: offset, left: length}
 	if err := r.reopen(); err != nil {
 		return nil, err
 	}
@@ -30,36 +27,41 @@ func (b *bucket) Open(ctx context.Context, key string, offset, length int64) (io
 
 // reader is an open file that survives a dropped connection.
 type reader struct {
-	b    *bucket
+	s    *Share
 	ctx  context.Context
 	key  string
-	f    *nfsc.File
-	c    *conn
+	f    io.ReadCloser
+	c    FS
 	off  int64 // where the next byte comes from
 	left int64 // bytes still to read; < 0: to the end
 }
 
+// reopen opens the file on a pooled connection at r.off. It asks what
+// the file is first, through a path (not the read handle): a folder or a
+// special file must not be read, and a query on the read handle of a
+// go-smb2 session shared by several copiers now and then fails with
+// STATUS_INVALID_PARAMETER.
 func (r *reader) reopen() error {
-	err := r.b.pool.Do(r.ctx, func(c *conn) error {
-		p := r.b.path(r.key)
-		a, _, err := lookup(c.t, p)
+	err := r.s.pool.Do(r.ctx, func(fs FS) error {
+		p := r.s.path(r.key)
+		e, err := fs.Lstat(r.ctx, p)
 		switch {
 		case err != nil:
 			return err
-		case a.Type == nf3Dir:
+		case e.Dir:
 			return connectors.NewError(connectors.KindNotFound, "open", r.key, errIsDir)
-		case a.Type != nf3Reg:
+		case e.Obj.Type != connectors.Regular:
 			return connectors.NewError(connectors.KindUnsupported, "open", r.key, errNotRegular)
 		}
-		f, err := c.t.Open(p)
+		f, err := fs.OpenRead(r.ctx, p, r.off)
 		if err != nil {
 			return err
 		}
-		r.f, r.c = f, c
+		r.f, r.c = f, fs
 		return nil
 	})
 	if err != nil {
-		return connectors.NewError(readKind(err), "open", r.key, err)
+		return connectors.NewError(r.s.readKind(err), "open", r.key, err)
 	}
 	return nil
 }
@@ -80,9 +82,7 @@ func (r *reader) Read(p []byte) (int, error) {
 				return 0, err
 			}
 		}
-		// ReadAt, not Read: File.Read does not move on when a read
-		// reaches the end, and the offset is the reader's to keep.
-		n, err := r.f.ReadAt(p, r.off)
+		n, err := r.f.Read(p)
 		r.off += int64(n)
 		if r.left > 0 {
 			r.left -= int64(n)
@@ -92,19 +92,26 @@ func (r *reader) Read(p []byte) (int, error) {
 			return n, nil
 		case err == io.EOF:
 			return 0, io.EOF
-		case n == 0 && broken(err) && r.ctx.Err() == nil:
-			// The connection dropped or the handle went stale: let the
-			// pool replace the connection, then resume.
+		case n == 0 && r.s.cfg.Broken(err) && r.ctx.Err() == nil:
+			// The connection dropped (or the handle went stale): let the
+			// pool replace it, then resume.
+			r.f.Close()
 			r.f = nil
-			r.b.pool.Drop(r.c)
+			r.s.pool.Drop(r.c)
 			continue
 		}
-		return n, connectors.NewError(kindOf(err), "read", r.key, err)
+		return n, connectors.NewError(r.s.cfg.Kind(err), "read", r.key, err)
 	}
 }
 
-// Close releases nothing on the server: NFS version 3 reads hold no state.
 func (r *reader) Close() error {
+	if r.f == nil {
+		return nil
+	}
+	err := r.f.Close()
 	r.f = nil
+	if err != nil && !r.s.cfg.Broken(err) {
+		return connectors.NewError(r.s.cfg.Kind(err), "close", r.key, err)
+	}
 	return nil
 }

@@ -1,0 +1,344 @@
+package nasfs
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/connectors/internal/connpool"
+)
+
+// memServer is a file server in memory that the nasfs tests reach
+// through memConn, an FS, so they can count calls and break connections
+// at chosen points: what the real servers of the smb and nfs tests
+// cannot be made to do on cue.
+type memServer struct {
+	mu    sync.Mutex
+	files map[string]*memFile // by path; "" is the root, always a folder
+	calls map[string]int      // by operation
+	// fail, if set, is asked before each call (op, path) and each read or
+	// page; its error is returned instead.
+	fail  func(op, p string) error
+	dials int
+}
+
+type memFile struct {
+	dir   bool
+	link  bool
+	data  []byte
+	mtime time.Time
+}
+
+var (
+	errBroken   = errors.New("connection reset")
+	errMissing  = os.ErrNotExist
+	errNotAFold = errors.New("not a folder")
+	errExists   = os.ErrExist
+)
+
+func memKind(err error) connectors.Kind {
+	switch {
+	case errors.Is(err, errNotAFold):
+		return connectors.KindNotDir
+	case errors.Is(err, errExists):
+		return connectors.KindInvalidArgument
+	case errors.Is(err, errBroken):
+		return connectors.KindTransient
+	}
+	return connectors.Classify(err)
+}
+
+func memBroken(err error) bool { return errors.Is(err, errBroken) }
+
+func newMemServer() *memServer {
+	return &memServer{files: map[string]*memFile{"": {dir: true}}, calls: map[string]int{}}
+}
+
+// share opens a Share on s with the given root.
+func (s *memServer) share(t *testing.T, root string) *Share {
+	t.Helper()
+	sh := New(Config{Root: root, Conns: 2, ListWorkers: 2, Kind: memKind, Broken: memBroken,
+		Dial: func(context.Context) (FS, error) {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			s.dials++
+			return &memConn{s: s}, nil
+		},
+		Release: func(FS) {}})
+	t.Cleanup(func() { sh.Close() })
+	return sh
+}
+
+// call counts op and asks fail; it must be called with s.mu held.
+func (s *memServer) call(op, p string) error {
+	s.calls[op]++
+	if s.fail != nil {
+		return s.fail(op, p)
+	}
+	return nil
+}
+
+// find returns the file at p, or why there is none.
+func (s *memServer) find(p string) (*memFile, error) {
+	if p != "" {
+		if d, err := s.find(parentPath(p)); err != nil {
+			return nil, err
+		} else if !d.dir {
+			return nil, errNotAFold
+		}
+	}
+	f, ok := s.files[p]
+	if !ok {
+		return nil, errMissing
+	}
+	return f, nil
+}
+
+func parentPath(p string) string {
+	if d := path.Dir(p); d != "." {
+		return d
+	}
+	return ""
+}
+
+type memConn struct{ s *memServer }
+
+func (c *memConn) lstat(op, p string) (Entry, error) {
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	if err := c.s.call(op, p); err != nil {
+		return Entry{}, err
+	}
+	f, err := c.s.find(p)
+	if err != nil {
+		return Entry{}, err
+	}
+	return f.entry(path.Base(p)), nil
+}
+
+func (f *memFile) entry(name string) Entry {
+	o := connectors.Object{Size: int64(len(f.data)), ModTime: f.mtime}
+	if f.link {
+		o.Type = connectors.Symlink
+	}
+	return Entry{Name: name, Dir: f.dir, Obj: o}
+}
+
+func (c *memConn) Lstat(_ context.Context, p string) (Entry, error) { return c.lstat("lstat", p) }
+func (c *memConn) Stat(_ context.Context, p string) (Entry, error)  { return c.lstat("stat", p) }
+
+func (c *memConn) OpenDir(_ context.Context, p string) (DirReader, error) {
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	if err := c.s.call("opendir", p); err != nil {
+		return nil, err
+	}
+	f, err := c.s.find(p)
+	if err != nil {
+		return nil, err
+	}
+	if !f.dir {
+		return nil, errNotAFold
+	}
+	d := &memDir{s: c.s, p: p, names: []string{".", ".."}}
+	for name := range c.s.files {
+		if name != "" && parentPath(name) == p {
+			d.names = append(d.names, name)
+		}
+	}
+	sort.Strings(d.names[2:])
+	return d, nil
+}
+
+// memDir returns a folder's names two at a time.
+type memDir struct {
+	s     *memServer
+	p     string
+	names []string
+}
+
+func (d *memDir) ReadDir() ([]Entry, error) {
+	d.s.mu.Lock()
+	defer d.s.mu.Unlock()
+	if err := d.s.call("readdir", d.p); err != nil {
+		return nil, err
+	}
+	if len(d.names) == 0 {
+		return nil, io.EOF
+	}
+	n := min(2, len(d.names))
+	var page []Entry
+	for _, name := range d.names[:n] {
+		if name == "." || name == ".." {
+			page = append(page, Entry{Name: name, Dir: true})
+		} else if f, ok := d.s.files[name]; ok {
+			page = append(page, f.entry(path.Base(name)))
+		}
+	}
+	d.names = d.names[n:]
+	return page, nil
+}
+
+func (d *memDir) Close() {}
+
+func (c *memConn) OpenRead(_ context.Context, p string, off int64) (io.ReadCloser, error) {
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	if err := c.s.call("open", p); err != nil {
+		return nil, err
+	}
+	f, err := c.s.find(p)
+	if err != nil {
+		return nil, err
+	}
+	return &memReader{s: c.s, p: p, data: f.data, off: off}, nil
+}
+
+// memReader returns at most three bytes a Read, so reads come in many.
+type memReader struct {
+	s    *memServer
+	p    string
+	data []byte
+	off  int64
+}
+
+func (r *memReader) Read(b []byte) (int, error) {
+	r.s.mu.Lock()
+	err := r.s.call("read", r.p)
+	r.s.mu.Unlock()
+	if err != nil {
+		return 0, err
+	}
+	if r.off >= int64(len(r.data)) {
+		return 0, io.EOF
+	}
+	n := copy(b[:min(len(b), 3)], r.data[r.off:])
+	r.off += int64(n)
+	return n, nil
+}
+
+func (r *memReader) Close() error { return nil }
+
+func (c *memConn) Create(_ context.Context, p string) (io.WriteCloser, error) {
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	if err := c.s.call("create", p); err != nil {
+		return nil, err
+	}
+	if _, err := c.s.find(p); err == nil {
+		return nil, errExists
+	} else if !errors.Is(err, errMissing) {
+		return nil, err
+	}
+	if d, err := c.s.find(parentPath(p)); err != nil {
+		return nil, err
+	} else if !d.dir {
+		return nil, errNotAFold
+	}
+	c.s.files[p] = &memFile{mtime: time.Now()}
+	return &memWriter{s: c.s, p: p}, nil
+}
+
+type memWriter struct {
+	s   *memServer
+	p   string
+	buf bytes.Buffer
+}
+
+func (w *memWriter) Write(b []byte) (int, error) {
+	w.s.mu.Lock()
+	err := w.s.call("write", w.p)
+	w.s.mu.Unlock()
+	if err != nil {
+		return 0, err
+	}
+	return w.buf.Write(b)
+}
+
+func (w *memWriter) Close() error {
+	w.s.mu.Lock()
+	defer w.s.mu.Unlock()
+	if f, ok := w.s.files[w.p]; ok {
+		f.data = bytes.Clone(w.buf.Bytes())
+	}
+	return w.s.call("close", w.p)
+}
+
+func (c *memConn) MkdirAll(_ context.Context, p string) error {
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	if err := c.s.call("mkdirall", p); err != nil {
+		return err
+	}
+	if p == "" {
+		return nil
+	}
+	parts := strings.Split(p, "/")
+	for i := range parts {
+		q := strings.Join(parts[:i+1], "/")
+		if f, ok := c.s.files[q]; ok {
+			if !f.dir {
+				return errNotAFold
+			}
+			continue
+		}
+		c.s.files[q] = &memFile{dir: true}
+	}
+	return nil
+}
+
+func (c *memConn) Chtimes(_ context.Context, p string, mtime time.Time) error {
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	if err := c.s.call("chtimes", p); err != nil {
+		return err
+	}
+	f, err := c.s.find(p)
+	if err != nil {
+		return err
+	}
+	f.mtime = mtime
+	return nil
+}
+
+func (c *memConn) Rename(_ context.Context, from, to string) error {
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	if err := c.s.call("rename", from); err != nil {
+		return err
+	}
+	f, err := c.s.find(from)
+	if err != nil {
+		return err
+	}
+	delete(c.s.files, from)
+	c.s.files[to] = f
+	return nil
+}
+
+func (c *memConn) Remove(_ context.Context, p string) error {
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	if err := c.s.call("remove", p); err != nil {
+		return err
+	}
+	if _, err := c.s.find(p); err != nil {
+		return err
+	}
+	delete(c.s.files, p)
+	return nil
+}
+
+func TestMain(m *testing.M) {
+	connpool.DefaultMinBackoff, connpool.DefaultMaxBackoff = time.Millisecond, 10*time.Millisecond
+	os.Exit(m.Run())
+}

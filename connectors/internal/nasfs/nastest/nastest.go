@@ -1,0 +1,142 @@
+// Package nastest holds the tests the share connectors (smb, nfs) run
+// alike against their real servers: a missing root, a denied folder in a
+// listing, and a server restarted under a read, a listing and a put. It
+// must not know either protocol: each connector passes its buckets, its
+// server script and the server's folder on disk.
+package nastest
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/mgw-dev/mgw/connectors"
+)
+
+// OwnServer starts a second instance of test/servers/<script>, with
+// portVar=port in its environment, that the test may restart without
+// disturbing the tests that use the shared one; it is stopped when the
+// test ends. It returns a function that restarts it, keeping its files.
+func OwnServer(t *testing.T, script, portVar, port string) (restart func()) {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	path := filepath.Join(filepath.Dir(file), "..", "..", "..", "..", "test", "servers", script)
+	run := func(verb string) {
+		t.Helper()
+		c := exec.Command("bash", path, verb)
+		c.Env = append(os.Environ(), portVar+"="+port)
+		if out, err := c.CombinedOutput(); err != nil {
+			t.Fatalf("%s %s: %v\n%s", script, verb, err, out)
+		}
+	}
+	run("start")
+	t.Cleanup(func() { run("stop") })
+	return func() { run("bounce") }
+}
+
+// Restarts checks that a server restart between two reads, two pages of
+// a listing and two puts costs a reconnect, not an error. b is the
+// server's root, dir its folder on disk; files names make a listing of
+// several pages.
+func Restarts(t *testing.T, b connectors.Bucket, restart func(), dir string, files int) {
+	t.Helper()
+	content := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB
+	if err := os.WriteFile(filepath.Join(dir, "big"), content, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "many"), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	for i := range files {
+		if err := os.WriteFile(filepath.Join(dir, "many", fmt.Sprintf("file-with-a-longish-name-%05d", i)), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := t.Context()
+	rc, err := b.Open(ctx, "big", 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	head := make([]byte, 100000)
+	if _, err := io.ReadFull(rc, head); err != nil {
+		t.Fatal(err)
+	}
+	restart()
+	rest, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatalf("read after a restart: %v (kind %v)", err, connectors.KindOf(err))
+	}
+	if got := append(head, rest...); !bytes.Equal(got, content) {
+		t.Errorf("read across a restart: %d bytes, want %d equal bytes", len(got), len(content))
+	}
+
+	seen := map[string]bool{}
+	err = b.List(ctx, "many/", func(o connectors.Object) error {
+		if len(seen) == 0 {
+			restart()
+		}
+		seen[o.Key] = true
+		return nil
+	}, nil)
+	if err != nil {
+		t.Fatalf("list across a restart: %v", err)
+	}
+	if len(seen) != files {
+		t.Errorf("list across a restart: %d distinct files, want %d", len(seen), files)
+	}
+
+	restart()
+	if _, err := b.Put(ctx, "after", bytes.NewReader([]byte("ok")), 2, connectors.PutOptions{}); err != nil {
+		t.Fatalf("put after a restart: %v", err)
+	}
+	if got, err := os.ReadFile(filepath.Join(dir, "after")); err != nil || string(got) != "ok" {
+		t.Errorf("after: %q, %v", got, err)
+	}
+}
+
+// MissingRoot checks that b, whose folder does not exist, never lists as
+// empty.
+func MissingRoot(t *testing.T, b connectors.Bucket) {
+	t.Helper()
+	err := b.List(t.Context(), "", func(connectors.Object) error { return nil }, func(connectors.ListError) {})
+	if k := connectors.KindOf(err); k != connectors.KindNotFound {
+		t.Errorf("list of a missing root: kind %v (%v), want not-found", k, err)
+	}
+	if k := connectors.KindOf(b.Check(t.Context())); k != connectors.KindNotFound {
+		t.Errorf("check of a missing root: kind %v, want not-found", k)
+	}
+}
+
+// DeniedFolder checks that b's folder denied/, which holds a file the
+// client may not read, is reported as access denied and the rest listed.
+func DeniedFolder(t *testing.T, b connectors.Bucket) {
+	t.Helper()
+	var errs []connectors.ListError
+	err := b.List(t.Context(), "", func(o connectors.Object) error {
+		if o.Key == "denied/file" {
+			t.Errorf("listed %s in a folder the client cannot read", o.Key)
+		}
+		return nil
+	}, func(le connectors.ListError) { errs = append(errs, le) })
+	if err != nil {
+		t.Fatalf("list: %v", err)
+	}
+	seen := false
+	for _, le := range errs {
+		if le.Dir == "denied/" {
+			seen = true
+			if k := connectors.KindOf(le.Err); k != connectors.KindAccessDenied {
+				t.Errorf("denied/: kind %v, want access-denied (%v)", k, le.Err)
+			}
+		}
+	}
+	if !seen {
+		t.Errorf("no list error for denied/: %v", errs)
+	}
+}

@@ -1,0 +1,137 @@
+package nasfs
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"fmt"
+	"hash"
+	"io"
+	"path"
+	"time"
+
+	"github.com/mgw-dev/mgw/connectors"
+)
+
+// copyBuf is the most bytes handed to one Write: a server's preferred
+// write size or more, so the client need not split what a smaller buffer
+// would cut again (NFS WRITEs, SMB WRITEs while an MD5 is computed).
+const copyBuf = 1 << 20
+
+// cleanupTimeout bounds the removal of a temporary file after a failed
+// Put, which runs even when the caller's context has ended.
+const cleanupTimeout = 30 * time.Second
+
+// Put writes size bytes from r to a temporary name beside the target, sets
+// its mtime and renames it over the target, creating the folders above it.
+// If the connection drops, r is rewound and the whole write starts again
+// on a new one. With opts.MD5 set, content that does not match is refused
+// (KindInvalidArgument); fewer than size bytes is KindChanged.
+func (s *Share) Put(ctx context.Context, key string, r io.ReadSeeker, size int64, opts connectors.PutOptions) (connectors.Object, error) {
+	fail := func(kind connectors.Kind, err error) (connectors.Object, error) {
+		return connectors.Object{}, connectors.NewError(kind, "put", key, err)
+	}
+	if err := CheckKey(key, s.cfg.Forbid); err != nil {
+		return fail(connectors.KindUnsupportedName, err)
+	}
+	if size < 0 {
+		return fail(connectors.KindInvalidArgument, fmt.Errorf("negative size %d", size))
+	}
+	if err := ctx.Err(); err != nil {
+		return fail(connectors.Classify(err), err)
+	}
+	target := s.path(key)
+	dir := s.path(parent(key))
+	var e Entry
+	err := s.do(ctx, "put", key, s.cfg.Kind, func(fs FS) error {
+		if _, err := r.Seek(0, io.SeekStart); err != nil {
+			return connectors.NewError(connectors.KindInvalidArgument, "put", key, err)
+		}
+		tmp := Join(dir, TempName(path.Base(key)))
+		if err := s.write(ctx, fs, dir, tmp, target, r, size, opts); err != nil {
+			// The temporary file must go even when ctx is over.
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+			fs.Remove(cctx, tmp)
+			cancel()
+			return err
+		}
+		var err error
+		e, err = fs.Lstat(ctx, target)
+		return err
+	})
+	if err != nil {
+		return connectors.Object{}, err
+	}
+	e.Obj.Key = key
+	return e.Obj, nil
+}
+
+// write fills tmp in folder dir, closes it, sets its mtime and renames it
+// to target.
+func (s *Share) write(ctx context.Context, fs FS, dir, tmp, target string, r io.Reader, size int64, opts connectors.PutOptions) error {
+	f, err := fs.Create(ctx, tmp)
+	if err != nil && dir != "" && s.cfg.Kind(err) == connectors.KindNotFound {
+		// The folder is missing: make it, then try again. Creating first
+		// spares every file of a folder that exists the lookups of its
+		// folders (one per path segment on NFS).
+		if err := fs.MkdirAll(ctx, dir); err != nil {
+			return err
+		}
+		f, err = fs.Create(ctx, tmp)
+	}
+	if err != nil {
+		return err
+	}
+	var h hash.Hash
+	var w io.Writer = f
+	if opts.MD5 != nil {
+		h = md5.New()
+		w = io.MultiWriter(f, h)
+	}
+	// A buffer no larger than the file: small files are the common case.
+	// (A writer with ReadFrom, go-smb2's, brings its own.)
+	buf := make([]byte, max(1, min(size, copyBuf)))
+	n, err := io.CopyBuffer(w, io.LimitReader(ctxReader{ctx, r}, size), buf)
+	cerr := f.Close()
+	switch {
+	case err == nil && n < size:
+		return connectors.NewError(connectors.KindChanged, "put", "", fmt.Errorf("source ended after %d of %d bytes", n, size))
+	case err == nil:
+		err = cerr
+	}
+	if err != nil {
+		if cerr := ctx.Err(); cerr != nil {
+			return cerr
+		}
+		return err
+	}
+	if h != nil {
+		if sum := h.Sum(nil); !bytes.Equal(sum, opts.MD5) {
+			return connectors.NewError(connectors.KindInvalidArgument, "put", "", fmt.Errorf("content MD5 %x does not match the expected %x", sum, opts.MD5))
+		}
+	}
+	if !opts.ModTime.IsZero() {
+		if err := fs.Chtimes(ctx, tmp, opts.ModTime); err != nil {
+			return err
+		}
+	}
+	// Last chance to honour a cancellation: after the rename the object
+	// is there.
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return fs.Rename(ctx, tmp, target)
+}
+
+// ctxReader stops a copy when the context ends.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}

@@ -1,0 +1,222 @@
+package nasfs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"time"
+
+	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/connectors/internal/connpool"
+)
+
+// FS is one connection to a file server with the share or export mounted
+// on it: the few calls both go-smb2 and go-nfs-client offer. Paths are
+// '/'-separated, relative to the share's root, "" for the root itself;
+// the backend turns them into its own form. ctx bounds the call where
+// the client takes one (go-nfs-client takes none). Errors are the
+// client's own, for Config.Kind and Config.Broken to sort; an error may
+// also be classified already (connectors.NewError).
+//
+// An FS must be comparable (a pointer): the pool tells connections apart
+// by it.
+type FS interface {
+	// Lstat tells what p is, without following a link, in the fewest
+	// round trips the protocol allows; the identity (Inode, Ctime) may
+	// be missing.
+	Lstat(ctx context.Context, p string) (Entry, error)
+	// Stat tells what p is, with the identity a listing gives.
+	Stat(ctx context.Context, p string) (Entry, error)
+	// OpenDir opens folder p to read its names in pages. A file is
+	// KindNotDir.
+	OpenDir(ctx context.Context, p string) (DirReader, error)
+	// OpenRead opens file p to read from offset off on.
+	OpenRead(ctx context.Context, p string, off int64) (io.ReadCloser, error)
+	// Create makes file p, which must not exist, to write. Close makes
+	// what was written durable and is called even after a failed write.
+	Create(ctx context.Context, p string) (io.WriteCloser, error)
+	// MkdirAll makes folder p and those above it; folders already there
+	// are not an error, a file in the way is.
+	MkdirAll(ctx context.Context, p string) error
+	// Chtimes sets p's modification time.
+	Chtimes(ctx context.Context, p string, mtime time.Time) error
+	// Rename moves from over to, replacing a file there.
+	Rename(ctx context.Context, from, to string) error
+	// Remove deletes file p.
+	Remove(ctx context.Context, p string) error
+}
+
+// DirReader reads one folder a page at a time.
+type DirReader interface {
+	// ReadDir returns the next names ("." and ".." may be among them);
+	// (nil, io.EOF) after the last.
+	ReadDir() ([]Entry, error)
+	Close()
+}
+
+// Config is what a backend tells New.
+type Config struct {
+	Root   string // the address's folder, as CleanRoot returns it
+	Forbid string // bytes a key may not hold (CheckKey)
+	Conns  int    // connections kept (at least 1)
+	// ListWorkers bounds the goroutines of one List.
+	ListWorkers int
+	// Dial connects, logs in and mounts. It must honour ctx.
+	Dial func(ctx context.Context) (FS, error)
+	// Release closes a connection, perhaps a broken one, without waiting
+	// long for a dead server.
+	Release func(FS)
+	// Kind classifies the client's errors.
+	Kind func(error) connectors.Kind
+	// Broken reports whether an error means the connection is unusable:
+	// the call is repeated on a new one.
+	Broken func(error) bool
+}
+
+// Share is a connectors.Bucket over a pool of FS connections: every
+// method but the protocol calls themselves.
+type Share struct {
+	cfg  Config
+	pool *connpool.Pool[FS]
+}
+
+var _ connectors.Bucket = (*Share)(nil)
+
+// New returns the bucket. It does not connect: the first call does, and
+// Check verifies the address.
+func New(cfg Config) *Share {
+	return &Share{cfg: cfg, pool: connpool.New(cfg.Conns, cfg.Dial, cfg.Release, cfg.Broken)}
+}
+
+// path is the share path of a key ("" is the address's folder).
+func (s *Share) path(key string) string { return Join(s.cfg.Root, key) }
+
+// readKind classifies an error met looking up a key: a path through a
+// file means the key does not exist.
+func (s *Share) readKind(err error) connectors.Kind {
+	if k := s.cfg.Kind(err); k != connectors.KindNotDir {
+		return k
+	}
+	return connectors.KindNotFound
+}
+
+// do runs op on a pooled connection, repeating it on a new one if the
+// connection drops; errors come back classified by kind.
+func (s *Share) do(ctx context.Context, opName, key string, kind func(error) connectors.Kind, op func(fs FS) error) error {
+	err := s.pool.Do(ctx, op)
+	if err == nil {
+		return nil
+	}
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		err = fmt.Errorf("%w (%v)", cerr, err)
+	}
+	return connectors.NewError(kind(err), opName, key, err)
+}
+
+// Features: shares keep no metadata, and keys must be UTF-8 (SMB names
+// are UTF-16; NFS exports are read by tools that expect UTF-8).
+func (s *Share) Features() connectors.Features { return connectors.Features{UTF8Keys: true} }
+
+func (s *Share) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// Check connects, mounts and reads the first names of the address's
+// folder: a missing folder is KindNotFound, a file KindNotDir.
+func (s *Share) Check(ctx context.Context) error {
+	p, err := s.openDir(ctx, "")
+	if err != nil {
+		return connectors.NewError(connectors.KindOf(err), "check", "", err)
+	}
+	defer p.Close()
+	if _, err := p.Next(ctx); err != nil && err != io.EOF {
+		return connectors.NewError(connectors.KindOf(err), "check", "", err)
+	}
+	return nil
+}
+
+var (
+	errIsDir      = errors.New("is a folder, not a file")
+	errNotRegular = errors.New("not a regular file")
+)
+
+// Stat returns the key's attributes; a folder is not an object
+// (KindNotFound).
+func (s *Share) Stat(ctx context.Context, key string) (connectors.Object, error) {
+	if err := CheckKey(key, s.cfg.Forbid); err != nil {
+		return connectors.Object{}, connectors.NewError(connectors.KindUnsupportedName, "stat", key, err)
+	}
+	var e Entry
+	err := s.do(ctx, "stat", key, s.readKind, func(fs FS) error {
+		var err error
+		e, err = fs.Stat(ctx, s.path(key))
+		return err
+	})
+	if err != nil {
+		return connectors.Object{}, err
+	}
+	if e.Dir {
+		return connectors.Object{}, connectors.NewError(connectors.KindNotFound, "stat", key, errIsDir)
+	}
+	e.Obj.Key = key
+	return e.Obj, nil
+}
+
+// Delete removes the file at key; a missing key, or a folder, is not an
+// error.
+func (s *Share) Delete(ctx context.Context, key string) error {
+	if err := CheckKey(key, s.cfg.Forbid); err != nil {
+		return connectors.NewError(connectors.KindUnsupportedName, "delete", key, err)
+	}
+	return s.do(ctx, "delete", key, s.cfg.Kind, func(fs FS) error {
+		p := s.path(key)
+		e, err := fs.Lstat(ctx, p)
+		if err == nil && e.Dir {
+			return nil
+		}
+		if err == nil {
+			err = fs.Remove(ctx, p)
+		}
+		if err != nil && s.readKind(err) == connectors.KindNotFound {
+			return nil
+		}
+		return err
+	})
+}
+
+// List walks the folders under prefix in parallel, reading each in pages;
+// see list for the contract.
+func (s *Share) List(ctx context.Context, prefix string, fn func(connectors.Object) error, onErr func(connectors.ListError)) error {
+	return list(ctx, s.openDir, s.cfg.ListWorkers, prefix, s.cfg.Forbid, fn, onErr)
+}
+
+// ListDir calls fn for the files directly in dir.
+func (s *Share) ListDir(ctx context.Context, dir string, fn func(connectors.Object) error) error {
+	return listDir(ctx, s.openDir, dir, s.cfg.Forbid, fn)
+}
+
+// ConnectError marks an error met connecting, logging in or mounting:
+// the server, the credentials or the share refused us, not a file. A
+// backend's Dial wraps its errors in one.
+type ConnectError struct{ Err error }
+
+func (e *ConnectError) Error() string { return e.Err.Error() }
+func (e *ConnectError) Unwrap() error { return e.Err }
+
+// IsConnectError reports whether err came from connecting to the server,
+// logging in or mounting, rather than from a file or folder.
+func IsConnectError(err error) bool {
+	var ce *ConnectError
+	return errors.As(err, &ce)
+}
+
+// parent is the key of key's folder ("" for the root).
+func parent(key string) string {
+	if d := path.Dir(key); d != "." {
+		return d
+	}
+	return ""
+}
