@@ -83,10 +83,20 @@ func (j *Job) goneEvents(ctx context.Context, keys []string) {
 		}
 	}
 	for _, key := range keys {
-		if _, ok, err := j.r.Store.File(j.r.Job.Name, key); err == nil && ok {
+		_, ok, err := j.r.Store.File(j.r.Job.Name, key)
+		if err == nil && ok {
 			add(key)
 		}
-		_ = j.r.Store.FilePaths(j.r.Job.Name, key+"/", func(p string) error { add(p); return nil })
+		if err == nil {
+			err = j.r.Store.FilePaths(j.r.Job.Name, key+"/", func(p string) error { add(p); return nil })
+		}
+		if err != nil {
+			// Deleting on a partial view of the index could delete
+			// too little or, with a folder, too much: leave it to the
+			// next full pass.
+			j.log.Error("cannot read the index: deletes wait for the next full pass", "path", key, "err", err)
+			return
+		}
 	}
 	if len(paths) == 0 {
 		return
@@ -99,7 +109,10 @@ func (j *Job) goneEvents(ctx context.Context, keys []string) {
 	}
 	if over() {
 		indexed = 0
-		_ = j.r.Store.FilePaths(j.r.Job.Name, "", func(string) error { indexed++; return nil })
+		if err := j.r.Store.FilePaths(j.r.Job.Name, "", func(string) error { indexed++; return nil }); err != nil {
+			j.log.Error("cannot count the index: deletes wait for the next full pass", "err", err)
+			return
+		}
 		j.indexed.Store(indexed)
 	}
 	limit := j.r.Job.MaxDelete.Limit(indexed)

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -168,7 +169,12 @@ func (r *Runner) FullPass(ctx context.Context) (*state.Run, error) {
 		}
 	}
 	run.Finished = time.Now()
-	r.fillReport(run, before)
+	if ferr := r.fillReport(run, before); ferr != nil {
+		log.Error("the run's report is incomplete", "err", ferr)
+		if err == nil {
+			err = ferr
+		}
+	}
 	var je *JobError
 	switch {
 	case err == nil:
@@ -391,10 +397,13 @@ func (r *Runner) abortStaleUploads(ctx context.Context, log *slog.Logger) {
 		u    state.Upload
 	}
 	var list []stale
-	_ = r.Store.Uploads(r.Job.Name, func(path string, u state.Upload) error {
+	if err := r.Store.Uploads(r.Job.Name, func(path string, u state.Upload) error {
 		list = append(list, stale{path, u})
 		return nil
-	})
+	}); err != nil {
+		log.Error("cannot read the upload checkpoints: stale uploads are kept for the next run", "err", err)
+		return
+	}
 	for _, s := range list {
 		if o, err := r.Src.Stat(ctx, s.path); err == nil && s.u.Source.Same(identity(o)) {
 			continue // still wanted: a later run resumes it
@@ -403,13 +412,17 @@ func (r *Runner) abortStaleUploads(ctx context.Context, log *slog.Logger) {
 			log.Warn("cannot abort stale upload", "path", s.path, "err", err)
 			continue
 		}
-		_ = r.Store.DropUpload(r.Job.Name, s.path)
+		if err := r.Store.DropUpload(r.Job.Name, s.path); err != nil {
+			log.Error("cannot drop the checkpoint of an aborted upload", "path", s.path, "err", err)
+		}
 	}
 }
 
 // fillReport writes the run's counters: what changed since before, so a
-// continuous job's runs each count their own pass.
-func (r *Runner) fillReport(run *state.Run, before Snapshot) {
+// continuous job's runs each count their own pass. An error reading the
+// skipped or failed lists is returned: a report that counts too few
+// failures must not pass for a true one.
+func (r *Runner) fillReport(run *state.Run, before Snapshot) error {
 	s := r.Progress.Snapshot()
 	run.FilesScanned = s.FilesScanned - before.FilesScanned
 	run.BytesScanned = s.BytesScanned - before.BytesScanned
@@ -423,17 +436,29 @@ func (r *Runner) fillReport(run *state.Run, before Snapshot) {
 	run.FilesSkipped = s.FilesSkipped - before.FilesSkipped
 	run.SkippedBy = map[string]int64{}
 	run.FailedBy = map[string]int64{}
-	_ = r.Store.Skips(r.Job.Name, func(_ string, k state.Skip) error {
+	if err := r.Store.Skips(r.Job.Name, func(_ string, k state.Skip) error {
 		run.SkippedBy[k.Reason]++
 		return nil
-	})
+	}); err != nil {
+		return fmt.Errorf("cannot read the skipped list for the report: %w", err)
+	}
 	var failed int64
-	_ = r.Store.Failures(r.Job.Name, func(_ string, f state.Failure) error {
+	if err := r.Store.Failures(r.Job.Name, func(_ string, f state.Failure) error {
 		run.FailedBy[f.Code]++
 		failed++
 		return nil
-	})
+	}); err != nil {
+		return fmt.Errorf("cannot read the failed list for the report: %w", err)
+	}
 	run.FilesFailed = failed
+	return nil
+}
+
+// forget drops every record of a path from the index.
+func (r *Runner) forget(key string) {
+	if err := r.Store.Forget(r.Job.Name, key); err != nil {
+		r.log.Error("cannot update the index", "path", key, "err", err)
+	}
 }
 
 // identity is what the index keeps of a source object to tell a change.

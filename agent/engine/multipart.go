@@ -301,7 +301,11 @@ func (r *Runner) abandon(ctx context.Context, key, id string, mp connectors.Mult
 		r.Log.Warn("cannot abort upload", "path", key, "err", err)
 		return
 	}
-	_ = r.Store.DropUpload(r.Job.Name, key)
+	if err := r.Store.DropUpload(r.Job.Name, key); err != nil {
+		// The next run finds a checkpoint of an upload that is gone: it
+		// fails to resume it and starts the file over.
+		r.log.Error("cannot drop the checkpoint of an aborted upload", "path", key, "err", err)
+	}
 }
 
 // sendPart hashes and uploads one part, retrying the part (never the

@@ -30,10 +30,14 @@ func (r *Runner) uploadReport(ctx context.Context, run *state.Run) {
 	}
 	var failed bytes.Buffer
 	w := csv.NewWriter(&failed)
-	_ = w.Write([]string{"path", "code", "message", "attempts", "last_attempt"})
-	_ = r.Store.Failures(r.Job.Name, func(path string, f state.Failure) error {
+	_ = w.Write([]string{"path", "code", "message", "attempts", "last_attempt"}) // a bytes.Buffer takes it
+	if err := r.Store.Failures(r.Job.Name, func(path string, f state.Failure) error {
 		return w.Write([]string{path, f.Code, f.Message, strconv.Itoa(f.Attempts), f.Last.UTC().Format(time.RFC3339)})
-	})
+	}); err != nil {
+		// A list with files missing must not pass for the whole one.
+		r.log.Error("cannot read the failed list: the migration report is not uploaded", "err", err)
+		return
+	}
 	w.Flush()
 	for key, b := range map[string][]byte{base + ".txt": text.Bytes(), base + "-failed.csv": failed.Bytes()} {
 		if _, err := r.Dst.Put(ctx, key, bytes.NewReader(b), int64(len(b)), connectors.PutOptions{ModTime: run.Finished}); err != nil {

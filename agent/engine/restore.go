@@ -136,7 +136,7 @@ func (r *Runner) awaitRestores(ctx context.Context, log *slog.Logger) error {
 				return ctx.Err()
 			case connectors.KindOf(err) == connectors.KindNotFound:
 				r.restores.remove(o.Key)
-				_ = r.Store.Forget(r.Job.Name, o.Key)
+				r.forget(o.Key)
 				r.recordSkip(o.Key, "deleted from the source before it was copied")
 			case err != nil:
 				log.Warn("cannot check a restore", "path", o.Key, "err", rootCause(err))

@@ -71,7 +71,7 @@ func (r *Runner) transfer(ctx context.Context, log *slog.Logger, t task) {
 		switch {
 		case side == connectors.Source && kind == connectors.KindNotFound:
 			// Forget first: it clears every record of the path, skips too.
-			_ = r.Store.Forget(r.Job.Name, o.Key)
+			r.forget(o.Key)
 			r.recordSkip(o.Key, "deleted from the source before it was copied")
 			return
 		case jobFatal(err):
