@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mgw-dev/mgw/agent/config"
+	"github.com/mgw-dev/mgw/agent/engine/pace"
 
 	"github.com/mgw-dev/mgw/connectors"
 	"github.com/mgw-dev/mgw/state"
@@ -28,8 +29,8 @@ type Runner struct {
 	Log              *slog.Logger
 	Progress         *Progress
 
-	srcPace, dstPace pacer
-	limits           *limiter // the job's bytes/s and requests/s; SetLimits swaps them
+	srcPace, dstPace pace.Pacer
+	limits           *pace.Limiter // the job's bytes/s and requests/s; SetLimits swaps them
 	filter           *filter
 	started          map[string]bool // files with a multipart checkpoint when the job began
 	fatal            context.CancelCauseFunc
@@ -65,7 +66,7 @@ type Runner struct {
 // Status may be called on it at once, from any goroutine.
 func NewRunner(job *config.Settings, srcAddr, dstAddr connectors.Address, src, dst connectors.Bucket, st *state.Store, log *slog.Logger) *Runner {
 	r := &Runner{Job: job, SrcAddr: srcAddr, DstAddr: dstAddr, Src: src, Dst: dst, Store: st, Log: log,
-		Progress: &Progress{Started: time.Now()}, limits: newLimiter(job.Limits, nil), access: newAccessHold(firstProbe, maxProbe)}
+		Progress: &Progress{Started: time.Now()}, limits: pace.NewLimiter(job.Limits, nil), access: newAccessHold(firstProbe, maxProbe)}
 	return r
 }
 

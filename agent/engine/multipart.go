@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/mgw-dev/mgw/agent/engine/pace"
 	"github.com/mgw-dev/mgw/connectors"
 	"github.com/mgw-dev/mgw/state"
 )
@@ -69,7 +70,7 @@ func (r *Runner) copyMultipart(ctx context.Context, o connectors.Object, mp conn
 			return errChanged(o.Key, "rewritten since it was listed")
 		}
 	}
-	in := r.limits.limitReader(ctx, body) // the job's bandwidth limit, across parts and files
+	in := r.limits.Reader(ctx, body) // the job's bandwidth limit, across parts and files
 
 	wantCRC := f.CRC64
 	var (
@@ -337,7 +338,7 @@ func (r *Runner) sendPart(ctx context.Context, key, id string, num int, data []b
 		if ctx.Err() != nil || !connectors.KindOf(err).Retryable() || attempt > r.Job.Retries {
 			return state.PartDone{}, err
 		}
-		if sleep(ctx, backoff(r.Job.RetryBackoff, attempt)) != nil {
+		if pace.Sleep(ctx, pace.Backoff(r.Job.RetryBackoff, attempt)) != nil {
 			return state.PartDone{}, ctx.Err()
 		}
 	}

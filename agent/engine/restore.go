@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"sync"
 
+	"github.com/mgw-dev/mgw/agent/engine/pace"
 	"github.com/mgw-dev/mgw/connectors"
 	"github.com/mgw-dev/mgw/state/codes"
 )
@@ -120,7 +121,7 @@ func (r *Runner) awaitRestores(ctx context.Context, log *slog.Logger) error {
 			return nil
 		}
 		log.Info("waiting for archived objects to be restored", "objects", n, "next check", poll)
-		if err := sleep(ctx, poll); err != nil {
+		if err := pace.Sleep(ctx, poll); err != nil {
 			return err
 		}
 		var copies sync.WaitGroup

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/mgw-dev/mgw/agent/engine/pace"
 	"github.com/mgw-dev/mgw/connectors"
 )
 
@@ -58,7 +59,7 @@ type reopenReader struct {
 	size int64
 	rc   io.ReadCloser
 	in   io.Reader // rc paced by lim
-	lim  *limiter
+	lim  *pace.Limiter
 	crc  bool // compute a CRC64 too
 	sum  *sums
 	err  error // the source's error, kept apart from the destination's
@@ -72,7 +73,7 @@ func (r *reopenReader) Read(p []byte) (int, error) {
 			return 0, r.err
 		}
 		r.rc = rc
-		r.in = r.lim.limitReader(r.ctx, rc)
+		r.in = r.lim.Reader(r.ctx, rc)
 	}
 	// Never hand over more than the size the destination was told.
 	if left := r.size - r.sum.n; int64(len(p)) > left {

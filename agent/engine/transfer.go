@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/mgw-dev/mgw/agent/engine/pace"
 	"github.com/mgw-dev/mgw/connectors"
 )
 
@@ -115,7 +116,7 @@ func (r *Runner) transfer(ctx context.Context, log *slog.Logger, t task) {
 			}
 		}
 		log.Debug("retrying", "path", o.Key, "attempt", attempt, "err", rootCause(err))
-		if sleep(ctx, backoff(r.Job.RetryBackoff, attempt)) != nil {
+		if pace.Sleep(ctx, pace.Backoff(r.Job.RetryBackoff, attempt)) != nil {
 			return
 		}
 	}
@@ -128,10 +129,10 @@ func (r *Runner) paced(ctx context.Context, side connectors.Side, call func() er
 	if side == connectors.Source {
 		p = &r.srcPace
 	}
-	if err := p.wait(ctx); err != nil {
+	if err := p.Wait(ctx); err != nil {
 		return err
 	}
-	if err := r.limits.waitRequest(ctx); err != nil {
+	if err := r.limits.WaitRequest(ctx); err != nil {
 		return err
 	}
 	err := call()
@@ -142,18 +143,18 @@ func (r *Runner) paced(ctx context.Context, side connectors.Side, call func() er
 	var ce *connectors.Error
 	switch {
 	case err == nil:
-		p.ok()
+		p.OK()
 	case connectors.KindOf(err) == connectors.KindThrottled:
 		r.Progress.Throttled.Add(1)
 		var ra time.Duration
 		if errors.As(err, &ce) {
 			ra = ce.RetryAfter
 		}
-		p.throttled(ra)
+		p.Throttled(ra)
 	case connectors.KindOf(err) == connectors.KindTransient, connectors.KindOf(err) == connectors.KindTimeout:
 		// Resets, 5xx and timeouts under load: the server is struggling
 		// even if it does not say "slow down". Ease off the same way.
-		p.throttled(0)
+		p.Throttled(0)
 	}
 	return onSide(side, err)
 }
@@ -200,7 +201,7 @@ func (r *Runner) copySmall(ctx context.Context, o connectors.Object) error {
 			got := or.Object()
 			read = &got
 		}
-		return readExactly(r.limits.limitReader(ctx, rc), buf, o.Key)
+		return readExactly(r.limits.Reader(ctx, rc), buf, o.Key)
 	})
 	if err != nil {
 		return err

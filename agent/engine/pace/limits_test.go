@@ -1,4 +1,4 @@
-package engine
+package pace
 
 import (
 	"context"
@@ -13,26 +13,6 @@ import (
 
 // fakeClock moves only when a wait asks it to: a rate measured against it
 // is the limiter's, whatever the machine's speed.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) SleepUntil(ctx context.Context, t time.Time) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if t.After(c.now) {
-		c.now = t
-	}
-	return ctx.Err()
-}
-
 // zeros is an endless source.
 type zeros struct{}
 
@@ -50,9 +30,9 @@ func within(t *testing.T, what string, got, want, tol float64) {
 func monday(h, m int) time.Time { return time.Date(2026, 11, 23, h, m, 0, 0, time.Local) } // a Monday
 
 func TestLimiterBandwidthAcrossWorkers(t *testing.T) {
-	clk := &fakeClock{now: monday(3, 0)}
+	clk := NewManualClock(monday(3, 0))
 	const bw = 20 << 20
-	l := newLimiter(config.Limits{MaxBandwidth: bw}, clk)
+	l := NewLimiter(config.Limits{MaxBandwidth: bw}, clk)
 	start, end := clk.Now(), clk.Now().Add(2*time.Minute)
 	var mu sync.Mutex
 	var total int64
@@ -61,7 +41,7 @@ func TestLimiterBandwidthAcrossWorkers(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r := l.limitReader(context.Background(), zeros{})
+			r := l.Reader(context.Background(), zeros{})
 			buf := make([]byte, 8<<20)
 			for clk.Now().Before(end) {
 				n, err := io.ReadFull(r, buf)
@@ -81,8 +61,8 @@ func TestLimiterBandwidthAcrossWorkers(t *testing.T) {
 }
 
 func TestLimiterRequestsPerSecond(t *testing.T) {
-	clk := &fakeClock{now: monday(3, 0)}
-	l := newLimiter(config.Limits{MaxQPS: 500}, clk)
+	clk := NewManualClock(monday(3, 0))
+	l := NewLimiter(config.Limits{MaxQPS: 500}, clk)
 	start, end := clk.Now(), clk.Now().Add(time.Minute)
 	var mu sync.Mutex
 	var n int
@@ -92,7 +72,7 @@ func TestLimiterRequestsPerSecond(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for clk.Now().Before(end) {
-				if err := l.waitRequest(context.Background()); err != nil {
+				if err := l.WaitRequest(context.Background()); err != nil {
 					t.Error(err)
 					return
 				}
@@ -112,13 +92,13 @@ func TestLimiterScheduleSwitchesAtTheHour(t *testing.T) {
 	if err := lim.Schedule[0].Parse(); err != nil {
 		t.Fatal(err)
 	}
-	clk := &fakeClock{now: monday(8, 58)}
-	l := newLimiter(lim, clk)
+	clk := NewManualClock(monday(8, 58))
+	l := NewLimiter(lim, clk)
 	if bw, _ := l.Current(); bw != 8<<20 {
 		t.Fatalf("limit before 09:00 = %d", bw)
 	}
 	// One transfer runs across the hour: the same reader, never reopened.
-	r := l.limitReader(context.Background(), zeros{})
+	r := l.Reader(context.Background(), zeros{})
 	boundary, end := monday(9, 0), monday(9, 2)
 	var before, after int64
 	buf := make([]byte, 256<<10)
@@ -149,9 +129,9 @@ func TestLimiterScheduleSwitchesAtTheHour(t *testing.T) {
 }
 
 func TestLimiterSetAppliesToRunningReads(t *testing.T) {
-	clk := &fakeClock{now: monday(3, 0)}
-	l := newLimiter(config.Limits{}, clk)
-	r := l.limitReader(context.Background(), zeros{})
+	clk := NewManualClock(monday(3, 0))
+	l := NewLimiter(config.Limits{}, clk)
+	r := l.Reader(context.Background(), zeros{})
 	buf := make([]byte, 1<<20)
 	for range 100 {
 		if _, err := r.Read(buf); err != nil {
@@ -189,11 +169,11 @@ func TestLimiterSetAppliesToRunningReads(t *testing.T) {
 }
 
 func TestLimiterWaitEndsWithContext(t *testing.T) {
-	clk := &fakeClock{now: monday(3, 0)}
-	l := newLimiter(config.Limits{MaxBandwidth: 64 << 10}, clk)
+	clk := NewManualClock(monday(3, 0))
+	l := NewLimiter(config.Limits{MaxBandwidth: 64 << 10}, clk)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	r := l.limitReader(ctx, zeros{})
+	r := l.Reader(ctx, zeros{})
 	buf := make([]byte, 1<<20)
 	var err error
 	for i := 0; i < 10 && err == nil; i++ {
@@ -210,8 +190,8 @@ func TestLimiterWaitEndsWithContext(t *testing.T) {
 func BenchmarkReadUnlimited(b *testing.B) { benchRead(b, func(r io.Reader) io.Reader { return r }) }
 
 func BenchmarkReadLimitedOff(b *testing.B) {
-	l := newLimiter(config.Limits{}, nil)
-	benchRead(b, func(r io.Reader) io.Reader { return l.limitReader(context.Background(), r) })
+	l := NewLimiter(config.Limits{}, nil)
+	benchRead(b, func(r io.Reader) io.Reader { return l.Reader(context.Background(), r) })
 }
 
 func benchRead(b *testing.B, wrap func(io.Reader) io.Reader) {

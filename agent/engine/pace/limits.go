@@ -1,4 +1,4 @@
-package engine
+package pace
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 	"github.com/mgw-dev/mgw/agent/config"
 )
 
-// Clock is the time the limiter reads and waits on; tests inject one that
+// Clock is the time the Limiter reads and waits on; tests inject one that
 // moves only when told, so rates are measured without sleeping.
 type Clock interface {
 	Now() time.Time
@@ -24,15 +24,15 @@ type wallClock struct{}
 
 func (wallClock) Now() time.Time { return time.Now() }
 func (wallClock) SleepUntil(ctx context.Context, t time.Time) error {
-	return sleep(ctx, time.Until(t))
+	return Sleep(ctx, time.Until(t))
 }
 
-// limiter applies a job's config.Limits: one token bucket for the bytes read from
+// Limiter applies a job's config.Limits: one token bucket for the bytes read from
 // the source by every worker and part, one for the requests to both sides.
 // The schedule is looked up again when a wait crosses into a new hour, so
 // the limit changes at the hour without touching transfers in flight; Set
 // swaps the limits of a running job the same way (a reload).
-type limiter struct {
+type Limiter struct {
 	clock Clock
 
 	// on says whether a bucket may ever limit: when neither does, a
@@ -50,18 +50,18 @@ type limiter struct {
 	waited atomic.Int64 // nanoseconds spent waiting for the limits, all workers together
 }
 
-func newLimiter(l config.Limits, c Clock) *limiter {
+func NewLimiter(l config.Limits, c Clock) *Limiter {
 	if c == nil {
 		c = wallClock{}
 	}
-	lim := &limiter{clock: c}
+	lim := &Limiter{clock: c}
 	lim.Set(l)
 	return lim
 }
 
 // Set replaces the limits; waits already granted keep their time, the next
 // read or request follows the new limits.
-func (l *limiter) Set(lim config.Limits) {
+func (l *Limiter) Set(lim config.Limits) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.limits = lim
@@ -72,7 +72,7 @@ func (l *limiter) Set(lim config.Limits) {
 }
 
 // Current returns the limits in force now (0: none).
-func (l *limiter) Current() (config.ByteSize, float64) {
+func (l *Limiter) Current() (config.ByteSize, float64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.refreshLocked(l.clock.Now())
@@ -81,7 +81,7 @@ func (l *limiter) Current() (config.ByteSize, float64) {
 
 // refreshLocked rebuilds the buckets when the hour (or the limits) changed
 // and the values in force with them.
-func (l *limiter) refreshLocked(now time.Time) {
+func (l *Limiter) refreshLocked(now time.Time) {
 	if now.Before(l.until) {
 		return
 	}
@@ -113,7 +113,7 @@ func byteBurst(bw config.ByteSize) int {
 }
 
 // chunk is how many bytes a reader may take before it waits.
-func (l *limiter) chunk() int {
+func (l *Limiter) Chunk() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.bytes == nil {
@@ -123,7 +123,7 @@ func (l *limiter) chunk() int {
 }
 
 // waitBytes waits until n bytes (at most chunk()) may be read.
-func (l *limiter) waitBytes(ctx context.Context, n int) error {
+func (l *Limiter) WaitBytes(ctx context.Context, n int) error {
 	if !l.bytesOn.Load() || n <= 0 {
 		return nil
 	}
@@ -131,14 +131,14 @@ func (l *limiter) waitBytes(ctx context.Context, n int) error {
 }
 
 // waitRequest waits until one more request may be sent.
-func (l *limiter) waitRequest(ctx context.Context) error {
+func (l *Limiter) WaitRequest(ctx context.Context) error {
 	if !l.reqsOn.Load() {
 		return nil
 	}
 	return l.wait(ctx, 1, func() *rate.Limiter { return l.reqs })
 }
 
-func (l *limiter) wait(ctx context.Context, n int, which func() *rate.Limiter) error {
+func (l *Limiter) wait(ctx context.Context, n int, which func() *rate.Limiter) error {
 	l.mu.Lock()
 	now := l.clock.Now()
 	l.refreshLocked(now)
@@ -168,12 +168,12 @@ func (l *limiter) wait(ctx context.Context, n int, which func() *rate.Limiter) e
 type limitedReader struct {
 	ctx context.Context
 	r   io.Reader
-	l   *limiter
+	l   *Limiter
 }
 
 // limitReader wraps r. A job without limits pays one atomic load per
 // read; a reload that sets limits slows the transfers already running.
-func (l *limiter) limitReader(ctx context.Context, r io.Reader) io.Reader {
+func (l *Limiter) Reader(ctx context.Context, r io.Reader) io.Reader {
 	if l == nil {
 		return r
 	}
@@ -184,23 +184,16 @@ func (lr *limitedReader) Read(p []byte) (int, error) {
 	if !lr.l.bytesOn.Load() { // limits lifted by a reload
 		return lr.r.Read(p)
 	}
-	if c := lr.l.chunk(); len(p) > c {
+	if c := lr.l.Chunk(); len(p) > c {
 		p = p[:c]
 	}
 	n, err := lr.r.Read(p)
-	if werr := lr.l.waitBytes(lr.ctx, n); werr != nil && err == nil {
+	if werr := lr.l.WaitBytes(lr.ctx, n); werr != nil && err == nil {
 		err = werr
 	}
 	return n, err
 }
 
-// SetLimits applies new limits to the running job without restarting it:
-// transfers in flight go on, at the new pace from their next read.
-func (r *Runner) SetLimits(l config.Limits) { r.limits.Set(l) }
-
-// CurrentLimits returns the bytes/s and requests/s in force now (0: none).
-func (r *Runner) CurrentLimits() (config.ByteSize, float64) { return r.limits.Current() }
-
-// LimitWaited is how long the job's reads and requests have waited for
-// its limits, in all.
-func (r *Runner) LimitWaited() time.Duration { return time.Duration(r.limits.waited.Load()) }
+// Waited is how long reads and requests have waited for the limits, all
+// workers together.
+func (l *Limiter) Waited() time.Duration { return time.Duration(l.waited.Load()) }

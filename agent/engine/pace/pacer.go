@@ -1,4 +1,4 @@
-package engine
+package pace
 
 import (
 	"context"
@@ -7,11 +7,11 @@ import (
 	"time"
 )
 
-// pacer spaces the requests of all workers to one address when the server
+// Pacer spaces the requests of all workers to one address when the server
 // throttles, and eases off again as requests succeed: an attack on every
-// throttle, a slow decay on every success (rclone's pacer, in small). All
-// workers share one pacer per address, so they back off together.
-type pacer struct {
+// throttle, a slow decay on every success (rclone's Pacer, in small). All
+// workers share one Pacer per address, so they back off together.
+type Pacer struct {
 	mu    sync.Mutex
 	delay time.Duration // gap between requests; 0 when not throttled
 	next  time.Time     // earliest start of the next request
@@ -24,8 +24,8 @@ const (
 	pacerMax = 2 * time.Second
 )
 
-// wait blocks until the next request may start.
-func (p *pacer) wait(ctx context.Context) error {
+// Wait blocks until the next request may start.
+func (p *Pacer) Wait(ctx context.Context) error {
 	p.mu.Lock()
 	if p.delay == 0 {
 		p.mu.Unlock()
@@ -38,11 +38,11 @@ func (p *pacer) wait(ctx context.Context) error {
 	}
 	p.next = start.Add(p.delay)
 	p.mu.Unlock()
-	return sleep(ctx, time.Until(start))
+	return Sleep(ctx, time.Until(start))
 }
 
-// throttled doubles the gap, or follows the server's Retry-After.
-func (p *pacer) throttled(retryAfter time.Duration) {
+// Throttled doubles the gap, or follows the server's Retry-After.
+func (p *Pacer) Throttled(retryAfter time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.throttles++
@@ -54,8 +54,8 @@ func (p *pacer) throttled(retryAfter time.Duration) {
 	}
 }
 
-// ok shrinks the gap after a success.
-func (p *pacer) ok() {
+// OK shrinks the gap after a success.
+func (p *Pacer) OK() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.delay > 0 {
@@ -66,16 +66,16 @@ func (p *pacer) ok() {
 	}
 }
 
-// backoff is the wait before retry attempt n (1-based): base doubled per
+// Backoff is the wait before retry attempt n (1-based): base doubled per
 // attempt, capped, with full jitter so workers do not retry in step.
-func backoff(base time.Duration, n int) time.Duration {
+func Backoff(base time.Duration, n int) time.Duration {
 	d := base << min(n-1, 10)
 	d = min(d, 5*time.Minute)
 	return d/2 + rand.N(d/2+1)
 }
 
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
+// Sleep waits d or until ctx ends.
+func Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
@@ -87,4 +87,11 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// Delay is the gap kept between requests now; 0 when not throttled.
+func (p *Pacer) Delay() time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.delay
 }
