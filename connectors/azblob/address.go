@@ -16,7 +16,7 @@ import (
 // Backend is what the registry knows of an azblob address.
 var Backend = connectors.Backend{
 	Type:     "azblob",
-	Open:     open,
+	Open:     openContainer,
 	Validate: validate,
 	Code:     code,
 	Root:     addrcheck.BucketRoot,
@@ -30,9 +30,10 @@ var (
 	containerRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`) // and 3-63 long, or $root
 )
 
-// open opens the container the address names: validation copies
-// Container into Bucket, and so does open for an address never validated.
-func open(ctx context.Context, a connectors.Address) (connectors.Bucket, error) {
+// openContainer opens the container the address names: validation
+// copies Container into Bucket, and so does openContainer for an address
+// never validated.
+func openContainer(ctx context.Context, a connectors.Address) (connectors.Bucket, error) {
 	if a.Container != "" {
 		a.Bucket = a.Container
 	}

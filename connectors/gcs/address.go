@@ -17,7 +17,7 @@ import (
 // client out.
 var Backend = connectors.Backend{
 	Type:     "gcs",
-	Open:     open,
+	Open:     openKeyFile,
 	Validate: validate,
 	Code:     code,
 	Root:     addrcheck.BucketRoot,
@@ -27,9 +27,9 @@ var Backend = connectors.Backend{
 // refused as well), checked so a typo is reported before any request.
 var bucketRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$`)
 
-// open opens the address with its key file's content: validation reads
-// it, and open does for an address never validated.
-func open(ctx context.Context, a connectors.Address) (connectors.Bucket, error) {
+// openKeyFile opens the address with its key file's content: validation
+// reads it, and openKeyFile does for an address never validated.
+func openKeyFile(ctx context.Context, a connectors.Address) (connectors.Bucket, error) {
 	if a.KeyJSON == nil && a.KeyFile != "" {
 		a.KeyJSON, _ = os.ReadFile(a.KeyFile) // New tells what is wrong with no key
 	}
