@@ -161,7 +161,9 @@ func TestAddressCodeBackends(t *testing.T) {
 }
 
 func TestOverlap(t *testing.T) {
-	local := func(name, path string) connectors.Address { return connectors.Address{Name: name, Type: "local", Path: path} }
+	local := func(name, path string) connectors.Address {
+		return connectors.Address{Name: name, Type: "local", Path: path}
+	}
 	nfs := func(name, export, path string) connectors.Address {
 		return connectors.Address{Name: name, Type: "nfs", Server: "nas", Export: export, Path: path}
 	}

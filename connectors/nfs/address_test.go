@@ -30,7 +30,9 @@ func TestValidate(t *testing.T) {
 			[]connectors.Problem{{Code: codes.SourceAccessVersionInvalid, Field: "version", Detail: `"4": mgw speaks NFS version 3 only`}}},
 		{"relative export", with(func(a *connectors.Address) { a.Export = "e" }),
 			[]connectors.Problem{bad("export", `"e": an export is an absolute path, such as /export/media`)}},
-		{"smb fields", with(func(a *connectors.Address) { a.Share, a.User, a.Password, a.PasswordFile, a.Domain = "x", "u", "p", "f", "d" }),
+		{"smb fields", with(func(a *connectors.Address) {
+			a.Share, a.User, a.Password, a.PasswordFile, a.Domain = "x", "u", "p", "f", "d"
+		}),
 			[]connectors.Problem{bad("share", "not a field of type nfs"), bad("user", "not a field of type nfs"), bad("password", "not a field of type nfs"),
 				bad("password_file", "not a field of type nfs"), bad("domain", "not a field of type nfs")}},
 		{"too many conns", with(func(a *connectors.Address) { a.Conns = 1000 }),
