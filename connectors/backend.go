@@ -46,9 +46,10 @@ type Backend struct {
 	// catalogue's code, or "" to leave it to the generic mapping. nil:
 	// always generic.
 	Code func(side Side, a Address, err error) string
-	// Root names where the address's data lives, ending in "/": two
-	// addresses of one type overlap when one's Root is a prefix of the
-	// other's (a job must not copy into its own source).
+	// Root names where the address's data lives, ending in "/" (a local
+	// folder: in the OS's separator): two addresses of one type overlap
+	// when one's Root is a prefix of the other's (a job must not copy
+	// into its own source).
 	Root func(a Address) string
 	// SourceOnly: the address can only be read (httplist), so it is
 	// refused as a destination.
