@@ -5,60 +5,77 @@ import (
 	"time"
 )
 
-// Address is everything a backend needs to open a data address. It is plain
-// data filled from the config; secrets are already resolved from the
-// environment or files, and must never be logged: String redacts them.
+// Address is everything a backend needs to open a data address, and every
+// address field of the config: the agent copies its YAML struct into an
+// Address field for field, and the backend's Validate checks it and fills
+// in what the fields imply (secrets read from *_file fields, defaults).
+// Each field's comment names its yaml field. Secrets must never be logged:
+// Redacted hides them.
 type Address struct {
-	Name string
-	Type string // local | s3 | oss | cos | httplist | azblob | gcs | smb | nfs
+	Name string // name
+	Type string // type: local | s3 | oss | cos | httplist | azblob | gcs | smb | nfs
 
-	// local: the folder; smb, nfs: the folder inside the share or export
+	// path. local: the folder; smb, nfs: the folder inside the share or export
 	Path string
 
 	// smb, nfs (see connectors/smb and connectors/nfs)
-	Server   string // host or host:port
-	Share    string // smb
-	Export   string // nfs
-	User     string // smb
-	Password string // smb
-	Domain   string // smb
-	UID, GID uint32 // nfs AUTH_UNIX credentials
-	// Conns is the number of connections kept to the server (0 = 8; a job
+	Server       string // server: host or host:port
+	Share        string // share (smb)
+	Export       string // export (nfs)
+	User         string // user (smb)
+	Password     string // password (smb); read from PasswordFile by validation when that is set
+	PasswordFile string // password_file (smb): a file holding the password
+	Domain       string // domain (smb)
+	Version      string // version: the protocol version asked for (smb 2 or 3, nfs 3)
+	UID, GID     uint32 // uid, gid (nfs): AUTH_UNIX credentials
+	// conns: the number of connections kept to the server (0 = 8; a job
 	// sizes it to its concurrency unless the config sets conns).
 	Conns int
 
 	// object stores
-	Endpoint        string // URL; http:// or https://
-	Region          string
-	Bucket          string
-	Prefix          string // key prefix inside the bucket; "" or ending in "/"
-	PathStyle       bool   // S3: path-style URLs (required by most gateways on loopback)
-	AccessKeyID     string
-	AccessKeySecret string
+	Endpoint            string // endpoint: URL; http:// or https://
+	Region              string // region
+	Bucket              string // bucket (azblob: the container, set from Container by validation)
+	Prefix              string // prefix: key prefix inside the bucket; "" or ending in "/" once validated
+	PathStyle           bool   // path_style (s3): path-style URLs (required by most gateways on loopback)
+	AccessKeyID         string // access_key_id
+	AccessKeySecret     string // access_key_secret
+	AccessKeySecretFile string // access_key_secret_file: a file holding AccessKeySecret
+
+	// cos (Tencent): the account's SecretId and SecretKey, copied into
+	// AccessKeyID and AccessKeySecret by validation.
+	SecretID      string // secret_id
+	SecretKey     string // secret_key
+	SecretKeyFile string // secret_key_file: a file holding SecretKey
 
 	// httplist: the list of URLs, a local path or an http(s) URL, and its
 	// format ("" = told by its first line; see connectors/httplist).
-	ListFile   string
-	ListFormat string
-	// S3 preset (aws, bos, ks3, qiniu, other): see connectors/s3/provider.go.
+	ListFile   string // list_file
+	ListFormat string // list_format
+	// provider: the S3 preset (aws, bos, ks3, qiniu, other), see
+	// connectors/s3/provider.go.
 	Provider string
 
-	// azblob: Bucket is the container. One of ConnectionString, Account +
-	// AccountKey, or SAS (with Account or Endpoint) authenticates.
-	ConnectionString string
-	Account          string
-	AccountKey       string
-	SAS              string
+	// azblob: Container (or Bucket) is the container. One of
+	// ConnectionString, Account + AccountKey, or SAS (with Account or
+	// Endpoint) authenticates.
+	Container        string // container
+	ConnectionString string // connection_string
+	Account          string // account
+	AccountKey       string // account_key
+	SAS              string // sas_token
 
-	// gcs: the service-account key file's path and its content.
+	// gcs: the service-account key file's path (key_file) and its content
+	// (read by validation; no yaml field).
 	KeyFile string
 	KeyJSON []byte
 
 	// PageSize is the number of keys asked for per list request (0 = the
-	// service's maximum, 1000). Tests set it small to exercise paging.
+	// service's maximum, 1000). Tests set it small to exercise paging; no
+	// yaml field.
 	PageSize int
 
-	// Timeout bounds each request's wait for an answer (0 = a sensible default).
+	// timeout: bounds each request's wait for an answer (0 = a sensible default).
 	Timeout time.Duration
 }
 
@@ -82,6 +99,9 @@ func (a Address) Redacted() Address {
 	}
 	if a.Password != "" {
 		a.Password = "****"
+	}
+	if a.SecretKey != "" {
+		a.SecretKey = "****"
 	}
 	return a
 }

@@ -1,6 +1,7 @@
 package connectors
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -42,10 +43,12 @@ func TestRedactedHidesCloudSecrets(t *testing.T) {
 		SAS:              "sv=1&sig=sas-secret",
 		ConnectionString: "AccountName=acct;AccountKey=" + testKey + ";SharedAccessSignature=sig=sas-secret;BlobEndpoint=http://h/acct",
 		KeyJSON:          []byte(`{"private_key":"pem-secret"}`),
+		SecretKey:        "cos-secret",
+		Password:         "smb-secret",
 	}
 	r := a.Redacted()
-	all := r.AccessKeySecret + r.AccountKey + r.SAS + r.ConnectionString + string(r.KeyJSON)
-	for _, secret := range []string{"s3-secret", testKey, "sas-secret", "pem-secret"} {
+	all := fmt.Sprintf("%+v", r) + string(r.KeyJSON)
+	for _, secret := range []string{"s3-secret", testKey, "sas-secret", "pem-secret", "cos-secret", "smb-secret"} {
 		if strings.Contains(all, secret) {
 			t.Errorf("Redacted still holds %q", secret)
 		}
