@@ -120,6 +120,10 @@ func cosErr(err error) *cosError {
 		return errDenied
 	case testserver.ErrPartOrder:
 		return errPartOrder
+	case testserver.ErrRestoreInProgress:
+		return errRestoring
+	case testserver.ErrRange:
+		return errRange
 	case testserver.ErrNoParts:
 		return errMalformedXML
 	case testserver.ErrBadMD5:

@@ -163,31 +163,5 @@ func operation(r *http.Request, bucket, key string, q url.Values) string {
 		}
 		return ""
 	}
-	switch r.Method {
-	case http.MethodPut:
-		if q.Has("partNumber") || q.Has("uploadId") {
-			return "UploadPart"
-		}
-		return "PutObject"
-	case http.MethodGet:
-		if q.Has("uploadId") {
-			return "ListParts"
-		}
-		return "GetObject"
-	case http.MethodHead:
-		return "HeadObject"
-	case http.MethodDelete:
-		if q.Has("uploadId") {
-			return "AbortMultipartUpload"
-		}
-		return "DeleteObject"
-	case http.MethodPost:
-		switch {
-		case q.Has("uploads"):
-			return "InitiateMultipartUpload"
-		case q.Has("uploadId"):
-			return "CompleteMultipartUpload"
-		}
-	}
-	return ""
+	return testserver.ObjectOperation(r.Method, q)
 }

@@ -35,17 +35,8 @@ func (s *Server) uploadPart(rq *request) {
 		return
 	}
 	id := rq.Query.Get("uploadId")
-	if err := s.CheckUpload(id, rq.Bucket, rq.Key); err != nil {
-		rq.fail(err)
-		return
-	}
-	data, err := testserver.ReadBody(rq.R)
+	p, err := s.ReceivePart(id, rq.Bucket, rq.Key, n, rq.R)
 	if err != nil {
-		rq.fail(err)
-		return
-	}
-	p := s.NewPart(n, data)
-	if err := s.PutPart(id, rq.Bucket, rq.Key, p); err != nil {
 		rq.fail(err)
 		return
 	}

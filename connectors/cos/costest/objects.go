@@ -113,52 +113,14 @@ func (s *Server) getObject(rq *request, head bool) {
 	size := int64(len(obj.Data))
 	start, end, status := int64(0), size-1, http.StatusOK
 	if !head {
-		var e *cosError
-		if start, end, status, e = resolveRange(rq.R.Header.Get("Range"), size); e != nil {
+		// RFC 7233 as COS applies it: one range only, a header naming
+		// several is ignored.
+		var err error
+		if start, end, status, err = testserver.ResolveRange(rq.R.Header.Get("Range"), size, testserver.RangeRules{OnlyOne: true}); err != nil {
 			h.Set("Content-Range", "bytes */"+strconv.FormatInt(size, 10))
-			rq.fail(e)
+			rq.fail(errRange)
 			return
 		}
 	}
 	testserver.WriteObject(rq.W, obj.Data, start, end, status, head)
-}
-
-// resolveRange applies RFC 7233 as COS does for one range: a malformed
-// one is ignored (200, whole object), an end past the object is cut to its
-// last byte, a start past it is 416 InvalidRange.
-func resolveRange(header string, size int64) (start, end int64, status int, e *cosError) {
-	whole := func() (int64, int64, int, *cosError) { return 0, size - 1, http.StatusOK, nil }
-	spec, ok := strings.CutPrefix(strings.TrimSpace(header), "bytes=")
-	if !ok || strings.Contains(spec, ",") {
-		return whole()
-	}
-	first, last, ok := strings.Cut(strings.TrimSpace(spec), "-")
-	if !ok {
-		return whole()
-	}
-	if first == "" {
-		n, err := strconv.ParseInt(last, 10, 64)
-		switch {
-		case err != nil || n < 0:
-			return whole()
-		case n == 0 || size == 0:
-			return 0, 0, 0, errRange
-		}
-		n = min(n, size)
-		return size - n, size - 1, http.StatusPartialContent, nil
-	}
-	start, err := strconv.ParseInt(first, 10, 64)
-	if err != nil || start < 0 {
-		return whole()
-	}
-	end = size - 1
-	if last != "" {
-		if end, err = strconv.ParseInt(last, 10, 64); err != nil || end < start {
-			return whole()
-		}
-	}
-	if start >= size {
-		return 0, 0, 0, errRange
-	}
-	return start, min(end, size-1), http.StatusPartialContent, nil
 }

@@ -2,7 +2,6 @@ package costest
 
 import (
 	"encoding/xml"
-	"time"
 
 	"github.com/mgw-dev/mgw/connectors/internal/testserver"
 )
@@ -42,23 +41,18 @@ func (s *Server) restoreObject(rq *request) {
 	if req.Tier == "" {
 		req.Tier = "Standard"
 	}
-	var outcome testserver.RestoreOutcome
-	err = s.Update(rq.Bucket, rq.Key, func(obj *testserver.Object) error {
+	status, err := s.Restore(rq.Bucket, rq.Key, req.Days, func(obj *testserver.Object) error {
 		switch {
 		case !archived(obj.StorageClass):
 			return errNotArchived
 		case req.Days < 1 || !restoreTiers[obj.StorageClass][req.Tier]:
 			return errArgument
 		}
-		outcome = obj.Restore.Request(req.Days, time.Now())
 		return nil
 	})
-	switch {
-	case err != nil:
+	if err != nil {
 		rq.fail(err)
-	case outcome == testserver.RestoreInProgress:
-		rq.fail(errRestoring)
-	default:
-		rq.W.WriteHeader(outcome.Status())
+		return
 	}
+	rq.W.WriteHeader(status)
 }

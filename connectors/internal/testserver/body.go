@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 )
 
@@ -72,4 +73,38 @@ func WriteObject(w http.ResponseWriter, data []byte, start, end int64, status in
 	if !head {
 		_, _ = w.Write(data[start : end+1])
 	}
+}
+
+// ObjectOperation names the API a request on an object calls, from its
+// method and sub-resources, as OSS and COS (and S3) name them alike: ""
+// for none of these. Copies and anything else a service adds stay the
+// service's to recognise.
+func ObjectOperation(method string, q url.Values) string {
+	switch method {
+	case http.MethodPut:
+		if q.Has("partNumber") || q.Has("uploadId") {
+			return "UploadPart"
+		}
+		return "PutObject"
+	case http.MethodGet:
+		if q.Has("uploadId") {
+			return "ListParts"
+		}
+		return "GetObject"
+	case http.MethodHead:
+		return "HeadObject"
+	case http.MethodDelete:
+		if q.Has("uploadId") {
+			return "AbortMultipartUpload"
+		}
+		return "DeleteObject"
+	case http.MethodPost:
+		switch {
+		case q.Has("uploads"):
+			return "InitiateMultipartUpload"
+		case q.Has("uploadId"):
+			return "CompleteMultipartUpload"
+		}
+	}
+	return ""
 }

@@ -3,6 +3,7 @@ package testserver
 import (
 	"crypto/md5"
 	"hash/crc64"
+	"net/http"
 	"sort"
 	"strconv"
 	"strings"
@@ -58,6 +59,24 @@ func (st *Store) CheckUpload(id, bucketName, key string) error {
 	defer st.mu.Unlock()
 	_, err := st.findUpload(id, bucketName, key)
 	return err
+}
+
+// ReceivePart reads part n of upload id from r's body (ReadBody's checks
+// apply) and stores it. The upload must be open before the body is read
+// and still be once it is.
+func (st *Store) ReceivePart(id, bucketName, key string, n int, r *http.Request) (*Part, error) {
+	if err := st.CheckUpload(id, bucketName, key); err != nil {
+		return nil, err
+	}
+	data, err := ReadBody(r)
+	if err != nil {
+		return nil, err
+	}
+	p := st.NewPart(n, data)
+	if err := st.PutPart(id, bucketName, key, p); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // PutPart stores p in upload id, replacing any part of its number, and

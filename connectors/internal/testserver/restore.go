@@ -1,6 +1,7 @@
 package testserver
 
 import (
+	"errors"
 	"net/http"
 	"time"
 )
@@ -53,37 +54,30 @@ func (s *RestoreStatus) Finish(now time.Time) bool {
 	return true
 }
 
-// RestoreOutcome is how a restore request ends.
-type RestoreOutcome int
+// ErrRestoreInProgress answers a restore request for an object already
+// restoring (409).
+var ErrRestoreInProgress = errors.New("restore already in progress")
 
-const (
-	RestoreStarted    RestoreOutcome = iota // the object was frozen: 202
-	RestoreInProgress                       // already restoring: 409
-	RestoreExtended                         // already restored, the copy kept longer: 200
-)
-
-// Request applies a restore request for days at now: a frozen object
-// starts restoring, a restored one's copy expires days from now, one
-// restoring stays as it is.
-func (s *RestoreStatus) Request(days int, now time.Time) RestoreOutcome {
-	switch s.State {
-	case Restoring:
-		return RestoreInProgress
-	case Restored:
-		s.Expires = now.Add(time.Duration(days) * 24 * time.Hour)
-		return RestoreExtended
-	}
-	*s = RestoreStatus{State: Restoring, Days: days}
-	return RestoreStarted
-}
-
-// Status answers the outcome as both services do.
-func (o RestoreOutcome) Status() int {
-	switch o {
-	case RestoreInProgress:
-		return http.StatusConflict
-	case RestoreExtended:
-		return http.StatusOK
-	}
-	return http.StatusAccepted
+// Restore applies a restore request for days to the object, once check
+// (the service's rules on class, days and tier) accepts it: a frozen
+// object starts restoring (202), a restored one's copy expires days from
+// now (200), one restoring returns ErrRestoreInProgress.
+func (st *Store) Restore(bucketName, key string, days int, check func(*Object) error) (status int, err error) {
+	err = st.Update(bucketName, key, func(obj *Object) error {
+		if err := check(obj); err != nil {
+			return err
+		}
+		switch obj.Restore.State {
+		case Restoring:
+			return ErrRestoreInProgress
+		case Restored:
+			obj.Restore.Expires = time.Now().Add(time.Duration(days) * 24 * time.Hour)
+			status = http.StatusOK
+		default:
+			obj.Restore = RestoreStatus{State: Restoring, Days: days}
+			status = http.StatusAccepted
+		}
+		return nil
+	})
+	return status, err
 }

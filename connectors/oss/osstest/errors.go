@@ -224,6 +224,10 @@ func (rq *request) ossError(err error) *ossError {
 		return errMalformedXML
 	case testserver.ErrPartOrder:
 		return errPartOrder
+	case testserver.ErrRestoreInProgress:
+		return errRestoring
+	case testserver.ErrRange:
+		return errRange
 	case testserver.ErrBadMD5:
 		return errDigestMalformed // EC 0017-00000502
 	case testserver.ErrMD5Mismatch:

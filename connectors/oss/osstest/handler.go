@@ -163,41 +163,16 @@ func operation(r *http.Request, bucket, key string, q url.Values) string {
 		}
 		return "ListObjects"
 	}
-	switch r.Method {
-	case http.MethodPut:
-		switch {
-		case q.Has("partNumber") || q.Has("uploadId"):
-			if copySource {
-				return "UploadPartCopy"
-			}
-			return "UploadPart"
-		case copySource:
-			return "CopyObject"
-		}
-		return "PutObject"
-	case http.MethodGet:
-		if q.Has("uploadId") {
-			return "ListParts"
-		}
-		return "GetObject"
-	case http.MethodHead:
-		return "HeadObject"
-	case http.MethodDelete:
-		if q.Has("uploadId") {
-			return "AbortMultipartUpload"
-		}
-		return "DeleteObject"
-	case http.MethodPost:
-		switch {
-		case q.Has("uploads"):
-			return "InitiateMultipartUpload"
-		case q.Has("uploadId"):
-			return "CompleteMultipartUpload"
-		case q.Has("restore"):
-			return "RestoreObject"
-		}
+	op := testserver.ObjectOperation(r.Method, q)
+	switch {
+	case copySource && op == "UploadPart":
+		return "UploadPartCopy"
+	case copySource && op == "PutObject":
+		return "CopyObject"
+	case op == "" && r.Method == http.MethodPost && q.Has("restore"):
+		return "RestoreObject"
 	}
-	return ""
+	return op
 }
 
 // checkKey applies the object naming rules ("Object naming conventions"):

@@ -160,11 +160,15 @@ func (s *Server) getObject(rq *request, head bool) {
 	size := int64(len(obj.Data))
 	start, end, status := int64(0), size-1, http.StatusOK
 	if !head {
-		var e *ossError
-		start, end, status, e = resolveRange(rq.R.Header.Get("Range"), size, rq.R.Header.Get("x-oss-range-behavior") == "standard")
-		if e != nil {
+		// OSS's own Range rules ("How to obtain OSS resources by segmenting
+		// HTTP Range requests"): the first of several ranges counts, and
+		// one past the object is ignored unless x-oss-range-behavior is
+		// standard.
+		rules := testserver.RangeRules{Lenient: rq.R.Header.Get("x-oss-range-behavior") != "standard"}
+		var err error
+		if start, end, status, err = testserver.ResolveRange(rq.R.Header.Get("Range"), size, rules); err != nil {
 			h.Set("Content-Range", "bytes */"+strconv.FormatInt(size, 10))
-			rq.fail(e.with("RangeRequested", rq.R.Header.Get("Range")).with("ActualObjectSize", strconv.FormatInt(size, 10)))
+			rq.fail(errRange.with("RangeRequested", rq.R.Header.Get("Range")).with("ActualObjectSize", strconv.FormatInt(size, 10)))
 			return
 		}
 	}
@@ -235,65 +239,4 @@ func preconditions(r *http.Request, obj *testserver.Object) int {
 		}
 	}
 	return 0
-}
-
-// resolveRange applies OSS's Range rules ("How to obtain OSS resources by
-// segmenting HTTP Range requests"): one range only (the first of several);
-// by default a malformed or out-of-bounds range is ignored and the whole
-// object returned with 200. With x-oss-range-behavior: standard, an end
-// past the object is cut to its last byte and a start past it is 416
-// InvalidRange. It returns the inclusive byte span and the status.
-func resolveRange(header string, size int64, standard bool) (start, end int64, status int, e *ossError) {
-	whole := func() (int64, int64, int, *ossError) { return 0, size - 1, http.StatusOK, nil }
-	spec, ok := strings.CutPrefix(strings.TrimSpace(header), "bytes=")
-	if !ok {
-		return whole()
-	}
-	spec, _, _ = strings.Cut(spec, ",")
-	first, last, ok := strings.Cut(strings.TrimSpace(spec), "-")
-	if !ok {
-		return whole()
-	}
-	if first == "" { // suffix: the last n bytes
-		n, err := strconv.ParseInt(last, 10, 64)
-		if err != nil || n < 0 {
-			return whole()
-		}
-		switch {
-		case n == 0 || size == 0:
-			if standard {
-				return 0, 0, 0, errRange
-			}
-			return whole()
-		case n > size:
-			if !standard {
-				return whole()
-			}
-			n = size
-		}
-		return size - n, size - 1, http.StatusPartialContent, nil
-	}
-	start, err := strconv.ParseInt(first, 10, 64)
-	if err != nil || start < 0 {
-		return whole()
-	}
-	end = size - 1
-	if last != "" {
-		if end, err = strconv.ParseInt(last, 10, 64); err != nil || end < start {
-			return whole()
-		}
-	}
-	switch {
-	case start >= size:
-		if standard {
-			return 0, 0, 0, errRange
-		}
-		return whole()
-	case end >= size:
-		if !standard {
-			return whole()
-		}
-		end = size - 1
-	}
-	return start, end, http.StatusPartialContent, nil
 }

@@ -3,7 +3,6 @@ package osstest
 import (
 	"encoding/xml"
 	"strconv"
-	"time"
 
 	"github.com/mgw-dev/mgw/connectors/internal/testserver"
 )
@@ -47,8 +46,7 @@ func (s *Server) restoreObject(rq *request) {
 		}
 	}
 
-	var outcome testserver.RestoreOutcome
-	err = s.Update(rq.Bucket, rq.Key, func(obj *testserver.Object) error {
+	status, err := s.Restore(rq.Bucket, rq.Key, req.Days, func(obj *testserver.Object) error {
 		switch class := obj.StorageClass; {
 		case !needsRestore(class):
 			return errNotArchived
@@ -57,15 +55,11 @@ func (s *Server) restoreObject(rq *request) {
 		case req.Tier != "" && restoreTiers[class] != nil && !restoreTiers[class][req.Tier]:
 			return errRestoreTier.with("ArgumentValue", req.Tier)
 		}
-		outcome = obj.Restore.Request(req.Days, time.Now())
 		return nil
 	})
-	switch {
-	case err != nil:
+	if err != nil {
 		rq.fail(err)
-	case outcome == testserver.RestoreInProgress:
-		rq.fail(errRestoring)
-	default:
-		rq.W.WriteHeader(outcome.Status())
+		return
 	}
+	rq.W.WriteHeader(status)
 }
