@@ -31,6 +31,33 @@ func makeToken(kind byte, name string) string {
 	return base64.RawURLEncoding.EncodeToString(append([]byte{kind}, name...))
 }
 
+// listEntries renders a page's Contents and CommonPrefixes elements.
+func listEntries(page []testserver.Entry, enc func(string) string, fetchOwner bool) (contents, prefixes string) {
+	var c, cp strings.Builder
+	for _, e := range page {
+		if e.Prefix {
+			cp.WriteString("  <CommonPrefixes>\n    <Prefix>" + enc(e.Key) + "</Prefix>\n  </CommonPrefixes>\n")
+			continue
+		}
+		obj := &e.Object
+		c.WriteString("  <Contents>\n")
+		c.WriteString("    <Key>" + enc(e.Key) + "</Key>\n")
+		c.WriteString("    <LastModified>" + obj.ModTime.UTC().Format(isoTime) + "</LastModified>\n")
+		c.WriteString("    <ETag>" + xmlEscape(`"`+obj.ETag+`"`) + "</ETag>\n")
+		c.WriteString("    <Type>" + objectType(obj) + "</Type>\n")
+		c.WriteString("    <Size>" + strconv.Itoa(len(obj.Data)) + "</Size>\n")
+		c.WriteString("    <StorageClass>" + obj.StorageClass + "</StorageClass>\n")
+		if fetchOwner {
+			c.WriteString("    <Owner>\n      <ID>" + ownerID + "</ID>\n      <DisplayName>" + ownerID + "</DisplayName>\n    </Owner>\n")
+		}
+		if v := obj.Restore.Header(); v != "" {
+			c.WriteString("    <RestoreInfo>" + xmlEscape(v) + "</RestoreInfo>\n")
+		}
+		c.WriteString("  </Contents>\n")
+	}
+	return c.String(), cp.String()
+}
+
 // nextToken names where a truncated page stopped: its last entry.
 func nextToken(page []testserver.Entry) string {
 	last := page[len(page)-1]
@@ -91,28 +118,7 @@ func (s *Server) listObjectsV2(rq *request) {
 		return
 	}
 	enc := encoder(encodingType)
-	var contents, prefixes strings.Builder
-	for _, e := range page {
-		if e.Prefix {
-			prefixes.WriteString("  <CommonPrefixes>\n    <Prefix>" + enc(e.Key) + "</Prefix>\n  </CommonPrefixes>\n")
-			continue
-		}
-		obj := &e.Object
-		contents.WriteString("  <Contents>\n")
-		contents.WriteString("    <Key>" + enc(e.Key) + "</Key>\n")
-		contents.WriteString("    <LastModified>" + obj.ModTime.UTC().Format(isoTime) + "</LastModified>\n")
-		contents.WriteString("    <ETag>" + xmlEscape(`"`+obj.ETag+`"`) + "</ETag>\n")
-		contents.WriteString("    <Type>" + objectType(obj) + "</Type>\n")
-		contents.WriteString("    <Size>" + strconv.Itoa(len(obj.Data)) + "</Size>\n")
-		contents.WriteString("    <StorageClass>" + obj.StorageClass + "</StorageClass>\n")
-		if q.Get("fetch-owner") == "true" {
-			contents.WriteString("    <Owner>\n      <ID>" + ownerID + "</ID>\n      <DisplayName>" + ownerID + "</DisplayName>\n    </Owner>\n")
-		}
-		if v := obj.Restore.Header(); v != "" {
-			contents.WriteString("    <RestoreInfo>" + xmlEscape(v) + "</RestoreInfo>\n")
-		}
-		contents.WriteString("  </Contents>\n")
-	}
+	contents, prefixes := listEntries(page, enc, q.Get("fetch-owner") == "true")
 
 	var b strings.Builder
 	b.WriteString("<ListBucketResult>\n")
@@ -136,8 +142,8 @@ func (s *Server) listObjectsV2(rq *request) {
 		b.WriteString("  <NextContinuationToken>" + enc(nextToken(page)) + "</NextContinuationToken>\n")
 	}
 	b.WriteString("  <KeyCount>" + strconv.Itoa(len(page)) + "</KeyCount>\n")
-	b.WriteString(contents.String())
-	b.WriteString(prefixes.String())
+	b.WriteString(contents)
+	b.WriteString(prefixes)
 	b.WriteString("</ListBucketResult>\n")
 	testserver.WriteXML(rq.W, b.String())
 }
