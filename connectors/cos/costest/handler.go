@@ -77,9 +77,6 @@ func (s *Server) dispatch(r *testserver.Request) {
 		s.getObject(rq, false)
 	case "HeadObject":
 		s.getObject(rq, true)
-	case "DeleteObject":
-		s.Delete(rq.Bucket, rq.Key)
-		rq.W.WriteHeader(http.StatusNoContent) // a missing key too
 	case "PostObjectRestore":
 		s.restoreObject(rq)
 	case "GetBucket":
@@ -94,12 +91,6 @@ func (s *Server) dispatch(r *testserver.Request) {
 		s.listParts(rq)
 	case "CompleteMultipartUpload":
 		s.completeMultipartUpload(rq)
-	case "AbortMultipartUpload":
-		if err := s.Abort(rq.Query.Get("uploadId"), rq.Bucket, rq.Key); err != nil {
-			rq.fail(err)
-			return
-		}
-		rq.W.WriteHeader(http.StatusNoContent)
 	default:
 		rq.fail(errNotImpl)
 	}

@@ -45,7 +45,9 @@ type Request struct {
 // Protocol is what a service adds to the skeleton. Server.ServeHTTP calls
 // Route; counts the operation; then Admit (bucket and signature); runs the
 // hook and any injected failure; then Check (names, unsupported calls);
-// matches the deny list; then Serve. A non-nil error from any step is
+// matches the deny list; then answers DeleteObject and
+// AbortMultipartUpload itself (204) and hands any other operation to
+// Serve. A non-nil error from any step is
 // answered with Fail, which must render every error of this package too.
 type Protocol struct {
 	Route func(rq *Request)
@@ -120,7 +122,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.proto.Fail(rq, ErrDenied)
 		return
 	}
-	s.proto.Serve(rq)
+	// The two calls the services answer alike, with no body.
+	switch rq.Op {
+	case "DeleteObject":
+		s.Delete(rq.Bucket, rq.Key) // a key that is not there is deleted too
+		rq.W.WriteHeader(http.StatusNoContent)
+	case "AbortMultipartUpload":
+		if err := s.Abort(rq.Query.Get("uploadId"), rq.Bucket, rq.Key); err != nil {
+			s.proto.Fail(rq, err)
+			return
+		}
+		rq.W.WriteHeader(http.StatusNoContent)
+	default:
+		s.proto.Serve(rq)
+	}
 }
 
 // Count reports how many requests named op (the service's API name, such

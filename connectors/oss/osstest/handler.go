@@ -77,10 +77,6 @@ func (s *Server) dispatch(r *testserver.Request) {
 		s.getObject(rq, false)
 	case "HeadObject":
 		s.getObject(rq, true)
-	case "DeleteObject":
-		s.Delete(rq.Bucket, rq.Key)
-		// Deleting a key that does not exist succeeds too ("DeleteObject").
-		rq.W.WriteHeader(http.StatusNoContent)
 	case "RestoreObject":
 		s.restoreObject(rq)
 	case "ListObjectsV2":
@@ -95,12 +91,6 @@ func (s *Server) dispatch(r *testserver.Request) {
 		s.listParts(rq)
 	case "CompleteMultipartUpload":
 		s.completeMultipartUpload(rq)
-	case "AbortMultipartUpload":
-		if err := s.Abort(rq.Query.Get("uploadId"), rq.Bucket, rq.Key); err != nil {
-			rq.fail(err)
-			return
-		}
-		rq.W.WriteHeader(http.StatusNoContent)
 	default:
 		rq.fail(errNotImplemented)
 	}
