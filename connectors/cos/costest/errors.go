@@ -2,9 +2,12 @@ package costest
 
 import (
 	"encoding/xml"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/mgw-dev/mgw/connectors/internal/testserver"
 )
 
 // cosError is an error answer as COS sends it ("Error codes", COS API
@@ -89,4 +92,45 @@ func injected(status int, code string) *cosError {
 		msg = "We encountered an internal error. Please try again."
 	}
 	return &cosError{status, code, msg}
+}
+
+// cosErr turns err into COS's answer: the skeleton's errors become the
+// codes of COS's list.
+func cosErr(err error) *cosError {
+	var ce *cosError
+	var inj *testserver.Injected
+	switch {
+	case errors.As(err, &ce):
+		return ce
+	case errors.As(err, &inj):
+		return injected(inj.Status, inj.Code)
+	case errors.Is(err, testserver.ErrTooSmall):
+		return errTooSmall
+	case errors.Is(err, testserver.ErrInvalidPart):
+		return errInvalidPart
+	}
+	switch err {
+	case testserver.ErrNoSuchBucket:
+		return errNoSuchBucket
+	case testserver.ErrNoSuchKey:
+		return errNoSuchKey
+	case testserver.ErrNoSuchUpload:
+		return errNoSuchUpload
+	case testserver.ErrDenied:
+		return errDenied
+	case testserver.ErrPartOrder:
+		return errPartOrder
+	case testserver.ErrRestoreInProgress:
+		return errRestoring
+	case testserver.ErrRange:
+		return errRange
+	case testserver.ErrNoParts:
+		return errMalformedXML
+	case testserver.ErrBadMD5:
+		return errInvalidMD5
+	case testserver.ErrMD5Mismatch:
+		return errBadDigest
+	}
+	// Left: a body shorter than announced, or one that could not be read.
+	return errIncomplete
 }

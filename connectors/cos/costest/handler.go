@@ -1,110 +1,88 @@
 package costest
 
 import (
-	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
-	"time"
 	"unicode/utf8"
+
+	"github.com/mgw-dev/mgw/connectors/internal/testserver"
 )
 
 // maxKeyBytes is COS's longest object key ("Object overview": 850 bytes).
 const maxKeyBytes = 850
 
-// request is one request being answered.
-type request struct {
-	w      http.ResponseWriter
-	r      *http.Request
-	id     string
-	bucket *bucket
-	key    string
-	q      url.Values
+// request is one request being answered; the methods here answer it
+// in COS's way.
+type request struct{ *testserver.Request }
+
+// fail answers with err, a *cosError or one of the skeleton's, draining
+// the body first so that the client reads the answer rather than a reset
+// connection.
+func (rq *request) fail(err error) {
+	testserver.Drain(rq.R)
+	writeError(rq.W, rq.R, rq.ID, cosErr(err))
 }
 
-// fail answers with e, draining the body first so that the client reads
-// the answer rather than a reset connection.
-func (rq *request) fail(e *cosError) {
-	_, _ = io.Copy(io.Discard, rq.r.Body)
-	writeError(rq.w, rq.r, rq.id, e)
-}
-
-func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	now := time.Now()
-	id := s.newRequestID()
-	h := w.Header()
+// route names the request and sets the headers every COS answer carries.
+func (s *Server) route(rq *testserver.Request) {
+	rq.ID = newRequestID(rq.Seq)
+	h := rq.W.Header()
 	h.Set("Server", "tencent-cos")
-	h.Set("Date", now.UTC().Format(http.TimeFormat))
-	h.Set("x-cos-request-id", id)
+	h.Set("Date", rq.Now.UTC().Format(http.TimeFormat))
+	h.Set("x-cos-request-id", rq.ID)
+	rq.Bucket, _, rq.Key = target(rq.R)
+	rq.Op = operation(rq.R, rq.Bucket, rq.Key, rq.Query)
+	rq.Scope, rq.Scoped = rq.Key, rq.Op != "HeadBucket"
+	if rq.Op == "GetBucket" {
+		rq.Scope = rq.Query.Get("prefix")
+	}
+}
 
-	bucketName, region, key := target(r)
-	rq := &request{w: w, r: r, id: id, key: key, q: r.URL.Query()}
-	op := operation(r, bucketName, key, rq.q)
+// admit looks the bucket up before the signature: a name that is not
+// there, or not in the region the host names, reads NoSuchBucket
+// whatever the credentials.
+func (s *Server) admit(rq *testserver.Request) error {
+	_, region, _ := target(rq.R)
+	if _, ok := s.BucketCreated(rq.Bucket); !ok || region != "" && region != s.cfg.Region {
+		return errNoSuchBucket
+	}
+	if e := s.authenticate(rq.R, rq.Now); e != nil {
+		return e // not the *cosError itself: a nil one would be a non-nil error
+	}
+	return nil
+}
 
-	s.mu.Lock()
-	s.counts[op]++
-	if region == "" || region == s.cfg.Region {
-		rq.bucket = s.buckets[bucketName]
+// check applies COS's object key rules.
+func (s *Server) check(rq *testserver.Request) error {
+	switch {
+	case rq.Key == "":
+		return nil
+	case !utf8.ValidString(rq.Key):
+		return errInvalidKey
+	case len(rq.Key) > maxKeyBytes:
+		return errKeyTooLong
 	}
-	s.mu.Unlock()
+	return nil
+}
 
-	// A bucket is looked up before the signature: a name that is not
-	// there, or not in the region the host names, reads NoSuchBucket
-	// whatever the credentials.
-	if bucketName == "" || rq.bucket == nil {
-		rq.fail(errNoSuchBucket)
-		return
-	}
-	if e := s.authenticate(r, now); e != nil {
-		rq.fail(e)
-		return
-	}
-	s.mu.Lock()
-	hook := s.hook
-	s.mu.Unlock()
-	if hook != nil {
-		hook(op)
-	}
-	if e := s.takeFailure(op); e != nil {
-		rq.fail(e)
-		return
-	}
-	if key != "" {
-		switch {
-		case !utf8.ValidString(key):
-			rq.fail(errInvalidKey)
-			return
-		case len(key) > maxKeyBytes:
-			rq.fail(errKeyTooLong)
-			return
-		}
-	}
-	scope := key
-	if op == "GetBucket" {
-		scope = rq.q.Get("prefix")
-	}
-	if op != "HeadBucket" && s.isDenied(bucketName, scope) {
-		rq.fail(errDenied)
-		return
-	}
-
-	switch op {
+func (s *Server) dispatch(r *testserver.Request) {
+	rq := &request{r}
+	switch rq.Op {
 	case "PutObject":
 		s.putObject(rq)
 	case "GetObject":
 		s.getObject(rq, false)
 	case "HeadObject":
 		s.getObject(rq, true)
-	case "DeleteObject":
-		s.deleteObject(rq)
 	case "PostObjectRestore":
 		s.restoreObject(rq)
 	case "GetBucket":
 		s.getBucket(rq)
 	case "HeadBucket":
-		w.WriteHeader(http.StatusOK)
+		rq.W.WriteHeader(http.StatusOK)
 	case "InitiateMultipartUpload":
 		s.initiateMultipartUpload(rq)
 	case "UploadPart":
@@ -113,8 +91,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.listParts(rq)
 	case "CompleteMultipartUpload":
 		s.completeMultipartUpload(rq)
-	case "AbortMultipartUpload":
-		s.abortMultipartUpload(rq)
 	default:
 		rq.fail(errNotImpl)
 	}
@@ -178,59 +154,5 @@ func operation(r *http.Request, bucket, key string, q url.Values) string {
 		}
 		return ""
 	}
-	switch r.Method {
-	case http.MethodPut:
-		if q.Has("partNumber") || q.Has("uploadId") {
-			return "UploadPart"
-		}
-		return "PutObject"
-	case http.MethodGet:
-		if q.Has("uploadId") {
-			return "ListParts"
-		}
-		return "GetObject"
-	case http.MethodHead:
-		return "HeadObject"
-	case http.MethodDelete:
-		if q.Has("uploadId") {
-			return "AbortMultipartUpload"
-		}
-		return "DeleteObject"
-	case http.MethodPost:
-		switch {
-		case q.Has("uploads"):
-			return "InitiateMultipartUpload"
-		case q.Has("uploadId"):
-			return "CompleteMultipartUpload"
-		}
-	}
-	return ""
-}
-
-func (s *Server) takeFailure(op string) *cosError {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, name := range []string{op, ""} {
-		f := s.failures[name]
-		if f == nil {
-			continue
-		}
-		f.n--
-		if f.n <= 0 {
-			delete(s.failures, name)
-		}
-		return injected(f.status, f.code)
-	}
-	return nil
-}
-
-func (s *Server) isDenied(bucket, key string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, d := range s.denied {
-		if d.bucket == bucket && strings.HasPrefix(key, d.prefix) {
-			return true
-		}
-	}
-	return false
+	return testserver.ObjectOperation(r.Method, q)
 }

@@ -1,23 +1,15 @@
 package costest
 
 import (
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/mgw-dev/mgw/connectors/internal/testserver"
 )
 
 // isoTime is how COS writes times in XML bodies.
 const isoTime = "2006-01-02T15:04:05.000Z"
-
-func writeXML(rq *request, body string) {
-	doc := `<?xml version="1.0" encoding="UTF-8"?>` + "\n" + body
-	h := rq.w.Header()
-	h.Set("Content-Type", "application/xml")
-	h.Set("Content-Length", strconv.Itoa(len(doc)))
-	rq.w.WriteHeader(http.StatusOK)
-	_, _ = rq.w.Write([]byte(doc))
-}
 
 // getBucket follows "GET Bucket (List Objects)": keys in lexicographic
 // order after marker, at most max-keys (default and maximum 1000) entries
@@ -25,7 +17,7 @@ func writeXML(rq *request, body string) {
 // set (the SDK falls back to the last key otherwise). encoding-type=url
 // URL-encodes names.
 func (s *Server) getBucket(rq *request) {
-	q := rq.q
+	q := rq.Query
 	prefix, delim, marker := q.Get("prefix"), q.Get("delimiter"), q.Get("marker")
 	enc := func(v string) string { return xmlText(v) }
 	if et := q.Get("encoding-type"); et == "url" {
@@ -43,51 +35,33 @@ func (s *Server) getBucket(rq *request) {
 		}
 		maxKeys = n
 	}
+	page, truncated, err := s.List(rq.Bucket, testserver.ListOptions{
+		Prefix: prefix, Delimiter: delim, Marker: marker, PrefixesAfterMarker: true, Max: maxKeys,
+	})
+	if err != nil {
+		rq.fail(err)
+		return
+	}
 	var contents, prefixes strings.Builder
-	count, truncated := 0, false
-	last, lastPrefix := "", ""
-	s.mu.Lock()
-	for _, k := range rq.bucket.sortedKeys() {
-		if !strings.HasPrefix(k, prefix) || k <= marker {
+	for _, e := range page {
+		if e.Prefix {
+			prefixes.WriteString("\t<CommonPrefixes>\n\t\t<Prefix>" + enc(e.Key) + "</Prefix>\n\t</CommonPrefixes>\n")
 			continue
 		}
-		if delim != "" {
-			if i := strings.Index(k[len(prefix):], delim); i >= 0 {
-				cp := k[:len(prefix)+i+len(delim)]
-				if cp == lastPrefix || cp <= marker {
-					continue
-				}
-				if count == maxKeys {
-					truncated = true
-					break
-				}
-				prefixes.WriteString("\t<CommonPrefixes>\n\t\t<Prefix>" + enc(cp) + "</Prefix>\n\t</CommonPrefixes>\n")
-				lastPrefix, last = cp, cp
-				count++
-				continue
-			}
-		}
-		if count == maxKeys {
-			truncated = true
-			break
-		}
-		obj := rq.bucket.objects[k]
+		obj := &e.Object
 		contents.WriteString("\t<Contents>\n")
-		contents.WriteString("\t\t<Key>" + enc(k) + "</Key>\n")
-		contents.WriteString("\t\t<LastModified>" + obj.modTime.UTC().Format(isoTime) + "</LastModified>\n")
-		contents.WriteString("\t\t<ETag>&quot;" + obj.etag + "&quot;</ETag>\n")
-		contents.WriteString("\t\t<Size>" + strconv.Itoa(len(obj.data)) + "</Size>\n")
+		contents.WriteString("\t\t<Key>" + enc(e.Key) + "</Key>\n")
+		contents.WriteString("\t\t<LastModified>" + obj.ModTime.UTC().Format(isoTime) + "</LastModified>\n")
+		contents.WriteString("\t\t<ETag>&quot;" + obj.ETag + "&quot;</ETag>\n")
+		contents.WriteString("\t\t<Size>" + strconv.Itoa(len(obj.Data)) + "</Size>\n")
 		contents.WriteString("\t\t<Owner>\n\t\t\t<ID>1250000000</ID>\n\t\t\t<DisplayName>1250000000</DisplayName>\n\t\t</Owner>\n")
-		contents.WriteString("\t\t<StorageClass>" + obj.storageClass + "</StorageClass>\n")
+		contents.WriteString("\t\t<StorageClass>" + obj.StorageClass + "</StorageClass>\n")
 		contents.WriteString("\t</Contents>\n")
-		last = k
-		count++
 	}
-	s.mu.Unlock()
 
 	var b strings.Builder
 	b.WriteString("<ListBucketResult>\n")
-	b.WriteString("\t<Name>" + rq.bucket.name + "</Name>\n")
+	b.WriteString("\t<Name>" + rq.Bucket + "</Name>\n")
 	if q.Has("encoding-type") {
 		b.WriteString("\t<EncodingType>url</EncodingType>\n")
 	}
@@ -99,12 +73,12 @@ func (s *Server) getBucket(rq *request) {
 	}
 	b.WriteString("\t<IsTruncated>" + strconv.FormatBool(truncated) + "</IsTruncated>\n")
 	if truncated {
-		b.WriteString("\t<NextMarker>" + enc(last) + "</NextMarker>\n")
+		b.WriteString("\t<NextMarker>" + enc(page[len(page)-1].Key) + "</NextMarker>\n")
 	}
 	b.WriteString(contents.String())
 	b.WriteString(prefixes.String())
 	b.WriteString("</ListBucketResult>")
-	writeXML(rq, b.String())
+	testserver.WriteXML(rq.W, b.String())
 }
 
 func xmlText(v string) string {

@@ -2,10 +2,8 @@ package costest
 
 import (
 	"encoding/xml"
-	"net/http"
-	"time"
 
-	"github.com/mgw-dev/mgw/connectors/internal/restoretest"
+	"github.com/mgw-dev/mgw/connectors/internal/testserver"
 )
 
 // restoreTiers are the CASJobParameters>Tier values each class takes:
@@ -15,23 +13,6 @@ var restoreTiers = map[string]map[string]bool{
 	"DEEP_ARCHIVE": {"Standard": true, "Bulk": true},
 }
 
-// FinishRestores ends every restore under way, as COS does once the
-// temporary copy is made: the objects become readable. It returns how
-// many.
-func (s *Server) FinishRestores() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, b := range s.buckets {
-		for _, obj := range b.objects {
-			if obj.restore.Finish(time.Now()) {
-				n++
-			}
-		}
-	}
-	return n
-}
-
 // restoreObject follows "POST Object restore": the body
 // <RestoreRequest><Days>n</Days><CASJobParameters><Tier>t</Tier></CASJobParameters></RestoreRequest>
 // is required, with Content-MD5, and Days; Tier defaults to Standard. A
@@ -39,13 +20,13 @@ func (s *Server) FinishRestores() int {
 // 409 RestoreAlreadyInProgress; a restored one 200 (its copy's expiry
 // moves); an object that is not archived 405.
 func (s *Server) restoreObject(rq *request) {
-	if rq.r.Header.Get("Content-MD5") == "" {
+	if rq.R.Header.Get("Content-MD5") == "" {
 		rq.fail(errMissingMD5)
 		return
 	}
-	body, e := receive(rq)
-	if e != nil {
-		rq.fail(e)
+	body, err := testserver.ReadBody(rq.R)
+	if err != nil {
+		rq.fail(err)
 		return
 	}
 	var req struct {
@@ -60,28 +41,18 @@ func (s *Server) restoreObject(rq *request) {
 	if req.Tier == "" {
 		req.Tier = "Standard"
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	obj := rq.bucket.objects[rq.key]
-	switch {
-	case obj == nil:
-		rq.fail(errNoSuchKey)
-		return
-	case !archived(obj.storageClass):
-		rq.fail(errNotArchived)
-		return
-	case req.Days < 1 || !restoreTiers[obj.storageClass][req.Tier]:
-		rq.fail(errArgument)
+	status, err := s.Restore(rq.Bucket, rq.Key, req.Days, func(obj *testserver.Object) error {
+		switch {
+		case !archived(obj.StorageClass):
+			return errNotArchived
+		case req.Days < 1 || !restoreTiers[obj.StorageClass][req.Tier]:
+			return errArgument
+		}
+		return nil
+	})
+	if err != nil {
+		rq.fail(err)
 		return
 	}
-	switch obj.restore.State {
-	case restoretest.Restoring:
-		rq.fail(errRestoring)
-	case restoretest.Restored:
-		obj.restore.Expires = time.Now().Add(time.Duration(req.Days) * 24 * time.Hour)
-		rq.w.WriteHeader(http.StatusOK)
-	default:
-		obj.restore = restoretest.Status{State: restoretest.Restoring, Days: req.Days}
-		rq.w.WriteHeader(http.StatusAccepted)
-	}
+	rq.W.WriteHeader(status)
 }

@@ -3,9 +3,12 @@ package osstest
 import (
 	"encoding/base64"
 	"encoding/xml"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/mgw-dev/mgw/connectors/internal/testserver"
 )
 
 // ossError is an error answer as OSS sends it: an HTTP status, a Code, a
@@ -182,6 +185,59 @@ func injected(status int, code string) *ossError {
 		msg = "Your socket connection to the server was not read from or written to within the timeout period."
 	}
 	return &ossError{status: status, code: code, msg: msg}
+}
+
+// ossError turns err into OSS's answer: the skeleton's errors become the
+// documented codes, with the elements OSS adds about the request.
+func (rq *request) ossError(err error) *ossError {
+	var oe *ossError
+	var inj *testserver.Injected
+	var pe *testserver.PartError
+	switch {
+	case errors.As(err, &oe):
+		return oe
+	case errors.As(err, &inj):
+		return injected(inj.Status, inj.Code)
+	case errors.As(err, &pe) && pe.Err == testserver.ErrTooSmall:
+		return errTooSmall.
+			with("MinSizeAllowed", strconv.Itoa(pe.Min)).
+			with("ProposedSize", strconv.Itoa(pe.Size)).
+			with("PartNumber", strconv.Itoa(pe.PartNumber))
+	case errors.As(err, &pe):
+		return errInvalidPart.
+			with("ETag", pe.ETag).
+			with("PartNumber", strconv.Itoa(pe.PartNumber)).
+			with("UploadId", rq.Query.Get("uploadId"))
+	}
+	switch err {
+	case testserver.ErrNoSuchBucket:
+		return errNoSuchBucket.with("BucketName", rq.Bucket)
+	case testserver.ErrNoSuchKey:
+		return errNoSuchKey.with("Key", rq.Key)
+	case testserver.ErrNoSuchUpload:
+		return errNoSuchUpload.with("UploadId", rq.Query.Get("uploadId"))
+	case testserver.ErrDenied:
+		return errDenied
+	case testserver.ErrExists:
+		return errExists
+	case testserver.ErrNoParts:
+		return errMalformedXML
+	case testserver.ErrPartOrder:
+		return errPartOrder
+	case testserver.ErrRestoreInProgress:
+		return errRestoring
+	case testserver.ErrRange:
+		return errRange
+	case testserver.ErrBadMD5:
+		return errDigestMalformed // EC 0017-00000502
+	case testserver.ErrMD5Mismatch:
+		return errDigestMismatch // "PutObject": OSS computes the MD5 of what it received, EC 0017-00000503
+	case testserver.ErrIncomplete:
+		return errIncomplete
+	}
+	// Left: a body that could not be read, which OSS answers as a
+	// connection that stalled.
+	return &ossError{status: 400, code: "RequestTimeout", msg: err.Error()}
 }
 
 // xmlEscape escapes text for an XML element. Characters XML 1.0 cannot

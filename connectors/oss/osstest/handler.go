@@ -1,104 +1,82 @@
 package osstest
 
 import (
-	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 	"unicode/utf8"
+
+	"github.com/mgw-dev/mgw/connectors/internal/testserver"
 )
 
-// request is one request being answered.
-type request struct {
-	w      http.ResponseWriter
-	r      *http.Request
-	id     string // x-oss-request-id
-	bucket *bucket
-	key    string
-	q      url.Values
+// request is one request being answered; the methods here answer it
+// in OSS's way.
+type request struct{ *testserver.Request }
+
+// fail answers with err, an *ossError or one of the skeleton's, which it
+// turns into OSS's. The unread body is drained first, so the client reads
+// the error rather than a reset connection while it is still sending.
+func (rq *request) fail(err error) {
+	testserver.Drain(rq.R)
+	writeError(rq.W, rq.R, rq.ID, rq.ossError(err))
 }
 
-// fail answers with e. The unread body is drained first, so the client
-// reads the error rather than a reset connection while it is still sending.
-func (rq *request) fail(e *ossError) {
-	_, _ = io.Copy(io.Discard, rq.r.Body)
-	writeError(rq.w, rq.r, rq.id, e)
-}
-
-func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	now := time.Now()
-	id := s.newRequestID()
-	h := w.Header()
+// route names the request and sets the headers every OSS answer carries.
+func (s *Server) route(rq *testserver.Request) {
+	rq.ID = s.newRequestID(rq.Seq)
+	h := rq.W.Header()
 	h.Set("Server", "AliyunOSS")
-	h.Set("Date", now.UTC().Format(http.TimeFormat))
-	h.Set("x-oss-request-id", id)
+	h.Set("Date", rq.Now.UTC().Format(http.TimeFormat))
+	h.Set("x-oss-request-id", rq.ID)
+	rq.Bucket, rq.Key = target(rq.R)
+	rq.Op = operation(rq.R, rq.Bucket, rq.Key, rq.Query)
+	rq.Scope, rq.Scoped = rq.Key, rq.Key != ""
+	if rq.Op == "ListObjectsV2" {
+		rq.Scope, rq.Scoped = rq.Query.Get("prefix"), true
+	}
+}
 
-	bucketName, key := target(r)
-	rq := &request{w: w, r: r, id: id, key: key, q: r.URL.Query()}
-	op := operation(r, bucketName, key, rq.q)
+// admit looks the bucket up before the signature is checked, so a missing
+// bucket reads NoSuchBucket whatever the credentials. (S3 does so; the
+// OSS documentation does not say which check comes first.)
+func (s *Server) admit(rq *testserver.Request) error {
+	if rq.Bucket != "" && !s.hasBucket(rq.Bucket) {
+		return testserver.ErrNoSuchBucket
+	}
+	if e := s.authenticate(rq.R, rq.Bucket, rq.Key, rq.Now); e != nil {
+		return e // not the *ossError itself: a nil one would be a non-nil error
+	}
+	return nil
+}
 
-	s.mu.Lock()
-	if op != "" {
-		if s.counts[op] == nil {
-			s.counts[op] = map[string]int{}
-		}
-		s.counts[op][key]++
-	}
-	rq.bucket = s.buckets[bucketName]
-	s.mu.Unlock()
+func (s *Server) hasBucket(name string) bool {
+	_, ok := s.BucketCreated(name)
+	return ok
+}
 
-	// The bucket is looked up before the signature is checked, so a missing
-	// bucket reads NoSuchBucket whatever the credentials. (S3 does so; the
-	// OSS documentation does not say which check comes first.)
-	if bucketName != "" && rq.bucket == nil {
-		rq.fail(errNoSuchBucket.with("BucketName", bucketName))
-		return
+// check refuses what this server does not implement and bad object names.
+func (s *Server) check(rq *testserver.Request) error {
+	if rq.Op == "" || !s.hasBucket(rq.Bucket) {
+		return errNotImplemented
 	}
-	if e := s.authenticate(r, bucketName, key, now); e != nil {
-		rq.fail(e)
-		return
-	}
-
-	s.mu.Lock()
-	hook := s.hook
-	s.mu.Unlock()
-	if hook != nil {
-		hook(op, bucketName, key)
-	}
-	if e := s.takeFailure(op); e != nil {
-		rq.fail(e)
-		return
-	}
-	if op == "" || rq.bucket == nil {
-		rq.fail(errNotImplemented)
-		return
-	}
-	if key != "" {
-		if e := checkKey(key); e != nil {
-			rq.fail(e)
-			return
+	if rq.Key != "" {
+		if e := checkKey(rq.Key); e != nil {
+			return e
 		}
 	}
-	scope := key
-	if op == "ListObjectsV2" {
-		scope = rq.q.Get("prefix")
-	}
-	if (key != "" || op == "ListObjectsV2") && s.isDenied(bucketName, scope) {
-		rq.fail(errDenied)
-		return
-	}
+	return nil
+}
 
-	switch op {
+func (s *Server) dispatch(r *testserver.Request) {
+	rq := &request{r}
+	switch rq.Op {
 	case "PutObject":
 		s.putObject(rq)
 	case "GetObject":
 		s.getObject(rq, false)
 	case "HeadObject":
 		s.getObject(rq, true)
-	case "DeleteObject":
-		s.deleteObject(rq)
 	case "RestoreObject":
 		s.restoreObject(rq)
 	case "ListObjectsV2":
@@ -113,8 +91,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.listParts(rq)
 	case "CompleteMultipartUpload":
 		s.completeMultipartUpload(rq)
-	case "AbortMultipartUpload":
-		s.abortMultipartUpload(rq)
 	default:
 		rq.fail(errNotImplemented)
 	}
@@ -177,41 +153,16 @@ func operation(r *http.Request, bucket, key string, q url.Values) string {
 		}
 		return "ListObjects"
 	}
-	switch r.Method {
-	case http.MethodPut:
-		switch {
-		case q.Has("partNumber") || q.Has("uploadId"):
-			if copySource {
-				return "UploadPartCopy"
-			}
-			return "UploadPart"
-		case copySource:
-			return "CopyObject"
-		}
-		return "PutObject"
-	case http.MethodGet:
-		if q.Has("uploadId") {
-			return "ListParts"
-		}
-		return "GetObject"
-	case http.MethodHead:
-		return "HeadObject"
-	case http.MethodDelete:
-		if q.Has("uploadId") {
-			return "AbortMultipartUpload"
-		}
-		return "DeleteObject"
-	case http.MethodPost:
-		switch {
-		case q.Has("uploads"):
-			return "InitiateMultipartUpload"
-		case q.Has("uploadId"):
-			return "CompleteMultipartUpload"
-		case q.Has("restore"):
-			return "RestoreObject"
-		}
+	op := testserver.ObjectOperation(r.Method, q)
+	switch {
+	case copySource && op == "UploadPart":
+		return "UploadPartCopy"
+	case copySource && op == "PutObject":
+		return "CopyObject"
+	case op == "" && r.Method == http.MethodPost && q.Has("restore"):
+		return "RestoreObject"
 	}
-	return ""
+	return op
 }
 
 // checkKey applies the object naming rules ("Object naming conventions"):
@@ -228,29 +179,4 @@ func checkKey(key string) *ossError {
 		return errNameSlash
 	}
 	return nil
-}
-
-func (s *Server) takeFailure(op string) *ossError {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f := s.failures[op]
-	if f == nil {
-		return nil
-	}
-	f.n--
-	if f.n <= 0 {
-		delete(s.failures, op)
-	}
-	return injected(f.status, f.code)
-}
-
-func (s *Server) isDenied(bucket, key string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, d := range s.denied {
-		if d.bucket == bucket && strings.HasPrefix(key, d.prefix) {
-			return true
-		}
-	}
-	return false
 }

@@ -2,9 +2,10 @@ package osstest
 
 import (
 	"encoding/base64"
-	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/mgw-dev/mgw/connectors/internal/testserver"
 )
 
 // ownerID is the account every test bucket belongs to.
@@ -12,16 +13,6 @@ const ownerID = "1000000000000000"
 
 // isoTime is how OSS writes times in XML bodies.
 const isoTime = "2006-01-02T15:04:05.000Z"
-
-// writeXML answers 200 with an XML document.
-func writeXML(rq *request, body string) {
-	doc := `<?xml version="1.0" encoding="UTF-8"?>` + "\n" + body
-	h := rq.w.Header()
-	h.Set("Content-Type", "application/xml")
-	h.Set("Content-Length", strconv.Itoa(len(doc)))
-	rq.w.WriteHeader(http.StatusOK)
-	_, _ = rq.w.Write([]byte(doc))
-}
 
 // encoder returns how names go into a listing: escaped for XML, or, with
 // encoding-type=url, URL-encoded (which also carries characters XML 1.0
@@ -40,6 +31,42 @@ func makeToken(kind byte, name string) string {
 	return base64.RawURLEncoding.EncodeToString(append([]byte{kind}, name...))
 }
 
+// listEntries renders a page's Contents and CommonPrefixes elements.
+func listEntries(page []testserver.Entry, enc func(string) string, fetchOwner bool) (contents, prefixes string) {
+	var c, cp strings.Builder
+	for _, e := range page {
+		if e.Prefix {
+			cp.WriteString("  <CommonPrefixes>\n    <Prefix>" + enc(e.Key) + "</Prefix>\n  </CommonPrefixes>\n")
+			continue
+		}
+		obj := &e.Object
+		c.WriteString("  <Contents>\n")
+		c.WriteString("    <Key>" + enc(e.Key) + "</Key>\n")
+		c.WriteString("    <LastModified>" + obj.ModTime.UTC().Format(isoTime) + "</LastModified>\n")
+		c.WriteString("    <ETag>" + xmlEscape(`"`+obj.ETag+`"`) + "</ETag>\n")
+		c.WriteString("    <Type>" + objectType(obj) + "</Type>\n")
+		c.WriteString("    <Size>" + strconv.Itoa(len(obj.Data)) + "</Size>\n")
+		c.WriteString("    <StorageClass>" + obj.StorageClass + "</StorageClass>\n")
+		if fetchOwner {
+			c.WriteString("    <Owner>\n      <ID>" + ownerID + "</ID>\n      <DisplayName>" + ownerID + "</DisplayName>\n    </Owner>\n")
+		}
+		if v := obj.Restore.Header(); v != "" {
+			c.WriteString("    <RestoreInfo>" + xmlEscape(v) + "</RestoreInfo>\n")
+		}
+		c.WriteString("  </Contents>\n")
+	}
+	return c.String(), cp.String()
+}
+
+// nextToken names where a truncated page stopped: its last entry.
+func nextToken(page []testserver.Entry) string {
+	last := page[len(page)-1]
+	if last.Prefix {
+		return makeToken('p', last.Key)
+	}
+	return makeToken('k', last.Key)
+}
+
 func parseToken(token string) (kind byte, name string, ok bool) {
 	b, err := base64.RawURLEncoding.DecodeString(token)
 	if err != nil || len(b) == 0 || (b[0] != 'k' && b[0] != 'p') {
@@ -54,7 +81,7 @@ func parseToken(token string) (kind byte, name string, ok bool) {
 // both objects and common prefixes, KeyCount, IsTruncated and
 // NextContinuationToken. fetch-owner adds the owner.
 func (s *Server) listObjectsV2(rq *request) {
-	q := rq.q
+	q := rq.Query
 	prefix, delim, startAfter, token := q.Get("prefix"), q.Get("delimiter"), q.Get("start-after"), q.Get("continuation-token")
 	encodingType := q.Get("encoding-type")
 	if encodingType != "" && encodingType != "url" {
@@ -83,63 +110,19 @@ func (s *Server) listObjectsV2(rq *request) {
 		markKind, mark = 'k', startAfter
 	}
 
-	enc := encoder(encodingType)
-	var contents, prefixes strings.Builder
-	count, truncated := 0, false
-	var lastKind byte
-	var last, lastPrefix string
-
-	s.mu.Lock()
-	for _, k := range rq.bucket.sortedKeys() {
-		if !strings.HasPrefix(k, prefix) {
-			continue
-		}
-		if markKind != 0 && (k <= mark || markKind == 'p' && strings.HasPrefix(k, mark)) {
-			continue
-		}
-		if delim != "" {
-			if i := strings.Index(k[len(prefix):], delim); i >= 0 {
-				cp := k[:len(prefix)+i+len(delim)]
-				if cp == lastPrefix {
-					continue
-				}
-				if count == maxKeys {
-					truncated = true
-					break
-				}
-				prefixes.WriteString("  <CommonPrefixes>\n    <Prefix>" + enc(cp) + "</Prefix>\n  </CommonPrefixes>\n")
-				lastPrefix, lastKind, last = cp, 'p', cp
-				count++
-				continue
-			}
-		}
-		if count == maxKeys {
-			truncated = true
-			break
-		}
-		obj := rq.bucket.objects[k]
-		contents.WriteString("  <Contents>\n")
-		contents.WriteString("    <Key>" + enc(k) + "</Key>\n")
-		contents.WriteString("    <LastModified>" + obj.modTime.UTC().Format(isoTime) + "</LastModified>\n")
-		contents.WriteString("    <ETag>" + xmlEscape(`"`+obj.etag+`"`) + "</ETag>\n")
-		contents.WriteString("    <Type>" + obj.objectType + "</Type>\n")
-		contents.WriteString("    <Size>" + strconv.Itoa(len(obj.data)) + "</Size>\n")
-		contents.WriteString("    <StorageClass>" + obj.storageClass + "</StorageClass>\n")
-		if q.Get("fetch-owner") == "true" {
-			contents.WriteString("    <Owner>\n      <ID>" + ownerID + "</ID>\n      <DisplayName>" + ownerID + "</DisplayName>\n    </Owner>\n")
-		}
-		if v := obj.restore.Header(); v != "" {
-			contents.WriteString("    <RestoreInfo>" + xmlEscape(v) + "</RestoreInfo>\n")
-		}
-		contents.WriteString("  </Contents>\n")
-		lastKind, last = 'k', k
-		count++
+	page, truncated, err := s.List(rq.Bucket, testserver.ListOptions{
+		Prefix: prefix, Delimiter: delim, Marker: mark, MarkerIsPrefix: markKind == 'p', Max: maxKeys,
+	})
+	if err != nil {
+		rq.fail(err)
+		return
 	}
-	s.mu.Unlock()
+	enc := encoder(encodingType)
+	contents, prefixes := listEntries(page, enc, q.Get("fetch-owner") == "true")
 
 	var b strings.Builder
 	b.WriteString("<ListBucketResult>\n")
-	b.WriteString("  <Name>" + rq.bucket.name + "</Name>\n")
+	b.WriteString("  <Name>" + rq.Bucket + "</Name>\n")
 	b.WriteString("  <Prefix>" + enc(prefix) + "</Prefix>\n")
 	if startAfter != "" {
 		b.WriteString("  <StartAfter>" + enc(startAfter) + "</StartAfter>\n")
@@ -156,23 +139,24 @@ func (s *Server) listObjectsV2(rq *request) {
 	}
 	b.WriteString("  <IsTruncated>" + strconv.FormatBool(truncated) + "</IsTruncated>\n")
 	if truncated {
-		b.WriteString("  <NextContinuationToken>" + enc(makeToken(lastKind, last)) + "</NextContinuationToken>\n")
+		b.WriteString("  <NextContinuationToken>" + enc(nextToken(page)) + "</NextContinuationToken>\n")
 	}
-	b.WriteString("  <KeyCount>" + strconv.Itoa(count) + "</KeyCount>\n")
-	b.WriteString(contents.String())
-	b.WriteString(prefixes.String())
+	b.WriteString("  <KeyCount>" + strconv.Itoa(len(page)) + "</KeyCount>\n")
+	b.WriteString(contents)
+	b.WriteString(prefixes)
 	b.WriteString("</ListBucketResult>\n")
-	writeXML(rq, b.String())
+	testserver.WriteXML(rq.W, b.String())
 }
 
 // getBucketInfo answers GET /?bucketInfo ("GetBucketInfo"). Location is
 // "oss-" + region, as OSS names regions there.
 func (s *Server) getBucketInfo(rq *request) {
 	region := s.cfg.Region
+	created, _ := s.BucketCreated(rq.Bucket)
 	var b strings.Builder
 	b.WriteString("<BucketInfo>\n  <Bucket>\n")
 	b.WriteString("    <AccessMonitor>Disabled</AccessMonitor>\n")
-	b.WriteString("    <CreationDate>" + rq.bucket.created.Format(isoTime) + "</CreationDate>\n")
+	b.WriteString("    <CreationDate>" + created.Format(isoTime) + "</CreationDate>\n")
 	b.WriteString("    <ExtranetEndpoint>oss-" + region + ".aliyuncs.com</ExtranetEndpoint>\n")
 	b.WriteString("    <IntranetEndpoint>oss-" + region + "-internal.aliyuncs.com</IntranetEndpoint>\n")
 	b.WriteString("    <Location>oss-" + region + "</Location>\n")
@@ -180,11 +164,11 @@ func (s *Server) getBucketInfo(rq *request) {
 	b.WriteString("    <DataRedundancyType>LRS</DataRedundancyType>\n")
 	b.WriteString("    <TransferAcceleration>Disabled</TransferAcceleration>\n")
 	b.WriteString("    <CrossRegionReplication>Disabled</CrossRegionReplication>\n")
-	b.WriteString("    <Name>" + rq.bucket.name + "</Name>\n")
+	b.WriteString("    <Name>" + rq.Bucket + "</Name>\n")
 	b.WriteString("    <Owner>\n      <DisplayName>" + ownerID + "</DisplayName>\n      <ID>" + ownerID + "</ID>\n    </Owner>\n")
 	b.WriteString("    <AccessControlList>\n      <Grant>private</Grant>\n    </AccessControlList>\n")
 	b.WriteString("    <ServerSideEncryptionRule>\n      <SSEAlgorithm>None</SSEAlgorithm>\n    </ServerSideEncryptionRule>\n")
 	b.WriteString("    <BucketPolicy>\n      <LogBucket></LogBucket>\n      <LogPrefix></LogPrefix>\n    </BucketPolicy>\n")
 	b.WriteString("  </Bucket>\n</BucketInfo>\n")
-	writeXML(rq, b.String())
+	testserver.WriteXML(rq.W, b.String())
 }

@@ -2,11 +2,9 @@ package osstest
 
 import (
 	"encoding/xml"
-	"net/http"
 	"strconv"
-	"time"
 
-	"github.com/mgw-dev/mgw/connectors/internal/restoretest"
+	"github.com/mgw-dev/mgw/connectors/internal/testserver"
 )
 
 // maxRestoreDays is how long a restored copy may be kept: 1 to 7 days for
@@ -25,22 +23,6 @@ var restoreTiers = map[string]map[string]bool{
 	"DeepColdArchive": {"Expedited": true, "Standard": true},
 }
 
-// FinishRestores ends every restore under way, as OSS does once the
-// object is thawed: the objects become readable. It returns how many.
-func (s *Server) FinishRestores() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, b := range s.buckets {
-		for _, obj := range b.objects {
-			if obj.restore.Finish(time.Now()) {
-				n++
-			}
-		}
-	}
-	return n
-}
-
 // restoreObject follows "RestoreObject": 202 for the first request of a
 // frozen object, 409 RestoreAlreadyInProgress while it is restoring, 200
 // once restored (the copy's expiry moves), 400 OperationNotSupported for
@@ -48,9 +30,9 @@ func (s *Server) FinishRestores() int {
 // <RestoreRequest><Days>n</Days><JobParameters><Tier>t</Tier></JobParameters></RestoreRequest>;
 // Days defaults to 1.
 func (s *Server) restoreObject(rq *request) {
-	body, e := receive(rq)
-	if e != nil {
-		rq.fail(e)
+	body, err := testserver.ReadBody(rq.R)
+	if err != nil {
+		rq.fail(err)
 		return
 	}
 	req := struct {
@@ -64,31 +46,20 @@ func (s *Server) restoreObject(rq *request) {
 		}
 	}
 
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	obj := rq.bucket.objects[rq.key]
-	switch {
-	case obj == nil:
-		rq.fail(errNoSuchKey.with("Key", rq.key))
-		return
-	case !needsRestore(obj.storageClass):
-		rq.fail(errNotArchived)
-		return
-	case req.Days < 1 || req.Days > maxRestoreDays(obj.storageClass):
-		rq.fail(errRestoreDays.with("ArgumentValue", strconv.Itoa(req.Days)))
-		return
-	case req.Tier != "" && restoreTiers[obj.storageClass] != nil && !restoreTiers[obj.storageClass][req.Tier]:
-		rq.fail(errRestoreTier.with("ArgumentValue", req.Tier))
+	status, err := s.Restore(rq.Bucket, rq.Key, req.Days, func(obj *testserver.Object) error {
+		switch class := obj.StorageClass; {
+		case !needsRestore(class):
+			return errNotArchived
+		case req.Days < 1 || req.Days > maxRestoreDays(class):
+			return errRestoreDays.with("ArgumentValue", strconv.Itoa(req.Days))
+		case req.Tier != "" && restoreTiers[class] != nil && !restoreTiers[class][req.Tier]:
+			return errRestoreTier.with("ArgumentValue", req.Tier)
+		}
+		return nil
+	})
+	if err != nil {
+		rq.fail(err)
 		return
 	}
-	switch obj.restore.State {
-	case restoretest.Restoring:
-		rq.fail(errRestoring)
-	case restoretest.Restored:
-		obj.restore.Expires = time.Now().Add(time.Duration(req.Days) * 24 * time.Hour)
-		rq.w.WriteHeader(http.StatusOK)
-	default:
-		obj.restore = restoretest.Status{State: restoretest.Restoring, Days: req.Days}
-		rq.w.WriteHeader(http.StatusAccepted)
-	}
+	rq.W.WriteHeader(status)
 }
