@@ -105,7 +105,7 @@ func (b *bucket) Stat(ctx context.Context, key string) (connectors.Object, error
 }
 
 var (
-	errIsDir      = errors.New("is a folder, not a file")
+	errIsDir      = connectors.ErrIsFolder
 	errNotRegular = errors.New("not a regular file")
 )
 

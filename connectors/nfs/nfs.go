@@ -184,7 +184,7 @@ func (b *bucket) Check(ctx context.Context) error {
 }
 
 var (
-	errIsDir      = errors.New("is a folder, not a file")
+	errIsDir      = connectors.ErrIsFolder
 	errNotRegular = errors.New("not a regular file")
 )
 

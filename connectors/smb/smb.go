@@ -160,7 +160,7 @@ func (b *bucket) Check(ctx context.Context) error {
 	return nil
 }
 
-var errIsDir = errors.New("is a folder, not a file")
+var errIsDir = connectors.ErrIsFolder
 
 // Stat returns the key's attributes; a folder is not an object
 // (KindNotFound).
