@@ -112,7 +112,10 @@ type Bucket interface {
 	ListDir(ctx context.Context, dir string, fn func(Object) error) error
 
 	// Stat returns the object's attributes. A missing key must give an error
-	// of KindNotFound.
+	// of KindNotFound; so must a folder's key (a folder is not an object),
+	// and on backends with real folders (disks, shares) that error wraps
+	// ErrIsFolder, so a caller told of a changed key can tell a folder to
+	// scan from a file gone.
 	Stat(ctx context.Context, key string) (Object, error)
 
 	// Open returns a reader of length bytes starting at offset; length < 0

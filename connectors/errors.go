@@ -176,7 +176,3 @@ func HTTPKind(status int) Kind {
 	return KindUnknown
 }
 
-// ErrIsFolder is wrapped by the KindNotFound error of a Stat whose key
-// names a folder on a backend that has folders (disks, shares): there is
-// no file to copy, but a watch that reports the key wants its files listed.
-var ErrIsFolder = errors.New("is a folder, not a file")

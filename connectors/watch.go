@@ -54,6 +54,11 @@ type Watch interface {
 	Close()
 }
 
+// ErrIsFolder is wrapped by the KindNotFound error of a Stat or Open of a
+// folder's key on a backend with real folders (local, smb, nfs): a Watch
+// reports folders as keys too, and this is how a caller tells them apart.
+var ErrIsFolder = errors.New("is a folder, not a file")
+
 // ErrUnwatchable is wrapped by the error of a Watch whose root cannot be
 // watched at all.
 var ErrUnwatchable = errors.New("cannot be watched")

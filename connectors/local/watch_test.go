@@ -300,3 +300,18 @@ func TestKeyOf(t *testing.T) {
 		}
 	}
 }
+
+// A watch reports folders as keys too: Stat tells them from files gone.
+func TestStatFolderIsFolder(t *testing.T) {
+	root := t.TempDir()
+	mkdir(t, filepath.Join(root, "d"))
+	b := open(t, root)
+	_, err := b.Stat(t.Context(), "d")
+	if connectors.KindOf(err) != connectors.KindNotFound || !errors.Is(err, connectors.ErrIsFolder) {
+		t.Errorf("Stat(folder) = %v, want KindNotFound wrapping ErrIsFolder", err)
+	}
+	_, err = b.Stat(t.Context(), "gone")
+	if connectors.KindOf(err) != connectors.KindNotFound || errors.Is(err, connectors.ErrIsFolder) {
+		t.Errorf("Stat(missing) = %v, want KindNotFound alone", err)
+	}
+}

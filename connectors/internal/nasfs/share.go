@@ -139,7 +139,7 @@ func (s *Share) Check(ctx context.Context) error {
 }
 
 var (
-	errIsDir      = errors.New("is a folder, not a file")
+	errIsDir      = connectors.ErrIsFolder
 	errNotRegular = errors.New("not a regular file")
 )
 
