@@ -4,9 +4,11 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/mgw-dev/mgw/connectors/all"
 	"github.com/mgw-dev/mgw/connectors/gcs/gcstest"
 	"github.com/mgw-dev/mgw/state/codes"
 )
@@ -17,7 +19,7 @@ const devKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K
 // needGCS skips a test of GCS addresses in a build tagged nogcs.
 func needGCS(t *testing.T) {
 	t.Helper()
-	if OpenGCS == nil {
+	if !slices.Contains(all.Types(), "gcs") {
 		t.Skip("this build has no GCS support (-tags nogcs)")
 	}
 }
@@ -68,11 +70,11 @@ func TestParseConfigCloudB(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := cfg.Address("az-conn")
+	a := cfg.Resolved("az-conn")
 	if a.Endpoint != "http://127.0.0.1:10000/devstoreaccount1" || a.Prefix != "2024/" || a.Account != "devstoreaccount1" {
 		t.Errorf("az-conn: endpoint %q prefix %q account %q", a.Endpoint, a.Prefix, a.Account)
 	}
-	ca := a.Connector()
+	ca := a
 	if ca.Bucket != "photos" || ca.ConnectionString == "" {
 		t.Errorf("az-conn connector: %+v", ca.Redacted())
 	}
@@ -81,20 +83,20 @@ func TestParseConfigCloudB(t *testing.T) {
 		!strings.Contains(red.ConnectionString, "AccountName=devstoreaccount1") {
 		t.Errorf("redacted connection string: %q", red.ConnectionString)
 	}
-	if k := cfg.Address("az-key"); k.Endpoint != "https://myaccount.blob.core.windows.net" || k.Connector().Redacted().AccountKey != "****" {
+	if k := cfg.Resolved("az-key"); k.Endpoint != "https://myaccount.blob.core.windows.net" || k.Redacted().AccountKey != "****" {
 		t.Errorf("az-key: endpoint %q", k.Endpoint)
 	}
-	if s := cfg.Address("az-sas"); s.SASToken != "sv=2022-11-02&sp=rl&sig=abc%3D" || s.Connector().Bucket != "photos" || s.Connector().Redacted().SAS != "****" {
-		t.Errorf("az-sas: %q", s.SASToken)
+	if s := cfg.Resolved("az-sas"); s.SAS != "sv=2022-11-02&sp=rl&sig=abc%3D" || s.Bucket != "photos" || s.Redacted().SAS != "****" {
+		t.Errorf("az-sas: %q", s.SAS)
 	}
-	g := cfg.Address("gcs-a").Connector()
+	g := cfg.Resolved("gcs-a")
 	if g.KeyFile != filepath.Join(dir, "sa.json") || len(g.KeyJSON) == 0 || string(g.Redacted().KeyJSON) != "****" {
 		t.Errorf("gcs: key file %q, %d bytes", g.KeyFile, len(g.KeyJSON))
 	}
-	if b := cfg.Address("s3-bos"); b.Endpoint != "https://s3.gz.bcebos.com" || b.CodeType() != "s3:bos" {
-		t.Errorf("s3-bos: endpoint %q code type %q", b.Endpoint, b.CodeType())
+	if b := cfg.Resolved("s3-bos"); b.Endpoint != "https://s3.gz.bcebos.com" || b.Provider != "bos" {
+		t.Errorf("s3-bos: endpoint %q provider %q", b.Endpoint, b.Provider)
 	}
-	if b := cfg.Address("s3-aws"); b.Endpoint != "https://s3.us-east-1.amazonaws.com" || b.Region != "us-east-1" || b.CodeType() != "s3:aws" {
+	if b := cfg.Resolved("s3-aws"); b.Endpoint != "https://s3.us-east-1.amazonaws.com" || b.Region != "us-east-1" || b.Provider != "aws" {
 		t.Errorf("s3-aws: endpoint %q region %q", b.Endpoint, b.Region)
 	}
 }

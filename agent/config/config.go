@@ -41,15 +41,15 @@ type AddressConfig struct {
 	AccessKeySecretFile string   `yaml:"access_key_secret_file"`
 	Timeout             Duration `yaml:"timeout"`
 
-	// cos (Tencent): the account's SecretId/SecretKey; copied into
-	// AccessKeyID/AccessKeySecret by validation.
+	// cos (Tencent): the account's SecretId/SecretKey; the cos backend's
+	// validation copies them into AccessKeyID/AccessKeySecret.
 	SecretID      string `yaml:"secret_id"`
 	SecretKey     string `yaml:"secret_key"`
 	SecretKeyFile string `yaml:"secret_key_file"`
 	// httplist: the list of URLs (local path or http(s) URL) and its format.
 	ListFile   string `yaml:"list_file"`
 	ListFormat string `yaml:"list_format"`
-	// s3 preset; azblob and gcs credentials (see validate_cloud_b.go).
+	// s3 preset; azblob and gcs credentials (see connectors/s3, azblob, gcs).
 	Provider         string `yaml:"provider"`
 	Container        string `yaml:"container"`
 	ConnectionString string `yaml:"connection_string"`
@@ -57,8 +57,7 @@ type AddressConfig struct {
 	AccountKey       string `yaml:"account_key"`
 	SASToken         string `yaml:"sas_token"`
 	KeyFile          string `yaml:"key_file"`
-	keyJSON          []byte // the key file's content, read by validation
-	// smb and nfs (see validate_nas.go)
+	// smb and nfs (see connectors/smb, nfs)
 	Server       string `yaml:"server"`
 	Share        string `yaml:"share"`
 	Export       string `yaml:"export"`
@@ -71,7 +70,8 @@ type AddressConfig struct {
 	GID          uint32 `yaml:"gid"`
 	Conns        int    `yaml:"conns"`
 
-	pos positions
+	pos      positions
+	resolved *connectors.Address // set by validation: what the backend filled in
 }
 
 // JobConfig is one migration job as written in the config.
@@ -233,15 +233,26 @@ func (c *Config) SideOf(name string) connectors.Side {
 	return connectors.Source
 }
 
-// Connector turns the address into what a backend needs.
+// Connector is the address as a backend gets it: after ParseConfig, with
+// what its backend's validation filled in (defaults, secrets read from
+// files, absolute paths).
 func (a *AddressConfig) Connector() connectors.Address {
-	ca := connectors.Address{
+	if a.resolved != nil {
+		return *a.resolved
+	}
+	return a.fields()
+}
+
+// fields copies the address's fields, as written, into a connectors.Address.
+func (a *AddressConfig) fields() connectors.Address {
+	return connectors.Address{
 		Name: a.Name, Type: a.Type, Path: a.Path, Endpoint: a.Endpoint, Region: a.Region,
 		Bucket: a.Bucket, Prefix: a.Prefix, PathStyle: a.PathStyle, AccessKeyID: a.AccessKeyID,
-		AccessKeySecret: a.AccessKeySecret, Timeout: time.Duration(a.Timeout),
-		ListFile: a.ListFile, ListFormat: a.ListFormat,
+		AccessKeySecret: a.AccessKeySecret, AccessKeySecretFile: a.AccessKeySecretFile, Timeout: time.Duration(a.Timeout),
+		SecretID: a.SecretID, SecretKey: a.SecretKey, SecretKeyFile: a.SecretKeyFile,
+		ListFile: a.ListFile, ListFormat: a.ListFormat, Provider: a.Provider, Container: a.Container,
+		ConnectionString: a.ConnectionString, Account: a.Account, AccountKey: a.AccountKey, SAS: a.SASToken, KeyFile: a.KeyFile,
+		Server: a.Server, Share: a.Share, Export: a.Export, User: a.User, Password: a.Password, PasswordFile: a.PasswordFile,
+		Domain: a.Domain, Version: a.Version, UID: a.UID, GID: a.GID, Conns: a.Conns,
 	}
-	a.cloudBConnector(&ca)
-	a.nasConnector(&ca)
-	return ca
 }

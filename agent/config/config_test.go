@@ -42,7 +42,7 @@ func TestParseConfigGood(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := cfg.Address("oss-archive")
+	a := cfg.Resolved("oss-archive")
 	if a.AccessKeyID != "id-1" || a.AccessKeySecret != "s3cr3t$x" {
 		t.Errorf("env not expanded: %q", a.AccessKeyID)
 	}
@@ -128,7 +128,7 @@ func TestSecretFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := cfg.Address("s3-a").AccessKeySecret; got != "from-file" {
+	if got := cfg.Resolved("s3-a").AccessKeySecret; got != "from-file" {
 		t.Errorf("secret %q", got)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/bmatcuk/doublestar/v4"
 
+	"github.com/mgw-dev/mgw/connectors/all"
 	"github.com/mgw-dev/mgw/state/codes"
 )
 
@@ -49,63 +50,15 @@ func (p *parser) validate(c *Config) {
 	}
 }
 
-// AddressTypes are the address types this build supports (open_gcs.go
-// adds gcs).
-var AddressTypes = []string{"local", "s3", "oss", "cos", "httplist", "azblob", "smb", "nfs"}
-
+// validateAddress has the address's backend check its fields, and keeps
+// what the backend filled in for the address's connector.
 func (p *parser) validateAddress(a *AddressConfig, cfgPath string) {
-	if p.validateCloudA(a, cfgPath) || p.validateCloudB(a, cfgPath) || p.validateNAS(a) {
-		return
+	ca := a.fields()
+	for _, pr := range all.Validate(&ca, filepath.Dir(cfgPath)) {
+		line, field := a.pos.at(pr.Field)
+		p.fail(pr.Code, line, field, pr.Detail)
 	}
-	// need fails each named field (name, value pairs) that is empty.
-	need := func(code string, pairs ...string) {
-		for i := 0; i+1 < len(pairs); i += 2 {
-			if pairs[i+1] == "" {
-				line, field := a.pos.at(pairs[i])
-				p.fail(code, line, field, "required for type "+a.Type)
-			}
-		}
-	}
-	switch a.Type {
-	case "local":
-		need(codes.BadParameters, "path", a.Path)
-		if a.Path != "" {
-			a.Path = relativeTo(cfgPath, a.Path)
-		}
-	case "oss", "s3":
-		code := codes.OSSParameterEmpty
-		if a.Type == "s3" {
-			code = codes.BadParameters
-		}
-		need(code, "endpoint", a.Endpoint, "bucket", a.Bucket, "access_key_id", a.AccessKeyID)
-		if a.AccessKeySecret == "" && a.AccessKeySecretFile == "" {
-			line, field := a.pos.at("access_key_secret")
-			p.fail(code, line, field, "access_key_secret or access_key_secret_file is required for type "+a.Type)
-		}
-		if a.AccessKeySecretFile != "" {
-			b, err := os.ReadFile(a.AccessKeySecretFile)
-			if err != nil {
-				line, field := a.pos.at("access_key_secret_file")
-				p.fail(codes.BadParameters, line, field, "cannot read the secret file: "+pathError(err))
-			}
-			a.AccessKeySecret = strings.TrimRight(string(b), "\r\n")
-		}
-		if a.Endpoint != "" && !strings.Contains(a.Endpoint, "://") {
-			a.Endpoint = "https://" + a.Endpoint
-		}
-		if a.Prefix != "" && !strings.HasSuffix(a.Prefix, "/") {
-			a.Prefix += "/"
-		}
-		if a.Region == "" && a.Type == "s3" {
-			a.Region = "us-east-1"
-		}
-	case "":
-		line, field := a.pos.at("type")
-		p.fail(codes.BadParameters, line, field, "required: one of "+strings.Join(AddressTypes, ", "))
-	default:
-		line, field := a.pos.at("type")
-		p.fail(unknownTypeCode(a.Type), line, field, fmt.Sprintf("%q is not one of %s", a.Type, strings.Join(AddressTypes, ", ")))
-	}
+	a.resolved = &ca
 }
 
 // relativeTo makes a relative path in the config relative to the config
@@ -144,8 +97,13 @@ func (p *parser) validateJob(c *Config, j *JobConfig) {
 			p.fail(codes.DataAddressNotExists, line, field, fmt.Sprintf("%q", ref.name))
 		}
 	}
-	p.validateJobCloudA(j, dst)
-	if src != nil && dst != nil && sameLocation(src, dst) {
+	if dst != nil {
+		if b, _ := all.Lookup(dst.Type); b.SourceOnly {
+			line, field := j.pos.at("destination")
+			p.fail(codes.DestinationDataAddressInvalid, line, field, fmt.Sprintf("%q is a %s address, which can only be a source", j.Destination, dst.Type))
+		}
+	}
+	if src != nil && dst != nil && all.Overlap(src.Connector(), dst.Connector()) {
 		line, field := j.pos.at("destination")
 		p.fail(codes.DuplicateSourceDestination, line, field, fmt.Sprintf("%q and %q", j.Source, j.Destination))
 	}
@@ -190,27 +148,6 @@ func (p *parser) validateJob(c *Config, j *JobConfig) {
 	}
 }
 
-// sameLocation reports whether two addresses point at the same data, or
-// one inside the other: copying there would feed the job its own output.
-func sameLocation(a, b *AddressConfig) bool {
-	if a.Name == b.Name {
-		return true
-	}
-	if a.Type != b.Type {
-		return false
-	}
-	switch a.Type {
-	case "local":
-		pa, pb := filepath.Clean(a.Path)+string(filepath.Separator), filepath.Clean(b.Path)+string(filepath.Separator)
-		return strings.HasPrefix(pa, pb) || strings.HasPrefix(pb, pa)
-	case "smb", "nfs":
-		return sameNAS(a, b)
-	default:
-		return strings.TrimRight(a.Endpoint, "/") == strings.TrimRight(b.Endpoint, "/") && a.Bucket == b.Bucket &&
-			(strings.HasPrefix(a.Prefix, b.Prefix) || strings.HasPrefix(b.Prefix, a.Prefix))
-	}
-}
-
 // validateContinuous fills in and checks the settings of continuous sync.
 func (p *parser) validateContinuous(j *JobConfig, dst *AddressConfig) {
 	if j.Rescan < Duration(time.Minute) {
@@ -228,7 +165,7 @@ func (p *parser) validateContinuous(j *JobConfig, dst *AddressConfig) {
 			line, field := j.pos.at("archive_prefix")
 			p.fail(codes.BadParameters, line, field, fmt.Sprintf("%q must end with / and not start with /", j.ArchivePrefix))
 		}
-		if dst != nil && dst.Type == "local" && strings.HasPrefix(j.ArchivePrefix, "..") {
+		if b, _ := all.Lookup(dstType(dst)); b.FileSystem && strings.HasPrefix(j.ArchivePrefix, "..") {
 			line, field := j.pos.at("archive_prefix")
 			p.fail(codes.BadParameters, line, field, "must stay inside the destination")
 		}
@@ -253,11 +190,34 @@ func (p *parser) validateRestore(j *JobConfig, src *AddressConfig) {
 		line, field := j.pos.at("restore_poll")
 		p.fail(codes.BadParameters, line, field, "must be at least 1s")
 	}
-	switch {
-	case !j.Restore || src == nil:
-	case src.Type == "s3", src.Type == "oss", src.Type == "cos", src.Type == "azblob":
-	default:
-		line, field := j.pos.at("restore")
-		p.fail(codes.BadParameters, line, field, fmt.Sprintf("a %s source has no archived objects to restore (s3, oss, cos and azblob do)", src.Type))
+	if !j.Restore || src == nil {
+		return
 	}
+	if b, _ := all.Lookup(src.Type); !b.Restore {
+		line, field := j.pos.at("restore")
+		p.fail(codes.BadParameters, line, field, fmt.Sprintf("a %s source has no archived objects to restore (%s do)", src.Type, restoringTypes()))
+	}
+}
+
+// restoringTypes lists the address types that can restore archived
+// objects, as "s3, oss, cos and azblob".
+func restoringTypes() string {
+	var ts []string
+	for _, t := range all.Types() {
+		if b, _ := all.Lookup(t); b.Restore {
+			ts = append(ts, t)
+		}
+	}
+	if len(ts) < 2 {
+		return strings.Join(ts, "")
+	}
+	return strings.Join(ts[:len(ts)-1], ", ") + " and " + ts[len(ts)-1]
+}
+
+// dstType is the type of an address that may be missing.
+func dstType(a *AddressConfig) string {
+	if a == nil {
+		return ""
+	}
+	return a.Type
 }

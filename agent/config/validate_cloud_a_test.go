@@ -35,14 +35,14 @@ func TestCloudAConfigGood(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := cfg.Address("cos-src").Connector()
+	c := cfg.Resolved("cos-src")
 	if c.AccessKeyID != "AKIDexample" || c.AccessKeySecret != "cos-secret" || c.Prefix != "2024/" || c.Bucket != "photos-1250000000" {
 		t.Errorf("cos address %+v", c.Redacted())
 	}
 	if r := c.Redacted(); strings.Contains(fmt.Sprint(r), "cos-secret") {
 		t.Errorf("Redacted shows the SecretKey: %+v", r)
 	}
-	if got := cfg.Address("urls").Connector().ListFile; got != "/etc/mgw/lists/urls.tsv" {
+	if got := cfg.Resolved("urls").ListFile; got != "/etc/mgw/lists/urls.tsv" {
 		t.Errorf("list_file %q, want it relative to the config file", got)
 	}
 }
@@ -82,18 +82,5 @@ func TestHttplistIsNoDestination(t *testing.T) {
 	var ces ConfigErrors
 	if !errors.As(err, &ces) || ces[0].Code != codes.DestinationDataAddressInvalid || ces[0].Line != 11 {
 		t.Errorf("got %v, want DestinationDataAddressInvalid at line 11", err)
-	}
-}
-
-func TestCOSRegionFromEndpoint(t *testing.T) {
-	for endpoint, want := range map[string]string{
-		"cos.ap-guangzhou.myqcloud.com":                            "ap-guangzhou",
-		"https://cos-internal.na-siliconvalley.tencentcos.cn":      "na-siliconvalley",
-		"https://photos-1250000000.cos.ap-beijing-1.myqcloud.com/": "ap-beijing-1",
-		"http://127.0.0.1:9000":                                    "",
-	} {
-		if got := cosEndpointRegion(endpoint); got != want {
-			t.Errorf("cosEndpointRegion(%q) = %q, want %q", endpoint, got, want)
-		}
 	}
 }

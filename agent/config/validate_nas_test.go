@@ -45,7 +45,7 @@ func TestParseNASConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := cfg.Address("nas-projects").Connector()
+	s := cfg.Resolved("nas-projects")
 	if s.Server != "10.0.0.5" || s.Share != "projects" || s.Path != "engineering/" || s.User != "backup" ||
 		s.Password != password || s.Domain != "CORP" {
 		t.Errorf("smb address: %+v", s.Redacted())
@@ -53,7 +53,7 @@ func TestParseNASConfig(t *testing.T) {
 	if r := s.Redacted(); r.Password != "****" {
 		t.Errorf("Redacted keeps the password")
 	}
-	n := cfg.Address("nas-media").Connector()
+	n := cfg.Resolved("nas-media")
 	if n.Server != "10.0.0.6:2049" || n.Export != "/export/media" || n.Path != "2024/" || n.UID != 1000 || n.GID != 100 || n.Conns != 4 {
 		t.Errorf("nfs address: %+v", n)
 	}

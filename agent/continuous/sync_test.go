@@ -16,6 +16,7 @@ import (
 	"github.com/mgw-dev/mgw/agent/config"
 	"github.com/mgw-dev/mgw/agent/engine"
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/connectors/all"
 	"github.com/mgw-dev/mgw/connectors/oss/osstest"
 	"github.com/mgw-dev/mgw/state"
 	"github.com/mgw-dev/mgw/state/codes"
@@ -62,11 +63,11 @@ func newSyncRig(t *testing.T, mut func(j *config.Settings)) *syncRig {
 func (g *syncRig) start() {
 	g.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	src, err := engine.OpenAddress(ctx, g.srcAddr)
+	src, err := all.Open(ctx, g.srcAddr)
 	if err != nil {
 		g.t.Fatal(err)
 	}
-	dst, err := engine.OpenAddress(ctx, g.dstAddr)
+	dst, err := all.Open(ctx, g.dstAddr)
 	if err != nil {
 		g.t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/connectors/all"
 	"github.com/mgw-dev/mgw/state/codes"
 )
 
@@ -42,61 +43,6 @@ type verifyError struct{ what string }
 
 func (e *verifyError) Error() string { return "verification failed: " + e.what }
 
-// AddressCode maps an error met while checking an address (or a whole
-// listing) to the catalogue's code for that side and address type.
-func AddressCode(side connectors.Side, typ string, err error) string {
-	if code, ok := addressCodeCloudA(side, typ, err); ok {
-		return code
-	}
-	if c := cloudBCode(side, typ, err); c != "" {
-		return c
-	}
-	if typ == "smb" || typ == "nfs" {
-		return nasAddressCode(side, err)
-	}
-	k := connectors.KindOf(err)
-	src := side == connectors.Source
-	pick := func(source, dest string) string {
-		if src {
-			return source
-		}
-		return dest
-	}
-	oss := typ == "oss"
-	switch k {
-	case connectors.KindBadKeyID:
-		if src && oss {
-			return codes.OssAccessKeyInvalid
-		}
-		return pick(codes.SourceAddrAccessKeyInvalid, codes.DestAddrAccessKeyInvalid)
-	case connectors.KindBadSecret:
-		if src && oss {
-			return codes.OssSecretKeyInvalid
-		}
-		return pick(codes.SourceAddrSecretKeyInvalid, codes.DestAddrSecretKeyInvalid)
-	case connectors.KindNoSuchBucket:
-		return pick(codes.SourceAddrRegionBucketNotMatchOrNoSuchBucket, codes.DestAddrRegionBucketNotMatchOrNoSuchBucket)
-	case connectors.KindBadEndpoint:
-		if src && oss {
-			return codes.OssEndpointInvalid
-		}
-		return pick(codes.SourceAddrEndpointInvalid, codes.DestAddrEndpointInvalid)
-	case connectors.KindTimeout:
-		return codes.CheckAddressTimeOut
-	case connectors.KindNotDir, connectors.KindNotFound:
-		return pick(codes.SourcePrefixIsNotDir, codes.DestPrefixIsNotDir)
-	case connectors.KindAccessDenied:
-		if typ == "local" {
-			return pick(codes.SourceReadDirFailed, codes.DestReadDirFailed)
-		}
-		if src && oss {
-			return codes.OssAccessDenied
-		}
-		return pick(codes.SourceAddrEndpointBucketPermissionInvalid, codes.DestAddrEndpointBucketPermissionInvalid)
-	}
-	return pick(codes.SourceDataAddressInvalid, codes.DestinationDataAddressInvalid)
-}
-
 // jobFatal reports whether an error means no file of the job can succeed
 // (credentials refused, bucket gone): the run stops instead of failing
 // every file one by one.
@@ -110,9 +56,10 @@ func jobFatal(err error) bool {
 
 // FileCode maps a per-file error to the code and message recorded in the
 // failed list. key is the file's path, used to tell an unstorable name;
-// srcType the source address type: a local file's refusal is a permission
-// on this host, an object store's is a 403 from the provider.
-func FileCode(err error, key, srcType string) (code, message string) {
+// srcFiles tells a source of files on a disk or share, where a refusal is
+// a permission on a file, from an object store, where it is a 403 from
+// the provider.
+func FileCode(err error, key string, srcFiles bool) (code, message string) {
 	var ve *verifyError
 	if errors.As(err, &ve) {
 		return codes.DestVerifyFailed, msg(codes.DestVerifyFailed) + " (" + ve.what + ")"
@@ -130,7 +77,7 @@ func FileCode(err error, key, srcType string) (code, message string) {
 		return codes.DestThrottled, msg(codes.DestThrottled)
 	case connectors.KindAccessDenied:
 		switch {
-		case src && (srcType == "local" || isShare(srcType)):
+		case src && srcFiles:
 			return codes.SourceFileUnreadable, msg(codes.SourceFileUnreadable) + " (" + rootCause(err) + ")"
 		case src:
 			return codes.SourceAccessDenied, msg(codes.SourceAccessDenied)
@@ -149,7 +96,8 @@ func FileCode(err error, key, srcType string) (code, message string) {
 	case connectors.KindTransient, connectors.KindTimeout, connectors.KindBadEndpoint:
 		return codes.TransferInterrupted, msg(codes.TransferInterrupted) + " (" + rootCause(err) + ")"
 	case connectors.KindBadKeyID, connectors.KindBadSecret, connectors.KindNoSuchBucket:
-		return AddressCode(side, "", err), msg(AddressCode(side, "", err))
+		code := all.AddressCode(side, connectors.Address{}, err)
+		return code, msg(code)
 	case connectors.KindUnknown:
 		// Retried to the limit without ever telling what it is.
 		return codes.RetryExceedMaxCount, msg(codes.RetryExceedMaxCount) + " (last: " + rootCause(err) + ")"

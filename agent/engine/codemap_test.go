@@ -13,37 +13,6 @@ func kindErr(k connectors.Kind) error {
 	return connectors.NewError(k, "op", "key", errors.New("server said no"))
 }
 
-func TestAddressCode(t *testing.T) {
-	for _, tc := range []struct {
-		side connectors.Side
-		typ  string
-		kind connectors.Kind
-		want string
-	}{
-		{connectors.Source, "oss", connectors.KindBadKeyID, codes.OssAccessKeyInvalid},
-		{connectors.Source, "s3", connectors.KindBadKeyID, codes.SourceAddrAccessKeyInvalid},
-		{connectors.Destination, "oss", connectors.KindBadKeyID, codes.DestAddrAccessKeyInvalid},
-		{connectors.Source, "oss", connectors.KindBadSecret, codes.OssSecretKeyInvalid},
-		{connectors.Destination, "s3", connectors.KindBadSecret, codes.DestAddrSecretKeyInvalid},
-		{connectors.Source, "s3", connectors.KindNoSuchBucket, codes.SourceAddrRegionBucketNotMatchOrNoSuchBucket},
-		{connectors.Destination, "oss", connectors.KindNoSuchBucket, codes.DestAddrRegionBucketNotMatchOrNoSuchBucket},
-		{connectors.Source, "oss", connectors.KindBadEndpoint, codes.OssEndpointInvalid},
-		{connectors.Destination, "s3", connectors.KindBadEndpoint, codes.DestAddrEndpointInvalid},
-		{connectors.Destination, "s3", connectors.KindTimeout, codes.CheckAddressTimeOut},
-		{connectors.Source, "local", connectors.KindNotFound, codes.SourcePrefixIsNotDir},
-		{connectors.Source, "local", connectors.KindNotDir, codes.SourcePrefixIsNotDir},
-		{connectors.Destination, "oss", connectors.KindNotDir, codes.DestPrefixIsNotDir},
-		{connectors.Source, "local", connectors.KindAccessDenied, codes.SourceReadDirFailed},
-		{connectors.Source, "oss", connectors.KindAccessDenied, codes.OssAccessDenied},
-		{connectors.Destination, "s3", connectors.KindAccessDenied, codes.DestAddrEndpointBucketPermissionInvalid},
-		{connectors.Destination, "s3", connectors.KindUnknown, codes.DestinationDataAddressInvalid},
-	} {
-		if got := AddressCode(tc.side, tc.typ, kindErr(tc.kind)); got != tc.want {
-			t.Errorf("%v %s %v: %s, want %s", tc.side, tc.typ, tc.kind, got, tc.want)
-		}
-	}
-}
-
 func TestFileCode(t *testing.T) {
 	for _, tc := range []struct {
 		err  error
@@ -63,7 +32,7 @@ func TestFileCode(t *testing.T) {
 		{onSide(connectors.Destination, kindErr(connectors.KindInvalidArgument)), "a", codes.DestWriteFailed},
 		{&verifyError{"size"}, "a", codes.DestVerifyFailed},
 	} {
-		code, message := FileCode(tc.err, tc.key, "local")
+		code, message := FileCode(tc.err, tc.key, true)
 		if code != tc.want {
 			t.Errorf("%v: %s, want %s", tc.err, code, tc.want)
 		}
@@ -75,7 +44,7 @@ func TestFileCode(t *testing.T) {
 }
 
 func TestFileCodeObjectStoreSource(t *testing.T) {
-	if code, _ := FileCode(onSide(connectors.Source, kindErr(connectors.KindAccessDenied)), "a", "s3"); code != codes.SourceAccessDenied {
+	if code, _ := FileCode(onSide(connectors.Source, kindErr(connectors.KindAccessDenied)), "a", false); code != codes.SourceAccessDenied {
 		t.Errorf("403 from an S3 source: %s", code)
 	}
 }
@@ -95,10 +64,10 @@ func TestJobFatal(t *testing.T) {
 // character, not a long name.
 func TestNASFileCodeBackslash(t *testing.T) {
 	err := onSide(connectors.Destination, kindErr(connectors.KindUnsupportedName))
-	if code, _ := FileCode(err, `dir/a\b.txt`, "local"); code != codes.SourceAddrHasUnsupportedChar {
+	if code, _ := FileCode(err, `dir/a\b.txt`, true); code != codes.SourceAddrHasUnsupportedChar {
 		t.Errorf("backslash name: %s, want %s", code, codes.SourceAddrHasUnsupportedChar)
 	}
-	if code, _ := FileCode(err, "dir/"+strings.Repeat("x", 300), "local"); code != codes.DestObjectNameTooLong {
+	if code, _ := FileCode(err, "dir/"+strings.Repeat("x", 300), true); code != codes.DestObjectNameTooLong {
 		t.Errorf("long name: %s, want %s", code, codes.DestObjectNameTooLong)
 	}
 }

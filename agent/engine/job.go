@@ -11,6 +11,7 @@ import (
 
 	"github.com/mgw-dev/mgw/agent/config"
 	"github.com/mgw-dev/mgw/agent/engine/pace"
+	"github.com/mgw-dev/mgw/connectors/all"
 
 	"github.com/mgw-dev/mgw/connectors"
 	"github.com/mgw-dev/mgw/state"
@@ -24,10 +25,13 @@ import (
 type Runner struct {
 	Job              *config.Settings
 	SrcAddr, DstAddr connectors.Address
-	Src, Dst         connectors.Bucket
-	Store            *state.Store
-	Log              *slog.Logger
-	Progress         *Progress
+	// srcFiles: the source holds files on a disk or share, where a
+	// refusal is a permission on one file (FileCode).
+	srcFiles bool
+	Src, Dst connectors.Bucket
+	Store    *state.Store
+	Log      *slog.Logger
+	Progress *Progress
 
 	srcPace, dstPace pace.Pacer
 	limits           *pace.Limiter // the job's bytes/s and requests/s; SetLimits swaps them
@@ -67,6 +71,9 @@ type Runner struct {
 func NewRunner(job *config.Settings, srcAddr, dstAddr connectors.Address, src, dst connectors.Bucket, st *state.Store, log *slog.Logger) *Runner {
 	r := &Runner{Job: job, SrcAddr: srcAddr, DstAddr: dstAddr, Src: src, Dst: dst, Store: st, Log: log,
 		Progress: &Progress{Started: time.Now()}, limits: pace.NewLimiter(job.Limits, nil), access: newAccessHold(firstProbe, maxProbe)}
+	if b, ok := all.Lookup(srcAddr.Type); ok {
+		r.srcFiles = b.FileSystem
+	}
 	return r
 }
 
@@ -202,10 +209,10 @@ func (r *Runner) check(ctx context.Context) error {
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := r.Src.Check(cctx); err != nil {
-		return &JobError{Code: AddressCode(connectors.Source, codeType(r.SrcAddr), err), Err: err}
+		return &JobError{Code: r.addressCode(connectors.Source, err), Err: err}
 	}
 	if err := r.Dst.Check(cctx); err != nil {
-		return &JobError{Code: AddressCode(connectors.Destination, codeType(r.DstAddr), err), Err: err}
+		return &JobError{Code: r.addressCode(connectors.Destination, err), Err: err}
 	}
 	return nil
 }
@@ -358,7 +365,7 @@ func (r *Runner) pass(ctx context.Context, log *slog.Logger, prefix string, seen
 		if connectors.IsCanceled(listErr) {
 			return false, listErr
 		}
-		return false, &JobError{Code: AddressCode(connectors.Source, codeType(r.SrcAddr), listErr), Err: listErr}
+		return false, &JobError{Code: r.addressCode(connectors.Source, listErr), Err: listErr}
 	}
 	return unread.Load() == 0, nil
 }

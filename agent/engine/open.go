@@ -2,61 +2,24 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"strings"
 
 	"github.com/mgw-dev/mgw/agent/config"
 	"github.com/mgw-dev/mgw/connectors"
-	"github.com/mgw-dev/mgw/connectors/azblob"
-	"github.com/mgw-dev/mgw/connectors/cos"
-	"github.com/mgw-dev/mgw/connectors/httplist"
-	"github.com/mgw-dev/mgw/connectors/local"
-	"github.com/mgw-dev/mgw/connectors/nfs"
-	"github.com/mgw-dev/mgw/connectors/oss"
-	"github.com/mgw-dev/mgw/connectors/s3"
-	"github.com/mgw-dev/mgw/connectors/smb"
+	"github.com/mgw-dev/mgw/connectors/all"
 	"github.com/mgw-dev/mgw/state"
 )
-
-// OpenAddress opens the backend of a data address. INTERIM until connectors/all.
-func OpenAddress(ctx context.Context, ca connectors.Address) (connectors.Bucket, error) {
-	switch ca.Type {
-	case "local":
-		return local.New(ca)
-	case "s3":
-		return s3.New(ctx, ca)
-	case "oss":
-		return oss.New(ctx, ca)
-	case "cos":
-		return cos.New(ctx, ca)
-	case "httplist":
-		return httplist.New(ca)
-	case "azblob":
-		return azblob.New(ctx, ca)
-	case "gcs":
-		if config.OpenGCS == nil {
-			return nil, fmt.Errorf("address %s: %w", ca.Name, config.ErrNoGCS)
-		}
-		return config.OpenGCS(ctx, ca)
-	case "smb":
-		return smb.New(ca)
-	case "nfs":
-		return nfs.New(ca)
-	}
-	return nil, fmt.Errorf("address %s: unknown type %q", ca.Name, ca.Type)
-}
 
 // VerifyAddress checks an address as a job's source or destination and
 // returns "" when it is usable, else the catalogue code and the reason.
 func VerifyAddress(ctx context.Context, a connectors.Address, side connectors.Side) (code string, err error) {
-	b, err := OpenAddress(ctx, a)
+	b, err := all.Open(ctx, a)
 	if err != nil {
-		return AddressCode(side, codeType(a), err), err
+		return all.AddressCode(side, a, err), err
 	}
 	defer b.Close()
 	if err := b.Check(ctx); err != nil {
-		return AddressCode(side, codeType(a), err), err
+		return all.AddressCode(side, a, err), err
 	}
 	return "", nil
 }
@@ -66,16 +29,16 @@ func VerifyAddress(ctx context.Context, a connectors.Address, side connectors.Si
 // its code.
 func OpenJob(ctx context.Context, cfg *config.Config, job *config.JobConfig, st *state.Store, log *slog.Logger) (*Runner, func(), error) {
 	set := job.Settings()
-	srcAddr := sizedPool(cfg.Address(job.Source).Connector(), set.Concurrency)
-	dstAddr := sizedPool(cfg.Address(job.Destination).Connector(), set.Concurrency)
-	src, err := OpenAddress(ctx, srcAddr)
+	srcAddr := sizedPool(*cfg.Resolved(job.Source), set.Concurrency)
+	dstAddr := sizedPool(*cfg.Resolved(job.Destination), set.Concurrency)
+	src, err := all.Open(ctx, srcAddr)
 	if err != nil {
-		return nil, nil, &JobError{Code: AddressCode(connectors.Source, codeType(srcAddr), err), Err: err}
+		return nil, nil, &JobError{Code: all.AddressCode(connectors.Source, srcAddr, err), Err: err}
 	}
-	dst, err := OpenAddress(ctx, dstAddr)
+	dst, err := all.Open(ctx, dstAddr)
 	if err != nil {
 		src.Close()
-		return nil, nil, &JobError{Code: AddressCode(connectors.Destination, codeType(dstAddr), err), Err: err}
+		return nil, nil, &JobError{Code: all.AddressCode(connectors.Destination, dstAddr, err), Err: err}
 	}
 	return NewRunner(set, srcAddr, dstAddr, src, dst, st, log), func() { src.Close(); dst.Close() }, nil
 }
@@ -84,19 +47,19 @@ func OpenJob(ctx context.Context, cfg *config.Config, job *config.JobConfig, st 
 // copiers, unless the config sets conns: with fewer, copiers wait for a
 // session on every small file.
 func sizedPool(a connectors.Address, concurrency int) connectors.Address {
-	if a.Conns != 0 || !isShare(a.Type) {
+	if b, _ := all.Lookup(a.Type); a.Conns != 0 || !b.Shared {
 		return a
 	}
-	a.Conns = min(concurrency, maxConns)
+	a.Conns = min(concurrency, connectors.MaxConns)
 	return a
 }
 
-// INTERIM until connectors/all.
-const maxConns = 256
-
-func codeType(a connectors.Address) string {
-	if a.Type == "s3" && a.Provider != "" {
-		return "s3:" + strings.ToLower(a.Provider)
+// addressCode is the catalogue code of an error met on one side's address
+// as a whole (checking or listing it).
+func (r *Runner) addressCode(side connectors.Side, err error) string {
+	a := r.SrcAddr
+	if side == connectors.Destination {
+		a = r.DstAddr
 	}
-	return a.Type
+	return all.AddressCode(side, a, err)
 }

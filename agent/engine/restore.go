@@ -81,7 +81,7 @@ func (r *Runner) archived(ctx context.Context, o connectors.Object) (connectors.
 			return err
 		})
 		if err != nil {
-			code, message := FileCode(err, o.Key, r.SrcAddr.Type)
+			code, message := FileCode(err, o.Key, r.srcFiles)
 			r.recordFailure(o.Key, code, message, 1)
 			return o, false
 		}
@@ -96,7 +96,7 @@ func (r *Runner) archived(ctx context.Context, o connectors.Object) (connectors.
 	}
 	err := r.paced(ctx, connectors.Source, func() error { return rs.Restore(ctx, o.Key, r.Job.RestoreDays) })
 	if err != nil {
-		code, message := FileCode(err, o.Key, r.SrcAddr.Type)
+		code, message := FileCode(err, o.Key, r.srcFiles)
 		r.recordFailure(o.Key, code, message, 1)
 		return o, false
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/mgw-dev/mgw/agent/config"
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/connectors/all"
 	"github.com/mgw-dev/mgw/state"
 )
 
@@ -17,11 +18,11 @@ import (
 func newTestRunner(t *testing.T, job *config.Settings, srcAddr, dstAddr connectors.Address) (*Runner, *state.Store) {
 	t.Helper()
 	ctx := context.Background()
-	s, err := OpenAddress(ctx, srcAddr)
+	s, err := all.Open(ctx, srcAddr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := OpenAddress(ctx, dstAddr)
+	d, err := all.Open(ctx, dstAddr)
 	if err != nil {
 		t.Fatal(err)
 	}

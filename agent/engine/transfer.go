@@ -76,11 +76,7 @@ func (r *Runner) transfer(ctx context.Context, log *slog.Logger, t task) {
 			r.recordSkip(o.Key, "deleted from the source before it was copied")
 			return
 		case jobFatal(err):
-			typ := codeType(r.DstAddr)
-			if side == connectors.Source {
-				typ = codeType(r.SrcAddr)
-			}
-			r.stop(AddressCode(side, typ, err), err)
+			r.stop(r.addressCode(side, err), err)
 			return
 		case kind == connectors.KindAccessDenied && r.denied(side, err):
 			attempt-- // not this file's fault: it waits for access to return
@@ -103,7 +99,7 @@ func (r *Runner) transfer(ctx context.Context, log *slog.Logger, t task) {
 			return
 		}
 		if !retryable || attempt > retries {
-			code, message := FileCode(err, o.Key, r.SrcAddr.Type)
+			code, message := FileCode(err, o.Key, r.srcFiles)
 			log.Warn("file failed", "path", o.Key, "code", code, "attempts", attempt, "err", rootCause(err))
 			r.recordFailure(o.Key, code, message, attempt)
 			return

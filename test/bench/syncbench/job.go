@@ -12,6 +12,7 @@ import (
 	"github.com/mgw-dev/mgw/agent/config"
 	"github.com/mgw-dev/mgw/agent/continuous"
 	"github.com/mgw-dev/mgw/agent/engine"
+	"github.com/mgw-dev/mgw/connectors/all"
 	"github.com/mgw-dev/mgw/state"
 )
 
@@ -69,12 +70,12 @@ func jobCmd(args []string) error {
 		return err
 	}
 	defer st.Close()
-	src, err := engine.OpenAddress(ctx, srcAddr)
+	src, err := all.Open(ctx, srcAddr)
 	if err != nil {
 		return err
 	}
 	defer src.Close()
-	dst, err := engine.OpenAddress(ctx, dstAddr)
+	dst, err := all.Open(ctx, dstAddr)
 	if err != nil {
 		return err
 	}
