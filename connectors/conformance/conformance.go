@@ -53,7 +53,6 @@ package conformance
 
 import (
 	"net"
-	"os"
 	"testing"
 	"time"
 
