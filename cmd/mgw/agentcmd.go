@@ -59,7 +59,7 @@ func runAgent(parent context.Context, g *globals, cfg *agent.Config) error {
 	defer st.Close()
 	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	a := agent.NewAgent(cfg, st, slog.Default(), version)
+	a := agent.NewAgent(cfg, st, slog.Default(), stamp().Version)
 
 	reload := func() error {
 		ncfg, err := agent.LoadConfig(g.config)
