@@ -18,6 +18,7 @@ import (
 
 	"github.com/mgw-dev/mgw/state"
 	"github.com/mgw-dev/mgw/state/codes"
+	"github.com/mgw-dev/mgw/test/testenv"
 )
 
 // Reading failed.txt in small pieces while another goroutine records
@@ -113,7 +114,7 @@ func reverse(i int) int {
 // A mount left behind by a killed agent ("transport endpoint is not
 // connected") is detached and mounted over at the next start.
 func TestMountCleansStaleMount(t *testing.T) {
-	requireFUSE(t)
+	testenv.FUSE(t)
 	dir := filepath.Join(t.TempDir(), "mnt")
 	// A child process (this test binary) mounts the view and is killed.
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
@@ -154,7 +155,7 @@ func TestMountCleansStaleMount(t *testing.T) {
 // empty, or one where a live view is mounted, and says so; it creates a
 // missing one.
 func TestMountPointChecks(t *testing.T) {
-	requireFUSE(t)
+	testenv.FUSE(t)
 	st := openStore(t)
 	tmp := t.TempDir()
 	file := filepath.Join(tmp, "file")
@@ -197,7 +198,7 @@ func TestMountPointChecks(t *testing.T) {
 // and releases the reader's snapshot, so the caller can close the state:
 // the reader's next read fails instead of touching a closed store.
 func TestUnmountWithOpenFile(t *testing.T) {
-	requireFUSE(t)
+	testenv.FUSE(t)
 	st := openStore(t)
 	addFailures(t, st, "job-a", "x", 20000, codes.NoPermission)
 	dir := filepath.Join(t.TempDir(), "mnt")

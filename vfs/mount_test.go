@@ -19,28 +19,13 @@ import (
 
 	"github.com/mgw-dev/mgw/state"
 	"github.com/mgw-dev/mgw/state/codes"
+	"github.com/mgw-dev/mgw/test/testenv"
 )
-
-// requireFUSE skips a test that mounts the view where FUSE cannot work,
-// and fails it under CI=true or MGW_REQUIRE_SERVERS (make test runs
-// test/servers/fuse.sh, which installs fuse3 and checks /dev/fuse).
-func requireFUSE(t *testing.T) {
-	t.Helper()
-	f, err := os.OpenFile("/dev/fuse", os.O_RDWR, 0)
-	if err == nil {
-		f.Close()
-		return
-	}
-	if os.Getenv("CI") == "true" || os.Getenv("MGW_REQUIRE_SERVERS") != "" {
-		t.Fatalf("FUSE unavailable (CI=true or MGW_REQUIRE_SERVERS set: this is a failure, not a skip): %v", err)
-	}
-	t.Skipf("FUSE unavailable: %v", err)
-}
 
 // mountView mounts the view in a fresh directory, unmounted at cleanup.
 func mountView(t *testing.T, src Source, lists Lists) string {
 	t.Helper()
-	requireFUSE(t)
+	testenv.FUSE(t)
 	dir := filepath.Join(t.TempDir(), "mnt")
 	unmount, err := Mount(dir, src, lists)
 	if err != nil {

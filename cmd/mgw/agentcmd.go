@@ -61,7 +61,7 @@ func runAgent(parent context.Context, g *globals, cfg *config.Config) error {
 	defer st.Close()
 	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	a := agent.NewAgent(cfg, st, slog.Default(), version)
+	a := agent.NewAgent(cfg, st, slog.Default(), stamp().Version)
 
 	reload := func() error {
 		ncfg, err := config.LoadConfig(g.config)

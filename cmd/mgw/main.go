@@ -34,13 +34,6 @@ func (e *exitCodeError) Error() string { return e.err.Error() }
 
 func withCode(code int, err error) error { return &exitCodeError{code, err} }
 
-// Stamped at build time by the Makefile.
-var (
-	version = "dev"
-	commit  = "none"
-	date    = "unknown"
-)
-
 func main() {
 	root := newRoot()
 	err := root.Execute()
@@ -133,10 +126,10 @@ func setupLogging(level string) {
 func newVersionCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
-		Short: "Print the version, commit and build date",
+		Short: "Print the version, commit and build date (commit date for a go build)",
 		Args:  cobra.NoArgs,
 		Run: func(cmd *cobra.Command, _ []string) {
-			fmt.Fprintf(cmd.OutOrStdout(), "mgw %s (commit %s, built %s)\n", version, commit, date)
+			fmt.Fprintln(cmd.OutOrStdout(), stamp())
 		},
 	}
 }

@@ -4,9 +4,10 @@
 //
 // Two embedded files hold it. catalogue.tsv is the hosted service's
 // catalogue copied verbatim (code, scope, message); it is never edited, only
-// copied again, and a test compares it with the reference copy. mgw.tsv
-// (code, scope, message, remedy) gives every catalogue code its remedy,
-// leaving scope and message empty, and defines mgw's own codes in full.
+// copied again. A test pins its SHA-256, and compares it with a reference
+// copy when MGW_CODES_REFERENCE names one. mgw.tsv (code, scope, message,
+// remedy) gives every catalogue code its remedy, leaving scope and message
+// empty, and defines mgw's own codes in full.
 // Program code refers to codes by the constants of this package, never by
 // string literals.
 //

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mgw-dev/mgw/test/testenv"
 )
 
 // runningAgent is `mgw agent` started on a setup's config.
@@ -191,9 +193,7 @@ func TestAgentControlAPI(t *testing.T) {
 // TestAgentView mounts the agent's read-only view and reads it as a user
 // would: cat, grep, ls; and the same tree in status_dir.
 func TestAgentView(t *testing.T) {
-	if _, err := os.Stat("/dev/fuse"); err != nil && os.Getenv("MGW_REQUIRE_SERVERS") == "" && os.Getenv("CI") == "" {
-		t.Skip("no /dev/fuse (test/servers/fuse.sh installs it)")
-	}
+	testenv.FUSE(t)
 	srv := newOSS(t)
 	srv.Deny(bucket, "denied/")
 	s := newSetup(t)
