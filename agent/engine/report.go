@@ -12,6 +12,7 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/connectors/all"
 	"github.com/mgw-dev/mgw/state"
 	"github.com/mgw-dev/mgw/state/codes"
 )
@@ -64,14 +65,17 @@ func WriteReport(w io.Writer, r *state.Run, src, dst *connectors.Address) error 
 	return tw.Flush()
 }
 
-// Describe says where an address points, without secrets.
+// Describe says where an address points, without secrets: a folder by
+// its path (a share's with its server), a bucket by endpoint and name.
 func Describe(a connectors.Address) string {
-	switch a.Type {
-	case "local":
-		return fmt.Sprintf("%s (local %s)", a.Name, a.Path)
-	default:
-		return fmt.Sprintf("%s (%s %s bucket %s%s)", a.Name, a.Type, a.Endpoint, a.Bucket, strings.TrimSuffix("/"+a.Prefix, "/"))
+	b, _ := all.Lookup(a.Type)
+	switch {
+	case b.Shared:
+		return fmt.Sprintf("%s (%s)", a.Name, b.Root(a))
+	case b.FileSystem:
+		return fmt.Sprintf("%s (%s %s)", a.Name, a.Type, a.Path)
 	}
+	return fmt.Sprintf("%s (%s %s bucket %s%s)", a.Name, a.Type, a.Endpoint, a.Bucket, strings.TrimSuffix("/"+a.Prefix, "/"))
 }
 
 // FailedLine is one line of the failed list (state.FailedLine: the same
