@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/mgw-dev/mgw/agent/engine/meta"
 	"github.com/mgw-dev/mgw/agent/engine/pace"
 	"github.com/mgw-dev/mgw/connectors"
 )
@@ -332,6 +333,6 @@ func (r *Runner) putOptions(ctx context.Context, o connectors.Object, read *conn
 		}
 	}
 	var note string
-	opts.Headers, opts.Meta, note = carriedMeta(*read, r.Dst.Features().MaxMetaBytes)
+	opts.Headers, opts.Meta, note = meta.Carry(*read, r.Dst.Features().MaxMetaBytes)
 	return opts, note, nil
 }

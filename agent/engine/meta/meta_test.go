@@ -1,4 +1,4 @@
-package engine
+package meta
 
 import (
 	"strings"
@@ -12,7 +12,7 @@ func TestCarriedMetaKeepsWhatFits(t *testing.T) {
 		Headers: connectors.Headers{ContentType: "text/plain; charset=utf-8", CacheControl: "max-age=60", Expires: "Thu, 01 Dec 2026 16:00:00 GMT"},
 		Meta:    map[string]string{"Owner": "ops", "mtime": "2020-01-01T00:00:00Z"},
 	}
-	h, meta, note := carriedMeta(src, 2048)
+	h, meta, note := Carry(src, 2048)
 	if h != src.Headers || note != "" {
 		t.Fatalf("headers %+v note %q, want them unchanged and no note", h, note)
 	}
@@ -33,7 +33,7 @@ func TestCarriedMetaEncodesAndDrops(t *testing.T) {
 			"dash-ok":  "z",
 		},
 	}
-	h, meta, note := carriedMeta(src, 60+len("mtime")+len("2006-01-02T15:04:05.999999999Z"))
+	h, meta, note := Carry(src, 60+len("mtime")+len("2006-01-02T15:04:05.999999999Z"))
 	if want := `attachment; filename="%E6%8A%A5%E5%91%8A.pdf"`; h.ContentDisposition != want {
 		t.Errorf("Content-Disposition %q, want %q", h.ContentDisposition, want)
 	}

@@ -1,4 +1,8 @@
-package engine
+// Package meta holds the metadata rule: what of an object's standard
+// headers and user metadata one object store carries to another, made to
+// fit what the destination accepts. It knows objects and headers only,
+// nothing of jobs, the index or any one backend.
+package meta
 
 import (
 	"fmt"
@@ -32,10 +36,10 @@ import (
 // (UserMetaInvalid: what was encoded or dropped), the run's report counts
 // such files and lists the first ones, and the log says it once per file.
 
-// carriedMeta returns what of src's headers and user metadata the
+// Carry returns what of src's headers and user metadata the
 // destination gets, and the note saying what the rule changed ("" when
 // nothing did).
-func carriedMeta(src connectors.Object, maxBytes int) (connectors.Headers, map[string]string, string) {
+func Carry(src connectors.Object, maxBytes int) (connectors.Headers, map[string]string, string) {
 	var changed []string
 	h := src.Headers
 	for _, f := range []struct {
