@@ -98,31 +98,21 @@ func (j *Job) Run(ctx context.Context) error {
 		return err
 	}
 	defer stop()
-	settle := j.r.Job.Settle
-	w := j.startWatch()
-	var watchFailed <-chan string
-	if w != nil {
-		watchFailed = w.Failed()
-	}
-	defer func() {
-		if w != nil {
-			w.Close()
-		}
-	}()
+	ws := &watchState{backoff: time.Second}
+	ws.start(j)
+	defer ws.close()
 
 	// Full passes run one at a time, beside the handling of changes.
 	passes := make(chan error, 1)
 	go func() { passes <- j.passLoop(ctx) }()
 	j.passReq <- struct{}{}
 
-	tick := time.NewTicker(min(max(settle/4, 20*time.Millisecond), 500*time.Millisecond))
+	tick := time.NewTicker(min(max(j.r.Job.Settle/4, 20*time.Millisecond), 500*time.Millisecond))
 	defer tick.Stop()
 	rescan := time.NewTicker(j.r.Job.Rescan)
 	defer rescan.Stop()
 	poll := time.NewTicker(j.r.Job.Poll)
 	defer poll.Stop()
-	var rewatch <-chan time.Time
-	backoff := time.Second
 
 	for {
 		select {
@@ -137,44 +127,78 @@ func (j *Job) Run(ctx context.Context) error {
 		case <-rescan.C:
 			j.requestPass()
 		case <-poll.C:
-			if w == nil {
+			if ws.w == nil {
 				j.requestPass() // a listing diff against the index
 			} else {
-				j.pollUnwatched(ctx, w)
+				j.pollUnwatched(ctx, ws.w)
 			}
-		case why := <-watchFailed:
-			// A watch that died must never look like a quiet source: poll
-			// at once, and try to watch again with backoff.
-			j.log.Warn("watch failed: polling until it is back", "reason", why)
-			w.Close()
-			w, watchFailed = nil, nil
-			j.set(func(j *Job) { j.watch = "degraded (" + why + "): polling" })
-			j.requestPass()
-			rewatch = time.After(backoff)
-		case <-rewatch:
-			rewatch = nil
-			if w = j.startWatch(); w != nil {
-				watchFailed = w.Failed()
-			}
-			if w == nil {
-				backoff = min(backoff*2, 5*time.Minute)
-				rewatch = time.After(backoff)
-			} else {
-				backoff = time.Second
-				j.requestPass() // catch what changed while unwatched
-			}
+		case why := <-ws.failed:
+			ws.lost(j, why)
+		case <-ws.rewatch:
+			ws.retry(j)
 		case <-tick.C:
-			if j.isPaused() {
-				continue // changes wait in the queue
-			}
-			keys, full := j.changes.ready(time.Now(), settle)
-			if full {
-				j.requestPass()
-			}
-			if len(keys) > 0 {
-				j.examine(ctx, keys)
-			}
+			j.examineSettled(ctx)
 		}
+	}
+}
+
+// watchState is the source's watch as Run keeps it: the watch, or, while
+// there is none, when to try again.
+type watchState struct {
+	w       connectors.Watch
+	failed  <-chan string
+	rewatch <-chan time.Time
+	backoff time.Duration
+}
+
+func (ws *watchState) start(j *Job) {
+	if ws.w = j.startWatch(); ws.w != nil {
+		ws.failed = ws.w.Failed()
+	}
+}
+
+func (ws *watchState) close() {
+	if ws.w != nil {
+		ws.w.Close()
+	}
+}
+
+// lost handles a watch that died: it must never look like a quiet
+// source, so the job polls at once and tries to watch again with backoff.
+func (ws *watchState) lost(j *Job, why string) {
+	j.log.Warn("watch failed: polling until it is back", "reason", why)
+	ws.close()
+	ws.w, ws.failed = nil, nil
+	j.set(func(j *Job) { j.watch = "degraded (" + why + "): polling" })
+	j.requestPass()
+	ws.rewatch = time.After(ws.backoff)
+}
+
+// retry tries to watch again after a loss.
+func (ws *watchState) retry(j *Job) {
+	ws.rewatch = nil
+	ws.start(j)
+	if ws.w == nil {
+		ws.backoff = min(ws.backoff*2, 5*time.Minute)
+		ws.rewatch = time.After(ws.backoff)
+		return
+	}
+	ws.backoff = time.Second
+	j.requestPass() // catch what changed while unwatched
+}
+
+// examineSettled hands the changes that have settled to the runner, unless
+// the job is paused (then they wait in the queue).
+func (j *Job) examineSettled(ctx context.Context) {
+	if j.isPaused() {
+		return
+	}
+	keys, full := j.changes.ready(time.Now(), j.r.Job.Settle)
+	if full {
+		j.requestPass()
+	}
+	if len(keys) > 0 {
+		j.examine(ctx, keys)
 	}
 }
 

@@ -347,7 +347,11 @@ func TestSyncEmptiedSourcePausesInsteadOfDeleting(t *testing.T) {
 		g.write(fmt.Sprintf("d/f%02d", i), fmt.Sprint(i))
 	}
 	g.start()
-	g.hasDest("d/f29", "29")
+	// Files written just before the start are left to the change path
+	// (not yet settled): wait for every one, not only the last.
+	for i := range 30 {
+		g.hasDest(fmt.Sprintf("d/f%02d", i), fmt.Sprint(i))
+	}
 	// Everything disappears at once, as when a share is unmounted under
 	// the mount point: far more than max_delete (10%).
 	if err := os.RemoveAll(filepath.Join(g.src, "d")); err != nil {

@@ -52,51 +52,104 @@ func (r *Runner) copyMultipart(ctx context.Context, o connectors.Object, mp conn
 	if err != nil {
 		return err
 	}
+	body, err := r.openListed(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer body.Close()
+	in := r.limits.Reader(ctx, body) // the job's bandwidth limit, across parts and files
 
+	s := &partSender{r: r, o: o, mp: mp, up: &up, acked: acked, wantCRC: f.CRC64}
+	if err := s.sendAll(ctx, in, ps); err != nil {
+		return err
+	}
+	// The file must end where the scan said it did.
+	var one [1]byte
+	if k, _ := in.Read(one[:]); k > 0 {
+		return errChanged(o.Key, "grew while it was copied")
+	}
+	// One GET of an object store reads one version whole (checked by
+	// openListed); a file on a disk or share may have changed.
+	if !r.Src.Features().WholeReads {
+		if err := r.restat(ctx, o); err != nil {
+			r.abandon(ctx, o.Key, up.UploadID, mp)
+			return err
+		}
+	}
+	return r.completeMultipart(ctx, o, up, completed, f.CRC64, note, mp)
+}
+
+// openListed opens the whole source object, refusing a version other
+// than the listed one: parts sent before a restart were read from the
+// listed version, and a newer one must not be mixed in.
+func (r *Runner) openListed(ctx context.Context, o connectors.Object) (io.ReadCloser, error) {
 	var body io.ReadCloser
-	err = r.paced(ctx, connectors.Source, func() error {
+	err := r.paced(ctx, connectors.Source, func() error {
 		var err error
 		body, err = r.Src.Open(ctx, o.Key, 0, -1)
 		return err
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer body.Close()
 	if or, ok := body.(connectors.ObjectReader); ok {
-		// Parts sent before a restart were read from the listed version:
-		// a newer one must not be mixed in. Try again with the new one.
 		if read := or.Object(); read.ETag != "" && o.ETag != "" && !sameVersion(read, o) {
-			return errChanged(o.Key, "rewritten since it was listed")
+			body.Close()
+			return nil, errChanged(o.Key, "rewritten since it was listed") // tried again with the new one
 		}
 	}
-	in := r.limits.Reader(ctx, body) // the job's bandwidth limit, across parts and files
+	return body, nil
+}
 
-	wantCRC := f.CRC64
-	var (
-		mu       sync.Mutex // guards up.Parts and firstErr
-		firstErr error
-		wg       sync.WaitGroup
-	)
-	fail := func(err error) {
-		mu.Lock()
-		if firstErr == nil {
-			firstErr = err
-		}
-		mu.Unlock()
+// partSender reads a file's parts in order and sends them, several at a
+// time; the first error stops it.
+type partSender struct {
+	r       *Runner
+	o       connectors.Object
+	mp      connectors.MultipartUploader
+	acked   map[int]state.PartDone // parts sent before a restart
+	wantCRC bool
+
+	mu       sync.Mutex // guards up.Parts and firstErr
+	up       *state.Upload
+	firstErr error
+	wg       sync.WaitGroup
+	cancel   context.CancelFunc
+}
+
+// fail records the first error; no more parts are read after it.
+func (s *partSender) fail(err error) {
+	s.mu.Lock()
+	if s.firstErr == nil {
+		s.firstErr = err
 	}
-	failed := func() bool { mu.Lock(); defer mu.Unlock(); return firstErr != nil }
-	sem := make(chan struct{}, partsInFlight)
+	s.mu.Unlock()
+}
+
+// abort is fail for a part that could not be sent or checkpointed: the
+// parts in flight are cancelled too. (After a read error they go on, and
+// their checkpoints spare the next run sending them again.)
+func (s *partSender) abort(err error) {
+	s.fail(err)
+	s.cancel()
+}
+
+func (s *partSender) failed() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.firstErr != nil }
+
+// sendAll reads every part from in and sends those not acknowledged
+// before, and returns once all are answered.
+func (s *partSender) sendAll(ctx context.Context, in io.Reader, ps int64) error {
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-
-	n := int((o.Size + ps - 1) / ps)
-	for num := 1; num <= n && !failed(); num++ {
-		size := min(ps, o.Size-int64(num-1)*ps)
+	s.cancel = cancel
+	sem := make(chan struct{}, partsInFlight)
+	n := int((s.o.Size + ps - 1) / ps)
+	for num := 1; num <= n && !s.failed(); num++ {
+		size := min(ps, s.o.Size-int64(num-1)*ps)
 		select {
 		case partBudget <- struct{}{}:
 		case <-pctx.Done():
-			fail(pctx.Err())
+			s.fail(pctx.Err())
 			continue
 		}
 		buf := getBuf(int(size))
@@ -104,73 +157,69 @@ func (r *Runner) copyMultipart(ctx context.Context, o connectors.Object, mp conn
 		if k, err := io.ReadFull(in, buf); err != nil {
 			release()
 			if err == io.EOF || err == io.ErrUnexpectedEOF {
-				fail(errChanged(o.Key, fmt.Sprintf("shrank while it was copied: part %d ends after %d bytes", num, k)))
+				s.fail(errChanged(s.o.Key, fmt.Sprintf("shrank while it was copied: part %d ends after %d bytes", num, k)))
 			} else {
-				fail(onSide(connectors.Source, connectors.NewError(connectors.Classify(err), "read", o.Key, err)))
+				s.fail(onSide(connectors.Source, connectors.NewError(connectors.Classify(err), "read", s.o.Key, err)))
 			}
 			break
 		}
-		if p, ok := acked[num]; ok {
-			// Sent before: read again only to prove the source still
-			// holds what was sent.
-			same := p.Size == size && bytes.Equal(p.MD5, md5sum(buf))
-			if same && wantCRC {
-				p.CRC64 = crc64.Checksum(buf, crcTable)
-				mu.Lock()
-				up.Parts = replacePart(up.Parts, p)
-				mu.Unlock()
-			}
+		if p, ok := s.acked[num]; ok {
+			s.recheck(p, buf)
 			release()
-			if !same {
-				fail(errChanged(o.Key, fmt.Sprintf("part %d differs from the part sent before", num)))
-			}
 			continue
 		}
 		sem <- struct{}{}
-		wg.Add(1)
-		go func(num int, data []byte) {
-			defer func() { <-sem; release(); wg.Done() }()
-			// Hashing here, not in the reading loop, lets the next part be
-			// read while this one is hashed and sent.
-			p, err := r.sendPart(pctx, o.Key, up.UploadID, num, data, wantCRC, mp)
-			if err != nil {
-				fail(err)
-				cancel()
-				return
-			}
-			// The checkpoint is written as soon as the part is
-			// acknowledged: a kill from here on never sends it again. It is
-			// written under the lock, so a slower save of an older list
-			// never overwrites a newer one.
-			mu.Lock()
-			up.Parts = append(up.Parts, p)
-			err = r.Store.SaveUpload(r.Job.Name, o.Key, up)
-			mu.Unlock()
-			if err != nil {
-				fail(err)
-				cancel()
-			}
-			r.Progress.BytesCopied.Add(p.Size)
-		}(num, buf)
+		s.wg.Add(1)
+		go func() {
+			defer func() { <-sem; release(); s.wg.Done() }()
+			s.send(pctx, num, buf)
+		}()
 	}
-	wg.Wait()
-	if firstErr != nil {
-		return firstErr
-	}
-	// The file must end where the scan said it did.
-	var one [1]byte
-	if k, _ := in.Read(one[:]); k > 0 {
-		return errChanged(o.Key, "grew while it was copied")
-	}
-	// One GET of an object store reads one version whole (checked above
-	// against the listing); a file on a disk or share may have changed.
-	if !r.Src.Features().WholeReads {
-		if err := r.restat(ctx, o); err != nil {
-			r.abandon(ctx, o.Key, up.UploadID, mp)
-			return err
-		}
-	}
+	s.wg.Wait()
+	return s.firstErr
+}
 
+// recheck compares a part sent before a restart with what the source
+// holds now: it is read again only to prove the source still holds what
+// was sent.
+func (s *partSender) recheck(p state.PartDone, buf []byte) {
+	if p.Size != int64(len(buf)) || !bytes.Equal(p.MD5, md5sum(buf)) {
+		s.fail(errChanged(s.o.Key, fmt.Sprintf("part %d differs from the part sent before", p.Number)))
+		return
+	}
+	if s.wantCRC {
+		p.CRC64 = crc64.Checksum(buf, crcTable)
+		s.mu.Lock()
+		s.up.Parts = replacePart(s.up.Parts, p)
+		s.mu.Unlock()
+	}
+}
+
+// send hashes and sends one part (hashing here, not in the reading loop,
+// lets the next part be read meanwhile) and checkpoints it.
+func (s *partSender) send(ctx context.Context, num int, data []byte) {
+	p, err := s.r.sendPart(ctx, s.o.Key, s.up.UploadID, num, data, s.wantCRC, s.mp)
+	if err != nil {
+		s.abort(err)
+		return
+	}
+	// The checkpoint is written as soon as the part is acknowledged: a
+	// kill from here on never sends it again. It is written under the
+	// lock, so a slower save of an older list never overwrites a newer one.
+	s.mu.Lock()
+	s.up.Parts = append(s.up.Parts, p)
+	err = s.r.Store.SaveUpload(s.r.Job.Name, s.o.Key, *s.up)
+	s.mu.Unlock()
+	if err != nil {
+		s.abort(err)
+		return
+	}
+	s.r.Progress.BytesCopied.Add(p.Size)
+}
+
+// completeMultipart completes the upload (unless an earlier run did) and
+// verifies what the destination holds against the parts sent.
+func (r *Runner) completeMultipart(ctx context.Context, o connectors.Object, up state.Upload, completed, wantCRC bool, note string, mp connectors.MultipartUploader) error {
 	slices.SortFunc(up.Parts, func(a, b state.PartDone) int { return a.Number - b.Number })
 	parts := make([]connectors.Part, len(up.Parts))
 	etags := md5.New()
@@ -180,7 +229,7 @@ func (r *Runner) copyMultipart(ctx context.Context, o connectors.Object, mp conn
 	}
 	var got connectors.Object
 	if !completed {
-		err = r.paced(ctx, connectors.Destination, func() error {
+		err := r.paced(ctx, connectors.Destination, func() error {
 			var err error
 			got, err = mp.CompleteMultipart(ctx, o.Key, up.UploadID, parts)
 			return err

@@ -37,19 +37,8 @@ func errChanged(key, what string) error {
 // transfer copies one file with retries, and records the outcome.
 func (r *Runner) transfer(ctx context.Context, log *slog.Logger, t task) {
 	o := t.o
-	if t.same != nil {
-		match, err := r.sameContent(ctx, o, *t.same)
-		switch {
-		case err == nil && match:
-			if err := r.done(o, *t.same, ""); err == nil {
-				r.Progress.FilesUnchanged.Add(1)
-				return
-			}
-		case err == nil && t.otherwise != "":
-			r.recordSkip(o.Key, t.otherwise)
-			return
-		}
-		// A read error here is met again, and handled, by the copy below.
+	if r.settledAtDest(ctx, t) {
+		return
 	}
 	retries := r.Job.Retries
 	onceMore := false // a refused file was told access works elsewhere
@@ -117,6 +106,27 @@ func (r *Runner) transfer(ctx context.Context, log *slog.Logger, t task) {
 			return
 		}
 	}
+}
+
+// settledAtDest handles a file the destination already has (t.same): it
+// reports true when the file needs no copy, recorded as unchanged or
+// skipped. A read error here is met again, and handled, by the copy.
+func (r *Runner) settledAtDest(ctx context.Context, t task) bool {
+	if t.same == nil {
+		return false
+	}
+	match, err := r.sameContent(ctx, t.o, *t.same)
+	switch {
+	case err == nil && match:
+		if err := r.done(t.o, *t.same, ""); err == nil {
+			r.Progress.FilesUnchanged.Add(1)
+			return true
+		}
+	case err == nil && t.otherwise != "":
+		r.recordSkip(t.o.Key, t.otherwise)
+		return true
+	}
+	return false
 }
 
 // paced runs one request against a side, slowing all workers down together
