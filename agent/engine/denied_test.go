@@ -15,6 +15,7 @@ import (
 	"github.com/mgw-dev/mgw/connectors/oss/osstest"
 	"github.com/mgw-dev/mgw/state"
 	"github.com/mgw-dev/mgw/state/codes"
+	"github.com/mgw-dev/mgw/test/testenv"
 )
 
 // deniedRig is a one-shot job from a folder to the OSS test server whose
@@ -75,7 +76,7 @@ func (g *deniedRig) failures(t *testing.T) int {
 func (g *deniedRig) waitPaused(t *testing.T) {
 	t.Helper()
 	var st Status
-	waitUntil(t, "the job paused", func() bool { st = g.r.Status(); return st.State == "paused" })
+	testenv.WaitUntil(t, "the job paused", func() bool { st = g.r.Status(); return st.State == "paused" })
 	if st.Code != codes.ProviderAccessDenied || !strings.HasPrefix(st.Reason, "destination refused 20 requests in a row") {
 		t.Fatalf("paused with %s %q, want ProviderAccessDenied on the destination", st.Code, st.Reason)
 	}
@@ -122,7 +123,7 @@ func TestDeniedStormProbesAndResumesByItself(t *testing.T) {
 	done := g.run()
 	g.waitPaused(t)
 	probed := g.srv.Count("PutObject", "")
-	waitUntil(t, "a probe refused again", func() bool { return g.srv.Count("PutObject", "") > probed && g.r.Held() })
+	testenv.WaitUntil(t, "a probe refused again", func() bool { return g.srv.Count("PutObject", "") > probed && g.r.Held() })
 	if n := g.failures(t); n != 0 {
 		t.Fatalf("%d files failed across probes, want none", n)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/mgw-dev/mgw/connectors/oss/osstest"
 	"github.com/mgw-dev/mgw/state"
 	"github.com/mgw-dev/mgw/state/codes"
+	"github.com/mgw-dev/mgw/test/testenv"
 )
 
 // restoreRig is a one-shot job from the OSS test server, holding three
@@ -102,7 +103,7 @@ func TestArchivedRestoredThenCopied(t *testing.T) {
 		_, err := g.r.Run(context.Background())
 		done <- err
 	}()
-	waitUntil(t, "the run waiting for restores", func() bool { return g.r.Status().State == "restoring" })
+	testenv.WaitUntil(t, "the run waiting for restores", func() bool { return g.r.Status().State == "restoring" })
 	if reason := g.r.Status().Reason; !strings.HasPrefix(reason, "3 archived objects restoring") {
 		t.Errorf("status reason %q", reason)
 	}

@@ -5,7 +5,6 @@ import (
 	"io"
 	"log/slog"
 	"testing"
-	"time"
 
 	"github.com/mgw-dev/mgw/agent/config"
 	"github.com/mgw-dev/mgw/connectors"
@@ -32,15 +31,4 @@ func newTestRunner(t *testing.T, job *config.Settings, srcAddr, dstAddr connecto
 	}
 	t.Cleanup(func() { st.Close() })
 	return NewRunner(job, srcAddr, dstAddr, s, d, st, slog.New(slog.NewTextHandler(io.Discard, nil))), st
-}
-
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"testing"
+	"time"
 )
 
 // Required reports whether a missing server fails the test rather than
@@ -52,4 +53,17 @@ func FUSE(t testing.TB) {
 		return
 	}
 	f.Close()
+}
+
+// WaitUntil polls cond until it holds. The deadline only bounds a
+// failure (a test that hangs), never decides a success.
+func WaitUntil(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
