@@ -175,4 +175,3 @@ func HTTPKind(status int) Kind {
 	}
 	return KindUnknown
 }
-

@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -71,14 +70,6 @@ func relativeTo(cfgPath, p string) string {
 		return abs
 	}
 	return p
-}
-
-// pathError keeps the reason of a file error without repeating the path.
-func pathError(err error) string {
-	if pe, ok := err.(*os.PathError); ok {
-		return pe.Err.Error()
-	}
-	return err.Error()
 }
 
 func (p *parser) validateJob(c *Config, j *JobConfig) {
