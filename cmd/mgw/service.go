@@ -69,7 +69,7 @@ func newServiceInstallCmd(g *globals, name *string) *cobra.Command {
 			return nil
 		},
 	}
-	install.Flags().StringVar(&user, "user", "", "run as this user instead of root / LocalSystem (no FUSE view; see README)")
+	install.Flags().StringVar(&user, "user", "", "run as this user instead of root / LocalSystem (no FUSE view; see docs/service.md)")
 	return install
 }
 
