@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Packaging checks, run by make test: every release target compiles
-# (Windows and macOS included), and the .deb installs as the README says:
+# (Windows and macOS included), and the .deb installs as docs/service.md says:
 # files and modes, mgw version, mgw agent --check-config on the example
 # config, the unit verified by systemd-analyze where it exists, the config
 # kept on reinstall, everything but the config and state gone on removal.

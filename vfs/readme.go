@@ -18,7 +18,8 @@ jobs/JOB/status          state, files and bytes done/total, rate, ETA, lag,
 jobs/JOB/status.json     the same, as JSON
 jobs/JOB/config          the job's settings
 jobs/JOB/report.txt      the migration report of the last run
-jobs/JOB/pending.txt     the files queued or in flight, one path per line
+jobs/JOB/pending.txt     one line per file queued or in flight:
+                         path<TAB>when its change was seen (RFC 3339, UTC)
 jobs/JOB/failed.txt      one line per file that failed in spite of retries:
                          path<TAB>code<TAB>message<TAB>attempts<TAB>last attempt (RFC 3339, UTC)
 jobs/JOB/skipped.txt     one line per file deliberately not copied:

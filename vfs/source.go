@@ -41,7 +41,8 @@ type Source interface {
 	Text(path string) ([]byte, error)
 
 	// WritePending writes jobs/<job>/pending.txt, the files queued or in
-	// flight, one state.Escape'd path per line, as of the call.
+	// flight as of the call, one per line: the state.Escape'd path, a tab,
+	// and when its change was seen (RFC 3339, UTC).
 	WritePending(job string, w io.Writer) error
 
 	// ModTime is when the content of path (a file or directory above) last

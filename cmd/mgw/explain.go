@@ -64,7 +64,14 @@ func wrap(s string, width int, indent string) string {
 
 func newAddressCmd(g *globals) *cobra.Command {
 	addr := &cobra.Command{Use: "address", Short: "Data addresses: list, verify"}
-	addr.AddCommand(&cobra.Command{
+	addr.AddCommand(newAddressListCmd(g), newAddressVerifyCmd(g))
+	return addr
+}
+
+// newAddressListCmd lists the addresses as the agent knows them (with its
+// last checks), or as the config gives them when no agent runs.
+func newAddressListCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
 		Use:   "list",
 		Short: "List the data addresses (secrets shown as ****) with their last verification",
 		Args:  cobra.NoArgs,
@@ -103,7 +110,12 @@ func newAddressCmd(g *globals) *cobra.Command {
 			}
 			return tw.Flush()
 		},
-	})
+	}
+}
+
+// newAddressVerifyCmd checks one address: through the running agent, which
+// keeps the result, unless --as asks for a side; else here.
+func newAddressVerifyCmd(g *globals) *cobra.Command {
 	var timeout time.Duration
 	var as string
 	verify := &cobra.Command{
@@ -157,6 +169,5 @@ prints OK, or the catalogue code with its message and the reason, and exits
 	}
 	verify.Flags().DurationVar(&timeout, "timeout", 30*time.Second, "give up after this long (CheckAddressTimeOut)")
 	verify.Flags().StringVar(&as, "as", "", "check as a source or a destination (default: as the config's jobs use it)")
-	addr.AddCommand(verify)
-	return addr
+	return verify
 }

@@ -15,11 +15,11 @@ import (
 	"github.com/mgw-dev/mgw/agent/config"
 )
 
-// Exit codes, documented in `mgw help` and the README.
+// Exit codes, documented in `mgw help` and docs/codes.md.
 const (
 	exitOK       = 0
-	exitError    = 1 // anything else: state locked, I/O error, address check failed
-	exitConfig   = 2 // the config is wrong: every problem is printed with its code
+	exitError    = 1 // anything else: state locked, I/O error, a failed `mgw address verify`
+	exitConfig   = 2 // a config problem, or an address stopped `mgw run` (check failed, access lost): printed with its code
 	exitFailures = 3 // the run finished, but some files failed (listed, with codes)
 	exitStopped  = 130
 )
@@ -67,13 +67,17 @@ func newRoot() *cobra.Command {
 		Use:   "mgw",
 		Short: "mgw copies data to object storage, verifies every copy and retries what fails",
 		Long: `mgw is an on-premises data migration agent. It copies the files of a data
-address (a local folder, an S3 or OSS bucket) to another, verifies every copy
-(size, then CRC64 or MD5) and keeps a durable index, so a second run copies
-only what changed and a killed run resumes where it stopped.
+address to another, verifies every copy (size, then CRC64 or MD5) and keeps
+a durable index, so a second run copies only what changed and a killed run
+resumes where it stopped.
 
-Exit codes: 0 all files copied and verified; 1 error; 2 configuration error
-(each problem printed with its catalogue code, file and line); 3 the run
-finished but some files failed (see mgw failed); 130 interrupted.`,
+It reads local folders, SMB/NFS shares, S3 and S3-compatible stores, OSS,
+COS, Azure Blob, GCS and HTTP URL lists.
+
+Exit codes: 0 all files copied and verified; 1 error; 2 configuration or
+address error (printed with its catalogue code; a config problem with its
+file and line); 3 the run finished but some files failed (see mgw failed);
+130 interrupted.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(*cobra.Command, []string) error {

@@ -18,7 +18,7 @@ import (
 )
 
 func newServiceCmd(g *globals) *cobra.Command {
-	var name, user string
+	var name string
 	cmd := &cobra.Command{
 		Use:   "service",
 		Short: "Install, start, stop, show or uninstall the agent as a system service (systemd, Windows SCM)",
@@ -32,7 +32,24 @@ boot and logs to the Event Log and to mgw.log in the state dir on Windows.
 
 The .deb and .rpm packages install the same unit; use this for a plain binary.`,
 	}
+	// The subcommands take &name: --name is parsed after they are made.
 	cmd.PersistentFlags().StringVar(&name, "name", "mgw", "service name")
+	cmd.AddCommand(newServiceInstallCmd(g, &name))
+	for _, v := range []struct{ verb, short string }{
+		{"uninstall", "Remove the service (stop it first)"},
+		{"start", "Start the service"},
+		{"stop", "Stop the service: transfers are checkpointed"},
+		{"restart", "Restart the service"},
+	} {
+		cmd.AddCommand(newServiceControlCmd(g, &name, v.verb, v.short))
+	}
+	cmd.AddCommand(newServiceStatusCmd(g, &name))
+	return cmd
+}
+
+// newServiceInstallCmd registers the agent, once its config loads.
+func newServiceInstallCmd(g *globals, name *string) *cobra.Command {
+	var user string
 	install := &cobra.Command{
 		Use:   "install",
 		Short: "Register the agent with the config given by --config (checked first)",
@@ -41,59 +58,62 @@ The .deb and .rpm packages install the same unit; use this for a plain binary.`,
 			if _, err := config.LoadConfig(g.config); err != nil {
 				return err
 			}
-			s, err := newService(g, name, user)
+			s, err := newService(g, *name, user)
 			if err != nil {
 				return err
 			}
 			if err := s.Install(); err != nil {
-				return fmt.Errorf("install %s: %w", name, err)
+				return fmt.Errorf("install %s: %w", *name, err)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "installed %s (%s): mgw agent --config %s\nstart it with: mgw service start\n", name, s.Platform(), absConfig(g))
+			fmt.Fprintf(cmd.OutOrStdout(), "installed %s (%s): mgw agent --config %s\nstart it with: mgw service start\n", *name, s.Platform(), absConfig(g))
 			return nil
 		},
 	}
-	install.Flags().StringVar(&user, "user", "", "run as this user instead of root / LocalSystem (no FUSE view; see README)")
-	cmd.AddCommand(install)
-	for _, v := range []struct{ verb, short string }{
-		{"uninstall", "Remove the service (stop it first)"},
-		{"start", "Start the service"},
-		{"stop", "Stop the service: transfers are checkpointed"},
-		{"restart", "Restart the service"},
-	} {
-		cmd.AddCommand(&cobra.Command{
-			Use:   v.verb,
-			Short: v.short,
-			Args:  cobra.NoArgs,
-			RunE: func(cmd *cobra.Command, _ []string) error {
-				s, err := newService(g, name, "")
-				if err != nil {
-					return err
-				}
-				if err := service.Control(s, v.verb); err != nil {
-					return err
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%s: %s done\n", name, v.verb)
-				return nil
-			},
-		})
+	install.Flags().StringVar(&user, "user", "", "run as this user instead of root / LocalSystem (no FUSE view; see docs/service.md)")
+	return install
+}
+
+// newServiceControlCmd passes verb (start, stop, restart, uninstall) to
+// the service manager.
+func newServiceControlCmd(g *globals, name *string, verb, short string) *cobra.Command {
+	return &cobra.Command{
+		Use:   verb,
+		Short: short,
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := newService(g, *name, "")
+			if err != nil {
+				return err
+			}
+			if err := service.Control(s, verb); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s done\n", *name, verb)
+			return nil
+		},
 	}
-	cmd.AddCommand(&cobra.Command{
+}
+
+// newServiceStatusCmd says how the service is; its exit status says
+// whether it runs, for scripts.
+func newServiceStatusCmd(g *globals, name *string) *cobra.Command {
+	return &cobra.Command{
 		Use:   "status",
 		Short: "Say whether the service is installed and running (exit 1 if not running)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := newService(g, name, "")
+			s, err := newService(g, *name, "")
 			if err != nil {
 				return err
 			}
 			st, err := s.Status()
 			switch {
 			case errors.Is(err, service.ErrNotInstalled):
-				fmt.Fprintf(cmd.OutOrStdout(), "%s: not installed\n", name)
+				fmt.Fprintf(cmd.OutOrStdout(), "%s: not installed\n", *name)
 				return withCode(exitError, errors.New(""))
 			case err != nil:
 				// systemd and SysV answer "not running" with an exit status.
-				fmt.Fprintf(cmd.OutOrStdout(), "%s: not running (%s: %v)\n", name, s.Platform(), err)
+				fmt.Fprintf(cmd.OutOrStdout(), "%s: not running (%s: %v)\n", *name, s.Platform(), err)
 				return withCode(exitError, errors.New(""))
 			}
 			words := map[service.Status]string{service.StatusRunning: "running", service.StatusStopped: "stopped"}
@@ -101,14 +121,13 @@ The .deb and .rpm packages install the same unit; use this for a plain binary.`,
 			if !ok {
 				w = "unknown"
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s (%s)\n", name, w, s.Platform())
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s (%s)\n", *name, w, s.Platform())
 			if st != service.StatusRunning {
 				return withCode(exitError, errors.New(""))
 			}
 			return nil
 		},
-	})
-	return cmd
+	}
 }
 
 func absConfig(g *globals) string {

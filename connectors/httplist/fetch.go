@@ -135,21 +135,11 @@ func (b *bucket) Open(ctx context.Context, key string, offset, length int64) (io
 		return nil, err
 	}
 	if length == 0 {
-		o, err := b.head(ctx, "open", e)
-		if err != nil {
-			return nil, err
-		}
-		return connectors.NewObjectReader(http.NoBody, o), nil
+		return b.openEmpty(ctx, e)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.URL.String(), nil)
+	req, err := rangeGet(ctx, e, key, offset, length)
 	if err != nil {
-		return nil, connectors.NewError(connectors.KindInvalidArgument, "open", key, errors.New("bad URL at "+e.where()))
-	}
-	switch {
-	case length > 0:
-		req.Header.Set("Range", fmt.Sprintf("bytes=%d-%d", offset, offset+length-1))
-	case offset > 0:
-		req.Header.Set("Range", fmt.Sprintf("bytes=%d-", offset))
+		return nil, err
 	}
 	wctx, w := watchdog.New(ctx, b.timeout)
 	resp, err := b.client.Do(req.WithContext(wctx))
@@ -169,30 +159,17 @@ func (b *bucket) Open(ctx context.Context, key string, offset, length int64) (io
 		resp.Body.Close()
 		// Reading from the very end is reading nothing.
 		if total, ok := rangeTotal(resp.Header.Get("Content-Range")); ok && total == offset {
-			o, err := b.head(ctx, "open", e)
-			if err != nil {
-				return nil, err
-			}
-			return connectors.NewObjectReader(http.NoBody, o), nil
+			return b.openEmpty(ctx, e)
 		}
 		return nil, httpError("open", key, req, resp)
 	default:
 		resp.Body.Close()
 		return nil, httpError("open", key, req, resp)
 	}
-	var r io.Reader = resp.Body
-	if resp.StatusCode == http.StatusPartialContent {
-		if start, ok := rangeStart(resp.Header.Get("Content-Range")); !ok || start != offset {
-			resp.Body.Close()
-			return nil, connectors.NewError(connectors.KindTransient, "open", key,
-				fmt.Errorf("asked for bytes from %d, the server sent %q", offset, resp.Header.Get("Content-Range")))
-		}
-	} else if offset > 0 {
-		if _, err := io.CopyN(io.Discard, resp.Body, offset); err != nil {
-			resp.Body.Close()
-			return nil, b.transport(ctx, "open", e, w.Check(err))
-		}
+	if err := b.skipTo(ctx, e, key, resp, offset, w); err != nil {
+		return nil, err
 	}
+	var r io.Reader = resp.Body
 	if length > 0 {
 		r = io.LimitReader(r, length)
 	}
@@ -207,6 +184,51 @@ func (b *bucket) Open(ctx context.Context, key string, offset, length int64) (io
 		body.sum = md5.New()
 	}
 	return body, nil
+}
+
+// openEmpty is the reader of no bytes of e: there is no range to ask for,
+// so a HEAD describes the object.
+func (b *bucket) openEmpty(ctx context.Context, e Entry) (io.ReadCloser, error) {
+	o, err := b.head(ctx, "open", e)
+	if err != nil {
+		return nil, err
+	}
+	return connectors.NewObjectReader(http.NoBody, o), nil
+}
+
+// rangeGet is the GET of e's bytes from offset: length of them, or all the
+// rest when length < 0 (no Range at all from 0).
+func rangeGet(ctx context.Context, e Entry, key string, offset, length int64) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.URL.String(), nil)
+	if err != nil {
+		return nil, connectors.NewError(connectors.KindInvalidArgument, "open", key, errors.New("bad URL at "+e.where()))
+	}
+	switch {
+	case length > 0:
+		req.Header.Set("Range", fmt.Sprintf("bytes=%d-%d", offset, offset+length-1))
+	case offset > 0:
+		req.Header.Set("Range", fmt.Sprintf("bytes=%d-", offset))
+	}
+	return req, nil
+}
+
+// skipTo brings the body of a 200 or 206 answer to offset: a 206 must
+// start there; a 200 (the range ignored) is read past the bytes before it.
+// On an error the body is closed.
+func (b *bucket) skipTo(ctx context.Context, e Entry, key string, resp *http.Response, offset int64, w *watchdog.Dog) error {
+	if resp.StatusCode == http.StatusPartialContent {
+		if start, ok := rangeStart(resp.Header.Get("Content-Range")); !ok || start != offset {
+			resp.Body.Close()
+			return connectors.NewError(connectors.KindTransient, "open", key,
+				fmt.Errorf("asked for bytes from %d, the server sent %q", offset, resp.Header.Get("Content-Range")))
+		}
+	} else if offset > 0 {
+		if _, err := io.CopyN(io.Discard, resp.Body, offset); err != nil {
+			resp.Body.Close()
+			return b.transport(ctx, "open", e, w.Check(err))
+		}
+	}
+	return nil
 }
 
 // body is an object's content as it arrives; the watchdog runs while it

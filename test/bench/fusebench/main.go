@@ -89,10 +89,7 @@ func run(n, runs int, dir string) error {
 	}
 	runtime.GC()
 	debug.FreeOSMemory()
-	for _, c := range []struct {
-		name, path string
-		before     func() error
-	}{
+	for _, c := range []readCase{
 		{"plain", plain, nil},
 		{"view", viewFile, touch}, // rendered from the state
 		{"spool", viewFile, nil},  // again, state unchanged: from the spool
@@ -102,43 +99,60 @@ func run(n, runs int, dir string) error {
 				return err
 			}
 		}
-		best := struct {
-			ttfb, total time.Duration
-			rss         int64
-		}{ttfb: time.Hour, total: time.Hour}
-		for i := 0; i < runs; i++ {
-			if c.before != nil {
-				if err := c.before(); err != nil {
-					return err
-				}
-			}
-			ttfb, got, err := firstByte(c.path)
-			if err != nil {
-				return err
-			}
-			if got != size {
-				return fmt.Errorf("%s: cat gave %d bytes, want %d", c.name, got, size)
-			}
-			if c.before != nil {
-				if err := c.before(); err != nil {
-					return err
-				}
-			}
-			base := rss()
-			peak := watchRSS()
-			total, err := catToNull(c.path)
-			growth := peak() - base
-			if err != nil {
-				return err
-			}
-			best.ttfb = min(best.ttfb, ttfb)
-			best.total = min(best.total, total)
-			best.rss = max(best.rss, growth)
+		if err := measure(c, runs, size); err != nil {
+			return err
 		}
-		mbs := float64(size) / 1e6 / best.total.Seconds()
-		fmt.Printf("%s_ttfb_ms=%.1f %s_seconds=%.3f %s_mb_s=%.1f %s_rss_growth_mib=%.1f\n",
-			c.name, ms(best.ttfb), c.name, best.total.Seconds(), c.name, mbs, c.name, float64(best.rss)/(1<<20))
 	}
+	return nil
+}
+
+// readCase is one file to time reads of; before, when set, runs before
+// each read.
+type readCase struct {
+	name, path string
+	before     func() error
+}
+
+// measure reads c's file runs times (to the first byte through a pipe,
+// then whole to /dev/null), checks it gives size bytes, and prints the best
+// times, the throughput and the largest RSS growth.
+func measure(c readCase, runs int, size int64) error {
+	best := struct {
+		ttfb, total time.Duration
+		rss         int64
+	}{ttfb: time.Hour, total: time.Hour}
+	for i := 0; i < runs; i++ {
+		if c.before != nil {
+			if err := c.before(); err != nil {
+				return err
+			}
+		}
+		ttfb, got, err := firstByte(c.path)
+		if err != nil {
+			return err
+		}
+		if got != size {
+			return fmt.Errorf("%s: cat gave %d bytes, want %d", c.name, got, size)
+		}
+		if c.before != nil {
+			if err := c.before(); err != nil {
+				return err
+			}
+		}
+		base := rss()
+		peak := watchRSS()
+		total, err := catToNull(c.path)
+		growth := peak() - base
+		if err != nil {
+			return err
+		}
+		best.ttfb = min(best.ttfb, ttfb)
+		best.total = min(best.total, total)
+		best.rss = max(best.rss, growth)
+	}
+	mbs := float64(size) / 1e6 / best.total.Seconds()
+	fmt.Printf("%s_ttfb_ms=%.1f %s_seconds=%.3f %s_mb_s=%.1f %s_rss_growth_mib=%.1f\n",
+		c.name, ms(best.ttfb), c.name, best.total.Seconds(), c.name, mbs, c.name, float64(best.rss)/(1<<20))
 	return nil
 }
 

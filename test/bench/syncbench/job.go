@@ -84,6 +84,21 @@ func jobCmd(args []string) error {
 	log := slog.New(&countingHandler{Handler: slog.NewTextHandler(os.Stderr, nil), c: b.logs})
 	b.j = continuous.New(engine.NewRunner(job.Settings(), srcAddr, dstAddr, src, b.dst, st, log))
 
+	ph := phases{latency: *latency, every: *every, latFiles: *latFiles, storm: *storm, dirs: *dirs}
+	return b.measure(ctx, ph, time.Duration(job.Settle))
+}
+
+// phases are the measurements asked for after the first pass; a zero
+// latency or storm skips its phase.
+type phases struct {
+	latency, every time.Duration
+	latFiles       int
+	storm, dirs    int
+}
+
+// measure runs the job: it times the first pass, runs the phases, prints
+// the totals, then stops the job and waits for it.
+func (b *bench) measure(ctx context.Context, ph phases, settle time.Duration) error {
 	jctx, stop := context.WithCancel(ctx)
 	defer stop()
 	start := time.Now()
@@ -98,13 +113,13 @@ func jobCmd(args []string) error {
 	out("watch", fmt.Sprintf("%q", s.Watch))
 	out("unwatched_folders", len(s.Unwatched))
 
-	if *latency > 0 {
-		if err := b.latencyPhase(*latency, *every, *latFiles, time.Duration(job.Settle)); err != nil {
+	if ph.latency > 0 {
+		if err := b.latencyPhase(ph.latency, ph.every, ph.latFiles, settle); err != nil {
 			return err
 		}
 	}
-	if *storm > 0 {
-		if err := b.stormPhase(*storm, *dirs); err != nil {
+	if ph.storm > 0 {
+		if err := b.stormPhase(ph.storm, ph.dirs); err != nil {
 			return err
 		}
 	}
