@@ -2,13 +2,13 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
 
 	"github.com/mgw-dev/mgw/agent/config"
+	"github.com/mgw-dev/mgw/agent/engine/foldercache"
 	"github.com/mgw-dev/mgw/connectors"
 	"github.com/mgw-dev/mgw/state"
 )
@@ -34,22 +34,22 @@ type task struct {
 // A nil *caches (a single changed file) asks the index and the destination
 // directly.
 type caches struct {
-	index *folderCache[state.FileEntry]
-	dest  *folderCache[connectors.Object]
+	index *foldercache.Cache[state.FileEntry]
+	dest  *foldercache.Cache[connectors.Object]
 }
 
 func (c *caches) indexLookup(ctx context.Context, key string) (e state.FileEntry, found, cached bool) {
 	if c == nil {
 		return e, false, false
 	}
-	return c.index.lookup(ctx, key)
+	return c.index.Lookup(ctx, key)
 }
 
 func (c *caches) destLookup(ctx context.Context, key string) (o connectors.Object, found, cached bool) {
 	if c == nil {
 		return o, false, false
 	}
-	return c.dest.lookup(ctx, key)
+	return c.dest.Lookup(ctx, key)
 }
 
 // plan decides what to do with one listed object. It returns ok when the
@@ -194,11 +194,11 @@ func (f *filter) match(o connectors.Object) bool {
 
 // newDestIndex lists the destination's folders: which keys it already
 // holds, and how new they are.
-func newDestIndex(b connectors.Bucket) *folderCache[connectors.Object] {
-	return newFolderCache(func(ctx context.Context, dir string, add func(string, connectors.Object) bool) error {
+func newDestIndex(b connectors.Bucket) *foldercache.Cache[connectors.Object] {
+	return foldercache.New(func(ctx context.Context, dir string, add func(string, connectors.Object) bool) error {
 		return b.ListDir(ctx, dir, func(o connectors.Object) error {
-			if _, name := splitKey(o.Key); !add(name, o) {
-				return errFolderTooBig
+			if _, name := foldercache.SplitKey(o.Key); !add(name, o) {
+				return foldercache.ErrTooBig
 			}
 			return nil
 		})
@@ -206,10 +206,8 @@ func newDestIndex(b connectors.Bucket) *folderCache[connectors.Object] {
 }
 
 // newIndexCache reads the index one folder at a time.
-func newIndexCache(s *state.Store, job string) *folderCache[state.FileEntry] {
-	return newFolderCache(func(_ context.Context, dir string, add func(string, state.FileEntry) bool) error {
+func newIndexCache(s *state.Store, job string) *foldercache.Cache[state.FileEntry] {
+	return foldercache.New(func(_ context.Context, dir string, add func(string, state.FileEntry) bool) error {
 		return s.Folder(job, dir, func(name string, e state.FileEntry) bool { return add(name, e) })
 	})
 }
-
-var errFolderTooBig = errors.New("folder too big to cache")

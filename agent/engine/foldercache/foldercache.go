@@ -1,12 +1,15 @@
-package engine
+// Package foldercache answers per-key questions with one listing per
+// folder. It knows keys and folders only, nothing of what it caches.
+package foldercache
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 )
 
-// folderCache answers per-key questions ("is this file in the index?",
+// Cache answers per-key questions ("is this file in the index?",
 // "does the destination hold this key?") with one listing per folder
 // instead of one lookup per file. The scan visits a folder's files
 // together, so only the folders it is in need to be held: the cache keeps
@@ -14,7 +17,7 @@ import (
 // will not hold a folder of more than folderMaxEntries (its keys are then
 // looked up one by one), so a flat folder of a million files costs no
 // million entries of memory.
-type folderCache[V any] struct {
+type Cache[V any] struct {
 	// list calls add for each entry directly in dir; add returns false
 	// when the folder is too big to hold, and list should then stop.
 	list func(ctx context.Context, dir string, add func(name string, v V) bool) error
@@ -33,26 +36,30 @@ type cachedFolder[V any] struct {
 	done bool         // loaded; guarded by the cache's mu
 }
 
+// ErrTooBig is what a list func returns when add refused an entry: the
+// folder is too big to hold.
+var ErrTooBig = errors.New("folder too big to cache")
+
 // Variables, not constants: tests lower them.
 var (
 	cacheMaxEntries  = 100_000
 	folderMaxEntries = 10_000
 )
 
-func newFolderCache[V any](list func(ctx context.Context, dir string, add func(string, V) bool) error) *folderCache[V] {
-	return &folderCache[V]{list: list, dirs: map[string]*cachedFolder[V]{}}
+func New[V any](list func(ctx context.Context, dir string, add func(string, V) bool) error) *Cache[V] {
+	return &Cache[V]{list: list, dirs: map[string]*cachedFolder[V]{}}
 }
 
-// splitKey returns the folder of key ("" or ending in "/") and its name.
-func splitKey(key string) (dir, name string) {
+// SplitKey returns the folder of key ("" or ending in "/") and its name.
+func SplitKey(key string) (dir, name string) {
 	i := strings.LastIndexByte(key, '/')
 	return key[:i+1], key[i+1:]
 }
 
-// lookup returns the entry for key. cached is false when the folder could
+// Lookup returns the entry for key. cached is false when the folder could
 // not be listed or is too big: the caller must then ask for key itself.
-func (c *folderCache[V]) lookup(ctx context.Context, key string) (v V, found, cached bool) {
-	dir, name := splitKey(key)
+func (c *Cache[V]) Lookup(ctx context.Context, key string) (v V, found, cached bool) {
+	dir, name := SplitKey(key)
 	c.mu.Lock()
 	f := c.dirs[dir]
 	if f == nil {
@@ -89,7 +96,7 @@ func (c *folderCache[V]) lookup(ctx context.Context, key string) (v V, found, ca
 
 // evict drops the oldest loaded folders while the cache holds too much.
 // Readers that already hold a dropped folder keep using it safely.
-func (c *folderCache[V]) evict() {
+func (c *Cache[V]) evict() {
 	keep := c.order[:0]
 	for i, dir := range c.order {
 		f := c.dirs[dir]

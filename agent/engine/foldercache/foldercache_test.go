@@ -1,4 +1,4 @@
-package engine
+package foldercache
 
 import (
 	"context"
@@ -14,14 +14,14 @@ func TestFolderCache(t *testing.T) {
 
 	var lists atomic.Int64
 	folders := map[string]int{"": 3, "a/": 4, "b/": 4, "big/": 50, "broken/": 1}
-	c := newFolderCache(func(_ context.Context, dir string, add func(string, int) bool) error {
+	c := New(func(_ context.Context, dir string, add func(string, int) bool) error {
 		lists.Add(1)
 		if dir == "broken/" {
 			return errors.New("cannot list")
 		}
 		for i := range folders[dir] {
 			if !add(fmt.Sprint("f", i), i) {
-				return errFolderTooBig
+				return ErrTooBig
 			}
 		}
 		return nil
@@ -29,7 +29,7 @@ func TestFolderCache(t *testing.T) {
 	ctx := context.Background()
 	check := func(key string, wantV int, wantFound, wantCached bool) {
 		t.Helper()
-		v, found, cached := c.lookup(ctx, key)
+		v, found, cached := c.Lookup(ctx, key)
 		if v != wantV || found != wantFound || cached != wantCached {
 			t.Errorf("%s: %d %v %v", key, v, found, cached)
 		}
