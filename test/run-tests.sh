@@ -20,6 +20,6 @@ bash test/lint.sh
 bash test/packaging.sh
 go test -race -count=1 -timeout 30m ./... 2>&1 | tee /tmp/mgw-test.log
 # The build without the GCS client (-tags nogcs, docs/service.md) differs in
-# the registry of backends (agent/ today, connectors/all after it moves):
-# test those packages in that build as well.
-go test -race -count=1 -timeout 30m -tags nogcs ./agent/... ./connectors/... 2>&1 | tee -a /tmp/mgw-test.log
+# the registry of backends (connectors/all) and in what the config accepts
+# (agent/config): test those packages in that build as well.
+go test -race -count=1 -timeout 30m -tags nogcs ./agent/config/... ./connectors/all/... 2>&1 | tee -a /tmp/mgw-test.log
