@@ -10,7 +10,7 @@ import (
 	"github.com/mgw-dev/mgw/connectors"
 )
 
-// Continuous is what a continuous job (agent/sync) adds to the passes of
+// Continuous is what a continuous job (agent/continuous) adds to the passes of
 // its runner. The runner calls it; it drives the runner through the
 // methods below.
 type Continuous interface {

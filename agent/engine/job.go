@@ -61,7 +61,7 @@ type Runner struct {
 	busy     map[string]time.Time
 	again    map[string]bool
 
-	// Continuous is set by agent/sync before a continuous job starts;
+	// Continuous is set by agent/continuous before a continuous job starts;
 	// nil for a one-shot job.
 	Continuous Continuous
 }

@@ -24,7 +24,7 @@ type Status struct {
 	Progress  Snapshot      `json:"progress"`
 }
 
-// Status reads a one-shot job's state now (agent/sync reads a continuous
+// Status reads a one-shot job's state now (agent/continuous reads a continuous
 // one's).
 func (r *Runner) Status() Status {
 	p := r.Progress.Snapshot()
