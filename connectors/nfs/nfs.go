@@ -101,12 +101,14 @@ func dial(ctx context.Context, server, export string, auth rpc.Auth, timeout tim
 		}
 		m = &nfsc.Mount{Client: client}
 	} else {
-		if m, err = nfsc.DialMount(server, 0); err != nil {
+		// Through the portmapper (rpcbind), as NAS appliances and the
+		// kernel server are reached: its dials pick their own source port too.
+		if m, err = retryInUse(func() (*nfsc.Mount, error) { return nfsc.DialMount(server, 0) }); err != nil {
 			return nil, err
 		}
 		client = m.Client
 	}
-	t, err := m.Mount(export, auth)
+	t, err := retryInUse(func() (*nfsc.Target, error) { return m.Mount(export, auth) }) // MOUNT is idempotent
 	if err != nil {
 		client.Close()
 		if s := err.Error(); strings.HasPrefix(s, "MNT3ERR_") {
@@ -121,13 +123,23 @@ func dial(ctx context.Context, server, export string, auth rpc.Auth, timeout tim
 	return &conn{client: client, t: t, auth: auth}, nil
 }
 
-// dialTCP connects an RPC client to addr. go-nfs-client binds a random
-// source port, and retries one in use only for reserved ports: retry here.
+// dialTCP connects an RPC client to addr.
 func dialTCP(addr string) (*rpc.Client, error) {
+	return retryInUse(func() (*rpc.Client, error) { return rpc.DialTCP("tcp", addr, false) })
+}
+
+// inUseRetries bounds the tries of a dial whose source port was taken.
+const inUseRetries = 20
+
+// retryInUse runs dial again while it fails with "address already in
+// use": go-nfs-client binds a random source port for every connection
+// (to the portmapper, MOUNT and NFS alike) and retries a taken one only
+// for reserved ports, so a busy host sees EADDRINUSE now and then.
+func retryInUse[T any](dial func() (T, error)) (T, error) {
 	for i := 0; ; i++ {
-		c, err := rpc.DialTCP("tcp", addr, false)
-		if err == nil || i == 20 || !errors.Is(err, syscall.EADDRINUSE) {
-			return c, err
+		v, err := dial()
+		if err == nil || i == inUseRetries || !errors.Is(err, syscall.EADDRINUSE) {
+			return v, err
 		}
 	}
 }
