@@ -156,7 +156,7 @@ func (p *parser) validateContinuous(j *JobConfig, dst *AddressConfig) {
 			line, field := j.pos.at("archive_prefix")
 			p.fail(codes.BadParameters, line, field, fmt.Sprintf("%q must end with / and not start with /", j.ArchivePrefix))
 		}
-		if b, _ := all.Lookup(dstType(dst)); b.FileSystem && strings.HasPrefix(j.ArchivePrefix, "..") {
+		if dst != nil && isFileSystem(dst.Type) && strings.HasPrefix(j.ArchivePrefix, "..") {
 			line, field := j.pos.at("archive_prefix")
 			p.fail(codes.BadParameters, line, field, "must stay inside the destination")
 		}
@@ -205,10 +205,8 @@ func restoringTypes() string {
 	return strings.Join(ts[:len(ts)-1], ", ") + " and " + ts[len(ts)-1]
 }
 
-// dstType is the type of an address that may be missing.
-func dstType(a *AddressConfig) string {
-	if a == nil {
-		return ""
-	}
-	return a.Type
+// isFileSystem tells an address type whose keys are paths on a disk or share.
+func isFileSystem(typ string) bool {
+	b, _ := all.Lookup(typ)
+	return b.FileSystem
 }

@@ -17,8 +17,9 @@ import (
 // the changes the source's watch reports (or a poll's listing diff, where
 // the source cannot be watched), with the delete policy and its guards.
 type Job struct {
-	r   *engine.Runner
-	log *slog.Logger
+	r         *engine.Runner
+	log       *slog.Logger
+	watchable bool // the source implements connectors.Watcher
 
 	changes        *changeQueue
 	passReq        chan struct{} // a full pass is wanted (buffered: requests coalesce)
@@ -38,13 +39,11 @@ type Job struct {
 
 // New makes r's job a continuous one; Run runs it.
 func New(r *engine.Runner) *Job {
-	j := &Job{r: r, log: r.Log.With("job", r.Job.Name), changes: newChangeQueue(), passReq: make(chan struct{}, 1)}
+	_, watchable := r.Src.(connectors.Watcher)
+	j := &Job{r: r, log: r.Logger(), watchable: watchable, changes: newChangeQueue(), passReq: make(chan struct{}, 1)}
 	r.Continuous = j
 	return j
 }
-
-// Runner is the job's runner.
-func (j *Job) Runner() *engine.Runner { return j.r }
 
 func (j *Job) set(f func(j *Job)) {
 	j.mu.Lock()
@@ -207,7 +206,7 @@ func (j *Job) examineSettled(ctx context.Context) {
 // settle. Such a file is left to the change path, which copies it once it
 // has been quiet, instead of being copied half-written by a scan.
 func (j *Job) Unsettled(o connectors.Object) bool {
-	if _, watched := j.r.Src.(connectors.Watcher); !watched {
+	if !j.watchable {
 		return false
 	}
 	now := time.Now()

@@ -62,59 +62,54 @@ func jobFatal(err error) bool {
 func FileCode(err error, key string, srcFiles bool) (code, message string) {
 	var ve *verifyError
 	if errors.As(err, &ve) {
-		return codes.DestVerifyFailed, msg(codes.DestVerifyFailed) + " (" + ve.what + ")"
+		return codes.DestVerifyFailed, codes.Message(codes.DestVerifyFailed) + " (" + ve.what + ")"
 	}
 	side := sideOf(err)
 	k := connectors.KindOf(err)
 	src := side == connectors.Source
 	switch k {
 	case connectors.KindChanged:
-		return codes.SourceFileChanged, msg(codes.SourceFileChanged)
+		return codes.SourceFileChanged, codes.Message(codes.SourceFileChanged)
 	case connectors.KindThrottled:
 		if src {
-			return codes.SourceThrottled, msg(codes.SourceThrottled)
+			return codes.SourceThrottled, codes.Message(codes.SourceThrottled)
 		}
-		return codes.DestThrottled, msg(codes.DestThrottled)
+		return codes.DestThrottled, codes.Message(codes.DestThrottled)
 	case connectors.KindAccessDenied:
 		switch {
 		case src && srcFiles:
-			return codes.SourceFileUnreadable, msg(codes.SourceFileUnreadable) + " (" + rootCause(err) + ")"
+			return codes.SourceFileUnreadable, codes.Message(codes.SourceFileUnreadable) + " (" + RootCause(err) + ")"
 		case src:
-			return codes.SourceAccessDenied, msg(codes.SourceAccessDenied)
+			return codes.SourceAccessDenied, codes.Message(codes.SourceAccessDenied)
 		}
-		return codes.DestAccessDenied, msg(codes.DestAccessDenied)
+		return codes.DestAccessDenied, codes.Message(codes.DestAccessDenied)
 	case connectors.KindInvalidState:
-		return codes.SourceObjectArchived, msg(codes.SourceObjectArchived)
+		return codes.SourceObjectArchived, codes.Message(codes.SourceObjectArchived)
 	case connectors.KindUnsupportedName:
 		if !utf8.ValidString(key) {
-			return codes.SourceAddrHasUnsupportedChar, msg(codes.SourceAddrHasUnsupportedChar) + " (not valid UTF-8)"
+			return codes.SourceAddrHasUnsupportedChar, codes.Message(codes.SourceAddrHasUnsupportedChar) + " (not valid UTF-8)"
 		}
 		if strings.ContainsRune(key, '\\') {
-			return codes.SourceAddrHasUnsupportedChar, msg(codes.SourceAddrHasUnsupportedChar) + " (a backslash, which SMB cannot carry in a name)"
+			return codes.SourceAddrHasUnsupportedChar, codes.Message(codes.SourceAddrHasUnsupportedChar) + " (a backslash, which SMB cannot carry in a name)"
 		}
-		return codes.DestObjectNameTooLong, msg(codes.DestObjectNameTooLong)
+		return codes.DestObjectNameTooLong, codes.Message(codes.DestObjectNameTooLong)
 	case connectors.KindTransient, connectors.KindTimeout, connectors.KindBadEndpoint:
-		return codes.TransferInterrupted, msg(codes.TransferInterrupted) + " (" + rootCause(err) + ")"
+		return codes.TransferInterrupted, codes.Message(codes.TransferInterrupted) + " (" + RootCause(err) + ")"
 	case connectors.KindBadKeyID, connectors.KindBadSecret, connectors.KindNoSuchBucket:
 		code := all.AddressCode(side, connectors.Address{}, err)
-		return code, msg(code)
+		return code, codes.Message(code)
 	case connectors.KindUnknown:
 		// Retried to the limit without ever telling what it is.
-		return codes.RetryExceedMaxCount, msg(codes.RetryExceedMaxCount) + " (last: " + rootCause(err) + ")"
+		return codes.RetryExceedMaxCount, codes.Message(codes.RetryExceedMaxCount) + " (last: " + RootCause(err) + ")"
 	}
 	if src {
-		return codes.SourceFileUnreadable, msg(codes.SourceFileUnreadable) + " (" + rootCause(err) + ")"
+		return codes.SourceFileUnreadable, codes.Message(codes.SourceFileUnreadable) + " (" + RootCause(err) + ")"
 	}
-	return codes.DestWriteFailed, msg(codes.DestWriteFailed) + " (" + rootCause(err) + ")"
+	return codes.DestWriteFailed, codes.Message(codes.DestWriteFailed) + " (" + RootCause(err) + ")"
 }
 
-func msg(code string) string { return codes.Message(code) }
-
-// rootCause is the innermost error's text: the part worth showing.
 // RootCause is the innermost error's text: the part worth showing.
-func RootCause(err error) string { return rootCause(err) }
-
-func rootCause(err error) string {
+func RootCause(err error) string {
 	for {
 		u := errors.Unwrap(err)
 		if u == nil {

@@ -78,7 +78,7 @@ func (h *accessHold) hold(side connectors.Side, err error, onProbe func()) bool 
 		return false
 	}
 	h.open = make(chan struct{})
-	h.text = fmt.Sprintf("%s refused %d requests in a row, the last: %s", side, maxConsecutiveDenied, rootCause(err))
+	h.text = fmt.Sprintf("%s refused %d requests in a row, the last: %s", side, maxConsecutiveDenied, RootCause(err))
 	h.probe = min(max(h.probe*2, h.first), h.last)
 	open := h.open
 	h.changed.Broadcast()
@@ -197,7 +197,7 @@ func (r *Runner) denied(side connectors.Side, err error) (held bool) {
 		return false
 	}
 	if r.Continuous == nil && !r.PauseOnDenied {
-		r.stop(codes.ProviderAccessDenied, fmt.Errorf("%s refused %d requests in a row, the last: %s", side, maxConsecutiveDenied, rootCause(err)))
+		r.stop(codes.ProviderAccessDenied, fmt.Errorf("%s refused %d requests in a row, the last: %s", side, maxConsecutiveDenied, RootCause(err)))
 		return true
 	}
 	onProbe := func() {
@@ -206,7 +206,7 @@ func (r *Runner) denied(side connectors.Side, err error) (held bool) {
 		r.log.Info("probing access after a hold", "side", side.String())
 	}
 	if r.access.hold(side, err, onProbe) {
-		r.log.Error("job paused", "code", codes.ProviderAccessDenied, "side", side.String(), "reason", rootCause(err))
+		r.log.Error("job paused", "code", codes.ProviderAccessDenied, "side", side.String(), "reason", RootCause(err))
 	}
 	return true
 }

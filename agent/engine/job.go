@@ -71,6 +71,7 @@ type Runner struct {
 func NewRunner(job *config.Settings, srcAddr, dstAddr connectors.Address, src, dst connectors.Bucket, st *state.Store, log *slog.Logger) *Runner {
 	r := &Runner{Job: job, SrcAddr: srcAddr, DstAddr: dstAddr, Src: src, Dst: dst, Store: st, Log: log,
 		Progress: &Progress{Started: time.Now()}, limits: pace.NewLimiter(job.Limits, nil), access: newAccessHold(firstProbe, maxProbe)}
+	r.log = log.With("job", job.Name)
 	if b, ok := all.Lookup(srcAddr.Type); ok {
 		r.srcFiles = b.FileSystem
 	}
@@ -84,7 +85,7 @@ type JobError struct {
 }
 
 func (e *JobError) Error() string {
-	return codes.Text(e.Code, rootCause(e.Err))
+	return codes.Text(e.Code, RootCause(e.Err))
 }
 
 func (e *JobError) Unwrap() error { return e.Err }
@@ -121,7 +122,6 @@ func (r *Runner) init() error {
 	if r.Progress == nil {
 		r.Progress = &Progress{Started: time.Now()}
 	}
-	r.log = r.Log.With("job", r.Job.Name)
 	// Checkpoints are few (at most the uploads in flight when an earlier
 	// run stopped): read them once rather than once per new file.
 	r.started = map[string]bool{}
@@ -323,8 +323,8 @@ func (r *Runner) pass(ctx context.Context, log *slog.Logger, prefix string, seen
 			}
 		}, func(le connectors.ListError) {
 			unread.Add(1)
-			r.recordFailure(le.Dir, codes.SourceReadDirFailed, msg(codes.SourceReadDirFailed)+" ("+rootCause(le.Err)+")", 1)
-			log.Warn("cannot read source folder", "dir", le.Dir, "err", rootCause(le.Err))
+			r.recordFailure(le.Dir, codes.SourceReadDirFailed, codes.Message(codes.SourceReadDirFailed)+" ("+RootCause(le.Err)+")", 1)
+			log.Warn("cannot read source folder", "dir", le.Dir, "err", RootCause(le.Err))
 		})
 		if prefix == "" {
 			r.Progress.ScanNanos.Store(int64(time.Since(listStart)))

@@ -41,7 +41,7 @@ func (r *Runner) uploadReport(ctx context.Context, run *state.Run) {
 	w.Flush()
 	for key, b := range map[string][]byte{base + ".txt": text.Bytes(), base + "-failed.csv": failed.Bytes()} {
 		if _, err := r.Dst.Put(ctx, key, bytes.NewReader(b), int64(len(b)), connectors.PutOptions{ModTime: run.Finished}); err != nil {
-			r.log.Warn("cannot upload the migration report", "key", key, "err", rootCause(err))
+			r.log.Warn("cannot upload the migration report", "key", key, "err", RootCause(err))
 		}
 	}
 }

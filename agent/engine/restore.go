@@ -91,7 +91,7 @@ func (r *Runner) archived(ctx context.Context, o connectors.Object) (connectors.
 	}
 	rs := r.Src.Features().Restorer
 	if !r.Job.Restore || rs == nil {
-		r.recordFailure(o.Key, codes.UnsupportedArchiveBucket, msg(codes.UnsupportedArchiveBucket)+" (storage class "+o.StorageClass+"; `restore: true` has mgw restore it)", 0)
+		r.recordFailure(o.Key, codes.UnsupportedArchiveBucket, codes.Message(codes.UnsupportedArchiveBucket)+" (storage class "+o.StorageClass+"; `restore: true` has mgw restore it)", 0)
 		return o, false
 	}
 	err := r.paced(ctx, connectors.Source, func() error { return rs.Restore(ctx, o.Key, r.Job.RestoreDays) })
@@ -140,7 +140,7 @@ func (r *Runner) awaitRestores(ctx context.Context, log *slog.Logger) error {
 				r.forget(o.Key)
 				r.recordSkip(o.Key, "deleted from the source before it was copied")
 			case err != nil:
-				log.Warn("cannot check a restore", "path", o.Key, "err", rootCause(err))
+				log.Warn("cannot check a restore", "path", o.Key, "err", RootCause(err))
 			case connectors.Archived(st.StorageClass) && !st.Restored:
 				// still restoring
 			default:

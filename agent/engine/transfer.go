@@ -90,7 +90,7 @@ func (r *Runner) transfer(ctx context.Context, log *slog.Logger, t task) {
 		}
 		if !retryable || attempt > retries {
 			code, message := FileCode(err, o.Key, r.srcFiles)
-			log.Warn("file failed", "path", o.Key, "code", code, "attempts", attempt, "err", rootCause(err))
+			log.Warn("file failed", "path", o.Key, "code", code, "attempts", attempt, "err", RootCause(err))
 			r.recordFailure(o.Key, code, message, attempt)
 			return
 		}
@@ -101,7 +101,7 @@ func (r *Runner) transfer(ctx context.Context, log *slog.Logger, t task) {
 				o = cur
 			}
 		}
-		log.Debug("retrying", "path", o.Key, "attempt", attempt, "err", rootCause(err))
+		log.Debug("retrying", "path", o.Key, "attempt", attempt, "err", RootCause(err))
 		if pace.Sleep(ctx, pace.Backoff(r.Job.RetryBackoff, attempt)) != nil {
 			return
 		}
