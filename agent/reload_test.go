@@ -18,20 +18,9 @@ import (
 
 // reloadConfig is a continuous job with limits (the schedule is
 // config's to test: here the limit in force is always max_bandwidth).
-const reloadConfig = `
-state_dir: state
-addresses:
-  - {name: src, type: local, path: src}
-  - {name: dst, type: local, path: dst}
-jobs:
-  - name: follow
-    source: src
-    destination: dst
-    mode: continuous
-    concurrency: %d
-    limits:
-      max_bandwidth: %s
-      max_qps: 500
+const reloadConfig = `state_dir: state
+addresses: [{name: src, type: local, path: src}, {name: dst, type: local, path: dst}]
+jobs: [{name: follow, source: src, destination: dst, mode: continuous, concurrency: %d, limits: {max_bandwidth: %s, max_qps: 500}}]
 `
 
 // TestReloadAppliesLimitsWithoutRestart runs a continuous job in an agent

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -128,17 +127,7 @@ func TestParseConfigCloudBErrors(t *testing.T) {
 			if strings.HasPrefix(tc.name, "gcs") {
 				needGCS(t)
 			}
-			_, err := ParseConfig("mgw.yaml", []byte(tc.yaml))
-			var ce ConfigErrors
-			if !errors.As(err, &ce) {
-				t.Fatalf("got %v, want ConfigErrors", err)
-			}
-			if ce[0].Code != tc.code {
-				t.Fatalf("code %s, want %s (%v)", ce[0].Code, tc.code, err)
-			}
-			if !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("message %q does not contain %q", err, tc.want)
-			}
+			err := parseFails(t, tc.yaml, tc.code, tc.want)
 			if strings.Contains(err.Error(), devKey) {
 				t.Errorf("message holds the account key")
 			}

@@ -92,20 +92,10 @@ func TestParseConfigErrors(t *testing.T) {
 		{"bad glob", jobWith(`include: ["[a-"]`), codes.BadParameters, "bad glob"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := ParseConfig("mgw.yaml", []byte(tc.yaml))
-			var ce ConfigErrors
-			if !errors.As(err, &ce) {
-				t.Fatalf("got %v, want ConfigErrors", err)
-			}
-			if ce[0].Code != tc.code {
-				t.Fatalf("code %s, want %s (%v)", ce[0].Code, tc.code, err)
-			}
+			err := parseFails(t, tc.yaml, tc.code, tc.want)
 			c, _ := codes.Lookup(tc.code)
 			if !strings.HasPrefix(err.Error(), tc.code+": "+c.Message) {
 				t.Errorf("message %q does not start with the catalogue's", err)
-			}
-			if !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("message %q does not contain %q", err, tc.want)
 			}
 		})
 	}
@@ -160,4 +150,22 @@ func FuzzParseConfig(f *testing.F) {
 			t.Fatal("nil config without error")
 		}
 	})
+}
+
+// parseFails parses yaml and fails the test unless the config is refused
+// with code first and want in the message; it returns the error.
+func parseFails(t *testing.T, yaml, code, want string) error {
+	t.Helper()
+	_, err := ParseConfig("mgw.yaml", []byte(yaml))
+	var ce ConfigErrors
+	if !errors.As(err, &ce) {
+		t.Fatalf("got %v, want ConfigErrors", err)
+	}
+	if ce[0].Code != code {
+		t.Fatalf("code %s, want %s (%v)", ce[0].Code, code, err)
+	}
+	if !strings.Contains(err.Error(), want) {
+		t.Errorf("message %q does not contain %q", err, want)
+	}
+	return err
 }

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -79,17 +78,7 @@ func TestNASConfigErrors(t *testing.T) {
 			"jobs:\n  - {name: job1, source: nas-a, destination: nas-b}\n", codes.DuplicateSourceDestination, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := ParseConfig("mgw.yaml", []byte(tc.yaml))
-			var ce ConfigErrors
-			if !errors.As(err, &ce) {
-				t.Fatalf("got %v, want ConfigErrors", err)
-			}
-			if ce[0].Code != tc.code {
-				t.Fatalf("code %s, want %s (%v)", ce[0].Code, tc.code, err)
-			}
-			if !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("message %q does not contain %q", err, tc.want)
-			}
+			parseFails(t, tc.yaml, tc.code, tc.want)
 		})
 	}
 	// Two shares of one server are different places.
