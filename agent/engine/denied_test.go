@@ -29,8 +29,7 @@ type deniedRig struct {
 
 func newDeniedRig(t *testing.T, pause bool, probe time.Duration) *deniedRig {
 	t.Helper()
-	srv := osstest.NewServer(osstest.Config{AccessKeyID: "LTAI5tDenyKey", AccessKeySecret: "deny-secret", Region: "cn-hangzhou", Buckets: []string{"denied"}})
-	t.Cleanup(srv.Close)
+	srv := ossServer(t, "denied")
 	src := t.TempDir()
 	g := &deniedRig{srv: srv, files: 60}
 	for i := range g.files {
@@ -42,8 +41,7 @@ func newDeniedRig(t *testing.T, pause bool, probe time.Duration) *deniedRig {
 	job := &config.Settings{Name: "denied", Mode: config.ModeOnce, Overwrite: config.OverwriteAlways, Concurrency: 8, Retries: retries,
 		RetryBackoff: time.Millisecond}
 	srcAddr := connectors.Address{Name: "src", Type: "local", Path: src}
-	dstAddr := connectors.Address{Name: "dst", Type: "oss", Endpoint: srv.URL(), Region: "cn-hangzhou", Bucket: "denied",
-		PathStyle: true, AccessKeyID: "LTAI5tDenyKey", AccessKeySecret: "deny-secret"}
+	dstAddr := ossAddr(srv, "dst", "denied")
 	g.r, g.st = newTestRunner(t, job, srcAddr, dstAddr)
 	g.r.PauseOnDenied = pause
 	g.r.access = newAccessHold(probe, probe)

@@ -12,7 +12,6 @@ import (
 	"github.com/mgw-dev/mgw/agent/config"
 	"github.com/mgw-dev/mgw/agent/engine/pace"
 	"github.com/mgw-dev/mgw/connectors"
-	"github.com/mgw-dev/mgw/connectors/oss/osstest"
 )
 
 // TestRunnerBandwidthWholeJob copies small files (one request each), a
@@ -20,8 +19,7 @@ import (
 // all under one limit: what the job reads from the source, over the
 // simulated time it took, stays within 5% of the limit.
 func TestRunnerBandwidthWholeJob(t *testing.T) {
-	srv := osstest.NewServer(osstest.Config{AccessKeyID: "LTAI5tLimitKey", AccessKeySecret: "limit-secret", Region: "cn-hangzhou", Buckets: []string{"limited"}})
-	t.Cleanup(srv.Close)
+	srv := ossServer(t, "limited")
 	for _, tc := range []struct {
 		name string
 		dst  func(t *testing.T) connectors.Address
@@ -30,8 +28,9 @@ func TestRunnerBandwidthWholeJob(t *testing.T) {
 			return connectors.Address{Name: "dst", Type: "local", Path: t.TempDir()}
 		}},
 		{"to OSS (small files, multipart)", func(t *testing.T) connectors.Address {
-			return connectors.Address{Name: "dst", Type: "oss", Endpoint: srv.URL(), Region: "cn-hangzhou", Bucket: "limited",
-				Prefix: t.Name() + "/", PathStyle: true, AccessKeyID: "LTAI5tLimitKey", AccessKeySecret: "limit-secret"}
+			a := ossAddr(srv, "dst", "limited")
+			a.Prefix = t.Name() + "/"
+			return a
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/mgw-dev/mgw/agent/config"
-	"github.com/mgw-dev/mgw/connectors"
 	"github.com/mgw-dev/mgw/connectors/oss/osstest"
 )
 
@@ -17,19 +16,14 @@ import (
 // what OSS would refuse is encoded or dropped, and the file's record and
 // the report say so.
 func TestMetadataCarriedBetweenBuckets(t *testing.T) {
-	srv := osstest.NewServer(osstest.Config{AccessKeyID: "LTAI5tMetaKey", AccessKeySecret: "meta-secret", Region: "cn-hangzhou", Buckets: []string{"src", "dst"}})
-	t.Cleanup(srv.Close)
+	srv := ossServer(t, "src", "dst")
 	big := bytes.Repeat([]byte("m"), singlePutMax+1<<20)
 	srv.Seed("src", "odd.txt", []byte("odd"), osstest.SeedOptions{ContentType: `text/plain; name="报告"`,
 		Meta: map[string]string{"city": "Zürich", "owner": "ops", "bad_name": "x"}})
 	srv.Seed("src", "plain.png", []byte("png"), osstest.SeedOptions{ContentType: "image/png", Meta: map[string]string{"owner": "ops"}})
 	srv.Seed("src", "big.bin", big, osstest.SeedOptions{ContentType: "application/x-big", Meta: map[string]string{"owner": "ops"}})
 
-	addr := func(name, bucket string) connectors.Address {
-		return connectors.Address{Name: name, Type: "oss", Endpoint: srv.URL(), Region: "cn-hangzhou", Bucket: bucket,
-			PathStyle: true, AccessKeyID: "LTAI5tMetaKey", AccessKeySecret: "meta-secret"}
-	}
-	srcAddr, dstAddr := addr("src", "src"), addr("dst", "dst")
+	srcAddr, dstAddr := ossAddr(srv, "src", "src"), ossAddr(srv, "dst", "dst")
 	ctx := context.Background()
 	retries := 1
 	job := &config.Settings{Name: "meta", Mode: config.ModeOnce, Overwrite: config.OverwriteAlways, Concurrency: 4, Retries: retries, RetryBackoff: time.Millisecond}

@@ -11,13 +11,11 @@ import (
 
 	"github.com/mgw-dev/mgw/agent/config"
 	"github.com/mgw-dev/mgw/connectors"
-	"github.com/mgw-dev/mgw/connectors/oss/osstest"
 	"github.com/mgw-dev/mgw/state/codes"
 )
 
 func TestReportUploadedUnderPrefix(t *testing.T) {
-	srv := osstest.NewServer(osstest.Config{AccessKeyID: "LTAI5tReportKey", AccessKeySecret: "report-secret", Region: "cn-hangzhou", Buckets: []string{"reports"}})
-	t.Cleanup(srv.Close)
+	srv := ossServer(t, "reports")
 	srv.Deny("reports", "bad/")
 	src := t.TempDir()
 	writeFile(t, filepath.Join(src, "ok.txt"), 4)
@@ -28,8 +26,7 @@ func TestReportUploadedUnderPrefix(t *testing.T) {
 	job := &config.Settings{Name: "sync", Mode: config.ModeOnce, Overwrite: config.OverwriteIfNewer, Concurrency: 4,
 		Retries: 3, RetryBackoff: 10 * time.Millisecond, ReportPrefix: "mgw-reports/"}
 	srcAddr := connectors.Address{Name: "src", Type: "local", Path: src}
-	dstAddr := connectors.Address{Name: "dst", Type: "oss", Endpoint: srv.URL(), Region: "cn-hangzhou", Bucket: "reports",
-		PathStyle: true, AccessKeyID: "LTAI5tReportKey", AccessKeySecret: "report-secret"}
+	dstAddr := ossAddr(srv, "dst", "reports")
 	r, _ := newTestRunner(t, job, srcAddr, dstAddr)
 	if _, err := r.Run(context.Background()); err != nil {
 		t.Fatal(err)

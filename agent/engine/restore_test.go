@@ -30,8 +30,7 @@ var restoreObjects = map[string]string{"std/a": "", "std/b": "", "std/c": "", "c
 
 func newRestoreRig(t *testing.T, restore bool) *restoreRig {
 	t.Helper()
-	srv := osstest.NewServer(osstest.Config{AccessKeyID: "LTAI5tColdKey", AccessKeySecret: "cold-secret", Region: "cn-hangzhou", Buckets: []string{"cold"}})
-	t.Cleanup(srv.Close)
+	srv := ossServer(t, "cold")
 	for k, class := range restoreObjects {
 		srv.Seed("cold", k, []byte("content of "+k), osstest.SeedOptions{StorageClass: class})
 	}
@@ -39,8 +38,7 @@ func newRestoreRig(t *testing.T, restore bool) *restoreRig {
 	retries := 2
 	job := &config.Settings{Name: "cold", Mode: config.ModeOnce, Overwrite: config.OverwriteAlways, Concurrency: 4, Retries: retries,
 		RetryBackoff: time.Millisecond, Restore: restore, RestoreDays: 1, RestorePoll: 5 * time.Millisecond}
-	srcAddr := connectors.Address{Name: "src", Type: "oss", Endpoint: srv.URL(), Region: "cn-hangzhou", Bucket: "cold",
-		PathStyle: true, AccessKeyID: "LTAI5tColdKey", AccessKeySecret: "cold-secret"}
+	srcAddr := ossAddr(srv, "src", "cold")
 	dstAddr := connectors.Address{Name: "dst", Type: "local", Path: g.dst}
 	g.r, g.st = newTestRunner(t, job, srcAddr, dstAddr)
 	return g
