@@ -1,7 +1,6 @@
 package azblob_test
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/mgw-dev/mgw/connectors"
 	"github.com/mgw-dev/mgw/connectors/azblob"
+	"github.com/mgw-dev/mgw/connectors/conformance"
 	"github.com/mgw-dev/mgw/state/codes"
 )
 
@@ -108,21 +108,12 @@ func TestOpenContainer(t *testing.T) {
 }
 
 func TestCode(t *testing.T) {
-	for _, tc := range []struct {
-		side connectors.Side
-		kind connectors.Kind
-		want string
-	}{
-		{connectors.Source, connectors.KindBadSecret, codes.AzureSourceConnStrAccountInvalid},
-		{connectors.Source, connectors.KindBadKeyID, codes.AzureSourceConnStrAccountInvalid},
-		{connectors.Source, connectors.KindBadEndpoint, codes.AzureSourceConnStrAccountInvalid},
-		{connectors.Source, connectors.KindNoSuchBucket, codes.AzureSourceAddrContainerInvalid},
-		{connectors.Source, connectors.KindAccessDenied, ""},
-		{connectors.Destination, connectors.KindNoSuchBucket, ""},
-	} {
-		err := connectors.NewError(tc.kind, "op", "", errors.New("server said no"))
-		if got := azblob.Backend.Code(tc.side, connectors.Address{Type: "azblob"}, err); got != tc.want {
-			t.Errorf("%v %v: %q, want %q", tc.side, tc.kind, got, tc.want)
-		}
-	}
+	conformance.Codes(t, azblob.Backend, connectors.Address{Type: "azblob"}, []conformance.CodeCase{
+		{Side: connectors.Source, Kind: connectors.KindBadSecret, Want: codes.AzureSourceConnStrAccountInvalid},
+		{Side: connectors.Source, Kind: connectors.KindBadKeyID, Want: codes.AzureSourceConnStrAccountInvalid},
+		{Side: connectors.Source, Kind: connectors.KindBadEndpoint, Want: codes.AzureSourceConnStrAccountInvalid},
+		{Side: connectors.Source, Kind: connectors.KindNoSuchBucket, Want: codes.AzureSourceAddrContainerInvalid},
+		{Side: connectors.Source, Kind: connectors.KindAccessDenied, Want: ""},
+		{Side: connectors.Destination, Kind: connectors.KindNoSuchBucket, Want: ""},
+	})
 }

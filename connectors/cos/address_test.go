@@ -1,7 +1,6 @@
 package cos_test
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -9,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/connectors/conformance"
 	"github.com/mgw-dev/mgw/connectors/cos"
 	"github.com/mgw-dev/mgw/state/codes"
 )
@@ -99,21 +99,12 @@ func TestRegionFromEndpoint(t *testing.T) {
 }
 
 func TestCode(t *testing.T) {
-	for _, tc := range []struct {
-		side connectors.Side
-		kind connectors.Kind
-		want string
-	}{
-		{connectors.Source, connectors.KindBadKeyID, codes.SourceAddrSecretIdInvalid},
-		{connectors.Source, connectors.KindBadSecret, codes.SourceAddrSecretIdInvalid},
-		{connectors.Source, connectors.KindUnsupportedName, codes.SourceFolderPathInvalid},
-		{connectors.Source, connectors.KindNoSuchBucket, ""}, // generic
-		{connectors.Source, connectors.KindAccessDenied, ""},
-		{connectors.Destination, connectors.KindBadKeyID, ""},
-	} {
-		err := connectors.NewError(tc.kind, "op", "", errors.New("server said no"))
-		if got := cos.Backend.Code(tc.side, good(), err); got != tc.want {
-			t.Errorf("%v %v: %q, want %q", tc.side, tc.kind, got, tc.want)
-		}
-	}
+	conformance.Codes(t, cos.Backend, good(), []conformance.CodeCase{
+		{Side: connectors.Source, Kind: connectors.KindBadKeyID, Want: codes.SourceAddrSecretIdInvalid},
+		{Side: connectors.Source, Kind: connectors.KindBadSecret, Want: codes.SourceAddrSecretIdInvalid},
+		{Side: connectors.Source, Kind: connectors.KindUnsupportedName, Want: codes.SourceFolderPathInvalid},
+		{Side: connectors.Source, Kind: connectors.KindNoSuchBucket, Want: ""}, // generic
+		{Side: connectors.Source, Kind: connectors.KindAccessDenied, Want: ""},
+		{Side: connectors.Destination, Kind: connectors.KindBadKeyID, Want: ""},
+	})
 }

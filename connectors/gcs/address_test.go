@@ -1,13 +1,13 @@
 package gcs_test
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/connectors/conformance"
 	"github.com/mgw-dev/mgw/connectors/gcs"
 	"github.com/mgw-dev/mgw/connectors/gcs/gcstest"
 	"github.com/mgw-dev/mgw/state/codes"
@@ -75,23 +75,14 @@ func TestValidateFillsIn(t *testing.T) {
 }
 
 func TestCode(t *testing.T) {
-	for _, tc := range []struct {
-		side connectors.Side
-		kind connectors.Kind
-		want string
-	}{
-		{connectors.Source, connectors.KindBadKeyID, codes.SourcePrivateKeyIDInvalid},
-		{connectors.Source, connectors.KindBadSecret, codes.SourceBadPrivateKeyFileFormat},
-		{connectors.Source, connectors.KindNoSuchBucket, codes.SourceKeyFileBucketNotMatchedOrPermission},
-		{connectors.Source, connectors.KindAccessDenied, codes.SourceKeyFileBucketNotMatchedOrPermission},
-		{connectors.Source, connectors.KindTimeout, ""},
-		{connectors.Destination, connectors.KindBadKeyID, ""},
-	} {
-		err := connectors.NewError(tc.kind, "op", "", errors.New("server said no"))
-		if got := gcs.Backend.Code(tc.side, connectors.Address{Type: "gcs"}, err); got != tc.want {
-			t.Errorf("%v %v: %q, want %q", tc.side, tc.kind, got, tc.want)
-		}
-	}
+	conformance.Codes(t, gcs.Backend, connectors.Address{Type: "gcs"}, []conformance.CodeCase{
+		{Side: connectors.Source, Kind: connectors.KindBadKeyID, Want: codes.SourcePrivateKeyIDInvalid},
+		{Side: connectors.Source, Kind: connectors.KindBadSecret, Want: codes.SourceBadPrivateKeyFileFormat},
+		{Side: connectors.Source, Kind: connectors.KindNoSuchBucket, Want: codes.SourceKeyFileBucketNotMatchedOrPermission},
+		{Side: connectors.Source, Kind: connectors.KindAccessDenied, Want: codes.SourceKeyFileBucketNotMatchedOrPermission},
+		{Side: connectors.Source, Kind: connectors.KindTimeout, Want: ""},
+		{Side: connectors.Destination, Kind: connectors.KindBadKeyID, Want: ""},
+	})
 }
 
 func write(t *testing.T, name string, data []byte) {

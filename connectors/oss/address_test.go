@@ -1,13 +1,13 @@
 package oss_test
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/connectors/conformance"
 	"github.com/mgw-dev/mgw/connectors/oss"
 	"github.com/mgw-dev/mgw/state/codes"
 )
@@ -52,21 +52,12 @@ func TestValidate(t *testing.T) {
 
 func TestCode(t *testing.T) {
 	a := connectors.Address{Type: "oss"}
-	for _, tc := range []struct {
-		side connectors.Side
-		kind connectors.Kind
-		want string
-	}{
-		{connectors.Source, connectors.KindBadKeyID, codes.OssAccessKeyInvalid},
-		{connectors.Source, connectors.KindBadSecret, codes.OssSecretKeyInvalid},
-		{connectors.Source, connectors.KindBadEndpoint, codes.OssEndpointInvalid},
-		{connectors.Source, connectors.KindAccessDenied, codes.OssAccessDenied},
-		{connectors.Source, connectors.KindNoSuchBucket, ""}, // the generic code
-		{connectors.Destination, connectors.KindBadKeyID, ""},
-	} {
-		err := connectors.NewError(tc.kind, "op", "", errors.New("server said no"))
-		if got := oss.Backend.Code(tc.side, a, err); got != tc.want {
-			t.Errorf("%v %v: %q, want %q", tc.side, tc.kind, got, tc.want)
-		}
-	}
+	conformance.Codes(t, oss.Backend, a, []conformance.CodeCase{
+		{Side: connectors.Source, Kind: connectors.KindBadKeyID, Want: codes.OssAccessKeyInvalid},
+		{Side: connectors.Source, Kind: connectors.KindBadSecret, Want: codes.OssSecretKeyInvalid},
+		{Side: connectors.Source, Kind: connectors.KindBadEndpoint, Want: codes.OssEndpointInvalid},
+		{Side: connectors.Source, Kind: connectors.KindAccessDenied, Want: codes.OssAccessDenied},
+		{Side: connectors.Source, Kind: connectors.KindNoSuchBucket, Want: ""}, // the generic code
+		{Side: connectors.Destination, Kind: connectors.KindBadKeyID, Want: ""},
+	})
 }
