@@ -6,7 +6,7 @@ DATE    ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 DEST    ?= local
 
-.PHONY: build demo test lint bench dist clean
+.PHONY: build demo test test-long lint bench dist clean
 
 ## build: compile bin/mgw
 build:
@@ -19,6 +19,10 @@ demo: build
 ## test: install and start the test servers, lint, run every test with -race, stop the servers
 test:
 	bash test/run-tests.sh
+
+## test-long: make test with the loop tests' long variants (MGW_TEST_LONG=1: 50 repeats where make test runs 10)
+test-long:
+	MGW_TEST_LONG=1 bash test/run-tests.sh
 
 ## lint: gofmt, go vet, staticcheck
 lint:

@@ -67,3 +67,14 @@ func WaitUntil(t testing.TB, what string, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// Repeats is how many times a loop test repeats its job: short in make
+// test, which must stay well inside CI's time limit, long when
+// MGW_TEST_LONG is set (make test-long), where a rare failure has room
+// to show.
+func Repeats(short, long int) int {
+	if os.Getenv("MGW_TEST_LONG") != "" {
+		return long
+	}
+	return short
+}
