@@ -197,6 +197,16 @@ type ObjectReader interface {
 	Object() Object
 }
 
+// StatReader is what Open returns on backends of files on a server (SMB,
+// NFS): having read a file whole, the engine asks the open file what it
+// is now, one request where a Stat of its path costs several, to learn
+// whether it changed while it was read. The Object has the identity a
+// listing gives (Size, ModTime, Ctime, Inode).
+type StatReader interface {
+	io.ReadCloser
+	Stat() (Object, error)
+}
+
 // Restorer asks an object store to make an archived object readable.
 type Restorer interface {
 	// Restore requests a readable copy of key kept for days days. A

@@ -197,7 +197,10 @@ func (r *Runner) copyOnce(ctx context.Context, o connectors.Object) error {
 func (r *Runner) copySmall(ctx context.Context, o connectors.Object) error {
 	buf := getBuf(int(o.Size))
 	defer putBuf(buf)
-	var read *connectors.Object // the object as the GET described it, when metadata is carried
+	var (
+		read    *connectors.Object // the object as the GET described it, when metadata is carried
+		checked bool               // the open file said it did not change while read
+	)
 	err := r.paced(ctx, connectors.Source, func() error {
 		rc, err := r.Src.Open(ctx, o.Key, 0, -1)
 		if err != nil {
@@ -208,7 +211,12 @@ func (r *Runner) copySmall(ctx context.Context, o connectors.Object) error {
 			got := or.Object()
 			read = &got
 		}
-		return readExactly(r.limits.Reader(ctx, rc), buf, o.Key)
+		in := r.limits.Reader(ctx, rc)
+		if sr, ok := rc.(connectors.StatReader); ok {
+			checked = true
+			return readUnchanged(in, sr, buf, o)
+		}
+		return readExactly(in, buf, o.Key)
 	})
 	if err != nil {
 		return err
@@ -223,7 +231,7 @@ func (r *Runner) copySmall(ctx context.Context, o connectors.Object) error {
 	// check would cost a request per object for nothing: if the object
 	// changed since the listing, the copy holds the newer bytes and the
 	// index the older identity, and the next pass copies it again.
-	if !r.Src.Features().WholeReads {
+	if !checked && !r.Src.Features().WholeReads {
 		if err := r.restat(ctx, o); err != nil {
 			return err
 		}
@@ -269,6 +277,27 @@ func readExactly(r io.Reader, buf []byte, key string) error {
 	var one [1]byte
 	if k, _ := r.Read(one[:]); k > 0 {
 		return errChanged(key, fmt.Sprintf("grew past its size %d at scan", len(buf)))
+	}
+	return nil
+}
+
+// readUnchanged fills buf from in, then asks the open file whether it is
+// still what the scan saw: a file that grew, shrank or was rewritten
+// while it was read is a changed file. On a share this costs one request
+// where readExactly's probe for more bytes and a restat by path cost
+// three or more.
+func readUnchanged(in io.Reader, sr connectors.StatReader, buf []byte, o connectors.Object) error {
+	if n, err := io.ReadFull(in, buf); err == io.ErrUnexpectedEOF || err == io.EOF {
+		return errChanged(o.Key, fmt.Sprintf("size %d at scan, %d read", len(buf), n))
+	} else if err != nil {
+		return onSide(connectors.Source, connectors.NewError(connectors.Classify(err), "read", o.Key, err))
+	}
+	now, err := sr.Stat()
+	if err != nil {
+		return onSide(connectors.Source, err)
+	}
+	if !sameVersion(now, o) {
+		return errChanged(o.Key, "changed while it was copied")
 	}
 	return nil
 }

@@ -66,20 +66,26 @@ func (c *conn) OpenDir(_ context.Context, p string) (nasfs.DirReader, error) {
 	return &dirReader{c: c, path: p, fh: fh}, nil
 }
 
-func (c *conn) OpenRead(_ context.Context, p string, off int64) (io.ReadCloser, error) {
+func (c *conn) OpenRead(_ context.Context, p string, off int64) (nasfs.File, error) {
 	f, err := c.t.Open(p)
 	if err != nil {
 		return nil, err
 	}
-	return &fileReader{f: f, off: off}, nil
+	return &fileReader{c: c, path: p, f: f, off: off}, nil
 }
 
 // fileReader reads with ReadAt, not Read: File.Read does not move on when
 // a read reaches the end, and the offset is the reader's to keep.
 type fileReader struct {
-	f   *nfsc.File
-	off int64
+	c    *conn
+	path string
+	f    *nfsc.File
+	off  int64
 }
+
+// Stat looks the path up again: go-nfs-client keeps the file's handle to
+// itself.
+func (r *fileReader) Stat() (nasfs.Entry, error) { return r.c.Lstat(context.Background(), r.path) }
 
 func (r *fileReader) Read(p []byte) (int, error) {
 	n, err := r.f.ReadAt(p, r.off)

@@ -46,12 +46,8 @@ func (c *conn) Stat(ctx context.Context, p string) (nasfs.Entry, error) {
 	if err != nil {
 		return nasfs.Entry{}, err
 	}
-	fi, err := f.Stat()
-	f.Close()
-	if err != nil {
-		return nasfs.Entry{}, err
-	}
-	return entry(fi), nil
+	defer f.Close()
+	return file{f}.Stat()
 }
 
 var errNotDir = errors.New("not a folder")
@@ -96,7 +92,8 @@ func (d dirReader) ReadDir() ([]nasfs.Entry, error) {
 
 func (d dirReader) Close() { d.f.Close() }
 
-func (c *conn) OpenRead(ctx context.Context, p string, off int64) (io.ReadCloser, error) {
+// OpenRead is one CREATE; the seek is the client's own.
+func (c *conn) OpenRead(ctx context.Context, p string, off int64) (nasfs.File, error) {
 	f, err := c.sh(ctx).Open(winPath(p))
 	if err != nil {
 		return nil, err
@@ -105,7 +102,19 @@ func (c *conn) OpenRead(ctx context.Context, p string, off int64) (io.ReadCloser
 		f.Close()
 		return nil, err
 	}
-	return f, nil
+	return file{f}, nil
+}
+
+// file is a file open for reading; its Stat is one QUERY_INFO on the
+// handle.
+type file struct{ *smb2.File }
+
+func (f file) Stat() (nasfs.Entry, error) {
+	fi, err := f.File.Stat()
+	if err != nil {
+		return nasfs.Entry{}, err
+	}
+	return entry(fi), nil
 }
 
 func (c *conn) Create(ctx context.Context, p string) (io.WriteCloser, error) {

@@ -1,14 +1,20 @@
-// Package connpool keeps a fixed number of connections to one file server
-// (SMB sessions, NFS RPC clients), shared by every caller, and replaces a
-// connection that dropped.
+// Package connpool keeps connections to one file server (SMB sessions, NFS
+// RPC clients) and replaces a connection that dropped.
 //
-// Both protocols multiplex concurrent requests on one connection, so a
-// connection is never held exclusively: callers are spread over the slots
-// round-robin, and a slot's connection is dialled on first use. An
-// operation that fails because its connection broke is retried on a fresh
-// one, with exponential backoff, for up to Budget: a server restarted
-// mid-job costs a pause, not failed files. The first dial of a pool is not
-// retried, so a wrong address or password is reported at once.
+// A connection is lent to one user at a time, as rclone's smb backend
+// does: go-smb2 sizes some requests by the credits its session holds at
+// that moment, and a session shared by several goroutines now and then
+// sends a query with too few of them, which the server refuses
+// (STATUS_INVALID_PARAMETER). A user that finds no idle connection gets a
+// new one, so nobody waits for another's connection and a user holding
+// one (a reader, a folder being listed) can take a second without
+// deadlock; Size bounds only the idle connections kept for the next user.
+//
+// An operation that fails because its connection broke is retried on a
+// fresh one, with exponential backoff, for up to Budget: a server
+// restarted mid-job costs a pause, not failed files. The first dial of a
+// pool is not retried, so a wrong address or password is reported at
+// once.
 package connpool
 
 import (
@@ -27,7 +33,7 @@ var (
 	DefaultMaxBackoff = 5 * time.Second
 )
 
-// Pool is a set of size connections of type C.
+// Pool lends connections of type C.
 type Pool[C comparable] struct {
 	// Dial opens one connection. It must honour ctx.
 	Dial func(ctx context.Context) (C, error)
@@ -40,103 +46,105 @@ type Pool[C comparable] struct {
 	Budget                 time.Duration // how long to keep reconnecting
 	MinBackoff, MaxBackoff time.Duration
 
-	slots     []slot[C]
-	next      atomic.Uint32
+	size      int // idle connections kept
+	mu        sync.Mutex
+	idle      []C         // the most recently returned last
 	connected atomic.Bool // a dial has succeeded once: later failures are drops
-	closed    atomic.Bool
+	closed    bool
 }
 
-type slot[C comparable] struct {
-	mu  sync.Mutex
-	c   C
-	ok  bool
-	gen uint64 // bumped at each replacement, so a stale failure drops nothing new
-}
-
-// New returns a pool of size slots (at least 1) with the default policy.
+// New returns a pool keeping up to size idle connections (at least 1),
+// with the default reconnect policy.
 func New[C comparable](size int, dial func(context.Context) (C, error), closeFn func(C), broken func(error) bool) *Pool[C] {
-	if size < 1 {
-		size = 1
-	}
 	return &Pool[C]{
 		Dial: dial, Release: closeFn, Broken: broken,
 		Budget: DefaultBudget, MinBackoff: DefaultMinBackoff, MaxBackoff: DefaultMaxBackoff,
-		slots: make([]slot[C], size),
+		size: max(size, 1),
 	}
 }
 
-// ErrClosed is returned by Do after Close.
+// ErrClosed is returned by Do and Hold after Close.
 var ErrClosed = errors.New("connection pool closed")
 
-// get returns slot i's connection, dialling it if needed.
-func (p *Pool[C]) get(ctx context.Context, i int) (C, uint64, error) {
-	s := &p.slots[i]
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ok {
-		return s.c, s.gen, nil
+// get lends an idle connection, or dials a new one.
+func (p *Pool[C]) get(ctx context.Context) (C, error) {
+	var zero C
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return zero, ErrClosed
 	}
+	if n := len(p.idle); n > 0 {
+		c := p.idle[n-1]
+		p.idle = p.idle[:n-1]
+		p.mu.Unlock()
+		return c, nil
+	}
+	p.mu.Unlock()
 	c, err := p.Dial(ctx)
 	if err != nil {
-		var zero C
-		return zero, 0, err
+		return zero, err
 	}
-	if p.closed.Load() {
-		p.Release(c)
-		var zero C
-		return zero, 0, ErrClosed
-	}
-	s.c, s.ok = c, true
-	s.gen++
 	p.connected.Store(true)
-	return c, s.gen, nil
+	return c, nil
 }
 
-// drop closes slot i's connection if it is still generation gen.
-func (p *Pool[C]) drop(i int, gen uint64) {
-	s := &p.slots[i]
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ok && s.gen == gen {
-		p.Release(s.c)
-		var zero C
-		s.c, s.ok = zero, false
+// Put gives back a connection that Hold lent. A broken one is closed, as
+// is one the pool has no room for.
+func (p *Pool[C]) Put(c C, broken bool) {
+	p.mu.Lock()
+	if !broken && !p.closed && len(p.idle) < p.size {
+		p.idle = append(p.idle, c)
+		c = *new(C)
+	}
+	p.mu.Unlock()
+	if c != *new(C) {
+		p.Release(c)
 	}
 }
 
-// Do runs op on a connection. If op (or the dial) fails with an error
-// Broken accepts, after the pool once connected, the connection is
-// replaced and op runs again after a backoff, until Budget is spent or ctx
-// ends; op must therefore be safe to repeat. Other errors return at once.
+// Do runs op on a connection lent to it alone. If op (or the dial) fails
+// with an error Broken accepts, after the pool once connected, the
+// connection is closed and op runs again on another after a backoff,
+// until Budget is spent or ctx ends; op must therefore be safe to repeat.
+// Other errors return at once.
 func (p *Pool[C]) Do(ctx context.Context, op func(C) error) error {
+	c, err := p.Hold(ctx, op)
+	if err == nil {
+		p.Put(c, false)
+	}
+	return err
+}
+
+// Hold is Do for a user that keeps the connection after op succeeds (a
+// reader, a folder listing: their handles live on it) and gives it back
+// with Put. After a failure the connection is back already.
+func (p *Pool[C]) Hold(ctx context.Context, op func(C) error) (C, error) {
 	var (
+		zero     C
 		deadline time.Time
 		backoff  = p.MinBackoff
 	)
 	for {
-		if p.closed.Load() {
-			return ErrClosed
-		}
 		if err := ctx.Err(); err != nil {
-			return err
+			return zero, err
 		}
-		i := int(p.next.Add(1) % uint32(len(p.slots)))
 		wasConnected := p.connected.Load()
-		c, gen, err := p.get(ctx, i)
+		c, err := p.get(ctx)
 		if err == nil {
-			err = op(c)
-			if err != nil && p.Broken(err) {
-				p.drop(i, gen)
+			if err = op(c); err == nil {
+				return c, nil
 			}
+			p.Put(c, p.Broken(err))
 		}
-		if err == nil || !wasConnected || !p.Broken(err) || ctx.Err() != nil {
-			return err
+		if !wasConnected || !p.Broken(err) || ctx.Err() != nil {
+			return zero, err
 		}
 		if deadline.IsZero() {
 			deadline = time.Now().Add(p.Budget)
 		}
 		if time.Now().After(deadline) {
-			return err
+			return zero, err
 		}
 		// Jitter spreads the reconnects of many callers.
 		d := backoff/2 + rand.N(backoff/2+1)
@@ -144,39 +152,21 @@ func (p *Pool[C]) Do(ctx context.Context, op func(C) error) error {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return ctx.Err()
+			return zero, ctx.Err()
 		case <-t.C:
 		}
 		backoff = min(2*backoff, p.MaxBackoff)
 	}
 }
 
-// Close closes every connection; Do fails with ErrClosed afterwards.
+// Close closes the idle connections; those lent out are closed as they
+// come back, and Do and Hold fail with ErrClosed.
 func (p *Pool[C]) Close() {
-	p.closed.Store(true)
-	for i := range p.slots {
-		s := &p.slots[i]
-		s.mu.Lock()
-		if s.ok {
-			p.Release(s.c)
-			var zero C
-			s.c, s.ok = zero, false
-		}
-		s.mu.Unlock()
-	}
-}
-
-// Drop closes c if a slot still holds it: its holder saw it break outside
-// Do (a streaming read), and the next caller must not get it.
-func (p *Pool[C]) Drop(c C) {
-	for i := range p.slots {
-		s := &p.slots[i]
-		s.mu.Lock()
-		if s.ok && s.c == c {
-			p.Release(s.c)
-			var zero C
-			s.c, s.ok = zero, false
-		}
-		s.mu.Unlock()
+	p.mu.Lock()
+	idle := p.idle
+	p.idle, p.closed = nil, true
+	p.mu.Unlock()
+	for _, c := range idle {
+		p.Release(c)
 	}
 }

@@ -158,16 +158,74 @@ func TestCanceledWhileReconnecting(t *testing.T) {
 	}
 }
 
-// Close closes every connection, and Do fails afterwards.
+// A connection is lent to one user at a time: users at once get their own,
+// and a returned one is lent again rather than a new one dialled.
+func TestLentToOneUser(t *testing.T) {
+	h := &harness{}
+	p := h.pool(2)
+	ctx := t.Context()
+	a, err := p.Hold(ctx, func(*fakeConn) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := p.Hold(ctx, func(*fakeConn) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a == b {
+		t.Fatal("two holders were lent the same connection")
+	}
+	p.Put(a, false)
+	var got *fakeConn
+	if err := p.Do(ctx, func(c *fakeConn) error { got = c; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if got != a || h.dials != 2 {
+		t.Errorf("ran on connection %d after %d dials, want the returned %d after 2", got.id, h.dials, a.id)
+	}
+	p.Put(b, true)
+	if !b.closed.Load() {
+		t.Error("a connection given back broken was not closed")
+	}
+}
+
+// Only size idle connections are kept; the others are closed as they come back.
+func TestIdleBounded(t *testing.T) {
+	h := &harness{}
+	p := h.pool(1)
+	var held []*fakeConn
+	for range 3 {
+		c, err := p.Hold(t.Context(), func(*fakeConn) error { return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, c)
+	}
+	for _, c := range held {
+		p.Put(c, false)
+	}
+	if held[0].closed.Load() || !held[1].closed.Load() || !held[2].closed.Load() {
+		t.Errorf("closed: %v %v %v, want the first kept and the others closed", held[0].closed.Load(), held[1].closed.Load(), held[2].closed.Load())
+	}
+}
+
+// Close closes the idle connections and, as it comes back, a lent one;
+// Do fails afterwards.
 func TestClose(t *testing.T) {
 	h := &harness{}
 	p := h.pool(3)
+	var held []*fakeConn
 	for range 3 {
-		if err := p.Do(t.Context(), func(*fakeConn) error { return nil }); err != nil {
+		c, err := p.Hold(t.Context(), func(*fakeConn) error { return nil })
+		if err != nil {
 			t.Fatal(err)
 		}
+		held = append(held, c)
 	}
+	p.Put(held[0], false)
+	p.Put(held[1], false)
 	p.Close()
+	p.Put(held[2], false)
 	for _, c := range h.conns {
 		if !c.closed.Load() {
 			t.Errorf("connection %d left open", c.id)

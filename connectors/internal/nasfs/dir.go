@@ -24,10 +24,10 @@ func trimSlash(dir string) string {
 	return dir
 }
 
-// pager reads one folder. A dropped connection ends its reader: it opens
-// the folder again on a new connection and skips as many names as it
-// already returned (servers return a folder's names in a stable order
-// while it is unchanged).
+// pager reads one folder, on a connection lent to it until Close. A
+// dropped connection ends its reader: it opens the folder again on a new
+// connection and skips as many names as it already returned (servers
+// return a folder's names in a stable order while it is unchanged).
 type pager struct {
 	s    *Share
 	dir  string // key, "" or ending in "/"
@@ -39,17 +39,15 @@ type pager struct {
 }
 
 func (p *pager) open(ctx context.Context) error {
-	err := p.s.pool.Do(ctx, func(fs FS) error {
+	c, err := p.s.pool.Hold(ctx, func(fs FS) error {
 		d, err := fs.OpenDir(ctx, p.path)
-		if err != nil {
-			return err
-		}
-		p.d, p.c, p.skip = d, fs, p.seen
-		return nil
+		p.d = d
+		return err
 	})
 	if err != nil {
 		return connectors.NewError(p.s.cfg.Kind(err), "list", p.dir, err)
 	}
+	p.c, p.skip = c, p.seen
 	return nil
 }
 
@@ -69,9 +67,7 @@ func (p *pager) Next(ctx context.Context) ([]Entry, error) {
 		}
 		if err != nil {
 			if p.s.cfg.Broken(err) && ctx.Err() == nil {
-				p.d.Close()
-				p.d = nil
-				p.s.pool.Drop(p.c)
+				p.release(true)
 				continue
 			}
 			return nil, connectors.NewError(p.s.cfg.Kind(err), "list", p.dir, err)
@@ -85,9 +81,18 @@ func (p *pager) Next(ctx context.Context) ([]Entry, error) {
 	}
 }
 
+// release gives the connection back, closing the folder first unless
+// the connection broke.
+func (p *pager) release(broken bool) {
+	if !broken {
+		p.d.Close()
+	}
+	p.s.pool.Put(p.c, broken)
+	p.d, p.c = nil, nil
+}
+
 func (p *pager) Close() {
 	if p.d != nil {
-		p.d.Close()
-		p.d = nil
+		p.release(false)
 	}
 }

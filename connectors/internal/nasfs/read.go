@@ -9,8 +9,10 @@ import (
 )
 
 // Open reads length bytes of the file at key from offset (length < 0: to
-// the end). If the connection drops, the reader opens the file again on a
-// new one and goes on from where it was.
+// the end). The reader holds a connection of its own until Close; if the
+// connection drops, it opens the file again on a new one and goes on from
+// where it was. Its Stat asks the open file what it is now
+// (connectors.StatReader).
 func (s *Share) Open(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
 	if err := CheckKey(key, s.cfg.Forbid); err != nil {
 		return nil, connectors.NewError(connectors.KindUnsupportedName, "open", key, err)
@@ -30,40 +32,41 @@ type reader struct {
 	s    *Share
 	ctx  context.Context
 	key  string
-	f    io.ReadCloser
-	c    FS
+	f    File
+	c    FS    // the connection f lives on, lent to this reader alone
 	off  int64 // where the next byte comes from
 	left int64 // bytes still to read; < 0: to the end
 }
 
-// reopen opens the file on a pooled connection at r.off. It asks what
-// the file is first, through a path (not the read handle): a folder or a
-// special file must not be read, and a query on the read handle of a
-// go-smb2 session shared by several copiers now and then fails with
-// STATUS_INVALID_PARAMETER.
+var _ connectors.StatReader = (*reader)(nil)
+
+// reopen opens the file at r.off on a connection the pool lends it. It
+// does not ask first what the file is: the listing said, and a read or
+// Stat that fails says why (notRegular).
 func (r *reader) reopen() error {
-	err := r.s.pool.Do(r.ctx, func(fs FS) error {
-		p := r.s.path(r.key)
-		e, err := fs.Lstat(r.ctx, p)
-		switch {
-		case err != nil:
-			return err
-		case e.Dir:
-			return connectors.NewError(connectors.KindNotFound, "open", r.key, errIsDir)
-		case e.Obj.Type != connectors.Regular:
-			return connectors.NewError(connectors.KindUnsupported, "open", r.key, errNotRegular)
-		}
-		f, err := fs.OpenRead(r.ctx, p, r.off)
-		if err != nil {
-			return err
-		}
-		r.f, r.c = f, fs
-		return nil
+	c, err := r.s.pool.Hold(r.ctx, func(fs FS) error {
+		f, err := fs.OpenRead(r.ctx, r.s.path(r.key), r.off)
+		r.f = f
+		return err
 	})
 	if err != nil {
 		return connectors.NewError(r.s.readKind(err), "open", r.key, err)
 	}
+	r.c = c
 	return nil
+}
+
+// release gives the connection back, closing the file first unless the
+// connection broke.
+func (r *reader) release(broken bool) error {
+	var err error
+	if !broken {
+		err = r.f.Close()
+		broken = err != nil && r.s.cfg.Broken(err)
+	}
+	r.s.pool.Put(r.c, broken)
+	r.f, r.c = nil, nil
+	return err
 }
 
 func (r *reader) Read(p []byte) (int, error) {
@@ -93,14 +96,52 @@ func (r *reader) Read(p []byte) (int, error) {
 		case err == io.EOF:
 			return 0, io.EOF
 		case n == 0 && r.s.cfg.Broken(err) && r.ctx.Err() == nil:
-			// The connection dropped (or the handle went stale): let the
-			// pool replace it, then resume.
-			r.f.Close()
-			r.f = nil
-			r.s.pool.Drop(r.c)
+			// The connection dropped (or the handle went stale): go on
+			// from r.off on a new one.
+			r.release(true)
 			continue
 		}
-		return n, connectors.NewError(r.s.cfg.Kind(err), "read", r.key, err)
+		return n, r.notRegular("read", err)
+	}
+}
+
+// notRegular explains a failed read of what the listing called a file:
+// a folder or a special file now stands at its path.
+func (r *reader) notRegular(op string, err error) error {
+	if e, serr := r.f.Stat(); serr == nil {
+		switch {
+		case e.Dir:
+			return connectors.NewError(connectors.KindNotFound, op, r.key, errIsDir)
+		case e.Obj.Type != connectors.Regular:
+			return connectors.NewError(connectors.KindUnsupported, op, r.key, errNotRegular)
+		}
+	}
+	return connectors.NewError(r.s.cfg.Kind(err), op, r.key, err)
+}
+
+// Stat tells what the open file is now, through its handle.
+func (r *reader) Stat() (connectors.Object, error) {
+	for {
+		if err := r.ctx.Err(); err != nil {
+			return connectors.Object{}, connectors.NewError(connectors.Classify(err), "stat", r.key, err)
+		}
+		if r.f == nil {
+			if err := r.reopen(); err != nil {
+				return connectors.Object{}, err
+			}
+		}
+		e, err := r.f.Stat()
+		switch {
+		case err == nil && e.Dir:
+			return connectors.Object{}, connectors.NewError(connectors.KindNotFound, "stat", r.key, errIsDir)
+		case err == nil:
+			e.Obj.Key = r.key
+			return e.Obj, nil
+		case r.s.cfg.Broken(err) && r.ctx.Err() == nil:
+			r.release(true)
+			continue
+		}
+		return connectors.Object{}, connectors.NewError(r.s.readKind(err), "stat", r.key, err)
 	}
 }
 
@@ -108,9 +149,7 @@ func (r *reader) Close() error {
 	if r.f == nil {
 		return nil
 	}
-	err := r.f.Close()
-	r.f = nil
-	if err != nil && !r.s.cfg.Broken(err) {
+	if err := r.release(false); err != nil && !r.s.cfg.Broken(err) {
 		return connectors.NewError(r.s.cfg.Kind(err), "close", r.key, err)
 	}
 	return nil

@@ -32,8 +32,9 @@ type FS interface {
 	// OpenDir opens folder p to read its names in pages. A file is
 	// KindNotDir.
 	OpenDir(ctx context.Context, p string) (DirReader, error)
-	// OpenRead opens file p to read from offset off on.
-	OpenRead(ctx context.Context, p string, off int64) (io.ReadCloser, error)
+	// OpenRead opens file p to read from offset off on, in the fewest
+	// round trips the protocol allows: it need not check what p is.
+	OpenRead(ctx context.Context, p string, off int64) (File, error)
 	// Create makes file p, which must not exist, to write. Close makes
 	// what was written durable and is called even after a failed write.
 	Create(ctx context.Context, p string) (io.WriteCloser, error)
@@ -46,6 +47,15 @@ type FS interface {
 	Rename(ctx context.Context, from, to string) error
 	// Remove deletes file p.
 	Remove(ctx context.Context, p string) error
+}
+
+// File is a file open for reading.
+type File interface {
+	io.ReadCloser
+	// Stat tells what the open file is now, with the identity a listing
+	// gives, through its handle where the protocol has one: one request
+	// where a Stat by path costs more (an open and a close on SMB).
+	Stat() (Entry, error)
 }
 
 // DirReader reads one folder a page at a time.

@@ -178,8 +178,8 @@ func TestKinds(t *testing.T) {
 		err  error
 		want connectors.Kind
 	}{
-		{"open folder", openErr(sh, "d"), connectors.KindNotFound},
-		{"open link", openErr(sh, "link"), connectors.KindUnsupported},
+		{"read folder", openErr(sh, "d"), connectors.KindNotFound},
+		{"read link", openErr(sh, "link"), connectors.KindUnsupported},
 		{"open missing", openErr(sh, "nope"), connectors.KindNotFound},
 		{"open through a file", openErr(sh, "d/f/g"), connectors.KindNotFound},
 		{"stat folder", statErr(sh, "d"), connectors.KindNotFound},
@@ -199,11 +199,15 @@ func TestKinds(t *testing.T) {
 	}
 }
 
+// openErr opens key and reads it whole: Open does not ask what key is,
+// the read fails.
 func openErr(sh *Share, key string) error {
 	rc, err := sh.Open(context.Background(), key, 0, -1)
-	if err == nil {
-		rc.Close()
+	if err != nil {
+		return err
 	}
+	defer rc.Close()
+	_, err = io.ReadAll(rc)
 	return err
 }
 
