@@ -10,7 +10,7 @@ import (
 // What servers answer a client whose source port is not reserved
 // (below 1024), where the export asks for one:
 //
-//	nfs-ganesha, PrivilegedPort = true   MOUNT granted; every NFS call denied:
+//	nfs-ganesha 4.3, PrivilegedPort      MOUNT granted; every NFS call denied:
 //	                                     RPC MSG_DENIED, AUTH_ERROR, AUTH_TOOWEAK
 //	Linux kernel server, "secure"        MOUNT: MNT3ERR_ACCES (mountd logs
 //	(the default)                        "illegal port"); NFS calls: NFS3ERR_PERM
@@ -45,9 +45,9 @@ const (
 	// ordinary port means.
 	reservedHint = "the server accepts only clients on a reserved source port (below 1024): " +
 		"set reserved_port: true and run the agent as root"
-	// mountHint: mountd answers a port it refuses as it answers a
-	// host it does not know.
-	mountHint = "the server does not let this host mount the export (check its client list), " +
+	// mountHint: a mountd answers a port it refuses as it answers a
+	// host it does not know (and nfs-ganesha, an export it does not have).
+	mountHint = "the server refuses this host the export (check the export's name and its client list), " +
 		"or it accepts only clients on a reserved source port (below 1024): then set reserved_port: true and run the agent as root"
 	// kerberosHint: from a reserved port, the AUTH_SYS credentials
 	// themselves are refused.
