@@ -120,7 +120,8 @@ func (e *notRegisteredError) Error() string {
 	return "the portmapper knows no " + name + " over TCP on this server (PROG_UNAVAIL)"
 }
 
-// reservedPortError is a reserved source port the system would not bind.
+// reservedPortError is a reserved source port the system would not
+// bind. Like refusal, it has no Unwrap, so that its advice shows.
 type reservedPortError struct{ err error }
 
 func (e *reservedPortError) Error() string {
@@ -128,4 +129,3 @@ func (e *reservedPortError) Error() string {
 		"run the agent as root, or leave reserved_port out if the export does not ask for one (" + e.err.Error() + ")"
 }
 
-func (e *reservedPortError) Unwrap() error { return e.err }

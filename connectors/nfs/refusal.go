@@ -19,7 +19,8 @@ import (
 // valid: 1", without the auth_stat.
 
 // refusal is the server's refusal of MOUNT or of the first NFS call
-// (FSINFO), with what it most likely means.
+// (FSINFO), with what it most likely means. It has no Unwrap: the agent
+// shows the innermost error's text (engine.RootCause), hint included.
 type refusal struct {
 	err  error
 	hint string
@@ -31,8 +32,6 @@ func (e *refusal) Error() string {
 	}
 	return e.err.Error() + ": " + e.hint
 }
-
-func (e *refusal) Unwrap() error { return e.err }
 
 var (
 	errAuth = errors.New("the server refused the call's credentials (RPC AUTH_ERROR)")
