@@ -128,4 +128,3 @@ func (e *reservedPortError) Error() string {
 	return "reserved_port: binding a source port below 1024 needs root or CAP_NET_BIND_SERVICE: " +
 		"run the agent as root, or leave reserved_port out if the export does not ask for one (" + e.err.Error() + ")"
 }
-
