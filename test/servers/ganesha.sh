@@ -46,6 +46,11 @@ install() {
 	echo "installing nfs-ganesha with apt-get" >&2
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 		nfs-ganesha nfs-ganesha-vfs rpcbind >&2
+	# On a machine with systemd the package starts the system's ganesha,
+	# which would take the portmapper's NFS entry; rpcbind stays.
+	if command -v systemctl >/dev/null && systemctl is-active --quiet nfs-ganesha 2>/dev/null; then
+		systemctl stop nfs-ganesha >&2
+	fi
 }
 
 configure() {
@@ -103,10 +108,13 @@ start_rpcbind() {
 	wait_tcp 127.0.0.1 111 "$(cat "$rpcbind_pidfile")"
 }
 
-# registered: NFS 3 and MOUNT 3 answer through the portmapper (a NULL call
-# on the ports it gives).
+# registered: the portmapper gives this server's ports for NFS 3 and
+# MOUNT 3, and both answer there (a NULL call).
 registered() {
-	rpcinfo -t "$host" nfs 3 >/dev/null 2>&1 && rpcinfo -t "$host" mountd 3 >/dev/null 2>&1
+	local map
+	map=$(rpcinfo -p "$host" 2>/dev/null) || return 1
+	grep -Eq "^ +100003 +3 +tcp +$nfs_port " <<<"$map" && grep -Eq "^ +100005 +3 +tcp +$mnt_port " <<<"$map" &&
+		rpcinfo -t "$host" nfs 3 >/dev/null 2>&1 && rpcinfo -t "$host" mountd 3 >/dev/null 2>&1
 }
 
 # run starts ganesha in a session of its own (it signals its process group
