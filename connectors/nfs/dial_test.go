@@ -10,6 +10,8 @@ import (
 	nfsc "github.com/willscott/go-nfs-client/nfs"
 
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/connectors/internal/nasfs"
+	"github.com/mgw-dev/mgw/state/codes"
 )
 
 // A dial whose random source port is taken is tried again, as every
@@ -92,5 +94,18 @@ func TestRefused(t *testing.T) {
 				t.Errorf("got %q\nwant %q", got, want)
 			}
 		})
+	}
+}
+
+// A server the portmapper does not know yet, redialled after a drop, is
+// one restarting: the pool tries again; on the first dial it is a server
+// without NFS version 3.
+func TestNotRegistered(t *testing.T) {
+	err := &nasfs.ConnectError{Err: &notRegisteredError{prog: nfsc.Nfs3Prog}}
+	if !broken(err) {
+		t.Error("not broken: a restart would fail the job")
+	}
+	if got := Backend.Code(connectors.Source, connectors.Address{}, connectors.NewError(kindOf(err), "check", "", err)); got != codes.SourceAccessVersionInvalid {
+		t.Errorf("first dial: %s, want %s", got, codes.SourceAccessVersionInvalid)
 	}
 }

@@ -74,17 +74,21 @@ func kindOf(err error) connectors.Kind {
 }
 
 // broken reports whether err means the connection or the mount is
-// unusable: the transport failed, or the server forgot its file handles
-// (a restarted server answers NFS3ERR_STALE).
+// unusable: the transport failed, the server forgot its file handles (a
+// restarted server answers NFS3ERR_STALE), or, redialling, the
+// portmapper does not know the server yet (it is restarting).
 func broken(err error) bool {
 	if err == nil {
 		return false
 	}
-	var ne *nfsc.Error
+	var (
+		ne *nfsc.Error
+		nr *notRegisteredError
+	)
 	if errors.As(err, &ne) {
 		return ne.ErrorNum == nfsc.NFS3ErrStale || ne.ErrorNum == nfsc.NFS3ErrBadHandle
 	}
-	if nasfs.NetBroken(err) {
+	if errors.As(err, &nr) || nasfs.NetBroken(err) {
 		return true
 	}
 	// go-nfs-client gives up on a dead connection with this text.
