@@ -28,6 +28,9 @@ type Address struct {
 	Domain       string // domain (smb)
 	Version      string // version: the protocol version asked for (smb 2 or 3, nfs 3)
 	UID, GID     uint32 // uid, gid (nfs): AUTH_UNIX credentials
+	// reserved_port (nfs): MOUNT and NFS from a source port below 1024,
+	// as exports with the kernel server's "secure" option require.
+	ReservedPort bool
 	// conns: the number of connections kept to the server (0 = 8; a job
 	// sizes it to its concurrency unless the config sets conns).
 	Conns int

@@ -68,6 +68,7 @@ type AddressConfig struct {
 	Version      string `yaml:"version"`
 	UID          uint32 `yaml:"uid"`
 	GID          uint32 `yaml:"gid"`
+	ReservedPort bool   `yaml:"reserved_port"`
 	Conns        int    `yaml:"conns"`
 
 	pos      positions
@@ -253,6 +254,6 @@ func (a *AddressConfig) fields() connectors.Address {
 		ListFile: a.ListFile, ListFormat: a.ListFormat, Provider: a.Provider, Container: a.Container,
 		ConnectionString: a.ConnectionString, Account: a.Account, AccountKey: a.AccountKey, SAS: a.SASToken, KeyFile: a.KeyFile,
 		Server: a.Server, Share: a.Share, Export: a.Export, User: a.User, Password: a.Password, PasswordFile: a.PasswordFile,
-		Domain: a.Domain, Version: a.Version, UID: a.UID, GID: a.GID, Conns: a.Conns,
+		Domain: a.Domain, Version: a.Version, UID: a.UID, GID: a.GID, ReservedPort: a.ReservedPort, Conns: a.Conns,
 	}
 }

@@ -27,6 +27,7 @@ addresses:
     version: 3
     uid: 1000
     gid: 100
+    reserved_port: true
     conns: 4
 jobs:
   - {name: nas-copy, source: nas-projects, destination: nas-media}
@@ -53,7 +54,7 @@ func TestParseNASConfig(t *testing.T) {
 		t.Errorf("Redacted keeps the password")
 	}
 	n := cfg.Resolved("nas-media")
-	if n.Server != "10.0.0.6:2049" || n.Export != "/export/media" || n.Path != "2024/" || n.UID != 1000 || n.GID != 100 || n.Conns != 4 {
+	if n.Server != "10.0.0.6:2049" || n.Export != "/export/media" || n.Path != "2024/" || n.UID != 1000 || n.GID != 100 || !n.ReservedPort || n.Conns != 4 {
 		t.Errorf("nfs address: %+v", n)
 	}
 }
@@ -72,6 +73,7 @@ func TestNASConfigErrors(t *testing.T) {
 		{"nfs without server", addrs("  - {name: nas-a, type: nfs, export: /e}\n"), codes.NASParameterEmpty, "addresses[0].server"},
 		{"nfs 4", addrs("  - {name: nas-a, type: nfs, server: s, export: /e, version: 4}\n"), codes.SourceAccessVersionInvalid, "version 3 only"},
 		{"nfs relative export", addrs("  - {name: nas-a, type: nfs, server: s, export: e}\n"), codes.BadParameters, "absolute"},
+		{"smb with reserved_port", addrs("  - {name: nas-a, type: smb, server: s, share: x, user: u, password: p, reserved_port: true}\n"), codes.BadParameters, "not a field of type smb"},
 		{"nfs with a password", addrs("  - {name: nas-a, type: nfs, server: s, export: /e, password: p}\n"), codes.BadParameters, "not a field of type nfs"},
 		{"cifs", addrs("  - {name: nas-a, type: cifs, server: s}\n"), codes.SourceAccessMethodInvalid, `"cifs"`},
 		{"same share", addrs("  - {name: nas-a, type: nfs, server: s, export: /e}\n  - {name: nas-b, type: nfs, server: s, export: /e, path: sub}\n") +

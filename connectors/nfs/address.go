@@ -19,6 +19,7 @@ import (
 //	path: 2024/ (optional)
 //	version: 3 (optional, the only one)
 //	uid: 0, gid: 0 (AUTH_UNIX, optional)
+//	reserved_port: true (optional: MOUNT and NFS from a port below 1024)
 var Backend = connectors.Backend{
 	Type:       "nfs",
 	Open:       func(_ context.Context, a connectors.Address) (connectors.Bucket, error) { return New(a) },

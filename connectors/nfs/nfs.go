@@ -3,10 +3,13 @@
 // the same on every OS the agent runs on.
 //
 // The address's server is "host" (the MOUNT and NFS ports come from the
-// portmapper, and the client binds a reserved source port when run as
-// root, as exports with the default "secure" option require) or
-// "host:port" (MOUNT and NFS on that one port, no portmapper). Calls carry
-// AUTH_UNIX credentials with the address's uid and gid.
+// portmapper) or "host:port" (MOUNT and NFS on that one port, no
+// portmapper). The MOUNT and NFS connections come from a reserved source
+// port (below 1024, which needs root or CAP_NET_BIND_SERVICE) when the
+// address sets reserved_port, as exports with the kernel server's
+// default "secure" option require, and from an ordinary one otherwise,
+// root or not. Calls carry AUTH_UNIX credentials with the address's uid
+// and gid.
 //
 // Keys are '/'-separated paths relative to the address's folder in the
 // export. This package holds the NFS side only: the address, the
@@ -21,15 +24,10 @@ package nfs
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"os"
-	"strings"
-	"syscall"
 	"time"
 
-	nfsc "github.com/willscott/go-nfs-client/nfs"
 	"github.com/willscott/go-nfs-client/nfs/rpc"
 
 	"github.com/mgw-dev/mgw/connectors"
@@ -66,8 +64,9 @@ func New(addr connectors.Address) (connectors.Bucket, error) {
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
+	d := &dialer{server: addr.Server, export: addr.Export, auth: auth, reserved: addr.ReservedPort, timeout: timeout}
 	dialFS := func(ctx context.Context) (nasfs.FS, error) {
-		c, err := dial(ctx, addr.Server, addr.Export, auth, timeout)
+		c, err := d.dial(ctx)
 		if err != nil {
 			return nil, &nasfs.ConnectError{Err: err}
 		}
@@ -78,70 +77,6 @@ func New(addr connectors.Address) (connectors.Bucket, error) {
 		Dial: dialFS, Release: func(fs nasfs.FS) { fs.(*conn).client.Close() },
 		Kind: kindOf, Broken: broken,
 	}), nil
-}
-
-// dial connects to server and mounts export.
-func dial(ctx context.Context, server, export string, auth rpc.Auth, timeout time.Duration) (*conn, error) {
-	// go-nfs-client dials without a context: probe the address first so a
-	// wrong one fails within the timeout.
-	var (
-		client *rpc.Client
-		m      *nfsc.Mount
-		err    error
-	)
-	if _, _, perr := net.SplitHostPort(server); perr == nil {
-		d := net.Dialer{Timeout: timeout}
-		probe, err := d.DialContext(ctx, "tcp", server)
-		if err != nil {
-			return nil, err
-		}
-		probe.Close()
-		if client, err = dialTCP(server); err != nil {
-			return nil, err
-		}
-		m = &nfsc.Mount{Client: client}
-	} else {
-		// Through the portmapper (rpcbind), as NAS appliances and the
-		// kernel server are reached: its dials pick their own source port too.
-		if m, err = retryInUse(func() (*nfsc.Mount, error) { return nfsc.DialMount(server, 0) }); err != nil {
-			return nil, err
-		}
-		client = m.Client
-	}
-	t, err := retryInUse(func() (*nfsc.Target, error) { return m.Mount(export, auth) }) // MOUNT is idempotent
-	if err != nil {
-		client.Close()
-		if s := err.Error(); strings.HasPrefix(s, "MNT3ERR_") {
-			err = &mountError{status: s}
-		}
-		return nil, err
-	}
-	if t.Client != client {
-		client.Close() // the portmapper path dials NFS apart from MOUNT
-		client = t.Client
-	}
-	return &conn{client: client, t: t, auth: auth}, nil
-}
-
-// dialTCP connects an RPC client to addr.
-func dialTCP(addr string) (*rpc.Client, error) {
-	return retryInUse(func() (*rpc.Client, error) { return rpc.DialTCP("tcp", addr, false) })
-}
-
-// inUseRetries bounds the tries of a dial whose source port was taken.
-const inUseRetries = 20
-
-// retryInUse runs dial again while it fails with "address already in
-// use": go-nfs-client binds a random source port for every connection
-// (to the portmapper, MOUNT and NFS alike) and retries a taken one only
-// for reserved ports, so a busy host sees EADDRINUSE now and then.
-func retryInUse[T any](dial func() (T, error)) (T, error) {
-	for i := 0; ; i++ {
-		v, err := dial()
-		if err == nil || i == inUseRetries || !errors.Is(err, syscall.EADDRINUSE) {
-			return v, err
-		}
-	}
 }
 
 // IsConnectError reports whether err came from connecting to the server,

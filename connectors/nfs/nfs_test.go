@@ -39,7 +39,7 @@ func open(t *testing.T, a connectors.Address) connectors.Bucket {
 // what the tests need without the code under test.
 func mount(t *testing.T, server string) *nfsc.Target {
 	t.Helper()
-	c, err := dialTCP(server)
+	c, err := rpcDial(server, false)
 	if err != nil {
 		t.Fatalf("dial: %v", err)
 	}

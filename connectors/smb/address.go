@@ -52,7 +52,8 @@ func validate(a *connectors.Address, _ string) []connectors.Problem {
 		ps.Add(codes.SourceAccessVersionInvalid, "version", fmt.Sprintf("%q: mgw speaks SMB 2 and 3 (SMB 1 is not supported)", a.Version))
 	}
 	nasfs.Unused(&ps, "smb", nasfs.Field{Name: "export", Set: a.Export != ""},
-		nasfs.Field{Name: "uid", Set: a.UID != 0}, nasfs.Field{Name: "gid", Set: a.GID != 0})
+		nasfs.Field{Name: "uid", Set: a.UID != 0}, nasfs.Field{Name: "gid", Set: a.GID != 0},
+		nasfs.Field{Name: "reserved_port", Set: a.ReservedPort})
 	nasfs.CheckConns(&ps, a.Conns)
 	return ps
 }

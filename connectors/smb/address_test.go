@@ -38,8 +38,9 @@ func TestValidate(t *testing.T) {
 			Detail: `"1": mgw speaks SMB 2 and 3 (SMB 1 is not supported)`}}},
 		{"share with a slash", with(func(a *connectors.Address) { a.Share = "x/y" }),
 			[]connectors.Problem{bad("share", `"x/y": the share's name, without slashes (a folder in it goes in path)`)}},
-		{"nfs fields", with(func(a *connectors.Address) { a.Export, a.UID, a.GID = "/e", 1, 2 }), []connectors.Problem{
-			bad("export", "not a field of type smb"), bad("uid", "not a field of type smb"), bad("gid", "not a field of type smb")}},
+		{"nfs fields", with(func(a *connectors.Address) { a.Export, a.UID, a.GID, a.ReservedPort = "/e", 1, 2, true }), []connectors.Problem{
+			bad("export", "not a field of type smb"), bad("uid", "not a field of type smb"), bad("gid", "not a field of type smb"),
+			bad("reserved_port", "not a field of type smb")}},
 		{"too many conns", with(func(a *connectors.Address) { a.Conns = 257 }),
 			[]connectors.Problem{bad("conns", "must be between 1 and 256 (0: the job's concurrency)")}},
 		{"negative conns", with(func(a *connectors.Address) { a.Conns = -1 }),

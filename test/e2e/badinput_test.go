@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 
 	"github.com/mgw-dev/mgw/connectors/oss/osstest"
@@ -155,22 +154,8 @@ func TestKeyTooLong(t *testing.T) {
 // Run as nobody, mgw cannot read a root-only file or folder: both are in
 // the failed list with their codes and the rest is copied.
 func TestUnreadable(t *testing.T) {
-	if os.Getuid() != 0 {
-		t.Skip("needs root to run mgw as another user")
-	}
 	s, srv := ossSetup(t)
-	// t.TempDir's folders are 0700: let nobody in.
-	for _, d := range []string{s.dir, filepath.Dir(s.dir)} {
-		if err := os.Chmod(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.Mkdir(s.state, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chown(s.state, 65534, 65534); err != nil {
-		t.Fatal(err)
-	}
+	asNobody := s.asNobody(t)
 	writeFile(t, filepath.Join(s.src, "ok.txt"), []byte("readable"))
 	writeFile(t, filepath.Join(s.src, "sub", "ok2.txt"), []byte("readable too"))
 	writeFile(t, filepath.Join(s.src, "secret.txt"), []byte("root only"))
@@ -182,11 +167,6 @@ func TestUnreadable(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	asNobody := func(args ...string) result {
-		c := s.cmd(args...)
-		c.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-		return runCmd(t, c)
-	}
 	r := asNobody("run", "job")
 	wantExit(t, r, 3)
 	f := asNobody("failed", "job")

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -129,6 +130,7 @@ type address struct {
 	User         string `yaml:"user,omitempty"`
 	Password     string `yaml:"password,omitempty"`
 	PasswordFile string `yaml:"password_file,omitempty"`
+	ReservedPort bool   `yaml:"reserved_port,omitempty"` // nfs
 }
 
 type job struct {
@@ -195,6 +197,33 @@ func (s *setup) writeConfig(t *testing.T, c config) {
 		t.Fatal(err)
 	}
 	writeFile(t, s.config, b)
+}
+
+// asNobody lets user nobody into s (its folders, a state folder of its
+// own) and returns a function that runs an mgw command on s's config as
+// nobody. It skips the test unless it runs as root.
+func (s *setup) asNobody(t *testing.T) func(args ...string) result {
+	t.Helper()
+	if os.Getuid() != 0 {
+		t.Skip("needs root to run mgw as another user")
+	}
+	// t.TempDir's folders are 0700.
+	for _, d := range []string{s.dir, filepath.Dir(s.dir)} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(s.state, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(s.state, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	return func(args ...string) result {
+		c := s.cmd(args...)
+		c.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+		return runCmd(t, c)
+	}
 }
 
 // result is what one mgw command did.
@@ -354,6 +383,23 @@ func sourceFiles(t *testing.T, dir string) map[string][]byte {
 		t.Fatal(err)
 	}
 	return files
+}
+
+// wantFolderHolds checks that folder dir holds exactly files, byte for
+// byte.
+func wantFolderHolds(t *testing.T, dir string, files map[string][]byte) {
+	t.Helper()
+	got := sourceFiles(t, dir)
+	for key, want := range files {
+		if !bytes.Equal(got[key], want) {
+			t.Errorf("%s: %d bytes (crc %d) in the folder, source %d bytes (crc %d)", key, len(got[key]), crc(got[key]), len(want), crc(want))
+		}
+	}
+	for key := range got {
+		if _, ok := files[key]; !ok {
+			t.Errorf("%s: in the folder, not in the source", key)
+		}
+	}
 }
 
 // wantObjects checks every file is in the bucket with its bytes.
