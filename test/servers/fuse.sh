@@ -10,6 +10,9 @@
 # (type fuse.mgw under /tmp, "transport endpoint is not connected"); live
 # mounts are left alone. start and status print key=value lines.
 set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$here/lib.sh"
 
 info() {
 	echo "fusermount3=$(command -v fusermount3)"
@@ -33,9 +36,7 @@ install() {
 	command -v less >/dev/null || pkgs+=(less)
 	[ ${#pkgs[@]} -eq 0 ] && return 0
 	echo "installing ${pkgs[*]} with apt-get" >&2
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get install -y --no-install-recommends "${pkgs[@]}" >/dev/null ||
-		{ apt-get update >/dev/null && apt-get install -y --no-install-recommends "${pkgs[@]}" >/dev/null; }
+	apt_install "${pkgs[@]}" >/dev/null 2>&1
 }
 
 # stale_mounts: mount points of the view under /tmp (left by killed tests).

@@ -44,8 +44,7 @@ install() {
 	command -v ganesha.nfsd >/dev/null && command -v rpcbind >/dev/null && command -v rpcinfo >/dev/null &&
 		compgen -G '/usr/lib/*/ganesha/libfsalvfs.so' >/dev/null && return 0
 	echo "installing nfs-ganesha with apt-get" >&2
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-		nfs-ganesha nfs-ganesha-vfs rpcbind >&2
+	apt_install nfs-ganesha nfs-ganesha-vfs rpcbind
 	# On a machine with systemd the package starts the system's ganesha,
 	# which would take the portmapper's NFS entry; rpcbind stays.
 	if command -v systemctl >/dev/null && systemctl is-active --quiet nfs-ganesha 2>/dev/null; then

@@ -37,3 +37,11 @@ stop_pidfile() {
 	fi
 	rm -f "$1"
 }
+
+# apt_install PKG...: install Debian packages, refreshing the package lists
+# first if they are too old to know them (a fresh machine's often are).
+apt_install() {
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get install -y --no-install-recommends "$@" >&2 ||
+		{ apt-get update >&2 && apt-get install -y --no-install-recommends "$@" >&2; }
+}

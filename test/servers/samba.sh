@@ -37,7 +37,7 @@ info() {
 install() {
 	command -v smbd >/dev/null && command -v smbpasswd >/dev/null && return 0
 	echo "installing samba with apt-get" >&2
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends samba >&2
+	apt_install samba
 }
 
 configure() {
