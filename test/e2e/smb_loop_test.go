@@ -21,12 +21,12 @@ import (
 //
 // 64 copiers (the default concurrency) share 8 sessions (conns, as an
 // operator who bounds the sessions a NAS sees sets it). On the code of
-// issue 17 every run of two 10-run loops failed 1 to 4 files, as the
-// report did: the restat after a read (go-smb2's File.Stat), or once a
-// listing, refused with STATUS_INVALID_PARAMETER because the copiers on
-// its session held the credits it needed (see TestOneSessionManyCallers
-// in connectors/smb). With conns left at its default, 64 sessions, 1
-// run in 10 failed.
+// issue 17, 29 runs of 30 (three loops) failed 1 to 6 files, as the
+// report did: the restat after a read (go-smb2's File.Stat), now and then
+// a listing, refused with STATUS_INVALID_PARAMETER because the copiers
+// on its session held the credits it needed (see
+// TestOneSessionManyCallers in connectors/smb). With conns left at its
+// default, 64 sessions, 1 run in 10 failed.
 func TestSMBMixedTreeLoop(t *testing.T) {
 	conformance.RequireServer(t, smbHost)
 	info := server(t, "samba.sh", "", "", "status")
