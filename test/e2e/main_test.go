@@ -131,20 +131,22 @@ type address struct {
 	Password     string `yaml:"password,omitempty"`
 	PasswordFile string `yaml:"password_file,omitempty"`
 	ReservedPort bool   `yaml:"reserved_port,omitempty"` // nfs
+	Conns        int    `yaml:"conns,omitempty"`
 }
 
 type job struct {
-	Name         string `yaml:"name"`
-	Source       string `yaml:"source"`
-	Destination  string `yaml:"destination"`
-	Overwrite    string `yaml:"overwrite,omitempty"`
-	Concurrency  int    `yaml:"concurrency,omitempty"`
-	PartSize     string `yaml:"part_size,omitempty"`
-	Retries      *int   `yaml:"retries,omitempty"`
-	RetryBackoff string `yaml:"retry_backoff,omitempty"`
-	Mode         string `yaml:"mode,omitempty"`
-	Settle       string `yaml:"settle,omitempty"`
-	Deletes      string `yaml:"deletes,omitempty"`
+	Name         string   `yaml:"name"`
+	Source       string   `yaml:"source"`
+	Destination  string   `yaml:"destination"`
+	Overwrite    string   `yaml:"overwrite,omitempty"`
+	Concurrency  int      `yaml:"concurrency,omitempty"`
+	PartSize     string   `yaml:"part_size,omitempty"`
+	Retries      *int     `yaml:"retries,omitempty"`
+	RetryBackoff string   `yaml:"retry_backoff,omitempty"`
+	Mode         string   `yaml:"mode,omitempty"`
+	Settle       string   `yaml:"settle,omitempty"`
+	Deletes      string   `yaml:"deletes,omitempty"`
+	Exclude      []string `yaml:"exclude,omitempty"`
 }
 
 func localAddr(name, path string) address {
