@@ -71,7 +71,7 @@ func (r *Runner) copyMultipart(ctx context.Context, o connectors.Object, mp conn
 	// One GET of an object store reads one version whole (checked by
 	// openListed); a file on a disk or share may have changed.
 	if !r.Src.Features().WholeReads {
-		if err := r.restat(ctx, o); err != nil {
+		if err := r.unchangedAfter(ctx, o, body); err != nil {
 			r.abandon(ctx, o.Key, up.UploadID, mp)
 			return err
 		}

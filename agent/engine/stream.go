@@ -36,7 +36,7 @@ func (r *Runner) copyStream(ctx context.Context, o connectors.Object) error {
 	if rr.sum.n != o.Size {
 		return errChanged(o.Key, fmt.Sprintf("size %d at scan, %d read", o.Size, rr.sum.n))
 	}
-	if err := r.restat(ctx, o); err != nil {
+	if err := r.unchangedAfter(ctx, o, rr.rc); err != nil {
 		return err
 	}
 	crc, hasCRC := rr.sum.crc64()

@@ -292,6 +292,11 @@ func readUnchanged(in io.Reader, sr connectors.StatReader, buf []byte, o connect
 	} else if err != nil {
 		return onSide(connectors.Source, connectors.NewError(connectors.Classify(err), "read", o.Key, err))
 	}
+	return statOpen(sr, o)
+}
+
+// statOpen asks the open file whether it is still what the scan saw.
+func statOpen(sr connectors.StatReader, o connectors.Object) error {
 	now, err := sr.Stat()
 	if err != nil {
 		return onSide(connectors.Source, err)
@@ -300,6 +305,17 @@ func readUnchanged(in io.Reader, sr connectors.StatReader, buf []byte, o connect
 		return errChanged(o.Key, "changed while it was copied")
 	}
 	return nil
+}
+
+// unchangedAfter checks that the source file o, read whole through rc
+// (still open), did not change while it was read: by asking rc where it
+// can tell, which on a share costs one request and no second connection
+// while rc holds one, else by a Stat of its path.
+func (r *Runner) unchangedAfter(ctx context.Context, o connectors.Object, rc io.Reader) error {
+	if sr, ok := rc.(connectors.StatReader); ok {
+		return statOpen(sr, o)
+	}
+	return r.restat(ctx, o)
 }
 
 // restat compares the source file with what it was at the scan: a change

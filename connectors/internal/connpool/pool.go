@@ -5,10 +5,10 @@
 // does: go-smb2 sizes some requests by the credits its session holds at
 // that moment, and a session shared by several goroutines now and then
 // sends a query with too few of them, which the server refuses
-// (STATUS_INVALID_PARAMETER). A user that finds no idle connection gets a
-// new one, so nobody waits for another's connection and a user holding
-// one (a reader, a folder being listed) can take a second without
-// deadlock; Size bounds only the idle connections kept for the next user.
+// (STATUS_INVALID_PARAMETER). At most size connections are open; a user
+// that finds none idle dials one while fewer are open, else waits for one
+// to come back. A user must therefore never hold one connection of a pool
+// while it waits for another of the same pool.
 //
 // An operation that fails because its connection broke is retried on a
 // fresh one, with exponential backoff, for up to Budget: a server
@@ -21,7 +21,6 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -46,60 +45,78 @@ type Pool[C comparable] struct {
 	Budget                 time.Duration // how long to keep reconnecting
 	MinBackoff, MaxBackoff time.Duration
 
-	size      int // idle connections kept
-	mu        sync.Mutex
-	idle      []C         // the most recently returned last
-	connected atomic.Bool // a dial has succeeded once: later failures are drops
-	closed    bool
+	open chan struct{} // a token per connection open or being dialled
+	idle chan C        // connections waiting for a user
+	// Connected is set once a dial has succeeded: later failures are
+	// drops. Pools to one server may share it.
+	Connected *atomic.Bool
+	closed    atomic.Bool
 }
 
-// New returns a pool keeping up to size idle connections (at least 1),
-// with the default reconnect policy.
+// New returns a pool of up to size connections (at least 1), with the
+// default reconnect policy.
 func New[C comparable](size int, dial func(context.Context) (C, error), closeFn func(C), broken func(error) bool) *Pool[C] {
 	return &Pool[C]{
 		Dial: dial, Release: closeFn, Broken: broken,
-		Budget: DefaultBudget, MinBackoff: DefaultMinBackoff, MaxBackoff: DefaultMaxBackoff,
-		size: max(size, 1),
+		Budget: DefaultBudget, MinBackoff: DefaultMinBackoff, MaxBackoff: DefaultMaxBackoff, Connected: new(atomic.Bool),
+		open: make(chan struct{}, max(size, 1)), idle: make(chan C, max(size, 1)),
 	}
 }
 
 // ErrClosed is returned by Do and Hold after Close.
 var ErrClosed = errors.New("connection pool closed")
 
-// get lends an idle connection, or dials a new one.
+// get lends an idle connection, or dials a new one while fewer than size
+// are open, or waits for one to come back.
 func (p *Pool[C]) get(ctx context.Context) (C, error) {
 	var zero C
-	p.mu.Lock()
-	if p.closed {
-		p.mu.Unlock()
+	if p.closed.Load() {
 		return zero, ErrClosed
 	}
-	if n := len(p.idle); n > 0 {
-		c := p.idle[n-1]
-		p.idle = p.idle[:n-1]
-		p.mu.Unlock()
+	select {
+	case c := <-p.idle:
 		return c, nil
+	default:
 	}
-	p.mu.Unlock()
+	select {
+	case c := <-p.idle:
+		return c, nil
+	case p.open <- struct{}{}:
+	case <-ctx.Done():
+		return zero, ctx.Err()
+	}
 	c, err := p.Dial(ctx)
 	if err != nil {
+		<-p.open
 		return zero, err
 	}
-	p.connected.Store(true)
+	p.Connected.Store(true)
 	return c, nil
 }
 
-// Put gives back a connection that Hold lent. A broken one is closed, as
-// is one the pool has no room for.
+// Put gives back a connection that Hold lent; a broken one is closed.
 func (p *Pool[C]) Put(c C, broken bool) {
-	p.mu.Lock()
-	if !broken && !p.closed && len(p.idle) < p.size {
-		p.idle = append(p.idle, c)
-		c = *new(C)
-	}
-	p.mu.Unlock()
-	if c != *new(C) {
+	if broken || p.closed.Load() {
 		p.Release(c)
+		<-p.open
+		return
+	}
+	p.idle <- c // never blocks: at most size connections are open
+	if p.closed.Load() {
+		p.drain() // Close ran meanwhile
+	}
+}
+
+// drain closes the idle connections.
+func (p *Pool[C]) drain() {
+	for {
+		select {
+		case c := <-p.idle:
+			p.Release(c)
+			<-p.open
+		default:
+			return
+		}
 	}
 }
 
@@ -129,7 +146,10 @@ func (p *Pool[C]) Hold(ctx context.Context, op func(C) error) (C, error) {
 		if err := ctx.Err(); err != nil {
 			return zero, err
 		}
-		wasConnected := p.connected.Load()
+		if p.closed.Load() {
+			return zero, ErrClosed
+		}
+		wasConnected := p.Connected.Load()
 		c, err := p.get(ctx)
 		if err == nil {
 			if err = op(c); err == nil {
@@ -162,11 +182,6 @@ func (p *Pool[C]) Hold(ctx context.Context, op func(C) error) (C, error) {
 // Close closes the idle connections; those lent out are closed as they
 // come back, and Do and Hold fail with ErrClosed.
 func (p *Pool[C]) Close() {
-	p.mu.Lock()
-	idle := p.idle
-	p.idle, p.closed = nil, true
-	p.mu.Unlock()
-	for _, c := range idle {
-		p.Release(c)
-	}
+	p.closed.Store(true)
+	p.drain()
 }

@@ -189,23 +189,38 @@ func TestLentToOneUser(t *testing.T) {
 	}
 }
 
-// Only size idle connections are kept; the others are closed as they come back.
-func TestIdleBounded(t *testing.T) {
+// At most size connections are open: a user beyond them waits for one to
+// come back, or for its context to end.
+func TestBounded(t *testing.T) {
 	h := &harness{}
-	p := h.pool(1)
-	var held []*fakeConn
-	for range 3 {
-		c, err := p.Hold(t.Context(), func(*fakeConn) error { return nil })
+	p := h.pool(2)
+	ctx := t.Context()
+	hold := func(ctx context.Context) (*fakeConn, error) {
+		return p.Hold(ctx, func(*fakeConn) error { return nil })
+	}
+	a, err := hold(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hold(ctx); err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := hold(short); !errors.Is(err, context.Canceled) {
+		t.Fatalf("a third user with no room: %v, want it to wait until its context ended", err)
+	}
+	got := make(chan *fakeConn, 1)
+	go func() {
+		c, err := hold(ctx)
 		if err != nil {
-			t.Fatal(err)
+			t.Error(err)
 		}
-		held = append(held, c)
-	}
-	for _, c := range held {
-		p.Put(c, false)
-	}
-	if held[0].closed.Load() || !held[1].closed.Load() || !held[2].closed.Load() {
-		t.Errorf("closed: %v %v %v, want the first kept and the others closed", held[0].closed.Load(), held[1].closed.Load(), held[2].closed.Load())
+		got <- c
+	}()
+	p.Put(a, false)
+	if c := <-got; c != a || h.dials != 2 {
+		t.Errorf("the waiting user got connection %v after %d dials, want the returned %d after 2", c, h.dials, a.id)
 	}
 }
 

@@ -24,7 +24,8 @@ func trimSlash(dir string) string {
 	return dir
 }
 
-// pager reads one folder, on a connection lent to it until Close. A
+// pager reads one folder, on a connection of the share's listing pool
+// lent to it until Close. A
 // dropped connection ends its reader: it opens the folder again on a new
 // connection and skips as many names as it already returned (servers
 // return a folder's names in a stable order while it is unchanged).
@@ -39,7 +40,7 @@ type pager struct {
 }
 
 func (p *pager) open(ctx context.Context) error {
-	c, err := p.s.pool.Hold(ctx, func(fs FS) error {
+	c, err := p.s.lists.Hold(ctx, func(fs FS) error {
 		d, err := fs.OpenDir(ctx, p.path)
 		p.d = d
 		return err
@@ -87,7 +88,7 @@ func (p *pager) release(broken bool) {
 	if !broken {
 		p.d.Close()
 	}
-	p.s.pool.Put(p.c, broken)
+	p.s.lists.Put(p.c, broken)
 	p.d, p.c = nil, nil
 }
 

@@ -125,9 +125,17 @@ func (w *walker) walk(dir string) {
 }
 
 // read lists the open folder p, of key dir, keeping names that start with
-// name, and descends into sub-folders: in a new goroutine while fewer than
-// workers run, else in this one. It closes p.
+// name, and closes it. Each sub-folder is walked in a new goroutine while
+// fewer than workers run, else by this one once p is closed: a goroutine
+// holds one listing connection at a time, so listings never wait for each
+// other's.
 func (w *walker) read(p pages, dir, name string) {
+	var later []string
+	defer func() {
+		for _, sub := range later {
+			w.walk(sub)
+		}
+	}()
 	defer p.Close()
 	for w.ctx.Err() == nil {
 		page, err := p.Next(w.ctx)
@@ -144,7 +152,7 @@ func (w *walker) read(p pages, dir, name string) {
 						w.walk(key + "/")
 					})
 				default:
-					w.walk(key + "/")
+					later = append(later, key+"/")
 				}
 				continue
 			}

@@ -44,7 +44,7 @@ var _ connectors.StatReader = (*reader)(nil)
 // does not ask first what the file is: the listing said, and a read or
 // Stat that fails says why (notRegular).
 func (r *reader) reopen() error {
-	c, err := r.s.pool.Hold(r.ctx, func(fs FS) error {
+	c, err := r.s.files.Hold(r.ctx, func(fs FS) error {
 		f, err := fs.OpenRead(r.ctx, r.s.path(r.key), r.off)
 		r.f = f
 		return err
@@ -64,7 +64,7 @@ func (r *reader) release(broken bool) error {
 		err = r.f.Close()
 		broken = err != nil && r.s.cfg.Broken(err)
 	}
-	r.s.pool.Put(r.c, broken)
+	r.s.files.Put(r.c, broken)
 	r.f, r.c = nil, nil
 	return err
 }

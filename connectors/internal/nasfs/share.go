@@ -70,8 +70,10 @@ type DirReader interface {
 type Config struct {
 	Root   string // the address's folder, as CleanRoot returns it
 	Forbid string // bytes a key may not hold (CheckKey)
-	Conns  int    // connections kept (at least 1)
-	// ListWorkers bounds the goroutines of one List.
+	Conns  int    // connections for files (at least 1)
+	// ListWorkers bounds the goroutines of one List, and the connections
+	// for listings, apart from those for files: a lister waiting for a
+	// copier that waits for a connection must not hold the last one.
 	ListWorkers int
 	// Dial connects, logs in and mounts. It must honour ctx.
 	Dial func(ctx context.Context) (FS, error)
@@ -85,11 +87,12 @@ type Config struct {
 	Broken func(error) bool
 }
 
-// Share is a connectors.Bucket over a pool of FS connections: every
+// Share is a connectors.Bucket over pools of FS connections: every
 // method but the protocol calls themselves.
 type Share struct {
-	cfg  Config
-	pool *connpool.Pool[FS]
+	cfg   Config
+	files *connpool.Pool[FS] // for files: reads, stats, writes
+	lists *connpool.Pool[FS] // for folders being listed
 }
 
 var _ connectors.Bucket = (*Share)(nil)
@@ -97,7 +100,11 @@ var _ connectors.Bucket = (*Share)(nil)
 // New returns the bucket. It does not connect: the first call does, and
 // Check verifies the address.
 func New(cfg Config) *Share {
-	return &Share{cfg: cfg, pool: connpool.New(cfg.Conns, cfg.Dial, cfg.Release, cfg.Broken)}
+	s := &Share{cfg: cfg,
+		files: connpool.New(cfg.Conns, cfg.Dial, cfg.Release, cfg.Broken),
+		lists: connpool.New(cfg.ListWorkers, cfg.Dial, cfg.Release, cfg.Broken)}
+	s.lists.Connected = s.files.Connected // one server: a drop on either is a drop
+	return s
 }
 
 // path is the share path of a key ("" is the address's folder).
@@ -115,7 +122,7 @@ func (s *Share) readKind(err error) connectors.Kind {
 // do runs op on a pooled connection, repeating it on a new one if the
 // connection drops; errors come back classified by kind.
 func (s *Share) do(ctx context.Context, opName, key string, kind func(error) connectors.Kind, op func(fs FS) error) error {
-	err := s.pool.Do(ctx, op)
+	err := s.files.Do(ctx, op)
 	if err == nil {
 		return nil
 	}
@@ -130,7 +137,8 @@ func (s *Share) do(ctx context.Context, opName, key string, kind func(error) con
 func (s *Share) Features() connectors.Features { return connectors.Features{UTF8Keys: true} }
 
 func (s *Share) Close() error {
-	s.pool.Close()
+	s.files.Close()
+	s.lists.Close()
 	return nil
 }
 
