@@ -92,6 +92,7 @@ cleanup() {
 	fi
 	MGW_SMB_PORT=$smb_port "${smb[@]}" stop || true
 	MGW_NFS_PORT=$nfs_port "${nfs[@]}" stop || true
+	[ -z "${nfs_dir:-}" ] || rm -f "$(dirname "$nfs_dir").log"
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -370,6 +371,15 @@ table=$(
 | D server requests, more than P | $((${req[smb-D]} - ${req[smb-P]})) | $((${req[nfs-D]} - ${req[nfs-P]})) |
 | DW W, bounced after half its page reads: exact count? | yes | yes |
 | DW folder page reads before the bounce / in all / more than W | $(resumed smb smb-DW smb-W | tr ' ' /) | $(resumed nfs nfs-DW nfs-W | tr ' ' /) |
+
+Reading D and DW: a listing started over after the bounce would read
+again every folder read before it ("more than P" close to "before the
+bounce"); one that resumes reads again only the folders being read at the
+bounce (a few: 8 are read at a time). DW's bounce falls inside one folder,
+which is opened again and read from its start, the names already passed
+on being skipped: "more than W" close to "before the bounce" there means
+the folder's pages were read twice, not its files listed twice (the count
+is exact). Wall time beyond P's or W's is the reconnection.
 
 The server's requests by operation (SMB2 commands, NFSv3 and MOUNT
 procedures), the 1-minute load average before the run, the run's own
