@@ -345,7 +345,7 @@ resumed() {
 	before=$(($(op "$tmp/at-bounce.$2" "$d") - $(op "$tmp/before.$2" "$d")))
 	all=$(op "$tmp/req.$2" "$d")
 	base=$(op "$tmp/req.$3" "$d")
-	echo "$before $all $((all - base))"
+	echo "$before/$all/$((all - base))"
 }
 
 table=$(
@@ -367,10 +367,10 @@ table=$(
 | P requests per folder | $(per "${req[smb-P]}" "$ndirs") | $(per "${req[nfs-P]}" "$ndirs") |
 | D P, bounced after 40% of its folder reads: exact count? | yes | yes |
 | D wall s | ${wall[smb-D]} | ${wall[nfs-D]} |
-| D folder reads before the bounce / in all / more than P | $(resumed smb smb-D smb-P | tr ' ' /) | $(resumed nfs nfs-D nfs-P | tr ' ' /) |
+| D folder reads before the bounce / in all / more than P | $(resumed smb smb-D smb-P) | $(resumed nfs nfs-D nfs-P) |
 | D server requests, more than P | $((${req[smb-D]} - ${req[smb-P]})) | $((${req[nfs-D]} - ${req[nfs-P]})) |
 | DW W, bounced after half its page reads: exact count? | yes | yes |
-| DW folder page reads before the bounce / in all / more than W | $(resumed smb smb-DW smb-W | tr ' ' /) | $(resumed nfs nfs-DW nfs-W | tr ' ' /) |
+| DW folder page reads before the bounce / in all / more than W | $(resumed smb smb-DW smb-W) | $(resumed nfs nfs-DW nfs-W) |
 
 Reading D and DW: a listing started over after the bounce would read
 again every folder read before it ("more than P" close to "before the
