@@ -85,7 +85,14 @@ nfs=(env MGW_TEST_BIN="$tmp/bin" bash "$root/test/servers/nfs.sh")
 smb_port=${BENCH_SMB_PORT:-14463}
 nfs_port=${BENCH_NFS_PORT:-12059}
 export MGW_SMB_PROFILE=1 MGW_NFS_COUNT=1
+running= # the run measure waits for, stopped first if the script fails
 cleanup() {
+	if [ -n "$running" ]; then
+		# /usr/bin/time's child, mgw, then time itself.
+		pkill -TERM -P "$running" 2>/dev/null || true
+		kill "$running" 2>/dev/null || true
+		wait "$running" 2>/dev/null || true
+	fi
 	if [ -n "${BENCH_LOGS:-}" ]; then
 		mkdir -p "$BENCH_LOGS"
 		cp -r "$tmp/log" "$tmp"/req.* "$tmp"/*.yaml "$BENCH_LOGS/" 2>/dev/null || true
@@ -189,6 +196,7 @@ measure() {
 	t0=$(date +%s%N)
 	/usr/bin/time -f '%M' -o "$tmp/m/$run" "$@" >"$tmp/log/$run" 2>&1 &
 	pid=$!
+	running=$pid
 	if [ -n "${BOUNCE_AFTER:-}" ]; then
 		# Until the server has answered BOUNCE_AFTER folder reads.
 		while kill -0 "$pid" 2>/dev/null &&
@@ -204,10 +212,12 @@ measure() {
 		fi
 	fi
 	if ! wait "$pid"; then
+		running=
 		log "$run failed: $*"
 		tail -n 30 "$tmp/log/$run" >&2
 		exit 1
 	fi
+	running=
 	t1=$(date +%s%N)
 	counts "$proto" >"$tmp/after.$run"
 	if [ "$proto" = smb ] && [ -s "$tmp/at-bounce.$run" ]; then
