@@ -476,6 +476,11 @@ BENCH_SCALE=$scale bash "$root/test/bench/sync.sh"
 # (and section of RESULTS.md), to the same server.
 BENCH_SCALE=$scale bash "$root/test/bench/nas.sh"
 
+# Shares at size and under change: a 100,000-name folder and a
+# 1,000,000-file share listed over SMB and NFS, the no-change poll's cost
+# in server requests, a server bounced mid-listing. Its own servers.
+BENCH_SCALE=$scale bash "$root/test/bench/nasscale.sh"
+
 # Bucket to bucket: this server as the source, a second one on port 7072
 # as the destination, beside rclone copy between the two.
 BENCH_SCALE=$scale BENCH_RUNS=$runs bash "$root/test/bench/cloud.sh"

@@ -13,6 +13,9 @@
 # start and status print key=value lines for tests. MGW_SMB_PORT runs
 # another instance on another port, with its own folder (tests that
 # restart a server use their own, so as not to disturb the others).
+# MGW_SMB_PROFILE=1 at start has smbd count the requests it serves, by
+# SMB2 command (smbd profiling level = count): smbstatus --configfile=
+# <conf> --profile prints them, conf= names the config.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -31,6 +34,7 @@ info() {
 	echo "share=data"
 	echo "user=$user"
 	echo "dir=$dir/share"
+	echo "conf=$dir/smb.conf"
 	echo "pid=$(cat "$pidfile")"
 }
 
@@ -41,6 +45,8 @@ install() {
 }
 
 configure() {
+	local profiling=off
+	[ -z "${MGW_SMB_PROFILE:-}" ] || profiling=count
 	mkdir -p "$dir"/{private,lock,state,cache,pid,log,ncalrpc,share,second}
 	chmod 0777 "$dir/share" "$dir/second"
 	mkdir -p "$dir/share/denied"
@@ -70,6 +76,7 @@ configure() {
    printing = bsd
    printcap name = /dev/null
    disable spoolss = yes
+   smbd profiling level = $profiling
 [data]
    path = $dir/share
    read only = no

@@ -6,6 +6,10 @@
 // MNT3ERR_NOENT, as a real server answers a wrong export. Files are read
 // and written as the user the server runs as: test/servers/nfs.sh starts
 // it as nobody, so that a folder of root's with mode 0700 is refused.
+//
+// -count FILE counts the calls received, by procedure, and appends the
+// counts to FILE on SIGUSR1 and when SIGTERM or SIGINT stops the server
+// (count.go): what a client's listing costs the server.
 package main
 
 import (
@@ -24,15 +28,12 @@ import (
 	nfshelper "github.com/willscott/go-nfs/helpers"
 )
 
-// handles is the size of the server's file handle cache: larger than any
-// tree the tests walk, so a handle a client holds is never forgotten.
-const handles = 1 << 20
-
 func main() {
 	dir := flag.String("dir", "", "folder to export")
 	listen := flag.String("listen", "127.0.0.1:12049", "address for MOUNT and NFS")
 	export := flag.String("export", "/export", "the one path clients may mount")
 	denied := flag.String("denied", "/denied", "an export that refuses every client")
+	count := flag.String("count", "", "count the calls by procedure; append the counts to this file on SIGUSR1 and at SIGTERM")
 	flag.Parse()
 	if *dir == "" {
 		log.Fatal("nfsd: -dir is required")
@@ -44,9 +45,12 @@ func main() {
 	if err != nil {
 		log.Fatalf("nfsd: %v", err)
 	}
+	if *count != "" {
+		l = counting(l, *count)
+	}
 	h := &exportHandler{Handler: nfshelper.NewNullAuthHandler(osfs.New(*dir)), export: *export, denied: *denied, dir: *dir}
 	fmt.Printf("nfsd: serving %s as %s on %s\n", *dir, *export, l.Addr())
-	log.Fatal(nfs.Serve(l, nfshelper.NewCachingHandler(h, handles)))
+	log.Fatal(nfs.Serve(l, newHandleCache(h)))
 }
 
 // exportHandler refuses to mount anything but its export, and changes
