@@ -21,6 +21,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -94,11 +95,16 @@ func (p *Pool[C]) get(ctx context.Context) (C, error) {
 	return c, nil
 }
 
-// Put gives back a connection that Hold lent; a broken one is closed.
+// Put gives back a connection that Hold lent. A broken one is closed,
+// and so are the idle ones: they were opened before the drop too, and
+// after a server restart each would fail in turn, a backoff apiece.
 func (p *Pool[C]) Put(c C, broken bool) {
 	if broken || p.closed.Load() {
 		p.Release(c)
 		<-p.open
+		if broken {
+			p.drain()
+		}
 		return
 	}
 	p.idle <- c // never blocks: at most size connections are open
@@ -107,14 +113,19 @@ func (p *Pool[C]) Put(c C, broken bool) {
 	}
 }
 
-// drain closes the idle connections.
+// drain closes the idle connections, all at once: closing a dead one may
+// wait for a timeout.
 func (p *Pool[C]) drain() {
+	var wg sync.WaitGroup
 	for {
 		select {
 		case c := <-p.idle:
-			p.Release(c)
-			<-p.open
+			wg.Go(func() {
+				p.Release(c)
+				<-p.open
+			})
 		default:
+			wg.Wait()
 			return
 		}
 	}

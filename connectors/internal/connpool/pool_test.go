@@ -183,9 +183,13 @@ func TestLentToOneUser(t *testing.T) {
 	if got != a || h.dials != 2 {
 		t.Errorf("ran on connection %d after %d dials, want the returned %d after 2", got.id, h.dials, a.id)
 	}
+	if _, err := p.Hold(ctx, func(*fakeConn) error { return nil }); err != nil { // a again
+		t.Fatal(err)
+	}
+	p.Put(a, false)
 	p.Put(b, true)
-	if !b.closed.Load() {
-		t.Error("a connection given back broken was not closed")
+	if !b.closed.Load() || !a.closed.Load() {
+		t.Errorf("closed: broken %v, idle %v; want both: a drop closes the idle connections too", b.closed.Load(), a.closed.Load())
 	}
 }
 
