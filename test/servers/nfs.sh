@@ -11,7 +11,9 @@
 # empty server; bounce stops and starts it keeping the files (a server
 # restart under a running job). MGW_NFS_PORT runs another instance on
 # another port, with its own folder. start and status print key=value
-# lines for tests.
+# lines for tests. MGW_NFS_COUNT=1 counts the calls the server receives by
+# procedure: the counts are appended to the file that info's counts= names
+# on SIGUSR1 and when the server stops (a bounce keeps the file).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -24,12 +26,15 @@ dir=/tmp/mgw-nfs
 [ "$port" = 12049 ] || dir=/tmp/mgw-nfs-$port
 pidfile=$dir.pid
 log=$dir.log
+counts=
+[ -z "${MGW_NFS_COUNT:-}" ] || counts=$dir.counts
 
 info() {
 	echo "server=$host:$port"
 	echo "export=/export"
 	echo "dir=$dir/export"
 	echo "pid=$(cat "$pidfile")"
+	[ -z "$counts" ] || echo "counts=$counts"
 }
 
 install() {
@@ -39,9 +44,15 @@ install() {
 }
 
 run() {
+	local count=()
+	if [ -n "$counts" ]; then
+		touch "$counts"
+		chown nobody:nogroup "$counts"
+		count=(-count "$counts")
+	fi
 	# A session of its own, as nobody: see the header.
 	setsid setpriv --reuid=nobody --regid=nogroup --clear-groups \
-		"$bin/mgw-nfsd" -dir "$dir/export" -listen "$host:$port" -export /export >"$log" 2>&1 &
+		"$bin/mgw-nfsd" -dir "$dir/export" -listen "$host:$port" -export /export "${count[@]}" >"$log" 2>&1 &
 	echo $! >"$pidfile"
 	if ! wait_tcp "$host" "$port" "$(cat "$pidfile")"; then
 		tail -n 20 "$log" >&2
@@ -72,7 +83,7 @@ start() {
 
 stop() {
 	stop_pidfile "$pidfile"
-	rm -rf "$dir"
+	rm -rf "$dir" "$dir.counts"
 }
 
 case "${1:-}" in

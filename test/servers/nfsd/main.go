@@ -6,6 +6,10 @@
 // MNT3ERR_NOENT, as a real server answers a wrong export. Files are read
 // and written as the user the server runs as: test/servers/nfs.sh starts
 // it as nobody, so that a folder of root's with mode 0700 is refused.
+//
+// -count FILE counts the calls received, by procedure, and appends the
+// counts to FILE on SIGUSR1 and when SIGTERM or SIGINT stops the server
+// (count.go): what a client's listing costs the server.
 package main
 
 import (
@@ -33,6 +37,7 @@ func main() {
 	listen := flag.String("listen", "127.0.0.1:12049", "address for MOUNT and NFS")
 	export := flag.String("export", "/export", "the one path clients may mount")
 	denied := flag.String("denied", "/denied", "an export that refuses every client")
+	count := flag.String("count", "", "count the calls by procedure; append the counts to this file on SIGUSR1 and at SIGTERM")
 	flag.Parse()
 	if *dir == "" {
 		log.Fatal("nfsd: -dir is required")
@@ -43,6 +48,9 @@ func main() {
 	l, err := net.Listen("tcp", *listen)
 	if err != nil {
 		log.Fatalf("nfsd: %v", err)
+	}
+	if *count != "" {
+		l = counting(l, *count)
 	}
 	h := &exportHandler{Handler: nfshelper.NewNullAuthHandler(osfs.New(*dir)), export: *export, denied: *denied, dir: *dir}
 	fmt.Printf("nfsd: serving %s as %s on %s\n", *dir, *export, l.Addr())
