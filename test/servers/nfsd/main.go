@@ -54,7 +54,7 @@ func main() {
 	}
 	h := &exportHandler{Handler: nfshelper.NewNullAuthHandler(osfs.New(*dir)), export: *export, denied: *denied, dir: *dir}
 	fmt.Printf("nfsd: serving %s as %s on %s\n", *dir, *export, l.Addr())
-	log.Fatal(nfs.Serve(l, newHandleTable(nfshelper.NewCachingHandler(h, handles), handles)))
+	log.Fatal(nfs.Serve(l, nfshelper.NewCachingHandler(h, handles)))
 }
 
 // exportHandler refuses to mount anything but its export, and changes
