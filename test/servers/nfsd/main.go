@@ -28,10 +28,6 @@ import (
 	nfshelper "github.com/willscott/go-nfs/helpers"
 )
 
-// handles is the size of the server's file handle cache: larger than any
-// tree the tests walk, so a handle a client holds is never forgotten.
-const handles = 1 << 20
-
 func main() {
 	dir := flag.String("dir", "", "folder to export")
 	listen := flag.String("listen", "127.0.0.1:12049", "address for MOUNT and NFS")
@@ -54,7 +50,7 @@ func main() {
 	}
 	h := &exportHandler{Handler: nfshelper.NewNullAuthHandler(osfs.New(*dir)), export: *export, denied: *denied, dir: *dir}
 	fmt.Printf("nfsd: serving %s as %s on %s\n", *dir, *export, l.Addr())
-	log.Fatal(nfs.Serve(l, nfshelper.NewCachingHandler(h, handles)))
+	log.Fatal(nfs.Serve(l, newHandleCache(h)))
 }
 
 // exportHandler refuses to mount anything but its export, and changes
