@@ -2,10 +2,12 @@ package nfs
 
 import (
 	"context"
+	"errors"
 	"io"
 	"os"
 	"path"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	nfsc "github.com/willscott/go-nfs-client/nfs"
@@ -17,14 +19,25 @@ import (
 
 // conn is one RPC connection with the export mounted on it: nasfs.FS over
 // go-nfs-client, whose calls take no context (a dead connection fails
-// them instead).
+// them instead). Reads, stats and listings go by file handle, through
+// the handles the connections of the address share (srv); writes go
+// through go-nfs-client's calls by path.
 type conn struct {
 	client *rpc.Client
 	t      *nfsc.Target
 	auth   rpc.Auth
+	srv    *server // set by New
 }
 
 var _ nasfs.FS = (*conn)(nil)
+
+// server is what the connections of one address share.
+type server struct {
+	handles *handles
+	rsize   atomic.Uint32 // bytes a READ asks for at most, once FSINFO told
+}
+
+func newServer() *server { return &server{handles: newHandles()} }
 
 // NFS file types (RFC 1813, ftype3).
 const (
@@ -35,18 +48,118 @@ const (
 
 var errNotDir = &nfsc.Error{ErrorNum: nfsc.NFS3ErrNotDir, ErrorString: "NFS3ERR_NOTDIR"}
 
-// lookup returns the attributes and handle of the file at export path p.
-func lookup(t *nfsc.Target, p string) (*nfsc.Fattr, []byte, error) {
-	fi, fh, err := t.Lookup(p)
-	if err != nil {
-		return nil, nil, err
+// notThere reports whether err may come from a handle that is out of
+// date (see handles): the server forgot it, or the path it was given for
+// names something else now.
+func notThere(err error) bool {
+	var ne *nfsc.Error
+	if !errors.As(err, &ne) {
+		return false
 	}
-	return fi.(*nfsc.Fattr), fh, nil
+	switch ne.ErrorNum {
+	case nfsc.NFS3ErrStale, nfsc.NFS3ErrBadHandle, nfsc.NFS3ErrNoEnt, nfsc.NFS3ErrNotDir:
+		return true
+	}
+	return false
+}
+
+// resolve returns the handle and attributes of export path p ("" is the
+// export's root): a LOOKUP of its last name in the nearest folder above
+// whose handle is known, more if none is. If a known handle turns out out
+// of date, the path is looked up again from the root; if that is stale
+// too, the server forgot every handle (it restarted): they are all
+// dropped, and the error tells the pool this connection is broken.
+func (c *conn) resolve(p string) ([]byte, *nfsc.Fattr, error) {
+	fh, a, cached, err := c.walk(p, true)
+	if err != nil && cached && notThere(err) {
+		fh, a, _, err = c.walk(p, false)
+	}
+	if err != nil && broken(err) {
+		c.srv.handles.clear()
+	}
+	return fh, a, err
+}
+
+// walk looks p up from the nearest folder whose handle is known, if
+// useCache, else from the root, remembering the folders on the way;
+// cached tells whether it started from a known handle.
+func (c *conn) walk(p string, useCache bool) (fh []byte, a *nfsc.Fattr, cached bool, err error) {
+	h := c.srv.handles
+	if p == "" {
+		return c.root()
+	}
+	rest := p // the names still to look up
+	if useCache {
+		for dir := p; ; {
+			i := strings.LastIndexByte(dir, '/')
+			if i < 0 {
+				break
+			}
+			dir = dir[:i]
+			if fh = h.dir(dir); fh != nil {
+				rest, cached = p[i+1:], true
+				break
+			}
+		}
+		if fh == nil {
+			if fh = h.dir(""); fh != nil {
+				cached = true
+			}
+		}
+	}
+	done := len(p) - len(rest) // bytes of p looked up
+	for rest != "" {
+		name := rest
+		if i := strings.IndexByte(rest, '/'); i >= 0 {
+			name, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = ""
+		}
+		if fh == nil {
+			// The first name, in the root the mount gave.
+			var fi os.FileInfo
+			if fi, fh, err = c.t.Lookup(name); err == nil {
+				a = fi.(*nfsc.Fattr)
+				if a.Type == 0 { // sent no attributes
+					a, err = c.getattr(fh)
+				}
+			}
+		} else {
+			fh, a, err = c.lookupIn(fh, name)
+		}
+		if err != nil {
+			return nil, nil, cached, err
+		}
+		done += len(name)
+		if a.Type == nf3Dir {
+			h.putDir(p[:done], fh)
+		} else if rest != "" {
+			return nil, nil, cached, errNotDir
+		}
+		done++ // the slash
+	}
+	return fh, a, cached, nil
+}
+
+// root returns the handle and attributes of the export's root.
+func (c *conn) root() ([]byte, *nfsc.Fattr, bool, error) {
+	fi, fh, err := c.t.Lookup(".")
+	if err != nil {
+		return nil, nil, false, err
+	}
+	a := fi.(*nfsc.Fattr)
+	if a.Type == 0 {
+		if a, err = c.getattr(fh); err != nil {
+			return nil, nil, false, err
+		}
+	}
+	c.srv.handles.putDir("", fh)
+	return fh, a, false, nil
 }
 
 // Lstat is a LOOKUP, whose answer carries the whole identity.
 func (c *conn) Lstat(_ context.Context, p string) (nasfs.Entry, error) {
-	a, _, err := lookup(c.t, p)
+	_, a, err := c.resolve(p)
 	if err != nil {
 		return nasfs.Entry{}, err
 	}
@@ -55,8 +168,23 @@ func (c *conn) Lstat(_ context.Context, p string) (nasfs.Entry, error) {
 
 func (c *conn) Stat(ctx context.Context, p string) (nasfs.Entry, error) { return c.Lstat(ctx, p) }
 
+// OpenDir reads the folder's first page at once when its handle is known
+// (no LOOKUP), so that a handle out of date is found here, and the path
+// looked up afresh, as a folder that is gone or not a folder is.
 func (c *conn) OpenDir(_ context.Context, p string) (nasfs.DirReader, error) {
-	a, fh, err := lookup(c.t, p)
+	if fh := c.srv.handles.dir(p); fh != nil {
+		d := &dirReader{c: c, path: p, fh: fh}
+		first, err := d.page()
+		if err == nil {
+			d.first, d.primed = first, true
+			return d, nil
+		}
+		if !notThere(err) {
+			return nil, err
+		}
+		c.srv.handles.forget(p)
+	}
+	fh, a, err := c.resolve(p)
 	if err != nil {
 		return nil, err
 	}
@@ -66,30 +194,84 @@ func (c *conn) OpenDir(_ context.Context, p string) (nasfs.DirReader, error) {
 	return &dirReader{c: c, path: p, fh: fh}, nil
 }
 
+// OpenRead sends nothing when a listing left the file's handle, else a
+// LOOKUP (see resolve).
 func (c *conn) OpenRead(_ context.Context, p string, off int64) (nasfs.File, error) {
-	f, err := c.t.Open(p)
+	if fh := c.srv.handles.takeFile(p); fh != nil {
+		return &fileReader{c: c, path: p, fh: fh, off: off, listed: true}, nil
+	}
+	fh, _, err := c.resolve(p)
 	if err != nil {
 		return nil, err
 	}
-	return &fileReader{c: c, path: p, f: f, off: off}, nil
+	return &fileReader{c: c, path: p, fh: fh, off: off}, nil
 }
 
-// fileReader reads with ReadAt, not Read: File.Read does not move on when
-// a read reaches the end, and the offset is the reader's to keep.
+// readSize is how many bytes a READ asks for at most: the server's
+// preferred size (FSINFO), no more than its largest.
+func (c *conn) readSize() uint32 {
+	if n := c.srv.rsize.Load(); n != 0 {
+		return n
+	}
+	n := uint32(1 << 20) // if the server will not say
+	if fi, err := c.fsinfo(); err == nil {
+		switch {
+		case fi.RTPref > 0 && (fi.RTPref <= fi.RTMax || fi.RTMax == 0):
+			n = fi.RTPref
+		case fi.RTMax > 0:
+			n = fi.RTMax
+		}
+	}
+	c.srv.rsize.Store(n)
+	return n
+}
+
+// fileReader reads by handle, each READ at the reader's own offset.
 type fileReader struct {
 	c    *conn
 	path string
-	f    *nfsc.File
+	fh   []byte
 	off  int64
+	// listed: fh came from a listing, not a LOOKUP: if it is out of date,
+	// the path is looked up afresh.
+	listed bool
+	attr   *nfsc.Fattr // the attributes the last READ came with
 }
 
-// Stat looks the path up again: go-nfs-client keeps the file's handle to
-// itself.
-func (r *fileReader) Stat() (nasfs.Entry, error) { return r.c.Lstat(context.Background(), r.path) }
+// Stat tells what the file is now: as the last READ left it, which the
+// server described in its answer, else by a GETATTR of the handle.
+func (r *fileReader) Stat() (nasfs.Entry, error) {
+	if r.attr != nil {
+		return entry(path.Base(r.path), r.attr), nil
+	}
+	a, err := r.c.getattr(r.fh)
+	if err != nil {
+		return nasfs.Entry{}, err
+	}
+	return entry(path.Base(r.path), a), nil
+}
 
 func (r *fileReader) Read(p []byte) (int, error) {
-	n, err := r.f.ReadAt(p, r.off)
+	if len(p) == 0 {
+		return 0, nil
+	}
+	p = p[:min(len(p), int(r.c.readSize()))]
+	n, eof, a, err := r.c.read(r.fh, r.off, p)
+	if err != nil && r.listed && notThere(err) {
+		// The listing's handle is out of date: look the file up.
+		r.listed = false
+		var fh []byte
+		if fh, _, err = r.c.resolve(r.path); err != nil {
+			return 0, err
+		}
+		r.fh = fh
+		n, eof, a, err = r.c.read(r.fh, r.off, p)
+	}
 	r.off += int64(n)
+	r.attr = a
+	if err == nil && eof {
+		err = io.EOF
+	}
 	return n, err
 }
 
@@ -98,6 +280,7 @@ func (r *fileReader) Close() error { return nil }
 
 // Create writes with FILE_SYNC; Close sends a COMMIT.
 func (c *conn) Create(_ context.Context, p string) (io.WriteCloser, error) {
+	c.srv.handles.forget(p)
 	return c.t.OpenFile(p, 0o644)
 }
 
@@ -106,7 +289,7 @@ func (c *conn) MkdirAll(ctx context.Context, dir string) error {
 	if dir == "" {
 		return nil
 	}
-	a, _, err := lookup(c.t, dir)
+	_, a, err := c.resolve(dir)
 	if err == nil {
 		if a.Type != nf3Dir {
 			return errNotDir
@@ -132,9 +315,16 @@ func (c *conn) Chtimes(_ context.Context, p string, mtime time.Time) error {
 	return c.t.Setattr(p, nfsc.Sattr3{Mtime: nfsc.SetTime{SetIt: nfsc.SetToClientTime, Time: mt}})
 }
 
-func (c *conn) Rename(_ context.Context, from, to string) error { return c.t.Rename(from, to) }
+func (c *conn) Rename(_ context.Context, from, to string) error {
+	c.srv.handles.forget(from)
+	c.srv.handles.forget(to)
+	return c.t.Rename(from, to)
+}
 
-func (c *conn) Remove(_ context.Context, p string) error { return c.t.Remove(p) }
+func (c *conn) Remove(_ context.Context, p string) error {
+	c.srv.handles.forget(p)
+	return c.t.Remove(p)
+}
 
 // entry turns NFS attributes into a nasfs.Entry.
 func entry(name string, a *nfsc.Fattr) nasfs.Entry {

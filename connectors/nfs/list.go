@@ -22,6 +22,8 @@ const (
 // dirReader reads one folder with READDIRPLUS, a page per call, so a
 // folder of any size is never held whole (go-nfs-client's ReadDirPlus
 // reads it all). After a drop nasfs opens a new one, which starts over.
+// The handles the pages carry are kept (see handles): a sub-folder is
+// then listed, and a file read, with no LOOKUP.
 type dirReader struct {
 	c    *conn
 	path string
@@ -29,23 +31,49 @@ type dirReader struct {
 	// Where the listing stands: cookie and verifier of the last page.
 	cookie, verf uint64
 	eof          bool
+	// The first page, read by OpenDir, for the first ReadDir.
+	first  []nfsc.EntryPlus
+	primed bool
 }
 
 func (d *dirReader) ReadDir() ([]nasfs.Entry, error) {
-	if d.eof {
+	var (
+		ents []nfsc.EntryPlus
+		err  error
+	)
+	switch {
+	case d.primed:
+		ents, d.first, d.primed = d.first, nil, false
+	case d.eof:
 		return nil, io.EOF
+	default:
+		if ents, err = d.page(); err != nil {
+			return nil, err
+		}
 	}
-	ents, err := d.page()
-	if err != nil {
-		return nil, err
-	}
+	h := d.c.srv.handles
 	page := make([]nasfs.Entry, 0, len(ents))
 	for _, e := range ents {
-		if e.Attr.IsSet {
-			page = append(page, entry(e.FileName, &e.Attr.Attr))
-		} else if a, _, err := lookup(d.c.t, nasfs.Join(d.path, e.FileName)); err == nil {
-			page = append(page, entry(e.FileName, a))
-		} // else gone since the folder was read
+		if e.FileName == "." || e.FileName == ".." {
+			page = append(page, nasfs.Entry{Name: e.FileName, Dir: true})
+			continue
+		}
+		p := nasfs.Join(d.path, e.FileName)
+		a := &e.Attr.Attr
+		if !e.Attr.IsSet {
+			var err error
+			if _, a, err = d.c.resolve(p); err != nil {
+				continue // gone since the folder was read
+			}
+		} else if e.Handle.IsSet {
+			switch a.Type {
+			case nf3Dir:
+				h.putDir(p, e.Handle.FH)
+			case nf3Reg:
+				h.putFile(p, e.Handle.FH)
+			}
+		}
+		page = append(page, entry(e.FileName, a))
 	}
 	return page, nil
 }
@@ -69,6 +97,9 @@ func (d *dirReader) page() ([]nfsc.EntryPlus, error) {
 	type entry struct {
 		IsSet bool           `xdr:"union"`
 		Entry nfsc.EntryPlus `xdr:"unioncase=1"`
+	}
+	if d.eof {
+		return nil, nil
 	}
 	res, err := d.c.t.Call(&readDirPlus3Args{
 		Header: rpc.Header{Rpcvers: 2, Prog: nfsc.Nfs3Prog, Vers: nfsc.Nfs3Vers, Proc: nfsc.NFSProc3ReadDirPlus,

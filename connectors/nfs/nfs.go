@@ -56,6 +56,7 @@ func New(addr connectors.Address) (connectors.Bucket, error) {
 	}
 	machine, _ := os.Hostname()
 	auth := rpc.NewAuthUnix(machine, addr.UID, addr.GID).Auth()
+	srv := newServer() // the handles all connections share
 	conns := addr.Conns
 	if conns <= 0 {
 		conns = DefaultConns
@@ -70,6 +71,7 @@ func New(addr connectors.Address) (connectors.Bucket, error) {
 		if err != nil {
 			return nil, &nasfs.ConnectError{Err: err}
 		}
+		c.srv = srv
 		return c, nil
 	}
 	return nasfs.New(nasfs.Config{

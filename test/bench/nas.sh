@@ -8,11 +8,14 @@
 #   S1  20,000 files x 4 KiB in 200 folders, first copy      files/s
 #   S2  4 files x 512 MiB, first copy                        MB/s
 #   S3  S1 again, nothing changed (mgw's poll of the share)  wall time
+#   S4  S1's files with mgw alone, from the local disk, an NFS
+#       export and the SMB share                          files/s
 #
 # BENCH_SCALE=small runs the same scenarios on 2,000 files and 4 x 64 MiB
 # for a smoke test; it writes no RESULTS.md. BENCH_RUNS=N (default 1)
-# repeats every run N times and keeps the fastest. The benchmark fails only
-# when a tool fails or a copy is wrong, never on a missed target.
+# repeats every run N times and keeps the fastest. BENCH_NAS=s4 runs S4
+# alone (and writes no RESULTS.md). The benchmark fails only when a tool
+# fails or a copy is wrong, never on a missed target.
 #
 # The share is a private smbd (test/servers/samba.sh with MGW_SMB_PORT,
 # BENCH_SMB_PORT, default 14453), so the tests' server on 1445 keeps its
@@ -21,6 +24,13 @@
 # SMB. Each first copy goes to a fresh bucket (and, for mgw, a fresh state
 # dir). mgw runs with its defaults; rclone runs several flag sets per
 # scenario and the best one counts.
+#
+# S4's NFS export is a private go-nfs server (test/servers/nfs.sh with
+# MGW_NFS_PORT, BENCH_NFS_PORT, default 12069, built into the benchmark's
+# own folder), started empty, given a copy of S1's folder and stopped at the
+# end; its local-disk run reads S1's folder in the share's folder directly.
+# The three sources run in turn, BENCH_RUNS times, so that a load coming
+# and going on the machine falls on all of them alike.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -28,6 +38,14 @@ bin=${MGW_TEST_BIN:-/tmp/bin}
 export PATH=$bin:$PATH
 
 scale=${BENCH_SCALE:-full}
+only=${BENCH_NAS:-}
+case $only in
+'' | s4) ;;
+*)
+	echo "nas.sh: BENCH_NAS must be empty or s4, not $only" >&2
+	exit 2
+	;;
+esac
 case $scale in
 full) nfiles=20000 ndirs=200 nbig=4 bigmib=512 ;;
 small) nfiles=2000 ndirs=20 nbig=4 bigmib=64 ;;
@@ -44,6 +62,7 @@ perdir=$((nfiles / ndirs))
 target_s1=1.5 # files/s, mgw / rclone
 target_s2=1.0 # MB/s, mgw / rclone
 target_s3=5   # wall time, rclone / mgw
+target_s4=0.7 # files/s, mgw from NFS / mgw from the local disk
 
 # rclone's flag sets: bench.sh's, which tune the S3 side; the smb backend
 # has no knob for speed beyond --transfers and --checkers (its connection
@@ -101,6 +120,8 @@ sdk=("$tmp/sdkloop" -endpoint "$endpoint")
 
 smb=(bash "$root/test/servers/samba.sh")
 smb_port=${BENCH_SMB_PORT:-14453}
+# The NFS server is built into $tmp: the tests' /tmp/bin/mgw-nfsd stays theirs.
+nfs=(env MGW_TEST_BIN="$tmp" MGW_NFS_PORT="${BENCH_NFS_PORT:-12069}" bash "$root/test/servers/nfs.sh")
 buckets=()
 cleanup() {
 	local b
@@ -112,6 +133,7 @@ cleanup() {
 		done
 	fi
 	MGW_SMB_PORT=$smb_port "${smb[@]}" stop || true
+	"${nfs[@]}" stop || true
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -123,6 +145,10 @@ smb_user=$(sed -n 's/^user=//p' <<<"$info")
 smb_dir=$(sed -n 's/^dir=//p' <<<"$info")
 printf '%s\n' "$smb_password" >"$tmp/smb.pw"
 chmod 0600 "$tmp/smb.pw"
+info=$("${nfs[@]}" restart)
+nfs_server=$(sed -n 's/^server=//p' <<<"$info")
+nfs_export=$(sed -n 's/^export=//p' <<<"$info")
+nfs_dir=$(sed -n 's/^dir=//p' <<<"$info")
 
 export RCLONE_CONFIG_VGW_TYPE=s3 RCLONE_CONFIG_VGW_PROVIDER=Other \
 	RCLONE_CONFIG_VGW_ENDPOINT=$endpoint RCLONE_CONFIG_VGW_REGION=us-east-1 \
@@ -155,15 +181,17 @@ drop() {
 
 # --- measuring -----------------------------------------------------------
 
-declare -A wall cpu rss
+declare -A wall cpu rss load
 order=()
 # measure RUN CMD...: run CMD, keep its wall time (s), CPU time (user+sys,
-# s) and peak RSS (MiB). Its output goes to $tmp/log/RUN. smbd's own CPU
-# is not counted: it serves both tools alike.
+# s), peak RSS (MiB) and the load average (1 minute) when it started. Its
+# output goes to $tmp/log/RUN. smbd's own CPU is not counted: it serves
+# both tools alike.
 measure() {
 	local run=$1 t0 t1
 	shift
 	sync # what earlier steps left dirty is written back before
+	load[$run]=$(cut -d' ' -f1 /proc/loadavg)
 	t0=$(date +%s%N)
 	if ! /usr/bin/time -f '%U %S %M' -o "$tmp/m/$run" "$@" >"$tmp/log/$run" 2>&1; then
 		log "$run failed: $*"
@@ -175,7 +203,7 @@ measure() {
 	cpu[$run]=$(awk '{ printf "%.2f", $1 + $2 }' "$tmp/m/$run")
 	rss[$run]=$(awk '{ printf "%.0f", $3 / 1024 }' "$tmp/m/$run")
 	order+=("$run")
-	log "$(printf '%-16s %8.2f s wall %7.2f s CPU %5d MiB' "$run" "${wall[$run]}" "${cpu[$run]}" "${rss[$run]}")"
+	log "$(printf '%-16s %8.2f s wall %7.2f s CPU %5d MiB  load %s' "$run" "${wall[$run]}" "${cpu[$run]}" "${rss[$run]}" "${load[$run]}")"
 }
 
 # calc EXPR: floating-point arithmetic.
@@ -198,20 +226,37 @@ tries() {
 	done
 }
 
-# mgwjob RUN FOLDER BUCKET: write a config with job bench-RUN copying the
-# share's FOLDER to BUCKET, state in its own dir, and print its path.
+# mgwjob RUN FOLDER BUCKET [SOURCE]: write a config with job bench-RUN
+# copying FOLDER of SOURCE (smb, the default: the share; nfs: the export;
+# local: the share's folder on disk) to BUCKET, state in its own dir, and
+# print its path.
 mgwjob() {
-	local cfg=$tmp/$1.yaml
-	cat >"$cfg" <<EOF
-state_dir: $tmp/state-$1
-addresses:
-  - name: src
-    type: smb
+	local cfg=$tmp/$1.yaml src
+	case ${4:-smb} in
+	smb)
+		src="    type: smb
     server: $smb_server
     share: $smb_share
     path: $2
     user: $smb_user
-    password_file: $tmp/smb.pw
+    password_file: $tmp/smb.pw"
+		;;
+	nfs)
+		src="    type: nfs
+    server: $nfs_server
+    export: $nfs_export
+    path: $2"
+		;;
+	local)
+		src="    type: local
+    path: $smb_dir/$2"
+		;;
+	esac
+	cat >"$cfg" <<EOF
+state_dir: $tmp/state-$1
+addresses:
+  - name: src
+$src
   - name: dst
     type: s3
     endpoint: $endpoint
@@ -283,11 +328,11 @@ again() {
 	BEST=$(best $(tries "$conf"))
 }
 
-# check FOLDER BUCKET: every file of the share's FOLDER is in BUCKET with
-# the same MD5. Read from the share's folder on disk: SMB gives no hash.
+# check FOLDER BUCKET [DIR]: every file of FOLDER in DIR (default: the
+# share's folder on disk: SMB gives no hash) is in BUCKET with the same MD5.
 check() {
-	if ! "${rclone[@]}" check "$smb_dir/$1" "vgw:$2" --one-way --fast-list --checkers 32 >"$tmp/log/check-$2" 2>&1; then
-		log "copy in $2 differs from the share's $1"
+	if ! "${rclone[@]}" check "${3:-$smb_dir}/$1" "vgw:$2" --one-way --fast-list --checkers 32 >"$tmp/log/check-$2" 2>&1; then
+		log "copy in $2 differs from $1 in ${3:-$smb_dir}"
 		tail -n 20 "$tmp/log/check-$2" >&2
 		exit 1
 	fi
@@ -303,10 +348,45 @@ for ((d = 0; d < ndirs; d++)); do
 	mkdir "$dir"
 	head -c $((perdir * fsize)) /dev/urandom | split -b $fsize -a 4 -d - "$dir/f"
 done
-for ((i = 0; i < nbig; i++)); do
-	head -c $((bigmib << 20)) /dev/urandom >"$smb_dir/$big/b$i"
-done
+if [ -z "$only" ]; then
+	for ((i = 0; i < nbig; i++)); do
+		head -c $((bigmib << 20)) /dev/urandom >"$smb_dir/$big/b$i"
+	done
+fi
 bigbytes=$((nbig * bigmib << 20))
+# S4's NFS export holds the same files, copied with their times.
+mkdir -p "$nfs_dir/$small"
+cp -a "$smb_dir/$small/." "$nfs_dir/$small/"
+
+# --- S4: the same small files from a local disk, NFS and SMB ---------------
+
+# One try of each source in turn, BENCH_RUNS times; the fastest try of
+# each counts and its copy is checked.
+log "S4: first copy of $nfiles small files from the local disk, the NFS export and the SMB share"
+for ((r = 1; r <= runs; r++)); do
+	for src in local nfs smb; do
+		run=mgw-s4-$src-$r
+		bucket "$run"
+		measure "$run" "$mgw" run --config "$(mgwjob "$run" "$small" "$B" "$src")" "bench-$run"
+		copied "$run" "$nfiles"
+	done
+done
+declare -A s4
+for src in local nfs smb; do
+	# shellcheck disable=SC2046
+	s4[$src]=$(best $(tries "mgw-s4-$src"))
+	for run in $(tries "mgw-s4-$src"); do
+		[ "$run" = "${s4[$src]}" ] || drop "$run"
+	done
+done
+check "$small" "$prefix-${s4[local]}"
+check "$small" "$prefix-${s4[nfs]}" "$nfs_dir"
+check "$small" "$prefix-${s4[smb]}"
+for src in local nfs smb; do
+	drop "${s4[$src]}"
+done
+
+if [ -z "$only" ]; then # S1 to S3: to the end of the next if
 
 # --- S1: many small files, first copy ------------------------------------
 
@@ -360,9 +440,46 @@ for conf in rc-s2-a rc-s2-b rc-s2-c; do
 done
 rc_s2=$(best "${tried[@]}")
 
+fi # S1 to S3
+
 # --- report --------------------------------------------------------------
 
 fps() { calc "$nfiles / ${wall[$1]}"; }
+s4_l=$(fps "${s4[local]}") s4_n=$(fps "${s4[nfs]}") s4_s=$(fps "${s4[smb]}")
+r4=$(calc "$s4_n / $s4_l")
+s4table=$(
+	cat <<EOF
+| S4: mgw, first copy of $nfiles x 4 KiB, from | files/s | CPU s per 1,000 files | load at start |
+|---|---:|---:|---:|
+| the local disk (type: local) | $s4_l | $(calc "${cpu[${s4[local]}]} * 1000 / $nfiles") | ${load[${s4[local]}]} |
+| an NFS export (go-nfs) | $s4_n | $(calc "${cpu[${s4[nfs]}]} * 1000 / $nfiles") | ${load[${s4[nfs]}]} |
+| the SMB share (smbd) | $s4_s | $(calc "${cpu[${s4[smb]}]} * 1000 / $nfiles") | ${load[${s4[smb]}]} |
+
+| S4 ratio | value | target | met? |
+|---|---:|---:|---|
+| NFS / local disk | $r4 | ≥ $target_s4 | $(awk -v r="$r4" -v t="$target_s4" 'BEGIN { print (r >= t ? "yes" : "no") }') |
+| NFS / SMB | $(calc "$s4_n / $s4_s") | | |
+| SMB / local disk | $(calc "$s4_s / $s4_l") | | |
+
+S4 is mgw alone, with its defaults, reading S1's folder from three
+sources: the folder on the local disk, the same files in a folder exported
+by the project's go-nfs test server (test/servers/nfsd, NFSv3 over TCP on
+loopback), and the SMB share of S1; each to a fresh bucket of the same S3
+server. The sources run in turn, best of $runs try(s) each; CPU is mgw's,
+not the file servers'.
+EOF
+)
+if [ -n "$only" ]; then
+	echo
+	echo "$s4table"
+	echo
+	echo "| run | wall s | CPU s | peak RSS MiB | load at start |"
+	echo "|---|---:|---:|---:|---:|"
+	for run in "${order[@]}"; do
+		echo "| $run | ${wall[$run]} | ${cpu[$run]} | ${rss[$run]} | ${load[$run]} |"
+	done
+	exit 0
+fi
 mbs() { calc "$bigbytes / 1e6 / ${wall[$1]}"; }
 per1k() { calc "${cpu[$1]} * 1000 / $nfiles"; }
 met() { awk -v r="$1" -v t="$2" 'BEGIN { print (r >= t ? "yes" : "no") }'; }
@@ -382,13 +499,17 @@ table=$(
 | S1 CPU s (user+sys) per 1,000 files | $c_m | $c_r | $(calc "$c_r / $c_m") | | |
 | S2 first copy, $nbig x $bigmib MiB: MB/s | $s2_m | $s2_r | $r2 | ≥ $target_s2 | $(met "$r2" $target_s2) |
 | S3 run again, nothing changed: wall s | $s3_m | $s3_r | $r3 | ≥ $target_s3 | $(met "$r3" $target_s3) |
+| S4 mgw from NFS / mgw from the local disk, files/s | $s4_n | $s4_l | $r4 | ≥ $target_s4 | $(met "$r4" $target_s4) |
 
 Ratio: > 1 is better for mgw (mgw / rclone for rates, rclone / mgw for
 times and CPU). rclone: its smb backend, the best of the flag sets below.
 S3 is mgw's job run again (it lists the share and compares with its
 index) against \`rclone copy\` with nothing to copy. Best of $runs run(s)
 each. CPU and RSS are the client's; smbd's and versitygw's are not
-counted.
+counted. S4's row compares mgw with itself, NFS against the local disk;
+its own table follows.
+
+$s4table
 
 Peak RSS, MiB:
 
@@ -400,15 +521,15 @@ Peak RSS, MiB:
 
 Every run, in order:
 
-| run | wall s | CPU s | peak RSS MiB | flags |
-|---|---:|---:|---:|---|
+| run | wall s | CPU s | peak RSS MiB | load at start | flags |
+|---|---:|---:|---:|---:|---|
 EOF
 	for run in "${order[@]}"; do
 		case $run in
 		mgw-*) f="defaults (overwrite: if-newer, concurrency 64)" ;;
 		*) f=${flags[${run%-*}]} ;;
 		esac
-		echo "| $run | ${wall[$run]} | ${cpu[$run]} | ${rss[$run]} | \`$f\` |"
+		echo "| $run | ${wall[$run]} | ${cpu[$run]} | ${rss[$run]} | ${load[$run]} | \`$f\` |"
 	done
 )
 echo
@@ -417,12 +538,15 @@ echo "$table"
 if [ "$scale" = full ]; then
 	mod() { go version -m "$1" | awk '$1 == "mod" { print $3 }'; }
 	section=$(
-		echo "## SMB share as the source: mgw and rclone's smb backend"
+		echo "## SMB and NFS shares as the source: mgw and rclone's smb backend; mgw from NFS, SMB and a local disk"
 		echo
 		echo "Generated by \`bash test/bench/nas.sh\` (also the end of \`make bench\`) on $(date -u +%Y-%m-%dT%H:%MZ)."
-		echo "mgw and rclone copy a folder of an SMB share (Debian's smbd $(smbd --version | awk '{ print $2 }'), SMB2/3,"
+		echo "S1 to S3: mgw and rclone copy a folder of an SMB share (Debian's smbd $(smbd --version | awk '{ print $2 }'), SMB2/3,"
 		echo "on loopback) to versitygw's posix backend on loopback (keep-alive: $VGW_KEEP_ALIVE);"
 		echo "each first copy goes to a fresh bucket. mgw runs with its defaults."
+		echo "S4: mgw copies S1's small files from the local disk, from an NFS export of"
+		echo "the same files (the go-nfs test server, NFSv3 on loopback) and from the SMB share, to the"
+		echo "same S3 server: what NFS costs against the disk it serves (target: NFS ≥ $target_s4 × local)."
 		echo
 		echo "Machine: $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)),"
 		echo "$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) memory, Linux $(uname -r),"
