@@ -101,19 +101,12 @@ func (d *dirReader) page() ([]nfsc.EntryPlus, error) {
 	if d.eof {
 		return nil, nil
 	}
-	res, err := d.c.t.Call(&readDirPlus3Args{
+	res, err := d.c.call(&readDirPlus3Args{
 		Header: rpc.Header{Rpcvers: 2, Prog: nfsc.Nfs3Prog, Vers: nfsc.Nfs3Vers, Proc: nfsc.NFSProc3ReadDirPlus,
 			Cred: d.c.auth, Verf: rpc.AuthNull},
 		FH: d.fh, Cookie: d.cookie, CookieVerf: d.verf, DirCount: dirCount, MaxCount: maxCount,
 	})
 	if err != nil {
-		return nil, err
-	}
-	status, err := xdr.ReadUint32(res)
-	if err != nil {
-		return nil, err
-	}
-	if err := nfsc.NFS3Error(status); err != nil {
 		return nil, err
 	}
 	var ok dirListOK
