@@ -213,8 +213,14 @@ func (r *Runner) copySmall(ctx context.Context, o connectors.Object) error {
 		}
 		in := r.limits.Reader(ctx, rc)
 		if sr, ok := rc.(connectors.StatReader); ok {
+			// The open file tells whether it grew or changed while read:
+			// one request on a share, where a probe for more bytes and
+			// a restat by path cost three or more.
 			checked = true
-			return readUnchanged(in, sr, buf, o)
+			if err := readFull(in, buf, o.Key); err != nil {
+				return err
+			}
+			return statOpen(sr, o)
 		}
 		return readExactly(in, buf, o.Key)
 	})
@@ -264,9 +270,9 @@ func (r *Runner) copySmall(ctx context.Context, o connectors.Object) error {
 	return nil
 }
 
-// readExactly fills buf from r and checks that r ends there: a file that
-// grew or shrank since the scan is a changed file, not a short copy.
-func readExactly(r io.Reader, buf []byte, key string) error {
+// readFull fills buf from r: a file that shrank since the scan is a
+// changed file, not a short copy.
+func readFull(r io.Reader, buf []byte, key string) error {
 	n, err := io.ReadFull(r, buf)
 	if err == io.ErrUnexpectedEOF || err == io.EOF {
 		return errChanged(key, fmt.Sprintf("size %d at scan, %d read", len(buf), n))
@@ -274,25 +280,20 @@ func readExactly(r io.Reader, buf []byte, key string) error {
 	if err != nil {
 		return onSide(connectors.Source, connectors.NewError(connectors.Classify(err), "read", key, err))
 	}
+	return nil
+}
+
+// readExactly is readFull, then checks that r ends there: a file that
+// grew since the scan is a changed file too.
+func readExactly(r io.Reader, buf []byte, key string) error {
+	if err := readFull(r, buf, key); err != nil {
+		return err
+	}
 	var one [1]byte
 	if k, _ := r.Read(one[:]); k > 0 {
 		return errChanged(key, fmt.Sprintf("grew past its size %d at scan", len(buf)))
 	}
 	return nil
-}
-
-// readUnchanged fills buf from in, then asks the open file whether it is
-// still what the scan saw: a file that grew, shrank or was rewritten
-// while it was read is a changed file. On a share this costs one request
-// where readExactly's probe for more bytes and a restat by path cost
-// three or more.
-func readUnchanged(in io.Reader, sr connectors.StatReader, buf []byte, o connectors.Object) error {
-	if n, err := io.ReadFull(in, buf); err == io.ErrUnexpectedEOF || err == io.EOF {
-		return errChanged(o.Key, fmt.Sprintf("size %d at scan, %d read", len(buf), n))
-	} else if err != nil {
-		return onSide(connectors.Source, connectors.NewError(connectors.Classify(err), "read", o.Key, err))
-	}
-	return statOpen(sr, o)
 }
 
 // statOpen asks the open file whether it is still what the scan saw.
