@@ -25,10 +25,10 @@ func trimSlash(dir string) string {
 }
 
 // pager reads one folder, on a connection of the share's listing pool
-// lent to it until Close. A
-// dropped connection ends its reader: it opens the folder again on a new
-// connection and skips as many names as it already returned (servers
-// return a folder's names in a stable order while it is unchanged).
+// lent to it until Close. A dropped connection ends its reader: it opens
+// the folder again on a new connection and skips as many names as it
+// already returned (servers return a folder's names in a stable order
+// while it is unchanged).
 type pager struct {
 	s    *Share
 	dir  string // key, "" or ending in "/"
