@@ -67,7 +67,14 @@ func newMemServer() *memServer {
 // share opens a Share on s with the given root.
 func (s *memServer) share(t *testing.T, root string) *Share {
 	t.Helper()
-	sh := New(Config{Root: root, Conns: 2, ListWorkers: 2, Kind: memKind, Broken: memBroken,
+	return s.shareOf(t, root, 2, 2)
+}
+
+// shareOf opens a Share on s with conns connections for files and
+// lists for listings.
+func (s *memServer) shareOf(t *testing.T, root string, conns, lists int) *Share {
+	t.Helper()
+	sh := New(Config{Root: root, Conns: conns, ListWorkers: lists, Kind: memKind, Broken: memBroken,
 		Dial: func(context.Context) (FS, error) {
 			s.mu.Lock()
 			defer s.mu.Unlock()

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/test/testenv"
 )
 
 func put(t *testing.T, sh *Share, key, content string, opts connectors.PutOptions) (connectors.Object, error) {
@@ -250,6 +251,56 @@ func TestListResumes(t *testing.T) {
 	}
 	if len(seen) != 7 {
 		t.Errorf("listed %v", seen)
+	}
+}
+
+// With one connection for files and one for listings, nothing waits for a
+// connection it holds: a deep tree is listed (a folder is not held open
+// while a sub-folder is read), and a reader is asked what its file is
+// through its own connection.
+func TestOneConnectionEnough(t *testing.T) {
+	s := newMemServer()
+	sh := s.shareOf(t, "", 1, 1)
+	keys := []string{"top", "a/b/c/d/deep", "a/b/side", "a/x/y"}
+	for _, k := range keys {
+		if _, err := put(t, sh, k, "content", connectors.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	done := make(chan error, 1)
+	var listed []string
+	go func() {
+		done <- sh.List(t.Context(), "", func(o connectors.Object) error {
+			listed = append(listed, o.Key)
+			return nil
+		}, nil)
+	}()
+	var err error
+	testenv.WaitUntil(t, "the listing of a deep tree on one connection", func() bool {
+		select {
+		case err = <-done:
+			return true
+		default:
+			return false
+		}
+	})
+	if err != nil || len(listed) != len(keys) {
+		t.Fatalf("listed %v (%v), want %v", listed, err, keys)
+	}
+	rc, err := sh.Open(t.Context(), "a/b/c/d/deep", 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadAll(rc); err != nil {
+		t.Fatal(err)
+	}
+	o, err := rc.(connectors.StatReader).Stat()
+	if err != nil || o.Size != int64(len("content")) || o.Key != "a/b/c/d/deep" {
+		t.Errorf("the open file's Stat: %+v, %v", o, err)
+	}
+	rc.Close()
+	if _, err := sh.Stat(t.Context(), "top"); err != nil {
+		t.Errorf("after the reader closed: %v", err)
 	}
 }
 
