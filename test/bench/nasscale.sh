@@ -414,7 +414,7 @@ if [ "$scale" = full ]; then
 		echo "mgw lists an SMB share (Debian's smbd $(smbd --version | awk '{ print $2 }'), SMB2/3, on loopback) and an NFSv3"
 		echo "export (test/servers/nfsd: go-nfs $(cd "$root" && go list -m -f '{{.Version}}' github.com/willscott/go-nfs), on loopback) holding the same empty"
 		echo "files, written in $gen_s s by \`syncbench gen\`. mgw runs with its defaults (concurrency 64,"
-		echo "so 64 connections); the destination is a local folder. W and F are \`mgw run\` of a"
+		echo "a listing on 8 connections); the destination is a local folder. W and F are \`mgw run\` of a"
 		echo "job that excludes every file; P is \`mgw run\` of a job whose index holds every"
 		echo "file (filled by test/bench/nasseed), as a continuous job's poll; D is P, and DW"
 		echo "is W, with the server bounced (\`samba.sh bounce\`, \`nfs.sh bounce\`) mid-listing."
