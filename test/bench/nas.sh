@@ -8,8 +8,8 @@
 #   S1  20,000 files x 4 KiB in 200 folders, first copy      files/s
 #   S2  4 files x 512 MiB, first copy                        MB/s
 #   S3  S1 again, nothing changed (mgw's poll of the share)  wall time
-#   S4  S1's files with mgw alone, from the local disk, an NFS
-#       export and the SMB share                          files/s
+#   S4  S1's files with mgw alone, from the local disk, two NFS
+#       exports and the SMB share                         files/s
 #
 # BENCH_SCALE=small runs the same scenarios on 2,000 files and 4 x 64 MiB
 # for a smoke test; it writes no RESULTS.md. BENCH_RUNS=N (default 1)
@@ -25,12 +25,15 @@
 # dir). mgw runs with its defaults; rclone runs several flag sets per
 # scenario and the best one counts.
 #
-# S4's NFS export is a private go-nfs server (test/servers/nfs.sh with
-# MGW_NFS_PORT, BENCH_NFS_PORT, default 12069, built into the benchmark's
-# own folder), started empty, given a copy of S1's folder and stopped at the
-# end; its local-disk run reads S1's folder in the share's folder directly.
-# The three sources run in turn, BENCH_RUNS times, so that a load coming
-# and going on the machine falls on all of them alike.
+# S4's NFS exports are nfs-ganesha behind rpcbind (test/servers/ganesha.sh,
+# reached through the portmapper; started here unless it runs, and then
+# stopped here), a real server whose rate the target is judged on, and a
+# private go-nfs server (test/servers/nfs.sh with MGW_NFS_PORT,
+# BENCH_NFS_PORT, default 12069, built into the benchmark's own folder),
+# the tests' server, for comparison; each is given a copy of S1's folder.
+# Its local-disk run reads S1's folder in the share's folder directly. The
+# four sources run in turn, BENCH_RUNS times, so that a load coming and
+# going on the machine falls on all of them alike.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -122,6 +125,8 @@ smb=(bash "$root/test/servers/samba.sh")
 smb_port=${BENCH_SMB_PORT:-14453}
 # The NFS server is built into $tmp: the tests' /tmp/bin/mgw-nfsd stays theirs.
 nfs=(env MGW_TEST_BIN="$tmp" MGW_NFS_PORT="${BENCH_NFS_PORT:-12069}" bash "$root/test/servers/nfs.sh")
+ganesha=(bash "$root/test/servers/ganesha.sh")
+started_ganesha=
 buckets=()
 cleanup() {
 	local b
@@ -134,6 +139,11 @@ cleanup() {
 	fi
 	MGW_SMB_PORT=$smb_port "${smb[@]}" stop || true
 	"${nfs[@]}" stop || true
+	if [ -n "$started_ganesha" ]; then
+		"${ganesha[@]}" stop || true
+	else
+		rm -rf "${ganesha_dir:?}/bench"
+	fi
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -149,6 +159,13 @@ info=$("${nfs[@]}" restart)
 nfs_server=$(sed -n 's/^server=//p' <<<"$info")
 nfs_export=$(sed -n 's/^export=//p' <<<"$info")
 nfs_dir=$(sed -n 's/^dir=//p' <<<"$info")
+if ! info=$("${ganesha[@]}" status); then
+	started_ganesha=1
+	info=$("${ganesha[@]}" start)
+fi
+ganesha_server=$(sed -n 's/^server=//p' <<<"$info")
+ganesha_export=$(sed -n 's/^export=//p' <<<"$info")
+ganesha_dir=$(sed -n 's/^dir=//p' <<<"$info")
 
 export RCLONE_CONFIG_VGW_TYPE=s3 RCLONE_CONFIG_VGW_PROVIDER=Other \
 	RCLONE_CONFIG_VGW_ENDPOINT=$endpoint RCLONE_CONFIG_VGW_REGION=us-east-1 \
@@ -227,9 +244,10 @@ tries() {
 }
 
 # mgwjob RUN FOLDER BUCKET [SOURCE]: write a config with job bench-RUN
-# copying FOLDER of SOURCE (smb, the default: the share; nfs: the export;
-# local: the share's folder on disk) to BUCKET, state in its own dir, and
-# print its path.
+# copying FOLDER of SOURCE (smb, the default: the share; nfs: go-nfs's
+# export; ganesha: nfs-ganesha's, through the portmapper; local: the
+# share's folder on disk) to BUCKET, state in its own dir, and print its
+# path.
 mgwjob() {
 	local cfg=$tmp/$1.yaml src
 	case ${4:-smb} in
@@ -245,6 +263,12 @@ mgwjob() {
 		src="    type: nfs
     server: $nfs_server
     export: $nfs_export
+    path: $2"
+		;;
+	ganesha)
+		src="    type: nfs
+    server: $ganesha_server
+    export: $ganesha_export
     path: $2"
 		;;
 	local)
@@ -354,17 +378,20 @@ if [ -z "$only" ]; then
 	done
 fi
 bigbytes=$((nbig * bigmib << 20))
-# S4's NFS export holds the same files, copied with their times.
-mkdir -p "$nfs_dir/$small"
-cp -a "$smb_dir/$small/." "$nfs_dir/$small/"
+# S4's NFS exports hold the same files, copied with their times.
+for d in "$nfs_dir" "$ganesha_dir"; do
+	mkdir -p "$d/$small"
+	cp -a "$smb_dir/$small/." "$d/$small/"
+done
 
 # --- S4: the same small files from a local disk, NFS and SMB ---------------
 
 # One try of each source in turn, BENCH_RUNS times; the fastest try of
 # each counts and its copy is checked.
-log "S4: first copy of $nfiles small files from the local disk, the NFS export and the SMB share"
+log "S4: first copy of $nfiles small files from the local disk, two NFS exports and the SMB share"
+s4src=(local ganesha nfs smb)
 for ((r = 1; r <= runs; r++)); do
-	for src in local nfs smb; do
+	for src in "${s4src[@]}"; do
 		run=mgw-s4-$src-$r
 		bucket "$run"
 		measure "$run" "$mgw" run --config "$(mgwjob "$run" "$small" "$B" "$src")" "bench-$run"
@@ -372,7 +399,7 @@ for ((r = 1; r <= runs; r++)); do
 	done
 done
 declare -A s4
-for src in local nfs smb; do
+for src in "${s4src[@]}"; do
 	# shellcheck disable=SC2046
 	s4[$src]=$(best $(tries "mgw-s4-$src"))
 	for run in $(tries "mgw-s4-$src"); do
@@ -380,9 +407,10 @@ for src in local nfs smb; do
 	done
 done
 check "$small" "$prefix-${s4[local]}"
+check "$small" "$prefix-${s4[ganesha]}" "$ganesha_dir"
 check "$small" "$prefix-${s4[nfs]}" "$nfs_dir"
 check "$small" "$prefix-${s4[smb]}"
-for src in local nfs smb; do
+for src in "${s4src[@]}"; do
 	drop "${s4[$src]}"
 done
 
@@ -445,26 +473,29 @@ fi # S1 to S3
 # --- report --------------------------------------------------------------
 
 fps() { calc "$nfiles / ${wall[$1]}"; }
-s4_l=$(fps "${s4[local]}") s4_n=$(fps "${s4[nfs]}") s4_s=$(fps "${s4[smb]}")
-r4=$(calc "$s4_n / $s4_l")
+s4_l=$(fps "${s4[local]}") s4_g=$(fps "${s4[ganesha]}") s4_n=$(fps "${s4[nfs]}") s4_s=$(fps "${s4[smb]}")
+r4=$(calc "$s4_g / $s4_l")
 s4table=$(
 	cat <<EOF
 | S4: mgw, first copy of $nfiles x 4 KiB, from | files/s | CPU s per 1,000 files | load at start |
 |---|---:|---:|---:|
 | the local disk (type: local) | $s4_l | $(calc "${cpu[${s4[local]}]} * 1000 / $nfiles") | ${load[${s4[local]}]} |
-| an NFS export (go-nfs) | $s4_n | $(calc "${cpu[${s4[nfs]}]} * 1000 / $nfiles") | ${load[${s4[nfs]}]} |
+| an NFS export (nfs-ganesha, through the portmapper) | $s4_g | $(calc "${cpu[${s4[ganesha]}]} * 1000 / $nfiles") | ${load[${s4[ganesha]}]} |
+| an NFS export (go-nfs, the tests' server) | $s4_n | $(calc "${cpu[${s4[nfs]}]} * 1000 / $nfiles") | ${load[${s4[nfs]}]} |
 | the SMB share (smbd) | $s4_s | $(calc "${cpu[${s4[smb]}]} * 1000 / $nfiles") | ${load[${s4[smb]}]} |
 
 | S4 ratio | value | target | met? |
 |---|---:|---:|---|
-| NFS / local disk | $r4 | ≥ $target_s4 | $(awk -v r="$r4" -v t="$target_s4" 'BEGIN { print (r >= t ? "yes" : "no") }') |
-| NFS / SMB | $(calc "$s4_n / $s4_s") | | |
+| NFS (ganesha) / local disk | $r4 | ≥ $target_s4 | $(awk -v r="$r4" -v t="$target_s4" 'BEGIN { print (r >= t ? "yes" : "no") }') |
+| NFS (go-nfs) / local disk | $(calc "$s4_n / $s4_l") | | |
+| NFS (ganesha) / SMB | $(calc "$s4_g / $s4_s") | | |
 | SMB / local disk | $(calc "$s4_s / $s4_l") | | |
 
-S4 is mgw alone, with its defaults, reading S1's folder from three
+S4 is mgw alone, with its defaults, reading S1's folder from four
 sources: the folder on the local disk, the same files in a folder exported
-by the project's go-nfs test server (test/servers/nfsd, NFSv3 over TCP on
-loopback), and the SMB share of S1; each to a fresh bucket of the same S3
+by nfs-ganesha (NFSv3, its ports from rpcbind) and by the project's go-nfs
+test server (test/servers/nfsd, one port; a Go server whose share of the
+two cores holds mgw back), and the SMB share of S1; each to a fresh bucket of the same S3
 server. The sources run in turn, best of $runs try(s) each; CPU is mgw's,
 not the file servers'.
 EOF
@@ -499,7 +530,7 @@ table=$(
 | S1 CPU s (user+sys) per 1,000 files | $c_m | $c_r | $(calc "$c_r / $c_m") | | |
 | S2 first copy, $nbig x $bigmib MiB: MB/s | $s2_m | $s2_r | $r2 | ≥ $target_s2 | $(met "$r2" $target_s2) |
 | S3 run again, nothing changed: wall s | $s3_m | $s3_r | $r3 | ≥ $target_s3 | $(met "$r3" $target_s3) |
-| S4 mgw from NFS / mgw from the local disk, files/s | $s4_n | $s4_l | $r4 | ≥ $target_s4 | $(met "$r4" $target_s4) |
+| S4 mgw from NFS (ganesha) / mgw from the local disk, files/s | $s4_g | $s4_l | $r4 | ≥ $target_s4 | $(met "$r4" $target_s4) |
 
 Ratio: > 1 is better for mgw (mgw / rclone for rates, rclone / mgw for
 times and CPU). rclone: its smb backend, the best of the flag sets below.
@@ -544,8 +575,8 @@ if [ "$scale" = full ]; then
 		echo "S1 to S3: mgw and rclone copy a folder of an SMB share (Debian's smbd $(smbd --version | awk '{ print $2 }'), SMB2/3,"
 		echo "on loopback) to versitygw's posix backend on loopback (keep-alive: $VGW_KEEP_ALIVE);"
 		echo "each first copy goes to a fresh bucket. mgw runs with its defaults."
-		echo "S4: mgw copies S1's small files from the local disk, from an NFS export of"
-		echo "the same files (the go-nfs test server, NFSv3 on loopback) and from the SMB share, to the"
+		echo "S4: mgw copies S1's small files from the local disk, from NFS exports of"
+		echo "the same files (nfs-ganesha and the go-nfs test server, NFSv3 on loopback) and from the SMB share, to the"
 		echo "same S3 server: what NFS costs against the disk it serves (target: NFS ≥ $target_s4 × local)."
 		echo
 		echo "Machine: $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)),"
