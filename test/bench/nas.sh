@@ -142,7 +142,7 @@ cleanup() {
 	if [ -n "$started_ganesha" ]; then
 		"${ganesha[@]}" stop || true
 	else
-		rm -rf "${ganesha_dir:?}/bench"
+		rm -rf "${ganesha_dir:?}/$prefix"
 	fi
 	rm -rf "$tmp"
 }
@@ -269,7 +269,7 @@ mgwjob() {
 		src="    type: nfs
     server: $ganesha_server
     export: $ganesha_export
-    path: $2"
+    path: $prefix/$2"
 		;;
 	local)
 		src="    type: local
@@ -378,8 +378,11 @@ if [ -z "$only" ]; then
 	done
 fi
 bigbytes=$((nbig * bigmib << 20))
-# S4's NFS exports hold the same files, copied with their times.
-for d in "$nfs_dir" "$ganesha_dir"; do
+# S4's NFS exports hold the same files, copied with their times; in
+# ganesha's, under a folder of this run's own: ganesha keeps what it
+# listed, and files changed behind its back in a folder an earlier run
+# listed would not show.
+for d in "$nfs_dir" "$ganesha_dir/$prefix"; do
 	mkdir -p "$d/$small"
 	cp -a "$smb_dir/$small/." "$d/$small/"
 done
@@ -407,7 +410,7 @@ for src in "${s4src[@]}"; do
 	done
 done
 check "$small" "$prefix-${s4[local]}"
-check "$small" "$prefix-${s4[ganesha]}" "$ganesha_dir"
+check "$small" "$prefix-${s4[ganesha]}" "$ganesha_dir/$prefix"
 check "$small" "$prefix-${s4[nfs]}" "$nfs_dir"
 check "$small" "$prefix-${s4[smb]}"
 for src in "${s4src[@]}"; do
