@@ -127,7 +127,7 @@ func write(ctx context.Context, f *os.File, r io.Reader, size int64, opts connec
 		h = md5.New()
 		w = io.MultiWriter(f, h)
 	}
-	n, err := io.CopyN(w, ctxReader{ctx, r}, size)
+	n, err := io.CopyN(w, connectors.ContextReader(ctx, r), size)
 	switch {
 	case err == io.EOF:
 		return connectors.KindChanged, fmt.Errorf("source ended after %d of %d bytes", n, size)
@@ -146,17 +146,4 @@ func write(ctx context.Context, f *os.File, r io.Reader, size int64, opts connec
 		return kindOf(err), err
 	}
 	return 0, nil
-}
-
-// ctxReader stops a copy when the context ends.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

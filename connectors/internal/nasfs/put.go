@@ -91,7 +91,7 @@ func (s *Share) write(ctx context.Context, fs FS, dir, tmp, target string, r io.
 	// A buffer no larger than the file: small files are the common case.
 	// (A writer with ReadFrom, go-smb2's, brings its own.)
 	buf := make([]byte, max(1, min(size, copyBuf)))
-	n, err := io.CopyBuffer(w, io.LimitReader(ctxReader{ctx, r}, size), buf)
+	n, err := io.CopyBuffer(w, io.LimitReader(connectors.ContextReader(ctx, r), size), buf)
 	cerr := f.Close()
 	switch {
 	case err == nil && n < size:
@@ -121,17 +121,4 @@ func (s *Share) write(ctx context.Context, fs FS, dir, tmp, target string, r io.
 		return err
 	}
 	return fs.Rename(ctx, tmp, target)
-}
-
-// ctxReader stops a copy when the context ends.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
