@@ -45,3 +45,35 @@ apt_install() {
 	apt-get install -y --no-install-recommends "$@" >&2 ||
 		{ apt-get update >&2 && apt-get install -y --no-install-recommends "$@" >&2; }
 }
+
+# serve VERB: a server script's command line. The script defines start,
+# stop and info (its key=value lines), keeps the server's pid in $pidfile,
+# and may define bounce (stop and start keeping the data); serve runs
+# start, stop, restart, status and, where defined, bounce.
+serve() {
+	local verbs=start\|stop\|restart\|status
+	declare -F bounce >/dev/null && verbs=start\|stop\|restart\|bounce\|status
+	case "${1:-}" in
+	start | stop) "$1" ;;
+	restart)
+		stop
+		start
+		;;
+	status)
+		# shellcheck disable=SC2154 # the sourcing script sets pidfile
+		if pidfile_alive "$pidfile"; then
+			info
+		else
+			echo "stopped"
+			exit 3
+		fi
+		;;
+	bounce) if [[ $verbs == *bounce* ]]; then bounce; else serve_usage "$verbs"; fi ;;
+	*) serve_usage "$verbs" ;;
+	esac
+}
+
+serve_usage() {
+	echo "usage: $0 $1" >&2
+	exit 2
+}

@@ -137,32 +137,16 @@ stop() {
 	rm -rf "$dir"
 }
 
-case "${1:-}" in
-start) start ;;
-stop) stop ;;
-restart)
-	stop
-	start
-	;;
-bounce)
-	[ -d "$dir/share" ] || {
+# bounce: stop and start the server keeping its files (a server restart
+# under a running job).
+bounce() {
+	if ! [ -d "$dir/share" ]; then
 		echo "not started" >&2
 		exit 1
-	}
+	fi
 	stop_smbd
 	run
 	info
-	;;
-status)
-	if pidfile_alive "$pidfile"; then
-		info
-	else
-		echo "stopped"
-		exit 3
-	fi
-	;;
-*)
-	echo "usage: $0 start|stop|restart|bounce|status" >&2
-	exit 2
-	;;
-esac
+}
+
+serve "$@"

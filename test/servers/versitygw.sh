@@ -75,23 +75,4 @@ stop() {
 	rm -rf "$dir"
 }
 
-case "${1:-}" in
-start) start ;;
-stop) stop ;;
-restart)
-	stop
-	start
-	;;
-status)
-	if pidfile_alive "$pidfile"; then
-		info
-	else
-		echo "stopped"
-		exit 3
-	fi
-	;;
-*)
-	echo "usage: $0 start|stop|restart|status" >&2
-	exit 2
-	;;
-esac
+serve "$@"
