@@ -39,15 +39,7 @@ func (r *Runner) copyStream(ctx context.Context, o connectors.Object) error {
 	if err := r.unchangedAfter(ctx, o, rr.rc); err != nil {
 		return err
 	}
-	crc, hasCRC := rr.sum.crc64()
-	if err := verify(got, o.Size, nil, crc, hasCRC); err != nil {
-		return err
-	}
-	if err := r.done(o, got, note); err != nil {
-		return err
-	}
-	r.Progress.BytesCopied.Add(o.Size)
-	return nil
+	return r.verifiedDone(o, got, nil, rr.sum, note)
 }
 
 // reopenReader reads a source object as an io.ReadSeeker: seeking to the
