@@ -2,6 +2,7 @@ package connectors
 
 import (
 	"net/url"
+	"path/filepath"
 	"time"
 )
 
@@ -123,4 +124,16 @@ func redactURL(s string) string {
 		u.RawQuery = "****"
 	}
 	return u.String()
+}
+
+// AbsPath makes a relative path written in the config relative to base,
+// the config file's folder, as people expect of paths written in a file.
+func AbsPath(base, p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	if abs, err := filepath.Abs(filepath.Join(base, p)); err == nil {
+		return abs
+	}
+	return p
 }

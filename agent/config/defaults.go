@@ -1,6 +1,11 @@
 package config
 
-import "time"
+import (
+	"path/filepath"
+	"time"
+
+	"github.com/mgw-dev/mgw/connectors"
+)
 
 // Defaults a job gets for fields left out.
 const (
@@ -26,10 +31,10 @@ func applyDefaults(c *Config) {
 	if c.StateDir == "" {
 		c.StateDir = DefaultStateDir
 	}
-	c.StateDir = relativeTo(c.Path, c.StateDir)
+	c.StateDir = connectors.AbsPath(filepath.Dir(c.Path), c.StateDir)
 	platformDefaults(c)
 	if c.StatusDir != "" {
-		c.StatusDir = relativeTo(c.Path, c.StatusDir)
+		c.StatusDir = connectors.AbsPath(filepath.Dir(c.Path), c.StatusDir)
 	}
 	for i := range c.Jobs {
 		jobDefaults(&c.Jobs[i])

@@ -60,18 +60,6 @@ func (p *parser) validateAddress(a *AddressConfig, cfgPath string) {
 	a.resolved = &ca
 }
 
-// relativeTo makes a relative path in the config relative to the config
-// file's folder, as people expect of paths written in a file.
-func relativeTo(cfgPath, p string) string {
-	if filepath.IsAbs(p) {
-		return p
-	}
-	if abs, err := filepath.Abs(filepath.Join(filepath.Dir(cfgPath), p)); err == nil {
-		return abs
-	}
-	return p
-}
-
 func (p *parser) validateJob(c *Config, j *JobConfig) {
 	var src, dst *AddressConfig
 	for _, ref := range []struct {

@@ -50,7 +50,7 @@ func validate(a *connectors.Address, base string) []connectors.Problem {
 	if a.KeyFile == "" {
 		ps.Add(codes.BadParameters, "key_file", "required for type gcs: the service account's JSON key file")
 	} else {
-		a.KeyFile = addrcheck.Abs(base, a.KeyFile)
+		a.KeyFile = connectors.AbsPath(base, a.KeyFile)
 		if data, ok := ps.ReadFile("key_file", "key", a.KeyFile); ok {
 			if _, err := ParseKeyFile(data); err != nil {
 				ps.Add(codes.SourceBadPrivateKeyFileFormat, "key_file", err.Error())

@@ -38,7 +38,7 @@ func validate(a *connectors.Address, base string) []connectors.Problem {
 	case ValidLocation(a.ListFile) != nil:
 		ps.Add(codes.SourceAddrListFilePathInvalid, "list_file", ValidLocation(a.ListFile).Error())
 	case !strings.Contains(a.ListFile, "://"):
-		a.ListFile = addrcheck.Abs(base, a.ListFile)
+		a.ListFile = connectors.AbsPath(base, a.ListFile)
 	}
 	if a.ListFormat != "" && !slices.Contains(Formats, a.ListFormat) {
 		ps.Add(codes.BadParameters, "list_format", fmt.Sprintf("%q is not one of %s", a.ListFormat, strings.Join(Formats, ", ")))

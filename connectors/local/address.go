@@ -25,7 +25,7 @@ func validate(a *connectors.Address, base string) []connectors.Problem {
 	var ps addrcheck.Problems
 	ps.Need(codes.BadParameters, a.Type, "path", a.Path)
 	if a.Path != "" {
-		a.Path = addrcheck.Abs(base, a.Path)
+		a.Path = connectors.AbsPath(base, a.Path)
 	}
 	return ps
 }

@@ -12,7 +12,6 @@ package addrcheck
 import (
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/mgw-dev/mgw/connectors"
@@ -110,18 +109,6 @@ func SlashEnd(prefix string) string {
 // never start with "/" (azblob, gcs) take "/2024" to mean "2024/".
 func CleanPrefix(prefix string) string {
 	return SlashEnd(strings.TrimLeft(prefix, "/"))
-}
-
-// Abs makes a relative path written in the config relative to base, the
-// config file's folder, as people expect of paths written in a file.
-func Abs(base, p string) string {
-	if filepath.IsAbs(p) {
-		return p
-	}
-	if abs, err := filepath.Abs(filepath.Join(base, p)); err == nil {
-		return abs
-	}
-	return p
 }
 
 // PathError keeps the reason of a file error without repeating the path.

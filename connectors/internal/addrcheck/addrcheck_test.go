@@ -71,17 +71,6 @@ func TestPrefixes(t *testing.T) {
 	}
 }
 
-func TestAbs(t *testing.T) {
-	want, _ := filepath.Abs(filepath.Join("/etc/mgw", "lists", "u.tsv"))
-	if got := Abs("/etc/mgw", "lists/u.tsv"); got != want {
-		t.Errorf("Abs = %q, want %q", got, want)
-	}
-	abs, _ := filepath.Abs("/srv/x")
-	if got := Abs("/etc/mgw", abs); got != abs {
-		t.Errorf("Abs of an absolute path = %q", got)
-	}
-}
-
 // Roots in a bucket are prefixes of each other only within one endpoint
 // and bucket, whatever the endpoint holds.
 func TestBucketRoot(t *testing.T) {
