@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mgw-dev/mgw/test/testenv"
+
 	"github.com/mgw-dev/mgw/connectors"
 	"github.com/mgw-dev/mgw/connectors/conformance"
 	"github.com/mgw-dev/mgw/connectors/internal/nasfs/nastest"
@@ -228,11 +230,7 @@ func serverCounts(t *testing.T, base string) map[string]int64 {
 	if err := syscall.Kill(pid, syscall.SIGUSR1); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(10 * time.Second); dumps() == n; time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the server wrote no counts")
-		}
-	}
+	testenv.WaitUntil(t, "the server's counts", func() bool { return dumps() != n })
 	f, err := os.Open(file)
 	if err != nil {
 		t.Fatal(err)
