@@ -8,8 +8,10 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/mgw-dev/mgw/state"
@@ -24,6 +26,7 @@ import (
 // are not rewritten.
 type StatusDir struct {
 	dir     string
+	root    *os.Root // dir, while Write runs
 	v       *view
 	written map[string]time.Time // list path -> Source.ModTime when last written
 	wrote   func(error)          // tests: called after each write of Run
@@ -59,11 +62,31 @@ func (d *StatusDir) Run(ctx context.Context, tick <-chan time.Time) error {
 	}
 }
 
-// Write writes the whole tree once.
+// Write writes the whole tree once. The directory is its owner's only
+// (0700), as the view and the control socket are: failed lists name the
+// files of the job. Every path below it is resolved inside it (os.Root),
+// so a link planted in it (jobs/JOB -> /elsewhere) is never followed: the
+// agent runs as root.
 func (d *StatusDir) Write() error {
-	if err := os.MkdirAll(d.dir, 0o755); err != nil {
+	if err := os.MkdirAll(d.dir, 0o700); err != nil {
 		return err
 	}
+	fi, err := os.Stat(d.dir)
+	if err != nil {
+		return err
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(d.dir, 0o700); err != nil {
+			return err
+		}
+	}
+	if d.root, err = os.OpenRoot(d.dir); err != nil {
+		return err
+	}
+	defer func() {
+		d.root.Close()
+		d.root = nil
+	}()
 	return d.writeDir("")
 }
 
@@ -75,7 +98,7 @@ func (d *StatusDir) writeDir(dir string) error {
 		p := join(dir, e.name)
 		keep[e.name] = true
 		if e.dir {
-			if err := os.MkdirAll(d.local(p), 0o755); err != nil {
+			if err := d.mkdir(d.local(p)); err != nil {
 				errs = append(errs, err)
 				continue
 			}
@@ -114,27 +137,54 @@ func (d *StatusDir) writeDir(dir string) error {
 // prune removes what dir holds beyond keep: jobs and addresses that left
 // the configuration, a check that is gone, stray temporary files.
 func (d *StatusDir) prune(dir string, keep map[string]bool) error {
-	ents, err := os.ReadDir(d.local(dir))
+	f, err := d.root.Open(d.local(dir))
+	if err != nil {
+		return err
+	}
+	ents, err := f.ReadDir(-1)
+	f.Close()
 	if err != nil {
 		return err
 	}
 	var errs []error
 	for _, e := range ents {
 		if !keep[e.Name()] {
-			errs = append(errs, os.RemoveAll(filepath.Join(d.local(dir), e.Name())))
+			errs = append(errs, d.root.RemoveAll(filepath.Join(d.local(dir), e.Name())))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-func (d *StatusDir) local(p string) string { return filepath.Join(d.dir, filepath.FromSlash(p)) }
+// mkdir makes the folder p, whose parent exists. Anything else in its
+// place (a file, a link planted there) is removed first: the tree is the
+// agent's own.
+func (d *StatusDir) mkdir(p string) error {
+	if fi, err := d.root.Lstat(p); err == nil && !fi.IsDir() {
+		if err := d.root.Remove(p); err != nil {
+			return err
+		}
+	}
+	err := d.root.Mkdir(p, 0o755)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	return err
+}
+
+// local is the path of p in the tree relative to the directory, in OS form.
+func (d *StatusDir) local(p string) string {
+	if p == "" {
+		return "."
+	}
+	return filepath.FromSlash(p)
+}
 
 // writeIfChanged writes a list unless the Source says it has not changed
 // since the last write: a list can be large.
 func (d *StatusDir) writeIfChanged(f file, render func(io.Writer) error) error {
 	mt := d.v.src.ModTime(f.path)
 	if last, ok := d.written[f.path]; ok && !mt.IsZero() && mt.Equal(last) {
-		if _, err := os.Stat(d.local(f.path)); err == nil {
+		if _, err := d.root.Lstat(d.local(f.path)); err == nil {
 			return nil
 		}
 	}
@@ -158,7 +208,7 @@ func (d *StatusDir) writeFailures(f file) error {
 	errDir := join(filepath.ToSlash(filepath.Dir(filepath.FromSlash(f.path))), "errors")
 	mt := d.v.src.ModTime(f.path)
 	if last, ok := d.written[f.path]; ok && !mt.IsZero() && mt.Equal(last) {
-		if _, err := os.Stat(d.local(f.path)); err == nil {
+		if _, err := d.root.Lstat(d.local(f.path)); err == nil {
 			return nil
 		}
 	}
@@ -220,7 +270,7 @@ func (d *StatusDir) writeFile(p string, render func(io.Writer) error) error {
 	if err := render(t.w); err != nil {
 		t.abort()
 		if notExist(err) { // e.g. a check that is gone: no file
-			if err := os.Remove(d.local(p)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			if err := d.root.Remove(d.local(p)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return err
 			}
 			return nil
@@ -232,23 +282,30 @@ func (d *StatusDir) writeFile(p string, render func(io.Writer) error) error {
 
 // tempFile is a file being written next to its final name.
 type tempFile struct {
-	f     *os.File
-	w     *bufio.Writer
-	final string
+	root       *os.Root
+	f          *os.File
+	w          *bufio.Writer
+	tmp, final string // relative to root
 }
 
 func (d *StatusDir) create(p string) (*tempFile, error) {
 	final := d.local(p)
-	f, err := os.CreateTemp(filepath.Dir(final), "."+filepath.Base(final)+".tmp*")
-	if err != nil {
-		return nil, err
+	for {
+		tmp := filepath.Join(filepath.Dir(final), "."+filepath.Base(final)+".tmp"+strconv.FormatUint(rand.Uint64(), 36))
+		f, err := d.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &tempFile{root: d.root, f: f, w: bufio.NewWriterSize(f, 64<<10), tmp: tmp, final: final}, nil
 	}
-	return &tempFile{f: f, w: bufio.NewWriterSize(f, 64<<10), final: final}, nil
 }
 
 func (t *tempFile) abort() {
 	t.f.Close()
-	os.Remove(t.f.Name())
+	t.root.Remove(t.tmp)
 }
 
 // commit flushes the file and renames it over the final name.
@@ -262,13 +319,13 @@ func (t *tempFile) commit(mtime time.Time) error {
 		err = cerr
 	}
 	if err == nil && !mtime.IsZero() {
-		err = os.Chtimes(t.f.Name(), mtime, mtime)
+		err = t.root.Chtimes(t.tmp, mtime, mtime)
 	}
 	if err == nil {
-		err = os.Rename(t.f.Name(), t.final)
+		err = t.root.Rename(t.tmp, t.final)
 	}
 	if err != nil {
-		os.Remove(t.f.Name())
+		t.root.Remove(t.tmp)
 	}
 	return err
 }

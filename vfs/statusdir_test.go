@@ -194,3 +194,38 @@ func TestStatusDirRun(t *testing.T) {
 		}
 	}
 }
+
+// Links planted in the status directory (jobs/JOB -> elsewhere, a file
+// link) are replaced, never followed, and a directory others could read
+// is made its owner's only, as the view is.
+func TestStatusDirPlantedLinks(t *testing.T) {
+	src := newFakeSource()
+	st := openStore(t)
+	addFailures(t, st, "job-a", "x", 3, codes.NoPermission)
+	dir, elsewhere := filepath.Join(t.TempDir(), "status"), t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "jobs"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(elsewhere, filepath.Join(dir, "jobs/job-a")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(elsewhere, "README"), filepath.Join(dir, "README")); err != nil {
+		t.Fatal(err)
+	}
+	if err := NewStatusDir(dir, src, st).Write(); err != nil {
+		t.Fatal(err)
+	}
+	if ents, err := os.ReadDir(elsewhere); err != nil || len(ents) != 0 {
+		t.Errorf("written outside the status directory: %v (%v)", ents, err)
+	}
+	got := tree(t, dir)
+	if !strings.Contains(got["jobs/job-a/failed.txt"], "NoPermission") || got["README"] == "" {
+		t.Errorf("tree after replacing the links: %v", keys(got))
+	}
+	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("status directory mode %v (%v), want 0700", fi.Mode().Perm(), err)
+	}
+}

@@ -67,7 +67,8 @@ func kindOf(err error) connectors.Kind {
 	switch {
 	case err == nil:
 		return connectors.KindUnknown
-	case errors.Is(err, syscall.ENOTDIR):
+	case errors.Is(err, syscall.ENOTDIR), escapes(err):
+		// A link out of the folder is, to a key, no folder at all.
 		return connectors.KindNotDir
 	case errors.Is(err, syscall.ENAMETOOLONG), errors.Is(err, syscall.EILSEQ):
 		return connectors.KindUnsupportedName

@@ -35,14 +35,22 @@ const readBatch = 256
 func (b *bucket) List(ctx context.Context, prefix string, fn func(connectors.Object) error, onErr func(connectors.ListError)) error {
 	dir, name, err := splitPrefix(prefix)
 	if err != nil {
-		return connectors.NewError(connectors.KindUnsupportedName, "list", prefix, err)
+		return newError(connectors.KindUnsupportedName, "list", prefix, err)
 	}
 	if err := ctx.Err(); err != nil {
-		return connectors.NewError(connectors.Classify(err), "list", prefix, err)
+		return newError(connectors.Classify(err), "list", prefix, err)
 	}
-	f, err := b.openDir(dir)
+	root, err := b.openRoot()
 	if err != nil {
-		ce := connectors.NewError(kindOf(err), "list", dir, err)
+		if dir != "" && readKind(err) == connectors.KindNotFound {
+			return nil
+		}
+		return newError(kindOf(err), "list", dir, err)
+	}
+	defer root.Close()
+	f, err := openDir(root, dir)
+	if err != nil {
+		ce := newError(kindOf(err), "list", dir, err)
 		if onErr == nil || dir == "" && readKind(err) == connectors.KindNotFound {
 			return ce
 		}
@@ -54,14 +62,14 @@ func (b *bucket) List(ctx context.Context, prefix string, fn func(connectors.Obj
 	}
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	w := &walker{b: b, ctx: wctx, cancel: cancel, fn: fn, onErr: onErr, sem: make(chan struct{}, listWorkers-1)}
+	w := &walker{root: root, ctx: wctx, cancel: cancel, fn: fn, onErr: onErr, sem: make(chan struct{}, listWorkers-1)}
 	w.read(f, dir, name)
 	w.wg.Wait()
 	if w.err != nil {
 		return w.err
 	}
 	if err := ctx.Err(); err != nil {
-		return connectors.NewError(connectors.Classify(err), "list", prefix, err)
+		return newError(connectors.Classify(err), "list", prefix, err)
 	}
 	return nil
 }
@@ -69,8 +77,8 @@ func (b *bucket) List(ctx context.Context, prefix string, fn func(connectors.Obj
 // openDir opens the folder of key dir for a listing. A missing folder, or
 // a file where a folder was expected, gives (nil, nil): nothing to list;
 // but the root missing, or a file, is an error.
-func (b *bucket) openDir(dir string) (*os.File, error) {
-	f, err := os.Open(b.path(dir))
+func openDir(root *os.Root, dir string) (*os.File, error) {
+	f, err := root.Open(name(strings.TrimSuffix(dir, "/")))
 	if err == nil {
 		var fi os.FileInfo
 		if fi, err = f.Stat(); err == nil && !fi.IsDir() {
@@ -91,7 +99,7 @@ func (b *bucket) openDir(dir string) (*os.File, error) {
 
 // walker is the state of one List.
 type walker struct {
-	b      *bucket
+	root   *os.Root
 	ctx    context.Context
 	cancel context.CancelFunc
 	fn     func(connectors.Object) error
@@ -118,7 +126,7 @@ func (w *walker) folderError(dir string, err error) {
 	if w.ctx.Err() != nil {
 		return // the walk is over: errors from it ending are not the folder's
 	}
-	ce := connectors.NewError(kindOf(err), "list", dir, err)
+	ce := newError(kindOf(err), "list", dir, err)
 	if w.onErr == nil {
 		w.stop(ce)
 		return
@@ -130,7 +138,7 @@ func (w *walker) folderError(dir string, err error) {
 
 // walk lists the folder of key dir and everything below it.
 func (w *walker) walk(dir string) {
-	f, err := os.Open(w.b.path(dir))
+	f, err := w.root.Open(name(strings.TrimSuffix(dir, "/")))
 	if err != nil {
 		if readKind(err) != connectors.KindNotFound { // gone since it was listed: nothing to say
 			w.folderError(dir, err)
@@ -195,14 +203,22 @@ func (w *walker) read(f *os.File, dir, name string) {
 // skipped. A folder that does not exist lists nothing.
 func (b *bucket) ListDir(ctx context.Context, dir string, fn func(connectors.Object) error) error {
 	if dir != "" && !strings.HasSuffix(dir, "/") {
-		return connectors.NewError(connectors.KindInvalidArgument, "listdir", dir, errors.New("folder key must end in /"))
+		return newError(connectors.KindInvalidArgument, "listdir", dir, errors.New("folder key must end in /"))
 	}
 	if _, _, err := splitPrefix(dir); err != nil {
-		return connectors.NewError(connectors.KindUnsupportedName, "listdir", dir, err)
+		return newError(connectors.KindUnsupportedName, "listdir", dir, err)
 	}
-	f, err := b.openDir(dir)
+	root, err := b.openRoot()
 	if err != nil {
-		return connectors.NewError(readKind(err), "listdir", dir, err)
+		if dir != "" && readKind(err) == connectors.KindNotFound {
+			return nil
+		}
+		return newError(readKind(err), "listdir", dir, err)
+	}
+	defer root.Close()
+	f, err := openDir(root, dir)
+	if err != nil {
+		return newError(readKind(err), "listdir", dir, err)
 	}
 	if f == nil {
 		return nil
@@ -210,7 +226,7 @@ func (b *bucket) ListDir(ctx context.Context, dir string, fn func(connectors.Obj
 	defer f.Close()
 	for {
 		if err := ctx.Err(); err != nil {
-			return connectors.NewError(connectors.Classify(err), "listdir", dir, err)
+			return newError(connectors.Classify(err), "listdir", dir, err)
 		}
 		entries, err := f.ReadDir(readBatch)
 		for _, e := range entries {
@@ -223,7 +239,7 @@ func (b *bucket) ListDir(ctx context.Context, dir string, fn func(connectors.Obj
 				continue
 			}
 			if err != nil {
-				return connectors.NewError(kindOf(err), "listdir", key, err)
+				return newError(kindOf(err), "listdir", key, err)
 			}
 			if err := fn(object(key, fi)); err != nil {
 				return err
@@ -233,7 +249,7 @@ func (b *bucket) ListDir(ctx context.Context, dir string, fn func(connectors.Obj
 			return nil
 		}
 		if err != nil {
-			return connectors.NewError(kindOf(err), "listdir", dir, err)
+			return newError(kindOf(err), "listdir", dir, err)
 		}
 	}
 }

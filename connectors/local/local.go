@@ -36,15 +36,46 @@ var _ connectors.Bucket = (*bucket)(nil)
 // the disk: Check does.
 func New(addr connectors.Address) (connectors.Bucket, error) {
 	if addr.Path == "" || !filepath.IsAbs(addr.Path) {
-		return nil, connectors.NewError(connectors.KindInvalidArgument, "open", "",
+		return nil, newError(connectors.KindInvalidArgument, "open", "",
 			fmt.Errorf("local path %q is not absolute", addr.Path))
 	}
 	return &bucket{root: filepath.Clean(addr.Path)}, nil
 }
 
-// path is the OS path of a key that checkKey accepted.
-func (b *bucket) path(key string) string {
-	return filepath.Join(b.root, filepath.FromSlash(key))
+// name is the key's path relative to the root, in OS form ("." for "").
+func name(key string) string {
+	if key == "" {
+		return "."
+	}
+	return filepath.FromSlash(key)
+}
+
+// openRoot opens the folder for one operation. Every path below it is
+// resolved inside it (os.Root), so a symbolic link planted in the folder
+// (sub -> /elsewhere) is never followed out of it: the agent runs as root,
+// and whoever can plant such a link must not make it write, read or delete
+// anywhere else. It is opened per operation rather than kept, so a share
+// mounted over the folder after the job started is the one written to.
+func (b *bucket) openRoot() (*os.Root, error) {
+	return os.OpenRoot(b.root)
+}
+
+// errOutside replaces the os package's "path escapes from parent" in what
+// a user reads.
+var errOutside = errors.New("a symbolic link leads out of the folder, and mgw does not follow it")
+
+// newError is connectors.NewError with a path escape said plainly.
+func newError(kind connectors.Kind, op, key string, err error) error {
+	if escapes(err) {
+		err = errOutside
+	}
+	return connectors.NewError(kind, op, key, err)
+}
+
+// escapes reports whether err is os.Root refusing a path that leaves it.
+// The os package does not export that error, so its text is matched.
+func escapes(err error) bool {
+	return err != nil && (errors.Is(err, errOutside) || strings.HasSuffix(err.Error(), "path escapes from parent"))
 }
 
 // keyOf is the inverse of path: the key of the OS path p, "" for the root
@@ -71,10 +102,10 @@ func (b *bucket) Close() error { return nil }
 func (b *bucket) Check(ctx context.Context) error {
 	fi, err := os.Stat(b.root)
 	if err != nil {
-		return connectors.NewError(kindOf(err), "check", "", err)
+		return newError(kindOf(err), "check", "", err)
 	}
 	if !fi.IsDir() {
-		return connectors.NewError(connectors.KindNotDir, "check", "",
+		return newError(connectors.KindNotDir, "check", "",
 			fmt.Errorf("%s is not a folder", b.root))
 	}
 	f, err := os.Open(b.root)
@@ -85,21 +116,26 @@ func (b *bucket) Check(ctx context.Context) error {
 			err = nil
 		}
 	}
-	return connectors.NewError(kindOf(err), "check", "", err)
+	return newError(kindOf(err), "check", "", err)
 }
 
 // Stat returns the key's attributes without following a symbolic link.
 // A folder is not an object: its key gives KindNotFound.
 func (b *bucket) Stat(ctx context.Context, key string) (connectors.Object, error) {
 	if err := checkKey(key); err != nil {
-		return connectors.Object{}, connectors.NewError(connectors.KindUnsupportedName, "stat", key, err)
+		return connectors.Object{}, newError(connectors.KindUnsupportedName, "stat", key, err)
 	}
-	fi, err := os.Lstat(b.path(key))
+	root, err := b.openRoot()
 	if err != nil {
-		return connectors.Object{}, connectors.NewError(readKind(err), "stat", key, err)
+		return connectors.Object{}, newError(readKind(err), "stat", key, err)
+	}
+	defer root.Close()
+	fi, err := root.Lstat(name(key))
+	if err != nil {
+		return connectors.Object{}, newError(readKind(err), "stat", key, err)
 	}
 	if fi.IsDir() {
-		return connectors.Object{}, connectors.NewError(connectors.KindNotFound, "stat", key, errIsDir)
+		return connectors.Object{}, newError(connectors.KindNotFound, "stat", key, errIsDir)
 	}
 	return object(key, fi), nil
 }
@@ -113,39 +149,43 @@ var (
 // end). Symbolic links are not followed and other special files refused.
 func (b *bucket) Open(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
 	if err := checkKey(key); err != nil {
-		return nil, connectors.NewError(connectors.KindUnsupportedName, "open", key, err)
+		return nil, newError(connectors.KindUnsupportedName, "open", key, err)
 	}
 	if offset < 0 {
-		return nil, connectors.NewError(connectors.KindInvalidArgument, "open", key, fmt.Errorf("negative offset %d", offset))
+		return nil, newError(connectors.KindInvalidArgument, "open", key, fmt.Errorf("negative offset %d", offset))
 	}
-	p := b.path(key)
+	root, err := b.openRoot()
+	if err != nil {
+		return nil, newError(readKind(err), "open", key, err)
+	}
+	defer root.Close()
 	// Lstat first, so that neither a link is followed nor a FIFO opened
 	// (which would block); then check the opened file is the one stat'd.
-	fi, err := os.Lstat(p)
+	fi, err := root.Lstat(name(key))
 	if err != nil {
-		return nil, connectors.NewError(readKind(err), "open", key, err)
+		return nil, newError(readKind(err), "open", key, err)
 	}
 	if fi.IsDir() {
-		return nil, connectors.NewError(connectors.KindNotFound, "open", key, errIsDir)
+		return nil, newError(connectors.KindNotFound, "open", key, errIsDir)
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, connectors.NewError(connectors.KindUnsupported, "open", key, errNotRegular)
+		return nil, newError(connectors.KindUnsupported, "open", key, errNotRegular)
 	}
-	f, err := os.Open(p)
+	f, err := root.Open(name(key))
 	if err != nil {
-		return nil, connectors.NewError(readKind(err), "open", key, err)
+		return nil, newError(readKind(err), "open", key, err)
 	}
 	if ofi, err := f.Stat(); err != nil || !os.SameFile(fi, ofi) {
 		f.Close()
 		if err == nil {
 			err = errors.New("replaced while being opened")
 		}
-		return nil, connectors.NewError(connectors.KindChanged, "open", key, err)
+		return nil, newError(connectors.KindChanged, "open", key, err)
 	}
 	if offset > 0 {
 		if _, err := f.Seek(offset, io.SeekStart); err != nil {
 			f.Close()
-			return nil, connectors.NewError(kindOf(err), "open", key, err)
+			return nil, newError(kindOf(err), "open", key, err)
 		}
 	}
 	var r io.Reader = f
@@ -165,38 +205,42 @@ type reader struct {
 
 func (r *reader) Read(p []byte) (int, error) {
 	if err := r.ctx.Err(); err != nil {
-		return 0, connectors.NewError(connectors.Classify(err), "read", r.key, err)
+		return 0, newError(connectors.Classify(err), "read", r.key, err)
 	}
 	n, err := r.r.Read(p)
 	if err != nil && err != io.EOF {
-		err = connectors.NewError(kindOf(err), "read", r.key, err)
+		err = newError(kindOf(err), "read", r.key, err)
 	}
 	return n, err
 }
 
 func (r *reader) Close() error {
 	err := r.f.Close()
-	return connectors.NewError(kindOf(err), "close", r.key, err)
+	return newError(kindOf(err), "close", r.key, err)
 }
 
 // Delete removes the file at key. A missing key, or a folder, is left as it
 // is and is not an error: there is no object to delete.
 func (b *bucket) Delete(ctx context.Context, key string) error {
 	if err := checkKey(key); err != nil {
-		return connectors.NewError(connectors.KindUnsupportedName, "delete", key, err)
+		return newError(connectors.KindUnsupportedName, "delete", key, err)
 	}
-	p := b.path(key)
-	fi, err := os.Lstat(p)
+	root, err := b.openRoot()
+	if err != nil {
+		return newError(kindOf(err), "delete", key, err)
+	}
+	defer root.Close()
+	fi, err := root.Lstat(name(key))
 	if err == nil && fi.IsDir() {
 		return nil
 	}
 	if err == nil {
-		err = os.Remove(p)
+		err = root.Remove(name(key))
 	}
 	if err != nil && readKind(err) == connectors.KindNotFound {
 		return nil
 	}
-	return connectors.NewError(kindOf(err), "delete", key, err)
+	return newError(kindOf(err), "delete", key, err)
 }
 
 // object turns what Lstat or ReadDir found into an Object.

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,7 +63,7 @@ func isTempName(name string) bool {
 // KindChanged: the source shrank while it was read.
 func (b *bucket) Put(ctx context.Context, key string, r io.ReadSeeker, size int64, opts connectors.PutOptions) (connectors.Object, error) {
 	fail := func(kind connectors.Kind, err error) (connectors.Object, error) {
-		return connectors.Object{}, connectors.NewError(kind, "put", key, err)
+		return connectors.Object{}, newError(kind, "put", key, err)
 	}
 	if err := checkKey(key); err != nil {
 		return fail(connectors.KindUnsupportedName, err)
@@ -73,13 +74,27 @@ func (b *bucket) Put(ctx context.Context, key string, r io.ReadSeeker, size int6
 	if err := ctx.Err(); err != nil {
 		return fail(connectors.Classify(err), err)
 	}
-	p := b.path(key)
+	root, err := b.openRoot()
+	if errors.Is(err, fs.ErrNotExist) {
+		// The first file makes the folder, as it makes the ones below.
+		if err = os.MkdirAll(b.root, 0o777); err == nil {
+			root, err = b.openRoot()
+		}
+	}
+	if err != nil {
+		return fail(kindOf(err), err)
+	}
+	defer root.Close()
+	p := name(key)
 	dir := filepath.Dir(p)
-	if err := os.MkdirAll(dir, 0o777); err != nil {
+	if err := root.MkdirAll(dir, 0o777); err != nil {
+		if errors.Is(err, fs.ErrExist) { // a file where a folder is needed
+			return fail(connectors.KindNotDir, err)
+		}
 		return fail(kindOf(err), err)
 	}
 	tmp := filepath.Join(dir, tempName(filepath.Base(p)))
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
 	if err != nil {
 		return fail(kindOf(err), err)
 	}
@@ -88,7 +103,7 @@ func (b *bucket) Put(ctx context.Context, key string, r io.ReadSeeker, size int6
 		kind, err = kindOf(cerr), cerr
 	}
 	if err == nil && !opts.ModTime.IsZero() {
-		if err = os.Chtimes(tmp, time.Time{}, opts.ModTime); err != nil {
+		if err = root.Chtimes(tmp, time.Time{}, opts.ModTime); err != nil {
 			kind = kindOf(err)
 		}
 	}
@@ -100,7 +115,7 @@ func (b *bucket) Put(ctx context.Context, key string, r io.ReadSeeker, size int6
 		}
 	}
 	if err == nil {
-		if err = os.Rename(tmp, p); err != nil {
+		if err = root.Rename(tmp, p); err != nil {
 			kind = kindOf(err)
 			if errors.Is(err, syscall.EISDIR) || errors.Is(err, syscall.EEXIST) {
 				kind, err = connectors.KindInvalidArgument, fmt.Errorf("%s is a folder", key)
@@ -108,10 +123,10 @@ func (b *bucket) Put(ctx context.Context, key string, r io.ReadSeeker, size int6
 		}
 	}
 	if err != nil {
-		os.Remove(tmp)
+		root.Remove(tmp)
 		return fail(kind, err)
 	}
-	fi, err := os.Lstat(p)
+	fi, err := root.Lstat(p)
 	if err != nil {
 		return fail(kindOf(err), err)
 	}

@@ -77,11 +77,11 @@ func (b *bucket) Watch(to connectors.Changes, log *slog.Logger) (connectors.Watc
 	}
 	fw, err := fsnotify.NewBufferedWatcher(eventBuffer)
 	if err != nil {
-		return nil, connectors.NewError(kindOf(err), "watch", "", err)
+		return nil, newError(kindOf(err), "watch", "", err)
 	}
 	if err := fw.Add(b.root); err != nil {
 		fw.Close()
-		return nil, connectors.NewError(kindOf(err), "watch", "", err)
+		return nil, newError(kindOf(err), "watch", "", err)
 	}
 	w := &watch{b: b, fw: fw, to: to, log: log, errs: make(chan error, 16), failed: make(chan string, 1),
 		stop: make(chan struct{}), dirs: map[string]bool{b.root: true}, unwatched: map[string]bool{}}
