@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -36,6 +37,8 @@ type accessHold struct {
 	granted uint64        // files copied: a verdict waits for this to move
 	suspect int           // copiers waiting in verdict
 	open    chan struct{} // closed while copiers may run
+	resumed uint64        // times `mgw job retry` ended a hold
+	code    string        // why the copiers are held, and text saying more
 	text    string
 	first   time.Duration // the first probe's wait
 	last    time.Duration // the longest
@@ -51,34 +54,46 @@ func newAccessHold(first, last time.Duration) *accessHold {
 }
 
 // wait returns at once unless the job is held, else when it is let go or
-// ctx ends.
-func (h *accessHold) wait(ctx context.Context) error {
+// ctx ends. It returns how many times a retry has ended a hold, for
+// since.
+func (h *accessHold) wait(ctx context.Context) (resumed uint64, _ error) {
 	if err := ctx.Err(); err != nil {
-		return err
+		return 0, err
 	}
 	h.mu.Lock()
 	open := h.open
 	h.mu.Unlock()
 	select {
 	case <-open:
-		return nil
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		return h.resumed, nil
 	case <-ctx.Done():
-		return ctx.Err()
+		return 0, ctx.Err()
 	}
 }
 
-// hold stops the copiers because side refused maxConsecutiveDenied
-// requests in a row, the last with err. It returns true when this call
-// started the hold (the caller logs it once). onProbe runs when the probe
-// wait is over, before the copiers are let go.
-func (h *accessHold) hold(side connectors.Side, err error, onProbe func()) bool {
+// since reports whether `mgw job retry` ended a hold after wait returned
+// resumed: a refusal of a request sent before then says nothing about the
+// address as it is now.
+func (h *accessHold) since(resumed uint64) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.resumed != resumed
+}
+
+// hold stops the copiers because a side refuses them, for the reason
+// code and text say. It returns true when this call started the hold (the
+// caller logs it once). onProbe runs when the probe wait is over, before
+// the copiers are let go.
+func (h *accessHold) hold(code, text string, onProbe func()) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.held() {
 		return false
 	}
 	h.open = make(chan struct{})
-	h.text = fmt.Sprintf("%s refused %d requests in a row, the last: %s", side, maxConsecutiveDenied, RootCause(err))
+	h.code, h.text = code, text
 	h.probe = min(max(h.probe*2, h.first), h.last)
 	open := h.open
 	h.changed.Broadcast()
@@ -114,6 +129,7 @@ func (h *accessHold) resume() bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.probe = 0
+	h.resumed++
 	if !h.held() {
 		return false
 	}
@@ -184,7 +200,7 @@ func (h *accessHold) status() (code, reason string) {
 	if !h.held() {
 		return "", ""
 	}
-	return codes.ProviderAccessDenied, h.text + "; `mgw job retry` resumes at once, else the next probe is automatic"
+	return h.code, h.text + "; `mgw job retry` resumes at once, else the next probe is automatic"
 }
 
 // denied counts one access-denied answer from side. It returns true when
@@ -196,8 +212,9 @@ func (r *Runner) denied(side connectors.Side, err error) (held bool) {
 	if r.deniedRun[side].Add(1) < maxConsecutiveDenied {
 		return false
 	}
+	text := fmt.Sprintf("%s refused %d requests in a row, the last: %s", side, maxConsecutiveDenied, RootCause(err))
 	if r.Continuous == nil && !r.PauseOnDenied {
-		r.stop(codes.ProviderAccessDenied, fmt.Errorf("%s refused %d requests in a row, the last: %s", side, maxConsecutiveDenied, RootCause(err)))
+		r.stop(codes.ProviderAccessDenied, errors.New(text))
 		return true
 	}
 	onProbe := func() {
@@ -205,8 +222,33 @@ func (r *Runner) denied(side connectors.Side, err error) (held bool) {
 		r.deniedRun[side].Store(maxConsecutiveDenied - 1)
 		r.log.Info("probing access after a hold", "side", side.String())
 	}
-	if r.access.hold(side, err, onProbe) {
+	if r.access.hold(codes.ProviderAccessDenied, text, onProbe) {
 		r.log.Error("job paused", "code", codes.ProviderAccessDenied, "side", side.String(), "reason", RootCause(err))
+	}
+	return true
+}
+
+// refused handles a side that no longer accepts the job's credentials or
+// whose bucket is gone (jobFatal): no file can be copied until someone
+// fixes the address. A one-shot job stops with the address's code. A
+// continuous job must never look synced while it copies nothing, nor end
+// for good on what a changed secret caused: it is held with the code, as
+// a side refusing access holds it, and probes or `mgw job retry` (after
+// `mgw reload` with the new secret) let it go on. It returns true when the
+// file must wait instead of being failed.
+func (r *Runner) refused(side connectors.Side, err error, resumed uint64) (held bool) {
+	code := r.addressCode(side, err)
+	if r.Continuous == nil {
+		r.stop(code, err)
+		return false
+	}
+	if r.access.since(resumed) {
+		return true // sent before the retry: try again
+	}
+	text := fmt.Sprintf("%s refused the address's credentials or bucket: %s", side, RootCause(err))
+	onProbe := func() { r.log.Info("probing the address after a hold", "side", side.String()) }
+	if r.access.hold(code, text, onProbe) {
+		r.log.Error("job paused", "code", code, "side", side.String(), "reason", RootCause(err))
 	}
 	return true
 }

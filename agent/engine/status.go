@@ -6,7 +6,6 @@ import (
 
 	"github.com/mgw-dev/mgw/agent/config"
 	"github.com/mgw-dev/mgw/connectors"
-	"github.com/mgw-dev/mgw/state/codes"
 )
 
 // Status is what a job shows of itself: the status line, the agent's
@@ -69,7 +68,7 @@ func (r *Runner) Retry() {
 	r.deniedRun[connectors.Source].Store(0)
 	r.deniedRun[connectors.Destination].Store(0)
 	if r.access.resume() {
-		r.log.Info("job resumed", "was", codes.ProviderAccessDenied)
+		r.log.Info("job resumed")
 	}
 }
 

@@ -43,7 +43,8 @@ func (r *Runner) transfer(ctx context.Context, log *slog.Logger, t task) {
 	retries := r.Job.Retries
 	onceMore := false // a refused file was told access works elsewhere
 	for attempt := 1; ; attempt++ {
-		if r.access.wait(ctx) != nil {
+		resumed, werr := r.access.wait(ctx)
+		if werr != nil {
 			return
 		}
 		err := r.copyHeavy(ctx, o)
@@ -66,8 +67,11 @@ func (r *Runner) transfer(ctx context.Context, log *slog.Logger, t task) {
 			r.recordSkip(o.Key, "deleted from the source before it was copied")
 			return
 		case jobFatal(err):
-			r.stop(r.addressCode(side, err), err)
-			return
+			if !r.refused(side, err, resumed) {
+				return
+			}
+			attempt-- // not this file's fault: it waits for the address to be fixed
+			continue
 		case kind == connectors.KindAccessDenied && r.denied(side, err):
 			attempt-- // not this file's fault: it waits for access to return
 			continue
