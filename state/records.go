@@ -99,6 +99,10 @@ type Run struct {
 // Job is the persistent record of a job.
 type Job struct {
 	LastRun uint64 `json:"last_run"`
+	// Adopt is set by Rebuild: the index was lost, so the job's next full
+	// pass adopts the objects at the destination that match the source,
+	// whatever the overwrite policy, instead of copying them again.
+	Adopt bool `json:"adopt,omitempty"`
 }
 
 // encode writes a record: binary where the type has a binary form (the

@@ -17,14 +17,27 @@ import (
 
 // Store is the open database. It is safe for concurrent use.
 type Store struct {
-	db *badger.DB
+	db    *badger.DB
+	space *space
 }
 
-// ErrLocked means another process (an agent, another run) holds the state.
-var ErrLocked = errors.New("the state directory is in use by another mgw process")
+// Why a state directory cannot be opened, besides ErrDiskFull.
+var (
+	// ErrLocked means another process (an agent, another run) holds the state.
+	ErrLocked = errors.New("the state directory is in use by another mgw process")
+	// ErrDamaged means Badger's files are missing, truncated or garbled:
+	// mgw refuses to start from zero without saying so.
+	ErrDamaged = errors.New("the state directory is damaged")
+	// ErrNotWritable means the directory or its files cannot be written.
+	ErrNotWritable = errors.New("the state directory cannot be written")
+)
 
-// Open opens (creating if needed) the database in dir.
+// Open opens (creating if needed) the database in dir. A failure wraps
+// ErrLocked, ErrDamaged, ErrNotWritable or ErrDiskFull.
 func Open(dir string) (*Store, error) {
+	if err := manifestMissing(dir); err != nil {
+		return nil, err
+	}
 	opts := badger.DefaultOptions(dir).
 		WithLogger(badgerLogger{}).
 		// Sized for an agent that shares its host: Badger's defaults
@@ -47,12 +60,9 @@ func Open(dir string) (*Store, error) {
 		WithSyncWrites(false)
 	db, err := badger.Open(opts)
 	if err != nil {
-		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
-			return nil, fmt.Errorf("%w (%s)", ErrLocked, dir)
-		}
-		return nil, fmt.Errorf("open state in %s: %w", dir, err)
+		return nil, openError(dir, err)
 	}
-	s := &Store{db: db}
+	s := &Store{db: db, space: &space{dir: dir, free: freeBytes}}
 	if err := s.checkSchema(); err != nil {
 		db.Close()
 		return nil, err
@@ -61,25 +71,47 @@ func Open(dir string) (*Store, error) {
 }
 
 func (s *Store) checkSchema() error {
-	return s.db.Update(func(txn *badger.Txn) error {
+	var v []byte
+	found := true
+	err := s.db.View(func(txn *badger.Txn) error {
 		item, err := txn.Get(schemaKey())
 		if errors.Is(err, badger.ErrKeyNotFound) {
-			return txn.Set(schemaKey(), []byte{SchemaVersion})
+			found = false
+			return nil
 		}
 		if err != nil {
 			return err
 		}
-		return item.Value(func(v []byte) error {
-			if len(v) != 1 || v[0] != SchemaVersion {
-				return fmt.Errorf("state: schema version %v, this mgw knows %d", v, SchemaVersion)
-			}
-			return nil
-		})
+		v, err = item.ValueCopy(nil)
+		return err
 	})
+	switch {
+	case err != nil:
+		return fmt.Errorf("%w: %v", ErrDamaged, err)
+	case !found:
+		// Written only when missing, so that opening a state on a full
+		// disk to read it writes nothing.
+		return s.update(func(txn *badger.Txn) error { return txn.Set(schemaKey(), []byte{SchemaVersion}) })
+	case len(v) != 1 || v[0] != SchemaVersion:
+		return fmt.Errorf("state: schema version %v, this mgw knows %d", v, SchemaVersion)
+	}
+	return nil
 }
 
 // Close flushes and closes the database.
 func (s *Store) Close() error { return s.db.Close() }
+
+// Space returns an error wrapping ErrDiskFull while the state directory's
+// disk has less than Reserve free (then every write is refused), else nil.
+func (s *Store) Space() error { return s.space.check() }
+
+// update runs a read-write transaction, unless the disk is full.
+func (s *Store) update(fn func(txn *badger.Txn) error) error {
+	if err := s.space.check(); err != nil {
+		return err
+	}
+	return s.db.Update(fn)
+}
 
 func (s *Store) get(key []byte, v any) (bool, error) {
 	var found bool
@@ -98,7 +130,7 @@ func (s *Store) get(key []byte, v any) (bool, error) {
 }
 
 func (s *Store) set(key []byte, v any) error {
-	return s.db.Update(func(txn *badger.Txn) error { return txn.Set(key, encode(v)) })
+	return s.update(func(txn *badger.Txn) error { return txn.Set(key, encode(v)) })
 }
 
 // File returns the entry of path, if mgw has copied it.
@@ -141,7 +173,7 @@ func (s *Store) Folder(job, dir string, fn func(name string, e FileEntry) bool) 
 // MarkDone records that path was copied and verified as e, and clears any
 // failure, skip or checkpoint of it, in one transaction.
 func (s *Store) MarkDone(job, path string, e FileEntry) error {
-	return s.db.Update(func(txn *badger.Txn) error {
+	return s.update(func(txn *badger.Txn) error {
 		if err := txn.Set(PathKey(KindFile, job, path), encode(e)); err != nil {
 			return err
 		}
@@ -151,7 +183,7 @@ func (s *Store) MarkDone(job, path string, e FileEntry) error {
 
 // Forget removes everything recorded about path (it left the source).
 func (s *Store) Forget(job, path string) error {
-	return s.db.Update(func(txn *badger.Txn) error {
+	return s.update(func(txn *badger.Txn) error {
 		return deleteKeys(txn, job, path, KindFile, KindFailure, KindSkip, KindUpload)
 	})
 }
@@ -169,7 +201,7 @@ func deleteKeys(txn *badger.Txn, job, path string, kinds ...byte) error {
 // earlier failure of the same file.
 func (s *Store) Fail(job, path string, f Failure) error {
 	key := PathKey(KindFailure, job, path)
-	return s.db.Update(func(txn *badger.Txn) error {
+	return s.update(func(txn *badger.Txn) error {
 		if item, err := txn.Get(key); err == nil {
 			var old Failure
 			if item.Value(func(b []byte) error { return decode(b, &old) }) == nil && !old.First.IsZero() {
@@ -186,7 +218,7 @@ func (s *Store) Fail(job, path string, f Failure) error {
 
 // Skip records that path was deliberately not copied, and why.
 func (s *Store) Skip(job, path string, k Skip) error {
-	return s.db.Update(func(txn *badger.Txn) error {
+	return s.update(func(txn *badger.Txn) error {
 		if err := txn.Delete(PathKey(KindFailure, job, path)); err != nil {
 			return err
 		}
@@ -231,6 +263,9 @@ func (s *Store) DropStale(job string, t time.Time) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.space.check(); err != nil {
+		return err
+	}
 	wb := s.db.NewWriteBatch()
 	defer wb.Cancel()
 	for _, k := range stale {
@@ -255,7 +290,7 @@ func (s *Store) SaveUpload(job, path string, u Upload) error {
 
 // DropUpload deletes the checkpoint of path.
 func (s *Store) DropUpload(job, path string) error {
-	return s.db.Update(func(txn *badger.Txn) error { return txn.Delete(PathKey(KindUpload, job, path)) })
+	return s.update(func(txn *badger.Txn) error { return txn.Delete(PathKey(KindUpload, job, path)) })
 }
 
 // Job returns the record of job.
@@ -265,9 +300,29 @@ func (s *Store) Job(job string) (Job, error) {
 	return j, err
 }
 
+// Adopted ends a job's adoption (Job.Adopt) once a full pass has met
+// every file of the source.
+func (s *Store) Adopted(job string) error {
+	return s.update(func(txn *badger.Txn) error {
+		var j Job
+		item, err := txn.Get(JobKey(job))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		if err == nil {
+			err = item.Value(func(b []byte) error { return decode(b, &j) })
+		}
+		if err != nil || !j.Adopt {
+			return err
+		}
+		j.Adopt = false
+		return txn.Set(JobKey(job), encode(j))
+	})
+}
+
 // NewRun allocates the next run number of job and stores r under it.
 func (s *Store) NewRun(r *Run) error {
-	return s.db.Update(func(txn *badger.Txn) error {
+	return s.update(func(txn *badger.Txn) error {
 		var j Job
 		if item, err := txn.Get(JobKey(r.Job)); err == nil {
 			if err := item.Value(func(b []byte) error { return decode(b, &j) }); err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/state"
 	"github.com/mgw-dev/mgw/state/codes"
 )
 
@@ -228,27 +229,30 @@ func (r *Runner) denied(side connectors.Side, err error) (held bool) {
 	return true
 }
 
-// refused handles a side that no longer accepts the job's credentials or
-// whose bucket is gone (jobFatal): no file can be copied until someone
-// fixes the address. A one-shot job stops with the address's code. A
-// continuous job must never look synced while it copies nothing, nor end
-// for good on what a changed secret caused: it is held with the code, as
-// a side refusing access holds it, and probes or `mgw job retry` (after
-// `mgw reload` with the new secret) let it go on. It returns true when the
-// file must wait instead of being failed.
-func (r *Runner) refused(side connectors.Side, err error, resumed uint64) (held bool) {
-	code := r.addressCode(side, err)
-	if r.Continuous == nil {
+// blocked handles what no file can get past until someone acts: a side
+// that no longer accepts the job's credentials or lost its bucket
+// (jobFatal: a secret changed), or the state directory's disk full
+// (state.ErrDiskFull). `mgw run` stops with the code. Under the agent, and
+// in continuous mode, the job is held with the code instead, as a side
+// refusing access holds it: it never looks finished, or synced, while it
+// copies nothing, no file is failed for it, and probes or `mgw job retry`
+// (after `mgw reload` with the new secret, or once space is freed) let it
+// go on. It returns true when the file must wait instead of being failed.
+func (r *Runner) blocked(side connectors.Side, err error, resumed uint64) (held bool) {
+	code, text := codes.StateDiskFull, err.Error()
+	if !errors.Is(err, state.ErrDiskFull) {
+		code, text = r.addressCode(side, err), fmt.Sprintf("%s refused the address's credentials or bucket: %s", side, RootCause(err))
+	}
+	if r.Continuous == nil && !r.PauseOnDenied {
 		r.stop(code, err)
 		return false
 	}
 	if r.access.since(resumed) {
-		return true // sent before the retry: try again
+		return true // met before the retry: try again
 	}
-	text := fmt.Sprintf("%s refused the address's credentials or bucket: %s", side, RootCause(err))
-	onProbe := func() { r.log.Info("probing the address after a hold", "side", side.String()) }
+	onProbe := func() { r.log.Info("probing after a hold", "code", code) }
 	if r.access.hold(code, text, onProbe) {
-		r.log.Error("job paused", "code", code, "side", side.String(), "reason", RootCause(err))
+		r.log.Error("job paused", "code", code, "reason", text)
 	}
 	return true
 }

@@ -41,6 +41,7 @@ type Runner struct {
 	deniedRun        [2]atomic.Int64 // consecutive access-denied answers, per side
 	access           *accessHold     // holds the copiers while a side refuses access
 	restores         restoring       // archived objects a one-shot run waits for
+	adopt            atomic.Bool     // the index was rebuilt: adopt matching objects (state.Job.Adopt)
 
 	// PauseOnDenied holds a one-shot job while a side refuses access, as
 	// continuous jobs always do, instead of stopping it: set by the agent,
@@ -132,6 +133,11 @@ func (r *Runner) init() error {
 		return err
 	}
 	r.filter = newFilter(r.Job)
+	j, err := r.Store.Job(r.Job.Name)
+	if err != nil {
+		return err
+	}
+	r.adopt.Store(j.Adopt)
 	r.mu.Lock() // Status may already be reading
 	r.busy = map[string]time.Time{}
 	r.again = map[string]bool{}
@@ -144,7 +150,7 @@ func (r *Runner) init() error {
 func (r *Runner) FullPass(ctx context.Context) (*state.Run, error) {
 	run := &state.Run{Job: r.Job.Name, Started: time.Now(), State: "running"}
 	if err := r.Store.NewRun(run); err != nil {
-		return nil, err
+		return nil, stateError(err)
 	}
 	log := r.log.With("run", run.Number)
 	before := r.Progress.Snapshot()
@@ -166,6 +172,14 @@ func (r *Runner) FullPass(ctx context.Context) (*state.Run, error) {
 			if clean {
 				if derr := r.Store.DropStale(r.Job.Name, run.Started); derr != nil {
 					log.Warn("cannot drop stale records", "err", derr)
+				}
+				if r.adopt.Load() {
+					if aerr := r.Store.Adopted(r.Job.Name); aerr != nil {
+						log.Warn("cannot record the end of the adoption", "err", aerr)
+					} else {
+						r.adopt.Store(false)
+						log.Info("index rebuilt: every file of the source was met, adopted or copied")
+					}
 				}
 				r.Progress.ListsChanged.Store(time.Now().UnixNano())
 			}
@@ -204,8 +218,12 @@ func (r *Runner) FullPass(ctx context.Context) (*state.Run, error) {
 	return run, err
 }
 
-// check verifies both addresses before any file is touched.
+// check verifies both addresses, and room for the index, before any file
+// is touched.
 func (r *Runner) check(ctx context.Context) error {
+	if err := r.Store.Space(); err != nil {
+		return stateError(err)
+	}
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := r.Src.Check(cctx); err != nil {
@@ -368,6 +386,15 @@ func (r *Runner) pass(ctx context.Context, log *slog.Logger, prefix string, seen
 		return false, &JobError{Code: r.addressCode(connectors.Source, listErr), Err: listErr}
 	}
 	return unread.Load() == 0, nil
+}
+
+// stateError gives a state directory's full disk its code; other errors
+// of the index are returned as they are.
+func stateError(err error) error {
+	if errors.Is(err, state.ErrDiskFull) {
+		return &JobError{Code: codes.StateDiskFull, Err: err}
+	}
+	return err
 }
 
 // stop ends the run because no further file can succeed.

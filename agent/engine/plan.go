@@ -119,7 +119,7 @@ func (r *Runner) plan(ctx context.Context, o connectors.Object, c *caches) (t ta
 // adopts it if its content matches, and applies reason only if not.
 func (r *Runner) overwriteSkip(ctx context.Context, o connectors.Object, c *caches) (reason string, same *connectors.Object) {
 	policy := r.Job.Overwrite
-	if policy == config.OverwriteAlways {
+	if policy == config.OverwriteAlways && !r.adopt.Load() {
 		return "", nil
 	}
 	d, exists, cached := c.destLookup(ctx, o.Key)

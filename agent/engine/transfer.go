@@ -12,6 +12,7 @@ import (
 	"github.com/mgw-dev/mgw/agent/engine/meta"
 	"github.com/mgw-dev/mgw/agent/engine/pace"
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/state"
 )
 
 // Sizes that shape a transfer. Files up to singlePutMax are read whole into
@@ -47,7 +48,11 @@ func (r *Runner) transfer(ctx context.Context, log *slog.Logger, t task) {
 		if werr != nil {
 			return
 		}
-		err := r.copyHeavy(ctx, o)
+		// A copy the index cannot record would be sent again next run.
+		err := r.Store.Space()
+		if err == nil {
+			err = r.copyHeavy(ctx, o)
+		}
 		if err == nil {
 			r.deniedRun[connectors.Source].Store(0)
 			r.deniedRun[connectors.Destination].Store(0)
@@ -66,8 +71,8 @@ func (r *Runner) transfer(ctx context.Context, log *slog.Logger, t task) {
 			r.forget(o.Key)
 			r.recordSkip(o.Key, "deleted from the source before it was copied")
 			return
-		case jobFatal(err):
-			if !r.refused(side, err, resumed) {
+		case jobFatal(err), errors.Is(err, state.ErrDiskFull):
+			if !r.blocked(side, err, resumed) {
 				return
 			}
 			attempt-- // not this file's fault: it waits for the address to be fixed

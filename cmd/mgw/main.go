@@ -108,7 +108,7 @@ file and line); 3 the run finished but some files failed (see mgw failed);
 	}
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", envOr("MGW_LOG_LEVEL", defLevel), "debug, info, warn or error (env MGW_LOG_LEVEL; default warn on a terminal, else info)")
 	root.AddCommand(newRunCmd(g), newFailedCmd(g), newSkippedCmd(g), newReportCmd(g), newExplainCmd(), newAddressCmd(g), newVersionCmd(),
-		newAgentCmd(g), newJobCmd(g), newStatusCmd(g), newServiceCmd(g), newReloadCmd(g))
+		newAgentCmd(g), newJobCmd(g), newStatusCmd(g), newServiceCmd(g), newReloadCmd(g), newStateCmd(g))
 	return root
 }
 

@@ -114,6 +114,10 @@ func TestOwnCodes(t *testing.T) {
 		AgentNotRunning:       {ScopeService, ""},
 		SourceVanished:        {ScopeJob, ""},
 		DeleteLimitExceeded:   {ScopeJob, ""},
+		StateDiskFull:         {ScopeService, ""},
+		StateDamaged:          {ScopeService, ""},
+		StateInUse:            {ScopeService, ""},
+		StateNotWritable:      {ScopeService, ""},
 	}
 	n := 0
 	for _, c := range All() {

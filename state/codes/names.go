@@ -128,4 +128,8 @@ const (
 	AgentNotRunning       = "AgentNotRunning"
 	SourceVanished        = "SourceVanished"
 	DeleteLimitExceeded   = "DeleteLimitExceeded"
+	StateDiskFull         = "StateDiskFull"
+	StateDamaged          = "StateDamaged"
+	StateInUse            = "StateInUse"
+	StateNotWritable      = "StateNotWritable"
 )
