@@ -93,6 +93,18 @@ func ObjectSize(h http.Header) int64 {
 	return -1
 }
 
+// RangeStart reads the first byte of a Content-Range ("bytes a-b/n"): a
+// 206 answer must start where it was asked to.
+func RangeStart(cr string) (int64, bool) {
+	s, ok := strings.CutPrefix(cr, "bytes ")
+	if !ok {
+		return 0, false
+	}
+	a, _, ok := strings.Cut(s, "-")
+	v, err := strconv.ParseInt(a, 10, 64)
+	return v, ok && err == nil
+}
+
 // NewObjectReader is rc, telling o: what Open returns on a backend with
 // Features.Metadata.
 func NewObjectReader(rc io.ReadCloser, o Object) ObjectReader {
