@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/mgw-dev/mgw/connectors"
@@ -52,7 +51,7 @@ func answerError(op, key string, resp *http.Response) error {
 		Op:         op,
 		Key:        key,
 		Status:     resp.StatusCode,
-		RetryAfter: retryAfter(resp.Header),
+		RetryAfter: connectors.RetryAfter(resp.Header.Get("Retry-After"), time.Now()),
 		Err:        se,
 	}
 	if se.Code != 0 {
@@ -95,15 +94,6 @@ func kindOf(status, code int) connectors.Kind {
 		return connectors.KindTransient // UPYUN's "system error" answers; its limits answer 429
 	}
 	return connectors.HTTPKind(status)
-}
-
-// retryAfter reads a Retry-After header given in seconds.
-func retryAfter(h http.Header) time.Duration {
-	s, err := strconv.Atoi(strings.TrimSpace(h.Get("Retry-After")))
-	if err != nil || s <= 0 {
-		return 0
-	}
-	return time.Duration(s) * time.Second
 }
 
 // cdnError marks an error of the CDN domain (not of the API): the address
