@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/mgw-dev/mgw/connectors"
 	"github.com/mgw-dev/mgw/connectors/internal/addrcheck"
@@ -52,7 +51,8 @@ func validate(a *connectors.Address, _ string) []connectors.Problem {
 	case a.Password == "":
 		ps.Add(codes.SourceAddrPasswordInvalid, "password", "password or password_file is required for type upyun")
 	}
-	if msg := prefixProblem(a.Prefix); msg != "" {
+	// UPYUN's names are UTF-8, without \t, \r or \n.
+	if msg := addrcheck.PrefixProblem(a.Prefix); msg != "" {
 		ps.Add(codes.SourceAddrPathInvalid, "prefix", msg)
 	}
 	a.Prefix = addrcheck.CleanPrefix(a.Prefix)
@@ -86,26 +86,6 @@ func serviceProblem(name string) string {
 	for _, r := range name {
 		if r <= ' ' || r == 0x7f {
 			return fmt.Sprintf("%q holds a space or a control character", name)
-		}
-	}
-	return ""
-}
-
-// prefixProblem says why UPYUN can hold no folder named prefix: names are
-// UTF-8 without control characters (UPYUN refuses \t, \r and \n), and
-// the prefix is a path of folders.
-func prefixProblem(prefix string) string {
-	if !utf8.ValidString(prefix) {
-		return "the prefix is not valid UTF-8"
-	}
-	for _, r := range prefix {
-		if r < 0x20 || r == 0x7f {
-			return fmt.Sprintf("the prefix holds the control character %U", r)
-		}
-	}
-	for _, seg := range strings.Split(strings.Trim(prefix, "/"), "/") {
-		if seg == "." || seg == ".." {
-			return `the prefix has a "." or ".." segment`
 		}
 	}
 	return ""
