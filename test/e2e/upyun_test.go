@@ -1,11 +1,9 @@
 package e2e
 
 import (
-	"bytes"
 	"fmt"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -219,20 +217,7 @@ func TestUPYUNContinuous(t *testing.T) {
 	j.Mode, j.Settle, j.Poll = "continuous", "100ms", "1s"
 	s.writeAny(t, []map[string]any{src, ossMap("dst", dst)}, j)
 
-	c := s.cmd("run", "live")
-	var out, errb bytes.Buffer
-	c.Stdout, c.Stderr = &out, &errb
-	if err := c.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- c.Wait() }()
-	defer func() {
-		if c.ProcessState == nil {
-			c.Process.Kill()
-			<-exited
-		}
-	}()
+	run := s.start(t, "run", "live")
 	waitBucket(t, dst, files, "the first pass")
 
 	changed := map[string][]byte{
@@ -246,12 +231,7 @@ func TestUPYUNContinuous(t *testing.T) {
 	}
 	waitBucket(t, dst, changed, "changes found by polling")
 
-	if err := c.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-exited; err != nil {
-		t.Fatalf("SIGTERM: %v\n--- stdout\n%s--- stderr\n%s", err, out.String(), errb.String())
-	}
+	run.stop(t)
 	wantObjects(t, dst, files) // d0/f-00.dat had its first version before
 	if n := srv.Count("ListFolder", ""); n < 2*5 {
 		t.Errorf("%d listing requests: the source was not polled", n)
