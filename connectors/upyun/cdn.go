@@ -34,7 +34,7 @@ func (b *bucket) openCDN(ctx context.Context, key string, offset, length int64) 
 		return nil, b.cdnErr(connectors.KindInvalidArgument, key, 0, err)
 	}
 	setRange(req, offset, length)
-	resp, err := b.client.Do(req)
+	resp, err := b.cdnHTTP.Do(req)
 	if err != nil {
 		w.Stop()
 		if ctx.Err() != nil {
@@ -57,7 +57,7 @@ func (b *bucket) openCDN(ctx context.Context, key string, offset, length int64) 
 	}
 	got := describe(key, resp.Header, connectors.ObjectSize(resp.Header))
 	switch {
-	case got.o.Size != f.o.Size:
+	case got.o.Size >= 0 && got.o.Size != f.o.Size: // -1: the CDN does not say
 		return bad(connectors.KindChanged, fmt.Errorf("a stale copy: %d bytes, the service holds %d", got.o.Size, f.o.Size))
 	case got.md5 != nil && f.md5 != nil && string(got.md5) != string(f.md5):
 		return bad(connectors.KindChanged, fmt.Errorf("a stale copy: MD5 %x, the service holds %x", got.md5, f.md5))
@@ -114,7 +114,7 @@ func (b *bucket) reachCDN(ctx context.Context) error {
 	if err != nil {
 		return b.cdnErr(connectors.KindInvalidArgument, "", 0, err)
 	}
-	resp, err := b.client.Do(req)
+	resp, err := b.cdnHTTP.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
 			return transport(ctx, "check", "", err)

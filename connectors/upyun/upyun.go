@@ -64,6 +64,7 @@ const listWorkers = 8
 type bucket struct {
 	api      *url.URL // the REST API's endpoint
 	cdn      *url.URL // nil: files are read through the API
+	cdnHTTP  *http.Client
 	service  string
 	prefix   string // "" or ending in "/"
 	operator string
@@ -112,6 +113,8 @@ func New(a connectors.Address) (connectors.Bucket, error) {
 		// A redirect would take the signature elsewhere: an error to report.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
+	// A CDN may send a reader to another node; its GETs carry no secret.
+	b.cdnHTTP = &http.Client{Transport: b.client.Transport}
 	return b, nil
 }
 
