@@ -162,8 +162,9 @@ func (b *bucket) Open(ctx context.Context, key string, offset, length int64) (io
 		resp.Body.Close()
 		return b.openEmptyAt(ctx, key, offset) // reading from the very end is reading nothing
 	case resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusPartialContent:
+		err := answerError("open", key, resp) // read before the request's context ends
 		w.Stop()
-		return nil, answerError("open", key, resp)
+		return nil, err
 	case resp.Header.Get("X-Upyun-List-Iter") != "" || resp.Header.Get("X-Upyun-File-Type") == "folder":
 		w.Stop()
 		resp.Body.Close()

@@ -201,11 +201,13 @@ func TestReadErrors(t *testing.T) {
 		{429, "42900005", connectors.KindThrottled},
 		{503, "50300000", connectors.KindTransient},
 		{400, "40001161", connectors.KindInvalidArgument},
+		{401, "40100007", connectors.KindAccessDenied},
 	} {
 		srv.FailNext("GetFile", 1, c.status, c.code)
 		_, err := b.Open(t.Context(), "f", 0, -1)
-		if k := connectors.KindOf(err); k != c.want {
-			t.Errorf("%s: kind %v, want %v (%v)", c.code, k, c.want, err)
+		var ce *connectors.Error
+		if k := connectors.KindOf(err); k != c.want || !errors.As(err, &ce) || ce.Code != c.code {
+			t.Errorf("%s: kind %v, want %v, and UPYUN's code (%v)", c.code, k, c.want, err)
 		}
 	}
 	if got := read(t, b, "f", 0, -1); string(got) != "content" {
