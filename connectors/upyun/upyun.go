@@ -177,12 +177,7 @@ func (b *bucket) ListDir(ctx context.Context, dir string, fn func(connectors.Obj
 // there; then, with a CDN domain, reads a first byte through it
 // (checkCDN).
 func (b *bucket) Check(ctx context.Context) error {
-	p, err := b.openPage(ctx, "check", "", 1)
-	if err != nil {
-		return err
-	}
-	defer p.Close()
-	if _, err := p.Next(ctx); err != nil && err != io.EOF {
+	if _, err := b.openPage(ctx, "check", "", 1); err != nil {
 		return err
 	}
 	if b.cdn == nil {
