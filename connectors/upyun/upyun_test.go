@@ -216,7 +216,7 @@ func TestReadErrors(t *testing.T) {
 }
 
 // A folder of many entries is listed two a page: every file once, one
-// request a page.
+// request a page; a missing root is no empty listing.
 func TestListPages(t *testing.T) {
 	srv := newServer(t)
 	want := map[string]bool{}
@@ -246,6 +246,11 @@ func TestListPages(t *testing.T) {
 	// d/ holds 10 entries: 5 pages; d/empty/ one.
 	if n := srv.Count("ListFolder", ""); n != 6 {
 		t.Errorf("%d listing requests, want 6", n)
+	}
+	// The address's folder gone is an error, not a source emptied.
+	err = open(t, address(t, srv, "gone")).List(t.Context(), "", func(connectors.Object) error { return nil }, nil)
+	if k := connectors.KindOf(err); k != connectors.KindNotFound {
+		t.Errorf("list of a missing root: %v (%v)", k, err)
 	}
 }
 
