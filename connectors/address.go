@@ -14,7 +14,7 @@ import (
 // Redacted hides them.
 type Address struct {
 	Name string // name
-	Type string // type: local | s3 | oss | cos | httplist | azblob | gcs | smb | nfs
+	Type string // type: local | s3 | oss | cos | httplist | upyun | azblob | gcs | smb | nfs
 
 	// path. local: the folder; smb, nfs: the folder inside the share or export
 	Path string
@@ -24,8 +24,8 @@ type Address struct {
 	Share        string // share (smb)
 	Export       string // export (nfs)
 	User         string // user (smb)
-	Password     string // password (smb); read from PasswordFile by validation when that is set
-	PasswordFile string // password_file (smb): a file holding the password
+	Password     string // password (smb, upyun); read from PasswordFile by validation when that is set
+	PasswordFile string // password_file (smb, upyun): a file holding the password
 	Domain       string // domain (smb)
 	Version      string // version: the protocol version asked for (smb 2 or 3, nfs 3)
 	UID, GID     uint32 // uid, gid (nfs): AUTH_UNIX credentials
@@ -56,6 +56,13 @@ type Address struct {
 	// format ("" = told by its first line; see connectors/httplist).
 	ListFile   string // list_file
 	ListFormat string // list_format
+	// upyun: the service (UPYUN's bucket), the operator who signs requests
+	// with Password, and a CDN domain to read files through ("" = the
+	// API); see connectors/upyun.
+	Service  string // service
+	Operator string // operator
+	CDN      string // cdn
+
 	// provider: the S3 preset (aws, bos, ks3, qiniu, other), see
 	// connectors/s3/provider.go.
 	Provider string

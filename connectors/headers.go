@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // CheckHeaders tells why the standard headers and user metadata of opts
@@ -91,6 +92,36 @@ func ObjectSize(h http.Header) int64 {
 		return n
 	}
 	return -1
+}
+
+// RetryAfter reads a Retry-After header: seconds, or an HTTP date after
+// now; 0 when there is none, or it says nothing usable.
+func RetryAfter(v string, now time.Time) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
+		if s < 0 {
+			return 0
+		}
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+// RangeStart reads the first byte of a Content-Range ("bytes a-b/n"): a
+// 206 answer must start where it was asked to.
+func RangeStart(cr string) (int64, bool) {
+	s, ok := strings.CutPrefix(cr, "bytes ")
+	if !ok {
+		return 0, false
+	}
+	a, _, ok := strings.Cut(s, "-")
+	v, err := strconv.ParseInt(a, 10, 64)
+	return v, ok && err == nil
 }
 
 // NewObjectReader is rc, telling o: what Open returns on a backend with

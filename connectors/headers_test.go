@@ -4,6 +4,7 @@ import (
 	"maps"
 	"net/http"
 	"testing"
+	"time"
 )
 
 func TestObjectSize(t *testing.T) {
@@ -65,6 +66,26 @@ func TestCheckHeaders(t *testing.T) {
 	} {
 		if err := CheckHeaders(c.opts); (err == nil) != c.ok {
 			t.Errorf("%s: CheckHeaders = %v, want ok %v", c.name, err, c.ok)
+		}
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	now := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, c := range []struct {
+		in   string
+		want time.Duration
+	}{
+		{"", 0},
+		{"3", 3 * time.Second},
+		{" 10 ", 10 * time.Second},
+		{"-1", 0},
+		{"soon", 0},
+		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second},
+		{now.Add(-time.Minute).Format(http.TimeFormat), 0},
+	} {
+		if got := RetryAfter(c.in, now); got != c.want {
+			t.Errorf("RetryAfter(%q) = %v, want %v", c.in, got, c.want)
 		}
 	}
 }

@@ -49,6 +49,11 @@ type AddressConfig struct {
 	// httplist: the list of URLs (local path or http(s) URL) and its format.
 	ListFile   string `yaml:"list_file"`
 	ListFormat string `yaml:"list_format"`
+	// upyun: the service, its operator (password or password_file below)
+	// and a CDN domain to read through (see connectors/upyun).
+	Service  string `yaml:"service"`
+	Operator string `yaml:"operator"`
+	CDN      string `yaml:"cdn"`
 	// s3 preset; azblob and gcs credentials (see connectors/s3, azblob, gcs).
 	Provider         string `yaml:"provider"`
 	Container        string `yaml:"container"`
@@ -57,7 +62,7 @@ type AddressConfig struct {
 	AccountKey       string `yaml:"account_key"`
 	SASToken         string `yaml:"sas_token"`
 	KeyFile          string `yaml:"key_file"`
-	// smb and nfs (see connectors/smb, nfs)
+	// smb and nfs (see connectors/smb, nfs); upyun takes password and password_file too
 	Server       string `yaml:"server"`
 	Share        string `yaml:"share"`
 	Export       string `yaml:"export"`
@@ -251,7 +256,8 @@ func (a *AddressConfig) fields() connectors.Address {
 		Bucket: a.Bucket, Prefix: a.Prefix, PathStyle: a.PathStyle, AccessKeyID: a.AccessKeyID,
 		AccessKeySecret: a.AccessKeySecret, AccessKeySecretFile: a.AccessKeySecretFile, Timeout: time.Duration(a.Timeout),
 		SecretID: a.SecretID, SecretKey: a.SecretKey, SecretKeyFile: a.SecretKeyFile,
-		ListFile: a.ListFile, ListFormat: a.ListFormat, Provider: a.Provider, Container: a.Container,
+		ListFile: a.ListFile, ListFormat: a.ListFormat, Service: a.Service, Operator: a.Operator, CDN: a.CDN,
+		Provider: a.Provider, Container: a.Container,
 		ConnectionString: a.ConnectionString, Account: a.Account, AccountKey: a.AccountKey, SAS: a.SASToken, KeyFile: a.KeyFile,
 		Server: a.Server, Share: a.Share, Export: a.Export, User: a.User, Password: a.Password, PasswordFile: a.PasswordFile,
 		Domain: a.Domain, Version: a.Version, UID: a.UID, GID: a.GID, ReservedPort: a.ReservedPort, Conns: a.Conns,

@@ -21,6 +21,13 @@ addresses:
   - name: urls
     type: httplist
     list_file: lists/urls.tsv
+  - name: up-src
+    type: upyun
+    service: photos
+    operator: reader
+    password: ${MGW_TEST_UPYUN_PW}
+    prefix: /2024
+    endpoint: telecom
   - name: dst
     type: local
     path: /srv/out
@@ -31,6 +38,7 @@ jobs:
 `
 
 func TestCloudAConfigGood(t *testing.T) {
+	t.Setenv("MGW_TEST_UPYUN_PW", "upyun-pw")
 	cfg, err := ParseConfig("/etc/mgw/mgw.yaml", []byte(cloudAConfig))
 	if err != nil {
 		t.Fatal(err)
@@ -41,6 +49,13 @@ func TestCloudAConfigGood(t *testing.T) {
 	}
 	if r := c.Redacted(); strings.Contains(fmt.Sprint(r), "cos-secret") {
 		t.Errorf("Redacted shows the SecretKey: %+v", r)
+	}
+	u := cfg.Resolved("up-src")
+	if u.Service != "photos" || u.Operator != "reader" || u.Password != "upyun-pw" || u.Prefix != "2024/" || u.Endpoint != "https://v1.api.upyun.com" {
+		t.Errorf("upyun address %+v", u.Redacted())
+	}
+	if r := u.Redacted(); strings.Contains(fmt.Sprint(r), "upyun-pw") {
+		t.Errorf("Redacted shows the password: %+v", r)
 	}
 	if got := cfg.Resolved("urls").ListFile; got != "/etc/mgw/lists/urls.tsv" {
 		t.Errorf("list_file %q, want it relative to the config file", got)
@@ -61,6 +76,11 @@ func TestCloudAConfigCodes(t *testing.T) {
 		{"no list", "type: httplist", codes.SourceAddrListFilePathInvalid, 1},
 		{"ftp list", "type: httplist\n    list_file: ftp://host/list", codes.SourceAddrListFilePathInvalid, 3},
 		{"bad format", "type: httplist\n    list_file: l.tsv\n    list_format: xml", codes.BadParameters, 4},
+		{"no operator", "type: upyun\n    service: s\n    password: p", codes.SourceAddrUserDoesNotExist, 1},
+		{"no password", "type: upyun\n    service: s\n    operator: o", codes.SourceAddrPasswordInvalid, 1},
+		{"no service", "type: upyun\n    operator: o\n    password: p", codes.SourceAddrServiceInvalid, 1},
+		{"bad cdn", "type: upyun\n    service: s\n    operator: o\n    password: p\n    cdn: ftp://cdn", codes.SourceAddrCdnInvalid, 6},
+		{"bad folder", "type: upyun\n    service: s\n    operator: o\n    password: p\n    prefix: a/../b", codes.SourceAddrPathInvalid, 6},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			cfg := "addresses:\n  - name: src-a\n    " + c.addr + "\n"
@@ -76,11 +96,14 @@ func TestCloudAConfigCodes(t *testing.T) {
 	}
 }
 
-func TestHttplistIsNoDestination(t *testing.T) {
-	cfg := "addresses:\n  - name: urls\n    type: httplist\n    list_file: /l.tsv\n  - name: src\n    type: local\n    path: /x\njobs:\n  - name: job\n    source: src\n    destination: urls\n"
-	_, err := ParseConfig("/c.yaml", []byte(cfg))
-	var ces ConfigErrors
-	if !errors.As(err, &ces) || ces[0].Code != codes.DestinationDataAddressInvalid || ces[0].Line != 11 {
-		t.Errorf("got %v, want DestinationDataAddressInvalid at line 11", err)
+func TestSourceOnlyIsNoDestination(t *testing.T) {
+	for _, addr := range []string{"type: httplist\n    list_file: /l.tsv", "type: upyun\n    service: s\n    operator: o\n    password: p"} {
+		cfg := "addresses:\n  - name: only-src\n    " + addr + "\n  - name: src\n    type: local\n    path: /x\njobs:\n  - name: job\n    source: src\n    destination: only-src\n"
+		_, err := ParseConfig("/c.yaml", []byte(cfg))
+		var ces ConfigErrors
+		line := strings.Count(cfg, "\n") // the last line
+		if !errors.As(err, &ces) || ces[0].Code != codes.DestinationDataAddressInvalid || ces[0].Line != line {
+			t.Errorf("%s: got %v, want DestinationDataAddressInvalid at line %d", addr, err, line)
+		}
 	}
 }

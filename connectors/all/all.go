@@ -27,13 +27,14 @@ import (
 	"github.com/mgw-dev/mgw/connectors/oss"
 	"github.com/mgw-dev/mgw/connectors/s3"
 	"github.com/mgw-dev/mgw/connectors/smb"
+	"github.com/mgw-dev/mgw/connectors/upyun"
 	"github.com/mgw-dev/mgw/state/codes"
 )
 
 // backends are the address types of this build, in the order messages
 // list them; gcs.go appends gcs unless the build is tagged nogcs.
 var backends = []connectors.Backend{
-	local.Backend, s3.Backend, oss.Backend, cos.Backend, httplist.Backend, azblob.Backend, smb.Backend, nfs.Backend,
+	local.Backend, s3.Backend, oss.Backend, cos.Backend, httplist.Backend, upyun.Backend, azblob.Backend, smb.Backend, nfs.Backend,
 }
 
 // ErrNoGCS is why a gcs address cannot be used in a build tagged nogcs.

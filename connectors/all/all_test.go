@@ -21,7 +21,7 @@ func kindErr(k connectors.Kind) error {
 func TestBackends(t *testing.T) {
 	flags := map[string]string{
 		"local": "FileSystem", "s3": "Restore", "oss": "Restore", "cos": "Restore", "httplist": "SourceOnly",
-		"azblob": "Restore", "gcs": "", "smb": "FileSystem Shared", "nfs": "FileSystem Shared",
+		"upyun": "SourceOnly", "azblob": "Restore", "gcs": "", "smb": "FileSystem Shared", "nfs": "FileSystem Shared",
 	}
 	for _, typ := range Types() {
 		b, ok := Lookup(typ)
@@ -139,6 +139,8 @@ func TestAddressCodeBackends(t *testing.T) {
 		{connectors.Destination, "cos", "", kindErr(connectors.KindBadKeyID), codes.DestAddrAccessKeyInvalid},
 		{connectors.Source, "httplist", "", listErr, codes.SourceAddrBadHttpListFormat},
 		{connectors.Source, "httplist", "", kindErr(connectors.KindTimeout), codes.CheckAddressTimeOut},
+		{connectors.Source, "upyun", "", kindErr(connectors.KindBadSecret), codes.SourceAddrPasswordInvalid},
+		{connectors.Source, "upyun", "", kindErr(connectors.KindTimeout), codes.CheckAddressTimeOut},
 		{connectors.Source, "azblob", "", kindErr(connectors.KindNoSuchBucket), codes.AzureSourceAddrContainerInvalid},
 		{connectors.Source, "azblob", "", kindErr(connectors.KindAccessDenied), codes.SourceAddrEndpointBucketPermissionInvalid},
 		{connectors.Destination, "azblob", "", kindErr(connectors.KindNoSuchBucket), codes.DestAddrRegionBucketNotMatchOrNoSuchBucket},

@@ -11,7 +11,7 @@ import (
 )
 
 func TestTypes(t *testing.T) {
-	want := []string{"local", "s3", "oss", "cos", "httplist", "azblob", "smb", "nfs", "gcs"}
+	want := []string{"local", "s3", "oss", "cos", "httplist", "upyun", "azblob", "smb", "nfs", "gcs"}
 	if got := Types(); !slices.Equal(got, want) {
 		t.Errorf("Types() = %v, want %v", got, want)
 	}

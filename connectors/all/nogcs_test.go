@@ -14,7 +14,7 @@ import (
 // In a build tagged nogcs a gcs address is refused on its type, before
 // its key file is read, and cannot be opened.
 func TestNoGCSBuild(t *testing.T) {
-	want := []string{"local", "s3", "oss", "cos", "httplist", "azblob", "smb", "nfs"}
+	want := []string{"local", "s3", "oss", "cos", "httplist", "upyun", "azblob", "smb", "nfs"}
 	if got := Types(); !slices.Equal(got, want) {
 		t.Errorf("Types() = %v, want %v", got, want)
 	}

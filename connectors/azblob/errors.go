@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -76,7 +75,7 @@ func classify(op, key string, err error) error {
 	e := &connectors.Error{Op: op, Key: key, Status: re.StatusCode, Code: re.ErrorCode,
 		Err: &serviceError{status: re.StatusCode, code: re.ErrorCode}}
 	if re.RawResponse != nil {
-		e.RetryAfter = retryAfter(re.RawResponse.Header.Get("Retry-After"), time.Now())
+		e.RetryAfter = connectors.RetryAfter(re.RawResponse.Header.Get("Retry-After"), time.Now())
 		if e.Code == "" {
 			// Answers to HEAD have no body: the code is in a header.
 			e.Code = re.RawResponse.Header.Get("x-ms-error-code")
@@ -117,23 +116,6 @@ func brokenConnection(err error) bool {
 		errors.Is(err, syscall.EPIPE) ||
 		errors.Is(err, syscall.ECONNABORTED) ||
 		strings.Contains(err.Error(), "server closed idle connection")
-}
-
-// retryAfter parses a Retry-After header: seconds, or an HTTP date.
-func retryAfter(v string, now time.Time) time.Duration {
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
-		if s < 0 {
-			return 0
-		}
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
 }
 
 // withoutQuery drops the query of the URL a transport error quotes: with a

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/mgw-dev/mgw/connectors"
 	"github.com/mgw-dev/mgw/connectors/internal/addrcheck"
@@ -99,21 +98,11 @@ func hasAppID(bucket string) bool {
 // prefixProblem says why COS cannot hold keys under prefix: COS keys are
 // UTF-8 without control characters, at most 850 bytes.
 func prefixProblem(prefix string) string {
-	switch {
-	case !utf8.ValidString(prefix):
-		return "the prefix is not valid UTF-8"
-	case len(prefix) >= 850:
+	if msg := addrcheck.PrefixProblem(prefix); msg != "" {
+		return msg
+	}
+	if len(prefix) >= 850 {
 		return "the prefix is longer than a COS key may be"
-	}
-	for _, r := range prefix {
-		if r < 0x20 || r == 0x7f {
-			return fmt.Sprintf("the prefix holds the control character %U", r)
-		}
-	}
-	for _, seg := range strings.Split(strings.TrimSuffix(strings.TrimPrefix(prefix, "/"), "/"), "/") {
-		if seg == "." || seg == ".." {
-			return `the prefix has a "." or ".." segment`
-		}
 	}
 	return ""
 }

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	cos "github.com/tencentyun/cos-go-sdk-v5"
@@ -37,7 +35,7 @@ func wrap(op, key string, err error) error {
 			Key:        key,
 			Status:     status,
 			Code:       er.Code,
-			RetryAfter: retryAfter(er.Response.Header),
+			RetryAfter: connectors.RetryAfter(er.Response.Header.Get("Retry-After"), time.Now()),
 			Err:        &serviceError{code: er.Code, status: status, msg: er.Message, id: er.Response.Header.Get("x-cos-request-id")},
 		}
 	}
@@ -75,15 +73,6 @@ func serviceKind(code string, status int) connectors.Kind {
 		return connectors.KindTransient
 	}
 	return connectors.HTTPKind(status)
-}
-
-// retryAfter reads a Retry-After header given in seconds.
-func retryAfter(h http.Header) time.Duration {
-	s, err := strconv.Atoi(strings.TrimSpace(h.Get("Retry-After")))
-	if err != nil || s <= 0 {
-		return 0
-	}
-	return time.Duration(s) * time.Second
 }
 
 // serviceError is a COS error answer in one line: code, status, request

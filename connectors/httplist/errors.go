@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -113,9 +112,7 @@ func httpError(op, key string, req *http.Request, resp *http.Response) error {
 	case resp.StatusCode == http.StatusGone:
 		e.Kind = connectors.KindNotFound
 	}
-	if s, err := strconv.Atoi(strings.TrimSpace(resp.Header.Get("Retry-After"))); err == nil && s > 0 {
-		e.RetryAfter = time.Duration(s) * time.Second
-	}
+	e.RetryAfter = connectors.RetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	return e
 }
 

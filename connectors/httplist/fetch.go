@@ -217,7 +217,7 @@ func rangeGet(ctx context.Context, e Entry, key string, offset, length int64) (*
 // On an error the body is closed.
 func (b *bucket) skipTo(ctx context.Context, e Entry, key string, resp *http.Response, offset int64, w *watchdog.Dog) error {
 	if resp.StatusCode == http.StatusPartialContent {
-		if start, ok := rangeStart(resp.Header.Get("Content-Range")); !ok || start != offset {
+		if start, ok := connectors.RangeStart(resp.Header.Get("Content-Range")); !ok || start != offset {
 			resp.Body.Close()
 			return connectors.NewError(connectors.KindTransient, "open", key,
 				fmt.Errorf("asked for bytes from %d, the server sent %q", offset, resp.Header.Get("Content-Range")))
@@ -266,17 +266,6 @@ func (d *body) Read(p []byte) (int, error) {
 func (d *body) Close() error {
 	d.w.Stop()
 	return d.c.Close()
-}
-
-// rangeStart reads the first byte of "bytes a-b/n".
-func rangeStart(cr string) (int64, bool) {
-	s, ok := strings.CutPrefix(cr, "bytes ")
-	if !ok {
-		return 0, false
-	}
-	a, _, ok := strings.Cut(s, "-")
-	v, err := strconv.ParseInt(a, 10, 64)
-	return v, ok && err == nil
 }
 
 // rangeTotal reads n of "bytes */n" or "bytes a-b/n".

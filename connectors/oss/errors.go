@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -35,7 +34,7 @@ func wrap(op, key string, err error) error {
 			Key:        key,
 			Status:     se.StatusCode,
 			Code:       serviceCode(se),
-			RetryAfter: retryAfter(se.Headers),
+			RetryAfter: connectors.RetryAfter(se.Headers.Get("Retry-After"), time.Now()),
 			Err:        &serviceError{se},
 		}
 	}
@@ -146,18 +145,6 @@ func otherKind(err error) connectors.Kind {
 		return connectors.KindTransient
 	}
 	return connectors.Classify(err)
-}
-
-// retryAfter reads a Retry-After header given in seconds.
-func retryAfter(h http.Header) time.Duration {
-	if h == nil {
-		return 0
-	}
-	s, err := strconv.Atoi(strings.TrimSpace(h.Get("Retry-After")))
-	if err != nil || s <= 0 {
-		return 0
-	}
-	return time.Duration(s) * time.Second
 }
 
 // serviceError gives an OSS error answer a one-line message. The SDK's

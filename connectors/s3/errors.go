@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -67,7 +66,7 @@ func classify(op, key string, err error) error {
 	if errors.As(err, &re) {
 		e.Status = re.HTTPStatusCode()
 		if re.Response != nil {
-			e.RetryAfter = retryAfter(re.Response.Header.Get("Retry-After"), time.Now())
+			e.RetryAfter = connectors.RetryAfter(re.Response.Header.Get("Retry-After"), time.Now())
 		}
 	}
 	var ae smithy.APIError
@@ -103,21 +102,4 @@ func brokenConnection(err error) bool {
 		errors.Is(err, syscall.ECONNABORTED) ||
 		// net/http does not export this one.
 		strings.Contains(err.Error(), "server closed idle connection")
-}
-
-// retryAfter parses a Retry-After header: seconds, or an HTTP date.
-func retryAfter(v string, now time.Time) time.Duration {
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
-		if s < 0 {
-			return 0
-		}
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
 }

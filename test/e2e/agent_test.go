@@ -15,16 +15,19 @@ import (
 	"github.com/mgw-dev/mgw/test/testenv"
 )
 
-// runningAgent is `mgw agent` started on a setup's config.
-type runningAgent struct {
+// running is mgw started in the background on a setup's config: `mgw
+// agent`, or a continuous `mgw run`.
+type running struct {
 	c      *exec.Cmd
-	out    bytes.Buffer
+	out    bytes.Buffer // stdout and stderr
 	exited chan error
 }
 
-func startAgent(t *testing.T, s *setup) *runningAgent {
+// start runs mgw with args in the background; at the test's end it is
+// killed if it still runs.
+func (s *setup) start(t *testing.T, args ...string) *running {
 	t.Helper()
-	a := &runningAgent{c: s.cmd("agent"), exited: make(chan error, 1)}
+	a := &running{c: s.cmd(args...), exited: make(chan error, 1)}
 	a.c.Stdout, a.c.Stderr = &a.out, &a.out
 	if err := a.c.Start(); err != nil {
 		t.Fatal(err)
@@ -36,17 +39,23 @@ func startAgent(t *testing.T, s *setup) *runningAgent {
 			<-a.exited
 		}
 	})
+	return a
+}
+
+func startAgent(t *testing.T, s *setup) *running {
+	t.Helper()
+	a := s.start(t, "agent")
 	sock := filepath.Join(s.state, "mgw.sock")
 	eventually(t, "the control socket", func() bool { _, err := os.Stat(sock); return err == nil })
 	return a
 }
 
 // stop sends SIGTERM and waits for a clean exit.
-func (a *runningAgent) stop(t *testing.T) {
+func (a *running) stop(t *testing.T) {
 	t.Helper()
 	a.c.Process.Signal(syscall.SIGTERM)
 	if err := <-a.exited; err != nil {
-		t.Fatalf("agent exit after SIGTERM: %v\n%s", err, a.out.String())
+		t.Fatalf("exit after SIGTERM: %v\n%s", err, a.out.String())
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
@@ -61,20 +60,7 @@ func TestContinuousKillResume(t *testing.T) {
 	}
 	t.Logf("%d files done at the kill", len(done))
 
-	c := s.cmd("run", "live")
-	var out, errb bytes.Buffer
-	c.Stdout, c.Stderr = &out, &errb
-	if err := c.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- c.Wait() }()
-	defer func() {
-		if c.ProcessState == nil {
-			c.Process.Kill()
-			<-exited
-		}
-	}()
+	run := s.start(t, "run", "live")
 	waitBucket(t, srv, files, "after the restart")
 
 	// New files, written while the job runs, arrive through the watch.
@@ -86,12 +72,7 @@ func TestContinuousKillResume(t *testing.T) {
 	}
 	waitBucket(t, srv, fresh, "new files")
 
-	if err := c.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-exited; err != nil {
-		t.Fatalf("SIGTERM: %v\n--- stdout\n%s--- stderr\n%s", err, out.String(), errb.String())
-	}
+	run.stop(t)
 	for p, n := range puts {
 		if now := srv.Count("PutObject", p) + srv.Count("CompleteMultipartUpload", p); now != n {
 			t.Errorf("%s was done before the kill, yet was sent again (%d writes, then %d)", p, n, now)

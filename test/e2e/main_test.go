@@ -145,6 +145,7 @@ type job struct {
 	RetryBackoff string   `yaml:"retry_backoff,omitempty"`
 	Mode         string   `yaml:"mode,omitempty"`
 	Settle       string   `yaml:"settle,omitempty"`
+	Poll         string   `yaml:"poll,omitempty"`
 	Deletes      string   `yaml:"deletes,omitempty"`
 	Exclude      []string `yaml:"exclude,omitempty"`
 }

@@ -10,9 +10,11 @@
 package addrcheck
 
 import (
+	"fmt"
 	"net/url"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/mgw-dev/mgw/connectors"
 	"github.com/mgw-dev/mgw/state/codes"
@@ -109,6 +111,26 @@ func SlashEnd(prefix string) string {
 // never start with "/" (azblob, gcs) take "/2024" to mean "2024/".
 func CleanPrefix(prefix string) string {
 	return SlashEnd(strings.TrimLeft(prefix, "/"))
+}
+
+// PrefixProblem says why a prefix cannot name a folder of a service whose
+// names are UTF-8 without control characters, "" if it can: it is not
+// UTF-8, holds a control character, or has a "." or ".." segment.
+func PrefixProblem(prefix string) string {
+	if !utf8.ValidString(prefix) {
+		return "the prefix is not valid UTF-8"
+	}
+	for _, r := range prefix {
+		if r < 0x20 || r == 0x7f {
+			return fmt.Sprintf("the prefix holds the control character %U", r)
+		}
+	}
+	for _, seg := range strings.Split(strings.Trim(prefix, "/"), "/") {
+		if seg == "." || seg == ".." {
+			return `the prefix has a "." or ".." segment`
+		}
+	}
+	return ""
 }
 
 // PathError keeps the reason of a file error without repeating the path.

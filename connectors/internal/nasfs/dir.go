@@ -5,11 +5,12 @@ import (
 	"io"
 
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/connectors/internal/walk"
 )
 
 // openDir opens the folder of key dir ("" or ending in "/") for reading
-// in pages: the openDirFunc behind List, ListDir and Check.
-func (s *Share) openDir(ctx context.Context, dir string) (pages, error) {
+// in pages: the walk.Tree.Open behind List, ListDir and Check.
+func (s *Share) openDir(ctx context.Context, dir string) (walk.Pages, error) {
 	p := &pager{s: s, dir: dir, path: s.path(trimSlash(dir))}
 	if err := p.open(ctx); err != nil {
 		return nil, err

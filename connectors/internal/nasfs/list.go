@@ -2,217 +2,39 @@ package nasfs
 
 import (
 	"context"
-	"errors"
-	"io"
-	"strings"
-	"sync"
 
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/connectors/internal/walk"
 )
 
 // Entry is one name read from a folder.
-type Entry struct {
-	Name string
-	Dir  bool
-	Obj  connectors.Object // what the server told of it, without Key: Share sets it
+type Entry = walk.Entry
+
+// tree walks the share's folders: "." and "..", and the temporary names
+// of Puts under way, are never passed on.
+func (s *Share) tree() walk.Tree {
+	return walk.Tree{
+		Open:    s.openDir,
+		Workers: s.cfg.ListWorkers,
+		Skip:    func(name string) bool { return name == "." || name == ".." || IsTempName(name) },
+	}
 }
 
-// pages reads one folder a page at a time, so that a folder of 100,000
-// names is never held whole.
-type pages interface {
-	// Next returns the next page; (nil, io.EOF) after the last one. Other
-	// errors are classified (connectors.NewError).
-	Next(ctx context.Context) ([]Entry, error)
-	Close()
-}
-
-// openDirFunc opens the folder of key dir ("" is the root, else a key ending
-// in "/"). A folder that does not exist gives KindNotFound, a file
-// KindNotDir; every error is classified.
-type openDirFunc func(ctx context.Context, dir string) (pages, error)
-
-// list implements connectors.Bucket.List over open, walking sub-folders in
-// up to workers goroutines. A prefix whose folder is missing (or a file)
-// lists nothing; the root missing is KindNotFound, so that an unreachable
-// or vanished share never looks empty. Names "." and "..", and temporary
-// names of Puts under way, are never passed on.
-func list(ctx context.Context, open openDirFunc, workers int, prefix, forbid string, fn func(connectors.Object) error, onErr func(connectors.ListError)) error {
-	dir, name, err := SplitPrefix(prefix, forbid)
-	if err != nil {
+// List walks the folders under prefix in parallel, reading each in pages
+// (walk.Tree.List): a prefix whose folder is missing lists nothing, the
+// root missing is KindNotFound, so that an unreachable or vanished share
+// never looks empty.
+func (s *Share) List(ctx context.Context, prefix string, fn func(connectors.Object) error, onErr func(connectors.ListError)) error {
+	if _, _, err := SplitPrefix(prefix, s.cfg.Forbid); err != nil {
 		return connectors.NewError(connectors.KindUnsupportedName, "list", prefix, err)
 	}
-	if err := ctx.Err(); err != nil {
-		return connectors.NewError(connectors.Classify(err), "list", prefix, err)
-	}
-	p, err := open(ctx, dir)
-	if err != nil {
-		k := connectors.KindOf(err)
-		missing := k == connectors.KindNotFound || k == connectors.KindNotDir
-		switch {
-		case dir == "" && missing:
-			return connectors.NewError(connectors.KindNotFound, "list", "", err)
-		case missing:
-			return nil
-		case onErr == nil || dir == "":
-			return err
-		}
-		onErr(connectors.ListError{Dir: dir, Err: err})
-		return nil
-	}
-	if workers < 1 {
-		workers = 1
-	}
-	wctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	w := &walker{open: open, ctx: wctx, cancel: cancel, fn: fn, onErr: onErr, sem: make(chan struct{}, workers-1)}
-	w.read(p, dir, name)
-	w.wg.Wait()
-	if w.err != nil {
-		return w.err
-	}
-	if err := ctx.Err(); err != nil {
-		return connectors.NewError(connectors.Classify(err), "list", prefix, err)
-	}
-	return nil
+	return s.tree().List(ctx, prefix, fn, onErr)
 }
 
-type walker struct {
-	open   openDirFunc
-	ctx    context.Context
-	cancel context.CancelFunc
-	fn     func(connectors.Object) error
-	onErr  func(connectors.ListError)
-	sem    chan struct{} // a token per goroutine beyond the caller's
-	wg     sync.WaitGroup
-
-	mu  sync.Mutex // guards err and serialises onErr
-	err error
-}
-
-func (w *walker) stop(err error) {
-	w.mu.Lock()
-	if w.err == nil {
-		w.err = err
-	}
-	w.mu.Unlock()
-	w.cancel()
-}
-
-// folderError reports a folder that could not be read.
-func (w *walker) folderError(dir string, err error) {
-	if w.ctx.Err() != nil {
-		return // the walk is over: errors from it ending are not the folder's
-	}
-	err = connectors.NewError(connectors.KindOf(err), "list", dir, err)
-	if w.onErr == nil {
-		w.stop(err)
-		return
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.onErr(connectors.ListError{Dir: dir, Err: err})
-}
-
-func (w *walker) walk(dir string) {
-	p, err := w.open(w.ctx, dir)
-	if err != nil {
-		if k := connectors.KindOf(err); k != connectors.KindNotFound && k != connectors.KindNotDir {
-			w.folderError(dir, err) // else gone since it was listed: nothing to say
-		}
-		return
-	}
-	w.read(p, dir, "")
-}
-
-// read lists the open folder p, of key dir, keeping names that start with
-// name, and closes it. Each sub-folder is walked in a new goroutine while
-// fewer than workers run, else by this one once p is closed: a goroutine
-// holds one listing connection at a time, so listings never wait for each
-// other's.
-func (w *walker) read(p pages, dir, name string) {
-	var later []string
-	defer func() {
-		for _, sub := range later {
-			w.walk(sub)
-		}
-	}()
-	defer p.Close()
-	for w.ctx.Err() == nil {
-		page, err := p.Next(w.ctx)
-		for _, e := range page {
-			if e.Name == "." || e.Name == ".." || !strings.HasPrefix(e.Name, name) || IsTempName(e.Name) {
-				continue
-			}
-			key := dir + e.Name
-			if e.Dir {
-				select {
-				case w.sem <- struct{}{}:
-					w.wg.Go(func() {
-						defer func() { <-w.sem }()
-						w.walk(key + "/")
-					})
-				default:
-					later = append(later, key+"/")
-				}
-				continue
-			}
-			if w.ctx.Err() != nil {
-				return
-			}
-			o := e.Obj
-			o.Key = key
-			if err := w.fn(o); err != nil {
-				w.stop(err)
-				return
-			}
-		}
-		if err == io.EOF {
-			return
-		}
-		if err != nil {
-			w.folderError(dir, err)
-			return
-		}
-	}
-}
-
-// listDir implements connectors.Bucket.ListDir over open: the files of one
-// folder, from this goroutine; a folder that does not exist lists nothing.
-func listDir(ctx context.Context, open openDirFunc, dir, forbid string, fn func(connectors.Object) error) error {
-	if dir != "" && !strings.HasSuffix(dir, "/") {
-		return connectors.NewError(connectors.KindInvalidArgument, "listdir", dir, errors.New("folder key must end in /"))
-	}
-	if _, _, err := SplitPrefix(dir, forbid); err != nil {
+// ListDir calls fn for the files directly in dir.
+func (s *Share) ListDir(ctx context.Context, dir string, fn func(connectors.Object) error) error {
+	if _, _, err := SplitPrefix(dir, s.cfg.Forbid); err != nil {
 		return connectors.NewError(connectors.KindUnsupportedName, "listdir", dir, err)
 	}
-	p, err := open(ctx, dir)
-	if err != nil {
-		if k := connectors.KindOf(err); dir != "" && (k == connectors.KindNotFound || k == connectors.KindNotDir) {
-			return nil
-		}
-		return err
-	}
-	defer p.Close()
-	for {
-		if err := ctx.Err(); err != nil {
-			return connectors.NewError(connectors.Classify(err), "listdir", dir, err)
-		}
-		page, err := p.Next(ctx)
-		for _, e := range page {
-			if e.Dir || e.Name == "." || e.Name == ".." || IsTempName(e.Name) {
-				continue
-			}
-			o := e.Obj
-			o.Key = dir + e.Name
-			if err := fn(o); err != nil {
-				return err
-			}
-		}
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-	}
+	return s.tree().ListDir(ctx, dir, fn)
 }

@@ -205,17 +205,6 @@ func (s *Share) Delete(ctx context.Context, key string) error {
 	})
 }
 
-// List walks the folders under prefix in parallel, reading each in pages;
-// see list for the contract.
-func (s *Share) List(ctx context.Context, prefix string, fn func(connectors.Object) error, onErr func(connectors.ListError)) error {
-	return list(ctx, s.openDir, s.cfg.ListWorkers, prefix, s.cfg.Forbid, fn, onErr)
-}
-
-// ListDir calls fn for the files directly in dir.
-func (s *Share) ListDir(ctx context.Context, dir string, fn func(connectors.Object) error) error {
-	return listDir(ctx, s.openDir, dir, s.cfg.Forbid, fn)
-}
-
 // ConnectError marks an error met connecting, logging in or mounting:
 // the server, the credentials or the share refused us, not a file. A
 // backend's Dial wraps its errors in one.

@@ -1,5 +1,5 @@
 // Package testserver is the skeleton the protocol-level test servers
-// (osstest, costest) share: an in-memory store of buckets, objects and
+// (osstest, costest, upyuntest) share: an in-memory store of buckets, objects and
 // multipart uploads, the order in which a request is checked, and the test
 // controls every such server offers (request counts, failures injected
 // into the next requests, denied prefixes, a hook before each request).
