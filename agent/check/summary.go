@@ -26,7 +26,7 @@ func AppendLine(b []byte, f Finding) []byte {
 func (r *Result) WriteSummary(w io.Writer, prefix string) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	line := func(k, f string, a ...any) { fmt.Fprintf(tw, "%s%s\t%s\n", prefix, k, fmt.Sprintf(f, a...)) }
-	line("check of job", "%s", r.Job)
+	line("job", "%s (checked without the index)", r.Job)
 	line("source", "%s", engine.Describe(r.SrcAddr))
 	line("destination", "%s", engine.Describe(r.DstAddr))
 	line("started", "%s (took %s)", r.Started.UTC().Format(time.RFC3339), r.Ended.Sub(r.Started).Round(time.Millisecond))

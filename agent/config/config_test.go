@@ -90,6 +90,9 @@ func TestParseConfigErrors(t *testing.T) {
 		{"secret file missing", addrs("  - name: s3-a\n    type: s3\n    endpoint: http://e\n    bucket: b\n    access_key_id: k\n    access_key_secret_file: " + secretFile + "\n"), codes.BadParameters, "cannot read the secret file"},
 		{"yaml syntax", "addresses: [\n", codes.ConfigFileInvalid, ""},
 		{"bad glob", jobWith(`include: ["[a-"]`), codes.BadParameters, "bad glob"},
+		{"check of a one-shot job", jobWith("check: daily"), codes.BadParameters, "continuous jobs only"},
+		{"bad check", jobWith("mode: continuous\n    check: monthly"), codes.BadParameters, `"monthly" is not weekly, daily, hourly or a duration`},
+		{"check too often", jobWith("mode: continuous\n    check: 10ms"), codes.BadParameters, "jobs[0].check: must be at least 1s"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := parseFails(t, tc.yaml, tc.code, tc.want)
@@ -98,6 +101,22 @@ func TestParseConfigErrors(t *testing.T) {
 				t.Errorf("message %q does not start with the catalogue's", err)
 			}
 		})
+	}
+}
+
+func TestCheckSchedule(t *testing.T) {
+	for in, want := range map[string]time.Duration{"weekly": 7 * 24 * time.Hour, "daily": 24 * time.Hour, "hourly": time.Hour, "90m": 90 * time.Minute} {
+		cfg, err := ParseConfig("/etc/mgw/mgw.yaml", []byte(jobWith("mode: continuous\n    check: "+in)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		j := cfg.Job("job1")
+		if got := j.Settings().Check; got != want {
+			t.Errorf("check: %s gives %v, want %v", in, got, want)
+		}
+		if !strings.Contains(j.Text(), "check: "+in+"\n") && !strings.Contains(j.Text(), "check: 1h30m0s\n") {
+			t.Errorf("check: %s shown as:\n%s", in, j.Text())
+		}
 	}
 }
 
