@@ -147,6 +147,7 @@ type job struct {
 	Settle       string   `yaml:"settle,omitempty"`
 	Deletes      string   `yaml:"deletes,omitempty"`
 	Exclude      []string `yaml:"exclude,omitempty"`
+	Check        string   `yaml:"check,omitempty"`
 }
 
 func localAddr(name, path string) address {
