@@ -5,10 +5,11 @@
 // checksum both sides tell without reading the destination's data, or
 // with Options.Download by reading both. It never opens the state store.
 //
-// The destination is looked up one folder listing at a time (the engine's
-// folder cache) and listed once more, whole, for what only it holds;
-// memory holds the folders being compared and 8 bytes per source key,
-// never the listings.
+// The destination is listed once, whole, and each of its objects compared
+// with the source's file, which is looked up one folder listing at a time
+// (the engine's folder index); then the source is walked for the files
+// the destination lacks. Memory holds the folders being compared and 8
+// bytes per destination key, never a listing.
 package check
 
 import (
@@ -121,17 +122,17 @@ type checker struct {
 	a     *engine.Addresses
 	opt   Options
 	sel   *engine.Selector
-	dst   *foldercache.Cache[connectors.Object]
+	src   *foldercache.Cache[connectors.Object]
 	dstF  connectors.Features
 	dstFS bool // the destination is a disk or a share: it keeps the source's mtime
 	lim   *pace.Limiter
-	seen  engine.KeySet
+	keys  engine.KeySet // every key the destination listed
 	read  [2]atomic.Int64
 
 	mu       sync.Mutex // guards res, report and unlisted
 	res      Result
 	report   func(Finding)
-	unlisted []string // source folders that could not be listed: their files are not extra
+	unlisted []string // destination folders that could not be listed: their files are not missing
 }
 
 // Run checks job between its opened addresses and calls report for each
@@ -140,14 +141,14 @@ type checker struct {
 // be listed at all; the context's error when interrupted.
 func Run(ctx context.Context, job *config.Settings, a *engine.Addresses, opt Options, report func(Finding)) (*Result, error) {
 	b, _ := all.Lookup(a.DstAddr.Type)
-	c := &checker{job: job, a: a, opt: opt, sel: engine.NewSelector(job), dst: engine.NewDestIndex(a.Dst),
+	c := &checker{job: job, a: a, opt: opt, sel: engine.NewSelector(job), src: engine.NewFolderIndex(a.Src),
 		dstF: a.Dst.Features(), dstFS: b.FileSystem, lim: pace.NewLimiter(job.Limits, nil), report: report}
 	c.res = Result{Job: job.Name, SrcAddr: a.SrcAddr, DstAddr: a.DstAddr, Started: time.Now(), Download: opt.Download,
 		ExtraCounts: job.Mode == config.ModeContinuous && job.Deletes != config.DeletesKeep}
 
-	// The source's listing feeds the workers, which compare each file;
-	// once it has listed every key, the destination's listing finds the
-	// extra ones, while the workers still compare.
+	// The destination's listing feeds the workers, which compare each
+	// object with the source; once it has listed every key, the source's
+	// walk finds the files it lacks, while the workers still compare.
 	work := make(chan connectors.Object, job.Concurrency)
 	var wg sync.WaitGroup
 	for range job.Concurrency {
@@ -155,15 +156,19 @@ func Run(ctx context.Context, job *config.Settings, a *engine.Addresses, opt Opt
 		go func() {
 			defer wg.Done()
 			buf := make([]byte, readBuf)
-			for o := range work {
-				c.one(ctx, o, buf)
+			for d := range work {
+				c.one(ctx, d, buf)
 			}
 		}()
 	}
-	err := a.Src.List(ctx, "", func(o connectors.Object) error {
-		c.seen.Add(o.Key)
+	own := c.ownPrefixes()
+	err := a.Dst.List(ctx, "", func(d connectors.Object) error {
+		c.keys.Add(d.Key)
+		if hasAnyPrefix(d.Key, own) {
+			return nil
+		}
 		select {
-		case work <- o:
+		case work <- d:
 			return nil
 		case <-ctx.Done():
 			return ctx.Err()
@@ -172,13 +177,13 @@ func Run(ctx context.Context, job *config.Settings, a *engine.Addresses, opt Opt
 		c.mu.Lock()
 		c.unlisted = append(c.unlisted, le.Dir)
 		c.mu.Unlock()
-		c.found(Error, le.Dir, 0, "source: cannot list this folder: "+engine.RootCause(le.Err))
+		c.found(Error, le.Dir, 0, "destination: cannot list this folder: "+engine.RootCause(le.Err))
 	})
 	close(work)
 	if err == nil {
-		err = c.extras(ctx)
+		err = c.missing(ctx)
 	} else if ctx.Err() == nil {
-		err = &engine.JobError{Code: all.AddressCode(connectors.Source, a.SrcAddr, err), Err: err}
+		err = &engine.JobError{Code: all.AddressCode(connectors.Destination, a.DstAddr, err), Err: err}
 	}
 	wg.Wait()
 	if err == nil {
@@ -187,6 +192,46 @@ func Run(ctx context.Context, job *config.Settings, a *engine.Addresses, opt Opt
 	c.res.Ended = time.Now()
 	c.res.Read = [2]int64{c.read[connectors.Source].Load(), c.read[connectors.Destination].Load()}
 	return &c.res, err
+}
+
+// ownPrefixes are where the job keeps its own objects at the destination:
+// the archive of deleted files and the reports. They are not extra.
+func (c *checker) ownPrefixes() []string {
+	var own []string
+	if c.job.Deletes == config.DeletesArchive {
+		own = append(own, c.job.ArchivePrefix)
+	}
+	if c.job.ReportPrefix != "" {
+		own = append(own, c.job.ReportPrefix)
+	}
+	return own
+}
+
+// missing walks the whole source for what the job copies and the
+// destination did not list, and for what the job skips.
+func (c *checker) missing(ctx context.Context) error {
+	c.mu.Lock()
+	unlisted := c.unlisted
+	c.mu.Unlock()
+	err := c.a.Src.List(ctx, "", func(o connectors.Object) error {
+		reason, _ := c.sel.Skip(o)
+		c.mu.Lock()
+		c.res.Source.add(o.Size)
+		c.mu.Unlock()
+		switch {
+		case reason != "":
+			c.found(Skipped, o.Key, o.Size, reason)
+		case !c.keys.Has(o.Key) && !hasAnyPrefix(o.Key, unlisted):
+			c.found(Missing, o.Key, o.Size, c.unstorable(o.Key))
+		}
+		return nil
+	}, func(le connectors.ListError) {
+		c.found(Error, le.Dir, 0, "source: cannot list this folder: "+engine.RootCause(le.Err))
+	})
+	if err != nil && ctx.Err() == nil {
+		return &engine.JobError{Code: all.AddressCode(connectors.Source, c.a.SrcAddr, err), Err: err}
+	}
+	return nil
 }
 
 // readBuf is each worker's read buffer.
@@ -208,37 +253,8 @@ func (c *checker) same(size int64, m Method) {
 	c.res.By[m]++
 }
 
-// extras lists the whole destination for the keys the source did not
-// list, but for mgw's own: the archive of deleted files and the reports.
-func (c *checker) extras(ctx context.Context) error {
-	var own []string
-	if c.job.Deletes == config.DeletesArchive {
-		own = append(own, c.job.ArchivePrefix)
-	}
-	if c.job.ReportPrefix != "" {
-		own = append(own, c.job.ReportPrefix)
-	}
-	c.mu.Lock()
-	own = append(own, c.unlisted...)
-	c.mu.Unlock()
-	err := c.a.Dst.List(ctx, "", func(d connectors.Object) error {
-		if c.seen.Has(d.Key) || hasAnyPrefix(d.Key, own) {
-			return nil
-		}
-		c.found(Extra, d.Key, d.Size, sizeText(d.Size))
-		return nil
-	}, func(le connectors.ListError) {
-		c.found(Error, le.Dir, 0, "destination: cannot list this folder: "+engine.RootCause(le.Err))
-	})
-	if err != nil && ctx.Err() == nil {
-		return &engine.JobError{Code: all.AddressCode(connectors.Destination, c.a.DstAddr, err), Err: err}
-	}
-	return nil
-}
-
-// hasAnyPrefix reports whether key is under one of prefixes (a source
-// folder that could not be listed may be "", the root: then no key is
-// called extra).
+// hasAnyPrefix reports whether key is under one of prefixes (a folder
+// that could not be listed may be "", the root: then it holds every key).
 func hasAnyPrefix(key string, prefixes []string) bool {
 	for _, p := range prefixes {
 		if strings.HasPrefix(key, p) {

@@ -19,24 +19,22 @@ import (
 	"github.com/mgw-dev/mgw/connectors"
 )
 
-// one compares one listed source object with the destination.
-func (c *checker) one(ctx context.Context, o connectors.Object, buf []byte) {
-	c.mu.Lock()
-	c.res.Source.add(o.Size)
-	c.mu.Unlock()
-	if reason, _ := c.sel.Skip(o); reason != "" {
-		c.found(Skipped, o.Key, o.Size, reason)
-		return
-	}
-	d, ok, err := c.lookup(ctx, o.Key)
+// one compares one listed destination object with the source's file.
+func (c *checker) one(ctx context.Context, d connectors.Object, buf []byte) {
+	o, ok, err := c.lookup(ctx, d.Key)
 	if ctx.Err() != nil {
 		return
 	}
+	if ok {
+		if reason, _ := c.sel.Skip(o); reason != "" {
+			return // the source's walk reports it as skipped
+		}
+	}
 	switch {
 	case err != nil:
-		c.found(Error, o.Key, o.Size, "destination: "+engine.RootCause(err))
+		c.found(Error, d.Key, d.Size, "source: "+engine.RootCause(err))
 	case !ok:
-		c.found(Missing, o.Key, o.Size, c.unstorable(o.Key))
+		c.found(Extra, d.Key, d.Size, sizeText(d.Size))
 	case d.Size != o.Size:
 		c.found(Size, o.Key, o.Size, fmt.Sprintf("%d bytes at the source, %d at the destination", o.Size, d.Size))
 	default:
@@ -53,18 +51,17 @@ func (c *checker) one(ctx context.Context, o connectors.Object, buf []byte) {
 	}
 }
 
-// lookup finds key at the destination: in its folder's listing, or by
-// itself when the folder is too large to hold.
+// lookup finds key at the source: in its folder's listing, or by itself
+// when the folder is too large to hold.
 func (c *checker) lookup(ctx context.Context, key string) (connectors.Object, bool, error) {
-	if d, found, cached := c.dst.Lookup(ctx, key); cached {
-		return d, found, nil
+	if o, found, cached := c.src.Lookup(ctx, key); cached {
+		return o, found, nil
 	}
-	d, err := c.a.Dst.Stat(ctx, key)
-	switch connectors.KindOf(err) {
-	case connectors.KindNotFound, connectors.KindUnsupportedName:
-		return d, false, nil
+	o, err := c.a.Src.Stat(ctx, key)
+	if connectors.KindOf(err) == connectors.KindNotFound {
+		return o, false, nil
 	}
-	return d, err == nil, err
+	return o, err == nil, err
 }
 
 // unstorable says why the destination cannot hold key, if it cannot: the

@@ -334,7 +334,7 @@ func (r *Runner) pass(ctx context.Context, log *slog.Logger, prefix string, seen
 
 	// The caches live as long as the pass: a continuous job's next pass
 	// must see what this one and the watch have copied since.
-	c := &caches{index: newIndexCache(r.Store, r.Job.Name), dest: NewDestIndex(r.Dst)}
+	c := &caches{index: newIndexCache(r.Store, r.Job.Name), dest: NewFolderIndex(r.Dst)}
 	var planners, queued sync.WaitGroup
 	for range 4 {
 		planners.Add(1)

@@ -150,9 +150,10 @@ func sameTime(d connectors.Object, mtime time.Time) bool {
 	return d.ModTime.Equal(mtime)
 }
 
-// NewDestIndex lists the destination's folders: which keys it already
-// holds, and how new they are.
-func NewDestIndex(b connectors.Bucket) *foldercache.Cache[connectors.Object] {
+// NewFolderIndex answers per-key lookups in b with one listing per
+// folder: the planner asks the destination which keys it already holds
+// and how new they are, a check asks the source for its files.
+func NewFolderIndex(b connectors.Bucket) *foldercache.Cache[connectors.Object] {
 	return foldercache.New(func(ctx context.Context, dir string, add func(string, connectors.Object) bool) error {
 		return b.ListDir(ctx, dir, func(o connectors.Object) error {
 			if _, name := foldercache.SplitKey(o.Key); !add(name, o) {
