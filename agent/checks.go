@@ -31,12 +31,15 @@ func checkPath(stateDir, job string) string {
 func (a *Agent) scheduleChecks(ctx context.Context, cfg *config.Config, jc *config.JobConfig, job running) {
 	every := jc.Settings().Check
 	path := checkPath(cfg.StateDir, jc.Name)
+	var last time.Time // when the last check ended
+	if fi, err := os.Stat(path); err == nil {
+		last = fi.ModTime()
+	}
 	for {
-		due := time.Now()
-		if fi, err := os.Stat(path); err == nil {
-			due = fi.ModTime().Add(every)
+		t := time.NewTimer(0)
+		if !last.IsZero() {
+			t.Reset(time.Until(last.Add(every)))
 		}
-		t := time.NewTimer(time.Until(due))
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -47,9 +50,9 @@ func (a *Agent) scheduleChecks(ctx context.Context, cfg *config.Config, jc *conf
 			return
 		}
 		if err := a.checkJob(ctx, cfg, jc, path); err != nil && ctx.Err() == nil {
-			a.Log.Error("cannot write the check's result", "job", jc.Name, "err", err)
-			return
+			a.Log.Error("cannot write the result of a check", "job", jc.Name, "path", path, "err", err)
 		}
+		last = time.Now()
 	}
 }
 
@@ -72,70 +75,81 @@ func waitSynced(ctx context.Context, job running) bool {
 // checkJob checks the job and replaces its check.txt with the result:
 // the summary in lines starting with "# ", then the findings, scrubbed of
 // the config's secrets (the view serves the file as it is). A check that
-// cannot list a side is a check.txt saying why.
+// could not finish says why on its first line.
 func (a *Agent) checkJob(ctx context.Context, cfg *config.Config, jc *config.JobConfig, path string) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	lines, err := os.CreateTemp(filepath.Dir(path), "."+jc.Name+".lines-*")
+	// The findings go to a file of their own until the summary, which
+	// heads them, is known.
+	lines, err := os.CreateTemp(dir, "."+jc.Name+".lines-*")
 	if err != nil {
 		return err
 	}
 	defer func() { lines.Close(); os.Remove(lines.Name()) }()
 	secrets := secretsOf(cfg)
 	w := bufio.NewWriter(lines)
-	var res *check.Result
-	addrs, err := engine.OpenAddresses(ctx, cfg, jc)
-	if err == nil {
-		var line []byte
-		res, err = check.Run(ctx, jc.Settings(), addrs, check.Options{}, func(f check.Finding) {
-			line = scrub(check.AppendLine(line[:0], f), secrets)
-			w.Write(line)
-		})
-		addrs.Close()
-	}
+	res, err := runCheck(ctx, cfg, jc, func(line []byte) { w.Write(scrub(line, secrets)) })
 	if ctx.Err() != nil {
 		return nil // stopped: the last complete check stays
 	}
-	if ferr := w.Flush(); ferr != nil {
-		return ferr
-	}
 	a.Log.Info("check done", "job", jc.Name, "differences", differences(res), "err", err)
-
-	out, oerr := os.CreateTemp(filepath.Dir(path), "."+jc.Name+".txt-*")
-	if oerr != nil {
-		return oerr
-	}
-	defer os.Remove(out.Name()) // after the rename, a no-op
-	bw := bufio.NewWriter(out)
-	var je *engine.JobError
-	switch {
-	case errors.As(err, &je):
-		fmt.Fprintf(bw, "# check of job %s at %s could not finish: %s\n", jc.Name, time.Now().UTC().Format(time.RFC3339), scrub([]byte(je.Error()), secrets))
-	case err != nil:
-		fmt.Fprintf(bw, "# check of job %s at %s could not finish: %s\n", jc.Name, time.Now().UTC().Format(time.RFC3339), scrub([]byte(codes.Text(codes.InternalError, err.Error())), secrets))
+	var head bytes.Buffer
+	if err != nil {
+		text := codes.Text(codes.InternalError, err.Error())
+		if je := (*engine.JobError)(nil); errors.As(err, &je) {
+			text = je.Error()
+		}
+		fmt.Fprintf(&head, "# check of job %s at %s could not finish: %s\n", jc.Name, time.Now().UTC().Format(time.RFC3339), text)
 	}
 	if res != nil {
-		var sum bytes.Buffer
-		if err := res.WriteSummary(&sum, "# "); err != nil {
+		if err := res.WriteSummary(&head, "# "); err != nil {
 			return err
 		}
-		bw.Write(scrub(sum.Bytes(), secrets))
+	}
+	if err := w.Flush(); err != nil {
+		return err
 	}
 	if _, err := lines.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	_, err = io.Copy(bw, lines)
-	if err == nil {
-		err = bw.Flush()
+	return replaceFile(path, io.MultiReader(bytes.NewReader(scrub(head.Bytes(), secrets)), lines))
+}
+
+// runCheck opens the job's addresses and checks it, passing each
+// finding's line to add.
+func runCheck(ctx context.Context, cfg *config.Config, jc *config.JobConfig, add func(line []byte)) (*check.Result, error) {
+	addrs, err := engine.OpenAddresses(ctx, cfg, jc)
+	if err != nil {
+		return nil, err
 	}
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
+	defer addrs.Close()
+	var line []byte
+	return check.Run(ctx, jc.Settings(), addrs, check.Options{}, func(f check.Finding) {
+		line = check.AppendLine(line[:0], f)
+		add(line)
+	})
+}
+
+// replaceFile writes r to a new file beside path and renames it over
+// path, so a reader sees the old content or the new, whole.
+func replaceFile(path string, r io.Reader) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
 	if err != nil {
 		return err
 	}
-	return os.Rename(out.Name(), path)
+	_, err = io.Copy(f, r)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
 }
 
 func differences(res *check.Result) int64 {

@@ -105,17 +105,23 @@ func TestParseConfigErrors(t *testing.T) {
 }
 
 func TestCheckSchedule(t *testing.T) {
-	for in, want := range map[string]time.Duration{"weekly": 7 * 24 * time.Hour, "daily": 24 * time.Hour, "hourly": time.Hour, "90m": 90 * time.Minute} {
-		cfg, err := ParseConfig("/etc/mgw/mgw.yaml", []byte(jobWith("mode: continuous\n    check: "+in)))
+	for _, tc := range []struct {
+		in, shown string
+		every     time.Duration
+	}{
+		{"weekly", "weekly", 7 * 24 * time.Hour}, {"daily", "daily", 24 * time.Hour},
+		{"hourly", "hourly", time.Hour}, {"90m", "1h30m0s", 90 * time.Minute},
+	} {
+		cfg, err := ParseConfig("/etc/mgw/mgw.yaml", []byte(jobWith("mode: continuous\n    check: "+tc.in)))
 		if err != nil {
 			t.Fatal(err)
 		}
 		j := cfg.Job("job1")
-		if got := j.Settings().Check; got != want {
-			t.Errorf("check: %s gives %v, want %v", in, got, want)
+		if got := j.Settings().Check; got != tc.every {
+			t.Errorf("check: %s gives %v, want %v", tc.in, got, tc.every)
 		}
-		if !strings.Contains(j.Text(), "check: "+in+"\n") && !strings.Contains(j.Text(), "check: 1h30m0s\n") {
-			t.Errorf("check: %s shown as:\n%s", in, j.Text())
+		if !strings.Contains(j.Text(), "\ncheck: "+tc.shown+"\n") {
+			t.Errorf("check: %s shown as:\n%s", tc.in, j.Text())
 		}
 	}
 }
