@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -191,6 +192,13 @@ func TestLocalToOSS(t *testing.T) {
 	res, found = check(t, job, a, Options{Download: true})
 	if res.By[ByBytes] != 3 || found["big.bin"].Category != Content || found["a/1.txt"].Category != Content {
 		t.Errorf("download: %+v", res)
+	}
+
+	// A name OSS cannot hold: missing, and why.
+	writeFile(t, filepath.Join(dir, "bad\xff.txt"), []byte("latin-1"))
+	_, found = check(t, job, a, Options{})
+	if f := found["bad\xff.txt"]; f.Category != Missing || !strings.Contains(f.Detail, "not UTF-8") {
+		t.Errorf("a name that is not UTF-8: %+v", f)
 	}
 }
 
