@@ -152,6 +152,12 @@ func (a *Agent) runJob(ctx context.Context, cfg *config.Config, j *jobRun) error
 	if j.cfg.Mode == config.ModeContinuous {
 		c := continuous.New(r)
 		a.setRunner(j, r, c)
+		if j.cfg.Check > 0 {
+			cctx, stop := context.WithCancel(ctx)
+			done := make(chan struct{})
+			go func() { defer close(done); a.scheduleChecks(cctx, cfg, j.cfg, c) }()
+			defer func() { stop(); <-done }()
+		}
 		return c.Run(ctx)
 	}
 	a.setRunner(j, r, r)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"strings"
 	"time"
 
@@ -117,9 +118,24 @@ func (v *View) WritePending(job string, w io.Writer) error {
 	})
 }
 
+// OpenCheck opens the job's last check (checks.go).
+func (v *View) OpenCheck(job string) (*os.File, error) {
+	cfg := v.a.Config()
+	if cfg.Job(job) == nil {
+		return nil, fmt.Errorf("%s: %w", job, fs.ErrNotExist)
+	}
+	return os.Open(checkPath(cfg.StateDir, job))
+}
+
 // ModTime is when a file's content last changed, where the agent knows.
 func (v *View) ModTime(path string) time.Time {
 	parts := strings.Split(path, "/")
+	if len(parts) == 3 && parts[0] == "jobs" && parts[2] == "check.txt" {
+		if fi, err := os.Stat(checkPath(v.a.Config().StateDir, parts[1])); err == nil {
+			return fi.ModTime()
+		}
+		return time.Time{}
+	}
 	if len(parts) == 3 && parts[0] == "jobs" {
 		r := v.a.runner(parts[1])
 		switch {

@@ -46,3 +46,15 @@ func AppendSkippedLine(b []byte, path string, k Skip) []byte {
 func SkippedLine(path string, k Skip) string {
 	return string(AppendSkippedLine(nil, path, k))
 }
+
+// AppendCheckLine appends one finding of `mgw check` to b:
+//
+//	category<TAB>path<TAB>detail<LF>
+func AppendCheckLine(b []byte, category, path, detail string) []byte {
+	b = append(b, category...)
+	b = append(b, '\t')
+	b = append(b, Escape(path)...)
+	b = append(b, '\t')
+	b = append(b, Escape(detail)...)
+	return append(b, '\n')
+}

@@ -36,5 +36,12 @@ func FuzzFailedLine(f *testing.F) {
 		if n := strings.Count(SkippedLine(path, k), "\t"); n != 1 {
 			t.Fatalf("skipped line with %d tabs", n)
 		}
+		c := strings.Split(string(AppendCheckLine(nil, "content", path, msg)), "\t")
+		if len(c) != 3 || strings.Count(c[2], "\n") != 1 || !strings.HasSuffix(c[2], "\n") {
+			t.Fatalf("check line %q is not one line of three fields", c)
+		}
+		if p, err := Unescape(c[1]); err != nil || p != path {
+			t.Fatalf("check line: path %q shown as %q (%v)", path, c[1], err)
+		}
 	})
 }

@@ -44,6 +44,7 @@ type fakeSource struct {
 	addrs   []string
 	text    map[string]string
 	pending map[string][]string
+	checks  map[string]string // job -> its check.txt on disk
 	mtime   time.Time
 }
 
@@ -102,6 +103,16 @@ func (s *fakeSource) WritePending(job string, w io.Writer) error {
 		}
 	}
 	return nil
+}
+
+func (s *fakeSource) OpenCheck(job string) (*os.File, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.checks[job]
+	if !ok {
+		return nil, fmt.Errorf("%s: %w", job, fs.ErrNotExist)
+	}
+	return os.Open(p)
 }
 
 func (s *fakeSource) ModTime(string) time.Time {

@@ -66,9 +66,13 @@ const fillAtLeast = 64 << 10 // render at least this much per fill: one iterator
 
 var errFull = errors.New("buffer full")
 
-// openListSource opens a list for reading: from its spool if the state has
-// not changed since it was rendered, else rendered from a new snapshot.
+// openListSource opens a list for reading: check.txt from the agent's
+// file; the others from their spool if the state has not changed since
+// they were rendered, else rendered from a new snapshot.
 func (v *view) openListSource(f file) listSource {
+	if f.kind == kindCheck {
+		return v.openCheck(f.job)
+	}
 	snap := v.lists.Snapshot()
 	if sp := v.spools.open(f.path, snap.Version()); sp != nil {
 		snap.Close()
@@ -81,6 +85,38 @@ func (v *view) openListSource(f file) listSource {
 func (v *view) openList(f file) *listReader {
 	return v.newListReader(f, v.lists.Snapshot())
 }
+
+// openCheck serves check.txt from the file the agent wrote (the agent
+// scrubbed it), or says why there is none.
+func (v *view) openCheck(job string) listSource {
+	f, err := v.src.OpenCheck(job)
+	if err != nil {
+		if notExist(err) {
+			return textSource(noCheck)
+		}
+		return textSource("cannot read the last check: " + err.Error() + "\n")
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return textSource("cannot read the last check: " + err.Error() + "\n")
+	}
+	return &spoolReader{f: f, size: fi.Size()}
+}
+
+const noCheck = "not checked yet: the agent checks a continuous job whose config says check: (weekly, daily...)\nonce it is synced; mgw check JOB checks any job now.\n"
+
+// textSource serves a few bytes known at open.
+type textSource string
+
+func (t textSource) ReadAt(p []byte, off int64) (int, error) {
+	if off >= int64(len(t)) {
+		return 0, nil
+	}
+	return copy(p, t[off:]), nil
+}
+
+func (textSource) Close() {}
 
 func (v *view) newListReader(f file, snap *state.Snapshot) *listReader {
 	r := &listReader{v: v, snap: snap, f: f, scrub: newScrubber(v.src.Secrets()), spools: v.spools, version: snap.Version()}

@@ -67,6 +67,12 @@ func TestMountTree(t *testing.T) {
 	src := newFakeSource()
 	st := openStore(t)
 	addFailures(t, st, "job-a", "x", 3, codes.NoPermission, codes.InternalError)
+	checkFile := filepath.Join(t.TempDir(), "check.txt")
+	checkText := "# result  1 differences\nmissing\ta\\tb\t\n"
+	if err := os.WriteFile(checkFile, []byte(checkText), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	src.checks = map[string]string{"job-a": checkFile}
 	mnt := mountView(t, src, st)
 
 	names := func(dir string) []string {
@@ -87,7 +93,7 @@ func TestMountTree(t *testing.T) {
 		"addresses/src":     {"check", "config"},
 		"addresses/dst":     {"config"}, // never verified: no check
 		"jobs":              {"job-a", "job-b"},
-		"jobs/job-a":        {"config", "errors", "failed.txt", "pending.txt", "report.txt", "skipped.txt", "status", "status.json"},
+		"jobs/job-a":        {"check.txt", "config", "errors", "failed.txt", "pending.txt", "report.txt", "skipped.txt", "status", "status.json"},
 		"jobs/job-a/errors": {"InternalError", "NoPermission"},
 		"jobs/job-b/errors": nil,
 	} {
@@ -114,7 +120,13 @@ func TestMountTree(t *testing.T) {
 	if got := readFile(t, mnt+"/jobs/job-a/pending.txt"); got != "queued/one\nqueued/tab\\there\n" {
 		t.Errorf("pending.txt = %q", got)
 	}
-	if got := readFile(t, mnt+"/README"); !strings.Contains(got, "failed.txt") || !strings.Contains(got, `\xHH`) {
+	if got := readFile(t, mnt+"/jobs/job-a/check.txt"); got != checkText {
+		t.Errorf("check.txt = %q, want the agent's file", got)
+	}
+	if got := readFile(t, mnt+"/jobs/job-b/check.txt"); !strings.HasPrefix(got, "not checked yet") {
+		t.Errorf("check.txt of a job never checked = %q", got)
+	}
+	if got := readFile(t, mnt+"/README"); !strings.Contains(got, "check.txt") || !strings.Contains(got, "failed.txt") || !strings.Contains(got, `\xHH`) {
 		t.Errorf("README does not explain the lists and the escaping rule:\n%s", got)
 	}
 	if fi, err := os.Stat(mnt + "/jobs"); err != nil || fi.Mode() != fs.ModeDir|0o555 {

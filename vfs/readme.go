@@ -28,15 +28,21 @@ jobs/JOB/errors/CODE     the files failing with CODE, lines as in failed.txt,
                          after a header (lines starting with "#") saying what
                          CODE means and how to fix it. ls errors/ shows the
                          codes failing now; any code of the catalogue can be read.
+jobs/JOB/check.txt       the last check (mgw check, run by the agent as the job's
+                         check: setting says): a summary in lines starting with
+                         "#", then one line per finding:
+                         category<TAB>path<TAB>detail, category one of missing,
+                         size, content, extra, skipped, error
 
 Lists
 -----
-failed.txt, skipped.txt and errors/CODE can hold millions of lines. They
-are produced as they are read, so ls -l shows their size as 0: read them
-to the end (cat, less, grep, wc -l, tail, cp all do). They are sorted by
-path, not appended to: tail -f prints the end once (with a "file
-truncated" notice) and nothing more; to watch a list, re-read it, e.g.
-watch wc -l jobs/JOB/failed.txt.
+failed.txt, skipped.txt, errors/CODE and check.txt can hold millions of
+lines. They are produced as they are read, so ls -l shows their size as 0:
+read them to the end (cat, less, grep, wc -l, tail, cp all do). They are
+not appended to (failed.txt, skipped.txt and errors/CODE are sorted by
+path; check.txt is replaced after each check): tail -f prints the end once
+(with a "file truncated" notice) and nothing more; to watch a list, re-read
+it, e.g. watch wc -l jobs/JOB/failed.txt.
 
 Escaping
 --------

@@ -10,11 +10,12 @@
 //	agent/status, agent/metrics
 //	addresses/<name>/config, addresses/<name>/check
 //	jobs/<job>/status, status.json, config, report.txt, pending.txt
-//	jobs/<job>/failed.txt, skipped.txt, errors/<CODE>
+//	jobs/<job>/failed.txt, skipped.txt, errors/<CODE>, check.txt
 package vfs
 
 import (
 	"io"
+	"os"
 	"time"
 
 	"github.com/mgw-dev/mgw/state"
@@ -44,6 +45,12 @@ type Source interface {
 	// flight as of the call, one per line: the state.Escape'd path, a tab,
 	// and when its change was seen (RFC 3339, UTC).
 	WritePending(job string, w io.Writer) error
+
+	// OpenCheck opens jobs/<job>/check.txt, the result of the job's last
+	// check: a file the agent replaces whole and never writes in place, so
+	// one open reads one check, and which it wrote scrubbed of secrets.
+	// An error wrapping fs.ErrNotExist means the job was never checked.
+	OpenCheck(job string) (*os.File, error)
 
 	// ModTime is when the content of path (a file or directory above) last
 	// changed, for ls -l and for tools that poll; zero means unknown (the

@@ -115,7 +115,7 @@ func (d *StatusDir) writeDir(dir string) error {
 		switch f.kind {
 		case kindFailed:
 			errs = append(errs, d.writeFailures(f))
-		case kindSkipped:
+		case kindSkipped, kindCheck:
 			errs = append(errs, d.writeIfChanged(f, func(w io.Writer) error {
 				return d.copyList(w, f)
 			}))
@@ -196,7 +196,7 @@ func (d *StatusDir) writeIfChanged(f file, render func(io.Writer) error) error {
 }
 
 func (d *StatusDir) copyList(w io.Writer, f file) error {
-	r := d.v.openList(f)
+	r := d.v.openListSource(f) // the status dir keeps no spools: rendered afresh
 	defer r.Close()
 	_, err := io.Copy(w, &seqReader{r: r})
 	return err

@@ -56,19 +56,27 @@ func TestStatusDirWrite(t *testing.T) {
 	if err := st.Fail("job-a", "leak", state.Failure{Code: codes.InternalError, Message: "key=" + secret, Attempts: 1, Last: when}); err != nil {
 		t.Fatal(err)
 	}
+	checkFile := filepath.Join(t.TempDir(), "check.txt")
+	if err := os.WriteFile(checkFile, []byte("# result  no differences\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	src.checks = map[string]string{"job-a": checkFile}
 	dir := filepath.Join(t.TempDir(), "status")
 	d := NewStatusDir(dir, src, st)
 	if err := d.Write(); err != nil {
 		t.Fatal(err)
 	}
 	got := tree(t, dir)
+	if got["jobs/job-a/check.txt"] != "# result  no differences\n" {
+		t.Errorf("check.txt = %q, want the agent's file", got["jobs/job-a/check.txt"])
+	}
 	want := []string{
 		"README",
 		"addresses/dst/config", "addresses/src/check", "addresses/src/config",
 		"agent/metrics", "agent/status",
 	}
 	for _, j := range []string{"job-a", "job-b"} {
-		for _, f := range []string{"config", "failed.txt", "pending.txt", "report.txt", "skipped.txt", "status", "status.json"} {
+		for _, f := range []string{"check.txt", "config", "failed.txt", "pending.txt", "report.txt", "skipped.txt", "status", "status.json"} {
 			want = append(want, "jobs/"+j+"/"+f)
 		}
 	}
@@ -84,7 +92,7 @@ func TestStatusDirWrite(t *testing.T) {
 		}
 		var w string
 		if f.kind.streamed() {
-			r := v.openList(f)
+			r := v.openListSource(f)
 			var b bytes.Buffer
 			if _, err := b.ReadFrom(&seqReader{r: r}); err != nil {
 				t.Fatal(err)

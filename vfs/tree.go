@@ -24,11 +24,14 @@ const (
 	kindFailed              // streamed from a state snapshot
 	kindSkipped             // streamed from a state snapshot
 	kindErrors              // header, then the failures with one code, streamed
+	kindCheck               // Source.OpenCheck's file, served as it is
 )
 
 // streamed kinds can be far larger than memory should hold: they are
 // rendered as they are read, and their size is not known before.
-func (k kind) streamed() bool { return k == kindFailed || k == kindSkipped || k == kindErrors }
+func (k kind) streamed() bool {
+	return k == kindFailed || k == kindSkipped || k == kindErrors || k == kindCheck
+}
 
 // entry is one name in a directory of the tree.
 type entry struct {
@@ -51,7 +54,7 @@ var jobFiles = []struct {
 }{
 	{"status", kindText}, {"status.json", kindText}, {"config", kindText},
 	{"report.txt", kindText}, {"pending.txt", kindPending},
-	{"failed.txt", kindFailed}, {"skipped.txt", kindSkipped},
+	{"failed.txt", kindFailed}, {"skipped.txt", kindSkipped}, {"check.txt", kindCheck},
 }
 
 // view renders the tree from a Source and Lists. It is shared by the FUSE

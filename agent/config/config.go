@@ -109,12 +109,13 @@ type JobConfig struct {
 	RestorePoll Duration `yaml:"restore_poll"`
 
 	// Continuous jobs only.
-	Settle        Duration  `yaml:"settle"` // a change is copied once the file has been quiet this long
-	Rescan        Duration  `yaml:"rescan"` // full reconcile pass
-	Poll          Duration  `yaml:"poll"`   // listing diff for sources that cannot be watched
-	Deletes       Deletes   `yaml:"deletes"`
-	ArchivePrefix string    `yaml:"archive_prefix"` // with deletes: archive
-	MaxDelete     MaxDelete `yaml:"max_delete"`     // deletes allowed per pass: a count or a percentage of the index
+	Settle        Duration   `yaml:"settle"` // a change is copied once the file has been quiet this long
+	Rescan        Duration   `yaml:"rescan"` // full reconcile pass
+	Poll          Duration   `yaml:"poll"`   // listing diff for sources that cannot be watched
+	Deletes       Deletes    `yaml:"deletes"`
+	ArchivePrefix string     `yaml:"archive_prefix"` // with deletes: archive
+	MaxDelete     MaxDelete  `yaml:"max_delete"`     // deletes allowed per pass: a count or a percentage of the index
+	Check         CheckEvery `yaml:"check"`          // the agent checks the job (mgw check) this often, the first time once synced
 
 	pos positions
 }

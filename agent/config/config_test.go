@@ -90,6 +90,9 @@ func TestParseConfigErrors(t *testing.T) {
 		{"secret file missing", addrs("  - name: s3-a\n    type: s3\n    endpoint: http://e\n    bucket: b\n    access_key_id: k\n    access_key_secret_file: " + secretFile + "\n"), codes.BadParameters, "cannot read the secret file"},
 		{"yaml syntax", "addresses: [\n", codes.ConfigFileInvalid, ""},
 		{"bad glob", jobWith(`include: ["[a-"]`), codes.BadParameters, "bad glob"},
+		{"check of a one-shot job", jobWith("check: daily"), codes.BadParameters, "continuous jobs only"},
+		{"bad check", jobWith("mode: continuous\n    check: monthly"), codes.BadParameters, `"monthly" is not weekly, daily, hourly or a duration`},
+		{"check too often", jobWith("mode: continuous\n    check: 10ms"), codes.BadParameters, "jobs[0].check: must be at least 1s"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := parseFails(t, tc.yaml, tc.code, tc.want)
@@ -98,6 +101,28 @@ func TestParseConfigErrors(t *testing.T) {
 				t.Errorf("message %q does not start with the catalogue's", err)
 			}
 		})
+	}
+}
+
+func TestCheckSchedule(t *testing.T) {
+	for _, tc := range []struct {
+		in, shown string
+		every     time.Duration
+	}{
+		{"weekly", "weekly", 7 * 24 * time.Hour}, {"daily", "daily", 24 * time.Hour},
+		{"hourly", "hourly", time.Hour}, {"90m", "1h30m0s", 90 * time.Minute},
+	} {
+		cfg, err := ParseConfig("/etc/mgw/mgw.yaml", []byte(jobWith("mode: continuous\n    check: "+tc.in)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		j := cfg.Job("job1")
+		if got := j.Settings().Check; got != tc.every {
+			t.Errorf("check: %s gives %v, want %v", tc.in, got, tc.every)
+		}
+		if !strings.Contains(j.Text(), "\ncheck: "+tc.shown+"\n") {
+			t.Errorf("check: %s shown as:\n%s", tc.in, j.Text())
+		}
 	}
 }
 

@@ -33,6 +33,7 @@ type Settings struct {
 	Deletes              Deletes
 	ArchivePrefix        string
 	MaxDelete            MaxDelete
+	Check                time.Duration // 0: never
 }
 
 // Settings resolves the job's settings; the entry must come from a
@@ -47,6 +48,7 @@ func (j *JobConfig) Settings() *Settings {
 		Restore: j.Restore, RestoreDays: j.RestoreDays, RestorePoll: time.Duration(j.RestorePoll),
 		Settle: time.Duration(j.Settle), Rescan: time.Duration(j.Rescan), Poll: time.Duration(j.Poll),
 		Deletes: j.Deletes, ArchivePrefix: j.ArchivePrefix, MaxDelete: j.MaxDelete,
+		Check: time.Duration(j.Check),
 	}
 	if j.Retries != nil {
 		s.Retries = *j.Retries

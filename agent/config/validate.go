@@ -152,6 +152,14 @@ func (p *parser) validateContinuous(j *JobConfig, dst *AddressConfig) {
 		line, field := j.pos.at("deletes")
 		p.fail(codes.BadParameters, line, field, fmt.Sprintf("%q is not one of keep, mirror, archive", j.Deletes))
 	}
+	if j.Check != 0 && j.Check < CheckEvery(time.Second) {
+		line, field := j.pos.at("check")
+		p.fail(codes.BadParameters, line, field, "must be at least 1s")
+	}
+	if j.Mode == ModeOnce && j.Check != 0 {
+		line, field := j.pos.at("check")
+		p.fail(codes.BadParameters, line, field, "a scheduled check applies to continuous jobs only (mode: continuous); run mgw check after a one-shot job")
+	}
 	if j.Mode == ModeOnce && j.Deletes != DeletesKeep {
 		line, field := j.pos.at("deletes")
 		p.fail(codes.BadParameters, line, field, "deletes apply to continuous jobs only (mode: continuous)")

@@ -121,3 +121,32 @@ const (
 	DeletesMirror  Deletes = "mirror"
 	DeletesArchive Deletes = "archive"
 )
+
+// CheckEvery is how often the agent checks a continuous job (as `mgw
+// check` does): weekly, daily, hourly or a duration; 0 never.
+type CheckEvery time.Duration
+
+var checkWords = map[string]time.Duration{"weekly": 7 * 24 * time.Hour, "daily": 24 * time.Hour, "hourly": time.Hour}
+
+// UnmarshalYAML accepts weekly, daily, hourly or a Go duration (90m, 12h).
+func (c *CheckEvery) UnmarshalYAML(n *yaml.Node) error {
+	if d, ok := checkWords[n.Value]; ok {
+		*c = CheckEvery(d)
+		return nil
+	}
+	d, err := time.ParseDuration(n.Value)
+	if err != nil || d <= 0 {
+		return fmt.Errorf("%q is not weekly, daily, hourly or a duration (e.g. 12h)", n.Value)
+	}
+	*c = CheckEvery(d)
+	return nil
+}
+
+func (c CheckEvery) String() string {
+	for w, d := range checkWords {
+		if time.Duration(c) == d {
+			return w
+		}
+	}
+	return time.Duration(c).String()
+}

@@ -35,7 +35,7 @@ type Runner struct {
 
 	srcPace, dstPace pace.Pacer
 	limits           *pace.Limiter // the job's bytes/s and requests/s; SetLimits swaps them
-	filter           *filter
+	selector         *Selector
 	started          map[string]bool // files with a multipart checkpoint when the job began
 	fatal            context.CancelCauseFunc
 	deniedRun        [2]atomic.Int64 // consecutive access-denied answers, per side
@@ -132,7 +132,7 @@ func (r *Runner) init() error {
 	}); err != nil {
 		return err
 	}
-	r.filter = newFilter(r.Job)
+	r.selector = NewSelector(r.Job)
 	j, err := r.Store.Job(r.Job.Name)
 	if err != nil {
 		return err
@@ -352,7 +352,7 @@ func (r *Runner) pass(ctx context.Context, log *slog.Logger, prefix string, seen
 
 	// The caches live as long as the pass: a continuous job's next pass
 	// must see what this one and the watch have copied since.
-	c := &caches{index: newIndexCache(r.Store, r.Job.Name), dest: newDestIndex(r.Dst)}
+	c := &caches{index: newIndexCache(r.Store, r.Job.Name), dest: NewFolderIndex(r.Dst)}
 	var planners, queued sync.WaitGroup
 	for range 4 {
 		planners.Add(1)

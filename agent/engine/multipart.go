@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/mgw-dev/mgw/agent/config"
 	"github.com/mgw-dev/mgw/agent/engine/pace"
 	"github.com/mgw-dev/mgw/connectors"
 	"github.com/mgw-dev/mgw/state"
@@ -23,10 +24,12 @@ import (
 // with a peak RSS under rclone's.
 var partBudget = make(chan struct{}, 6)
 
-// partSize picks the part size: the job's, else 8 MiB grown until the file
-// fits the destination's part count, never under its minimum.
-func (r *Runner) partSize(size int64, f connectors.Features) int64 {
-	ps := int64(r.Job.PartSize)
+// PartSize is the part size of a multipart upload of size bytes to a
+// destination with features f: the job's part_size, else 8 MiB grown until
+// the file fits the destination's part count, never under its minimum.
+// `mgw check` recomputes multipart ETags with it.
+func PartSize(j *config.Settings, size int64, f connectors.Features) int64 {
+	ps := j.PartSize
 	if ps == 0 {
 		ps = defaultPartSize
 		maxParts := int64(max(f.MaxParts, 1))
@@ -37,13 +40,35 @@ func (r *Runner) partSize(size int64, f connectors.Features) int64 {
 	return max(ps, f.MinPartSize)
 }
 
+// MultipartETag is the ETag S3 and OSS give an object completed from parts
+// with these MD5s, in order: the MD5 of the parts' MD5s, "-", their count.
+// (OSS writes it in upper case: compare with strings.EqualFold.)
+func MultipartETag(partMD5s [][]byte) string {
+	h := md5.New()
+	for _, m := range partMD5s {
+		h.Write(m)
+	}
+	return fmt.Sprintf("%s-%d", hex.EncodeToString(h.Sum(nil)), len(partMD5s))
+}
+
+// partsETag is MultipartETag of the parts of an upload, sorted by number.
+func partsETag(parts []state.PartDone) string {
+	parts = slices.Clone(parts)
+	slices.SortFunc(parts, func(a, b state.PartDone) int { return a.Number - b.Number })
+	md5s := make([][]byte, len(parts))
+	for i, p := range parts {
+		md5s[i] = p.MD5
+	}
+	return MultipartETag(md5s)
+}
+
 // copyMultipart sends a large file in parts, several at a time, resuming an
 // upload an earlier (perhaps killed) run left. The source is read once, in
 // order, so the whole-file checksums are computed while streaming; parts
 // the server already acknowledged are read and compared, not sent again.
 func (r *Runner) copyMultipart(ctx context.Context, o connectors.Object, mp connectors.MultipartUploader) error {
 	f := r.Dst.Features()
-	ps := r.partSize(o.Size, f)
+	ps := PartSize(r.Job, o.Size, f)
 	opts, note, err := r.putOptions(ctx, o, nil)
 	if err != nil {
 		return err
@@ -222,10 +247,8 @@ func (s *partSender) send(ctx context.Context, num int, data []byte) {
 func (r *Runner) completeMultipart(ctx context.Context, o connectors.Object, up state.Upload, completed, wantCRC bool, note string, mp connectors.MultipartUploader) error {
 	slices.SortFunc(up.Parts, func(a, b state.PartDone) int { return a.Number - b.Number })
 	parts := make([]connectors.Part, len(up.Parts))
-	etags := md5.New()
 	for i, p := range up.Parts {
 		parts[i] = connectors.Part{Number: p.Number, Size: p.Size, ETag: p.ETag}
-		etags.Write(p.MD5)
 	}
 	var got connectors.Object
 	if !completed {
@@ -251,7 +274,7 @@ func (r *Runner) completeMultipart(ctx context.Context, o connectors.Object, up 
 	if !st.HasCRC64 && got.HasCRC64 {
 		st.CRC64, st.HasCRC64 = got.CRC64, true
 	}
-	want := fmt.Sprintf("%s-%d", hex.EncodeToString(etags.Sum(nil)), len(parts))
+	want := partsETag(up.Parts)
 	if strings.Contains(st.ETag, "-") && !strings.EqualFold(st.ETag, want) {
 		return &verifyError{"destination ETag " + st.ETag + ", parts sent make " + want}
 	}
@@ -336,13 +359,7 @@ func (r *Runner) completedBefore(ctx context.Context, o connectors.Object, cp st
 	if err != nil || st.Size != o.Size {
 		return false
 	}
-	parts := slices.Clone(cp.Parts)
-	slices.SortFunc(parts, func(a, b state.PartDone) int { return a.Number - b.Number })
-	h := md5.New()
-	for _, p := range parts {
-		h.Write(p.MD5)
-	}
-	return strings.EqualFold(st.ETag, fmt.Sprintf("%s-%d", hex.EncodeToString(h.Sum(nil)), len(parts)))
+	return strings.EqualFold(st.ETag, partsETag(cp.Parts))
 }
 
 // abandon aborts an upload that can no longer be completed and forgets it.
@@ -378,7 +395,7 @@ func (r *Runner) sendPart(ctx context.Context, key, id string, num int, data []b
 			switch {
 			case wantCRC && p.HasCRC64 && p.CRC64 != crc:
 				err = &verifyError{fmt.Sprintf("part %d CRC64 %d, sent %d", num, p.CRC64, crc)}
-			case isMD5(p.ETag) && !strings.EqualFold(p.ETag, hex.EncodeToString(sum)):
+			case IsMD5(p.ETag) && !strings.EqualFold(p.ETag, hex.EncodeToString(sum)):
 				err = &verifyError{fmt.Sprintf("part %d ETag %s, sent MD5 %x", num, p.ETag, sum)}
 			default:
 				return state.PartDone{Number: num, Size: int64(len(data)), ETag: p.ETag, MD5: sum, CRC64: crc}, nil

@@ -24,23 +24,40 @@ func VerifyAddress(ctx context.Context, a connectors.Address, side connectors.Si
 	return "", nil
 }
 
+// Addresses are a job's two addresses, opened.
+type Addresses struct {
+	SrcAddr, DstAddr connectors.Address
+	Src, Dst         connectors.Bucket
+}
+
+func (a *Addresses) Close() { a.Src.Close(); a.Dst.Close() }
+
+// OpenAddresses opens a job's source and destination, each with as many
+// sessions as the job has copiers. An address that cannot be opened is a
+// *JobError with its code.
+func OpenAddresses(ctx context.Context, cfg *config.Config, job *config.JobConfig) (*Addresses, error) {
+	concurrency := job.Settings().Concurrency
+	a := &Addresses{SrcAddr: sizedPool(*cfg.Resolved(job.Source), concurrency), DstAddr: sizedPool(*cfg.Resolved(job.Destination), concurrency)}
+	var err error
+	if a.Src, err = all.Open(ctx, a.SrcAddr); err != nil {
+		return nil, &JobError{Code: all.AddressCode(connectors.Source, a.SrcAddr, err), Err: err}
+	}
+	if a.Dst, err = all.Open(ctx, a.DstAddr); err != nil {
+		a.Src.Close()
+		return nil, &JobError{Code: all.AddressCode(connectors.Destination, a.DstAddr, err), Err: err}
+	}
+	return a, nil
+}
+
 // OpenJob opens a job's two addresses and returns its runner, and a func
 // that closes them. An address that cannot be opened is a *JobError with
 // its code.
 func OpenJob(ctx context.Context, cfg *config.Config, job *config.JobConfig, st *state.Store, log *slog.Logger) (*Runner, func(), error) {
-	set := job.Settings()
-	srcAddr := sizedPool(*cfg.Resolved(job.Source), set.Concurrency)
-	dstAddr := sizedPool(*cfg.Resolved(job.Destination), set.Concurrency)
-	src, err := all.Open(ctx, srcAddr)
+	a, err := OpenAddresses(ctx, cfg, job)
 	if err != nil {
-		return nil, nil, &JobError{Code: all.AddressCode(connectors.Source, srcAddr, err), Err: err}
+		return nil, nil, err
 	}
-	dst, err := all.Open(ctx, dstAddr)
-	if err != nil {
-		src.Close()
-		return nil, nil, &JobError{Code: all.AddressCode(connectors.Destination, dstAddr, err), Err: err}
-	}
-	return NewRunner(set, srcAddr, dstAddr, src, dst, st, log), func() { src.Close(); dst.Close() }, nil
+	return NewRunner(job.Settings(), a.SrcAddr, a.DstAddr, a.Src, a.Dst, st, log), a.Close, nil
 }
 
 // sizedPool gives a share address as many sessions as the job has

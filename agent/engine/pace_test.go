@@ -13,7 +13,7 @@ import (
 
 func TestFilter(t *testing.T) {
 	after := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	f := newFilter(&config.Settings{
+	f := NewSelector(&config.Settings{
 		Include: []string{"**/*.jpg"}, Exclude: []string{"**/.snapshot/**"},
 		MinSize: 10, MaxSize: 100, ModifiedAfter: after,
 	})
@@ -33,8 +33,8 @@ func TestFilter(t *testing.T) {
 	} {
 		o := ok
 		tc.edit(&o)
-		if got := f.match(o); got != tc.want {
-			t.Errorf("%s: %v", tc.name, got)
+		if reason, filtered := f.Skip(o); (reason == "") != tc.want || filtered == tc.want {
+			t.Errorf("%s: skip %q, filtered %v", tc.name, reason, filtered)
 		}
 	}
 }

@@ -5,8 +5,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/bmatcuk/doublestar/v4"
-
 	"github.com/mgw-dev/mgw/agent/config"
 	"github.com/mgw-dev/mgw/agent/engine/foldercache"
 	"github.com/mgw-dev/mgw/connectors"
@@ -57,18 +55,12 @@ func (c *caches) destLookup(ctx context.Context, key string) (o connectors.Objec
 // is counted and, where the user should see it, recorded here.
 func (r *Runner) plan(ctx context.Context, o connectors.Object, c *caches) (t task, ok bool) {
 	t.o = o
-	switch o.Type {
-	case connectors.Symlink:
-		if !r.Job.FollowSymlinks {
-			r.recordSkip(o.Key, "symlink (not followed)")
-			return t, false
-		}
-	case connectors.Special:
-		r.recordSkip(o.Key, "special file (device, socket or FIFO)")
-		return t, false
-	}
-	if !r.filter.match(o) {
+	switch reason, filtered := r.selector.Skip(o); {
+	case filtered:
 		r.Progress.FilesFiltered.Add(1)
+		return t, false
+	case reason != "":
+		r.recordSkip(o.Key, reason)
 		return t, false
 	}
 	e, known, cached := c.indexLookup(ctx, o.Key)
@@ -158,43 +150,10 @@ func sameTime(d connectors.Object, mtime time.Time) bool {
 	return d.ModTime.Equal(mtime)
 }
 
-// filter holds a job's include/exclude globs and size/time bounds.
-type filter struct {
-	include, exclude []string
-	minSize, maxSize int64
-	after            time.Time
-}
-
-func newFilter(j *config.Settings) *filter {
-	return &filter{include: j.Include, exclude: j.Exclude, minSize: int64(j.MinSize), maxSize: int64(j.MaxSize), after: j.ModifiedAfter}
-}
-
-func (f *filter) match(o connectors.Object) bool {
-	if o.Size < f.minSize || (f.maxSize > 0 && o.Size > f.maxSize) {
-		return false
-	}
-	if !f.after.IsZero() && o.ModTime.Before(f.after) {
-		return false
-	}
-	for _, g := range f.exclude {
-		if doublestar.MatchUnvalidated(g, o.Key) {
-			return false
-		}
-	}
-	if len(f.include) == 0 {
-		return true
-	}
-	for _, g := range f.include {
-		if doublestar.MatchUnvalidated(g, o.Key) {
-			return true
-		}
-	}
-	return false
-}
-
-// newDestIndex lists the destination's folders: which keys it already
-// holds, and how new they are.
-func newDestIndex(b connectors.Bucket) *foldercache.Cache[connectors.Object] {
+// NewFolderIndex answers per-key lookups in b with one listing per
+// folder: the planner asks the destination which keys it already holds
+// and how new they are, a check asks the source for its files.
+func NewFolderIndex(b connectors.Bucket) *foldercache.Cache[connectors.Object] {
 	return foldercache.New(func(ctx context.Context, dir string, add func(string, connectors.Object) bool) error {
 		return b.ListDir(ctx, dir, func(o connectors.Object) error {
 			if _, name := foldercache.SplitKey(o.Key); !add(name, o) {

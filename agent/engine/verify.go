@@ -58,15 +58,15 @@ func verify(got connectors.Object, size int64, md []byte, crc uint64, hasCRC boo
 	if hasCRC && got.HasCRC64 && got.CRC64 != crc {
 		return &verifyError{fmt.Sprintf("destination CRC64 %d, sent %d", got.CRC64, crc)}
 	}
-	if md != nil && isMD5(got.ETag) && !strings.EqualFold(got.ETag, hex.EncodeToString(md)) {
+	if md != nil && IsMD5(got.ETag) && !strings.EqualFold(got.ETag, hex.EncodeToString(md)) {
 		return &verifyError{"destination ETag " + got.ETag + ", sent MD5 " + hex.EncodeToString(md)}
 	}
 	return nil
 }
 
-// isMD5 tells an ETag that is the content's MD5 (single-request uploads on
+// IsMD5 tells an ETag that is the content's MD5 (single-request uploads on
 // S3 and OSS without server-side encryption by KMS) from an opaque one.
-func isMD5(etag string) bool {
+func IsMD5(etag string) bool {
 	if len(etag) != 32 {
 		return false
 	}
@@ -98,7 +98,7 @@ func (r *Runner) sameContent(ctx context.Context, o, d connectors.Object) (bool,
 	if err := r.restat(ctx, o); err != nil {
 		return false, err
 	}
-	if d.HasCRC64 || isMD5(d.ETag) {
+	if d.HasCRC64 || IsMD5(d.ETag) {
 		crc, hasCRC := src.crc64()
 		return verify(d, o.Size, src.md5.Sum(nil), crc, hasCRC) == nil, nil
 	}

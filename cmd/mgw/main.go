@@ -20,7 +20,7 @@ const (
 	exitOK       = 0
 	exitError    = 1 // anything else: state locked, I/O error, a failed `mgw address verify`
 	exitConfig   = 2 // a config problem, or an address stopped `mgw run` (check failed, access lost): printed with its code
-	exitFailures = 3 // the run finished, but some files failed (listed, with codes)
+	exitFailures = 3 // the run finished, but some files failed (listed, with codes); mgw check found differences
 	exitStopped  = 130
 )
 
@@ -76,8 +76,8 @@ COS, Azure Blob, GCS and HTTP URL lists.
 
 Exit codes: 0 all files copied and verified; 1 error; 2 configuration or
 address error (printed with its catalogue code; a config problem with its
-file and line); 3 the run finished but some files failed (see mgw failed);
-130 interrupted.`,
+file and line); 3 the run finished but some files failed (see mgw failed),
+or mgw check found files missing or different; 130 interrupted.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(*cobra.Command, []string) error {
@@ -107,7 +107,7 @@ file and line); 3 the run finished but some files failed (see mgw failed);
 		defLevel = "warn"
 	}
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", envOr("MGW_LOG_LEVEL", defLevel), "debug, info, warn or error (env MGW_LOG_LEVEL; default warn on a terminal, else info)")
-	root.AddCommand(newRunCmd(g), newFailedCmd(g), newSkippedCmd(g), newReportCmd(g), newExplainCmd(), newAddressCmd(g), newVersionCmd(),
+	root.AddCommand(newRunCmd(g), newCheckCmd(g), newFailedCmd(g), newSkippedCmd(g), newReportCmd(g), newExplainCmd(), newAddressCmd(g), newVersionCmd(),
 		newAgentCmd(g), newJobCmd(g), newStatusCmd(g), newServiceCmd(g), newReloadCmd(g), newStateCmd(g))
 	return root
 }

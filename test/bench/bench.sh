@@ -18,7 +18,8 @@
 # only when a tool fails or a copy is wrong, never on a missed target.
 # It ends with test/bench/sync.sh, the continuous-sync figures, and
 # test/bench/nas.sh, an SMB share as the source, on the same server, then
-# test/bench/cloud.sh, bucket to bucket from this server to a second one.
+# test/bench/cloud.sh, bucket to bucket from this server to a second one,
+# and test/bench/check.sh, mgw check beside rclone check.
 #
 # Each first copy goes to a fresh bucket (and, for mgw, a fresh state dir).
 # mgw runs with its defaults (overwrite: if-newer, concurrency 64). rclone
@@ -484,6 +485,9 @@ BENCH_SCALE=$scale bash "$root/test/bench/nasscale.sh"
 # Bucket to bucket: this server as the source, a second one on port 7072
 # as the destination, beside rclone copy between the two.
 BENCH_SCALE=$scale BENCH_RUNS=$runs bash "$root/test/bench/cloud.sh"
+
+# mgw check beside rclone check, on a tree this server holds.
+BENCH_SCALE=$scale BENCH_RUNS=$runs bash "$root/test/bench/check.sh"
 
 # The read-only view: cat of a million-line failed.txt, beside a plain file.
 if [ "$scale" = small ]; then

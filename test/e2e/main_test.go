@@ -148,6 +148,7 @@ type job struct {
 	Poll         string   `yaml:"poll,omitempty"`
 	Deletes      string   `yaml:"deletes,omitempty"`
 	Exclude      []string `yaml:"exclude,omitempty"`
+	Check        string   `yaml:"check,omitempty"`
 }
 
 func localAddr(name, path string) address {

@@ -310,5 +310,6 @@ func (benchSource) Text(p string) ([]byte, error) {
 	return nil, fmt.Errorf("%s: %w", p, fs.ErrNotExist)
 }
 func (benchSource) WritePending(string, io.Writer) error { return nil }
+func (benchSource) OpenCheck(string) (*os.File, error)   { return nil, fs.ErrNotExist }
 func (benchSource) ModTime(string) time.Time             { return time.Time{} }
 func (benchSource) Secrets() []string                    { return nil }
