@@ -23,7 +23,8 @@ type Config struct {
 	Addresses []AddressConfig `yaml:"addresses"`
 	Jobs      []JobConfig     `yaml:"jobs"`
 
-	Path string `yaml:"-"` // the file it was read from
+	Path  string `yaml:"-"` // the file it was read from
+	Shard Shard  `yaml:"-"` // the agent's shard of every job (SetShard); none by default
 }
 
 // AddressConfig is one data address as written in the config.
@@ -111,7 +112,11 @@ type JobConfig struct {
 	ArchivePrefix string    `yaml:"archive_prefix"` // with deletes: archive
 	MaxDelete     MaxDelete `yaml:"max_delete"`     // deletes allowed per pass: a count or a percentage of the index
 
-	pos positions
+	// Shard spreads the job over several agents (shard.go).
+	Shard ShardConfig `yaml:"shard"`
+
+	pos   positions
+	shard Shard // resolved by SetShard
 }
 
 // ConfigError is one problem found in the config, with the catalogue code.

@@ -33,6 +33,8 @@ type Settings struct {
 	Deletes              Deletes
 	ArchivePrefix        string
 	MaxDelete            MaxDelete
+
+	Shard Shard // this agent's part of the job; Count 0: the whole job
 }
 
 // Settings resolves the job's settings; the entry must come from a
@@ -46,7 +48,7 @@ func (j *JobConfig) Settings() *Settings {
 		ReportPrefix: j.ReportPrefix, Limits: j.Limits,
 		Restore: j.Restore, RestoreDays: j.RestoreDays, RestorePoll: time.Duration(j.RestorePoll),
 		Settle: time.Duration(j.Settle), Rescan: time.Duration(j.Rescan), Poll: time.Duration(j.Poll),
-		Deletes: j.Deletes, ArchivePrefix: j.ArchivePrefix, MaxDelete: j.MaxDelete,
+		Deletes: j.Deletes, ArchivePrefix: j.ArchivePrefix, MaxDelete: j.MaxDelete, Shard: j.shard,
 	}
 	if j.Retries != nil {
 		s.Retries = *j.Retries
