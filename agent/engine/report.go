@@ -25,7 +25,7 @@ func WriteReport(w io.Writer, r *state.Run, src, dst *connectors.Address) error 
 	line("job", "%s", r.Job)
 	line("run", "%d", r.Number)
 	if r.ShardCount > 0 {
-		line("shard", "%d of %d (files scanned are this shard's; %d listed are other shards')", r.ShardIndex, r.ShardCount, r.FilesOthers)
+		line("shard", "%d/%d (index/count): files scanned are this shard's, %d more listed are other shards'", r.ShardIndex, r.ShardCount, r.FilesOthers)
 	}
 	line("state", "%s", r.State)
 	if r.Error != "" {
