@@ -2,8 +2,8 @@ package agent
 
 import (
 	"io"
-	"strconv"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,7 +25,7 @@ type metrics struct {
 	requests, requestErrors, scanDuration *prometheus.Desc
 
 	files, bytes, queued, queuedBytes, inFlight, lag, state, failedBy, lastScan, throttled, deleted, shards *prometheus.Desc
-	limitBytes, limitQPS, limitWait                                                                 *prometheus.Desc
+	limitBytes, limitQPS, limitWait                                                                         *prometheus.Desc
 }
 
 func newMetrics(a *Agent) *metrics {

@@ -60,7 +60,7 @@ func (s *ShardStatus) Over() bool {
 // Fleet is what the shards of a job told at the destination.
 type Fleet struct {
 	Job    string
-	Dir    string          // <report_prefix><job>/
+	Dir    string         // <report_prefix><job>/
 	Shards []*ShardStatus // by index; nil: not reported
 }
 
