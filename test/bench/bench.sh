@@ -18,7 +18,8 @@
 # only when a tool fails or a copy is wrong, never on a missed target.
 # It ends with test/bench/sync.sh, the continuous-sync figures, and
 # test/bench/nas.sh, an SMB share as the source, on the same server, then
-# test/bench/cloud.sh, bucket to bucket from this server to a second one.
+# test/bench/cloud.sh, bucket to bucket from this server to a second one,
+# and test/bench/shards.sh, one job over 1, 2 and 4 shards.
 #
 # Each first copy goes to a fresh bucket (and, for mgw, a fresh state dir).
 # mgw runs with its defaults (overwrite: if-newer, concurrency 64). rclone
@@ -484,6 +485,10 @@ BENCH_SCALE=$scale bash "$root/test/bench/nasscale.sh"
 # Bucket to bucket: this server as the source, a second one on port 7072
 # as the destination, beside rclone copy between the two.
 BENCH_SCALE=$scale BENCH_RUNS=$runs bash "$root/test/bench/cloud.sh"
+
+# One job over 1, 2 and 4 shards, each its own process, on this server:
+# what a shard costs on top of its files (its listing of the whole tree).
+BENCH_SCALE=$scale bash "$root/test/bench/shards.sh"
 
 # The read-only view: cat of a million-line failed.txt, beside a plain file.
 if [ "$scale" = small ]; then
