@@ -81,10 +81,10 @@ type passReport struct {
 }
 
 // reportStatus updates the shard's status.json every statusEvery until
-// ctx ends; only sharded jobs with a report_prefix have one.
+// ctx ends.
 func (r *Runner) reportStatus(ctx context.Context) {
 	if !r.Job.Shard.Sharded() || r.Job.ReportPrefix == "" {
-		return
+		return // no status to write (uploadStatus)
 	}
 	t := time.NewTicker(statusEvery)
 	defer t.Stop()
@@ -98,12 +98,13 @@ func (r *Runner) reportStatus(ctx context.Context) {
 	}
 }
 
-// uploadStatus writes the shard's status.json: the job's state now and
-// the counters of its current or last pass. A shard stopped by a signal
+// uploadStatus writes the shard's status.json, when the job is sharded and
+// has a report_prefix: the job's state now and the counters of its current
+// or last pass. A shard stopped by a signal
 // still says so: the write outlives ctx by a few seconds.
 func (r *Runner) uploadStatus(ctx context.Context) {
 	pr := r.current.Load()
-	if !r.Job.Shard.Sharded() || pr == nil {
+	if !r.Job.Shard.Sharded() || r.Job.ReportPrefix == "" || pr == nil {
 		return
 	}
 	st := ShardStatus{Job: r.Job.Name, Shard: r.Job.Shard.Index, Shards: r.Job.Shard.Count, Mode: r.Job.Mode,

@@ -273,6 +273,13 @@ func TestShardsFourProcesses(t *testing.T) {
 				if want := owned(files, i, 4); !slices.Equal(added, want) {
 					t.Errorf("shard %d wrote %d objects %v, want its own %d", i, len(added), added, len(want))
 				}
+				if i == 0 {
+					// Three shards have not reported yet: the fleet report says so.
+					rows, out := s.fleetReport(t, 3)
+					if _, ok := rows["1"]; ok || rows["0"].done != len(added) || !strings.Contains(out, "Not reported: shards [1 2 3]") {
+						t.Errorf("fleet report with one shard done:\n%s", out)
+					}
+				}
 			}
 			wantS3Bucket(t, cli, dst, files)
 
@@ -424,4 +431,69 @@ func TestReshardTwoToFour(t *testing.T) {
 	if tot := rows["total"]; tot.done != len(files) || tot.copied != len(added) || tot.adopted == 0 {
 		t.Errorf("fleet total %+v, want %d done, %d copied, some adopted\n%s", tot, len(files), len(added), out)
 	}
+}
+
+// An agent that is one shard says so: in mgw status (found with the same
+// --shard), in the job's status in the view, and on every metric. Its
+// state, socket and view are below shard-1, so the commands without the
+// shard find no agent; --alive tells a live agent from a dead one.
+func TestShardAgentSaysWhichShard(t *testing.T) {
+	s := newSetup(t)
+	for k, b := range shardFiles(20) {
+		writeFile(t, filepath.Join(s.src, filepath.FromSlash(k)), b)
+	}
+	dst := filepath.Join(s.dir, "dst")
+	if err := os.Mkdir(dst, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	none, status := "", filepath.Join(s.dir, "status")
+	s.writeConfig(t, config{Mount: &none, StatusDir: status,
+		Addresses: []address{localAddr("src", s.src), localAddr("dst", dst)}, Jobs: []job{newJob("fleet", "src", "dst")}})
+	a := start(t, s.cmd("--shard", "1/2", "agent"))
+	testenv.WaitUntil(t, "shard 1's control socket", func() bool {
+		_, err := os.Stat(filepath.Join(s.state, "shard-1", "mgw.sock"))
+		return err == nil
+	})
+	testenv.WaitUntil(t, "the job to complete", func() bool {
+		r := s.mgw(t, "--shard", "1/2", "job", "list")
+		if strings.Contains(r.stdout, "failed") {
+			t.Fatalf("the job failed:\n%s", r.stdout)
+		}
+		return strings.Contains(r.stdout, "completed")
+	})
+
+	r := s.mgw(t, "--shard", "1/2", "status", "--alive")
+	wantExit(t, r, 0)
+	if !regexp.MustCompile(`(?m)^shard\s+1/2 \(index/count\)`).MatchString(r.stdout) {
+		t.Errorf("mgw status does not say which shard:\n%s", r.stdout)
+	}
+	wantExit(t, s.mgw(t, "--shard", "1/2", "status", "--check"), 0)
+	wantExit(t, s.mgw(t, "status", "--alive"), 1) // shard-less: another state dir, no agent
+
+	view := filepath.Join(status, "shard-1")
+	testenv.WaitUntil(t, "the job's status in the view", func() bool {
+		b, err := os.ReadFile(filepath.Join(view, "jobs", "fleet", "status"))
+		return err == nil && regexp.MustCompile(`(?m)^shard\s+1/2 \(index/count\)`).Match(b) && strings.Contains(string(b), "completed")
+	})
+	metrics := string(readFile(t, filepath.Join(view, "agent", "metrics")))
+	for _, want := range []string{`mgw_job_shards{job="fleet",shard="1"} 2`, `go_goroutines{shard="1"}`} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	wantFolderHolds(t, dst, func() map[string][]byte {
+		m := map[string][]byte{}
+		for k, b := range shardFiles(20) {
+			if engine.ShardOf(k, 2) == 1 {
+				m[k] = b
+			}
+		}
+		return m
+	}())
+
+	a.c.Process.Signal(syscall.SIGTERM)
+	if r := a.wait(); r.code != 0 {
+		t.Fatalf("agent after SIGTERM: %s", r)
+	}
+	wantExit(t, s.mgw(t, "--shard", "1/2", "status", "--alive"), 1)
 }
