@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -72,7 +73,7 @@ func TestSetShard(t *testing.T) {
 			}
 			wantState, wantMount, wantStatus := "/var/lib/mgw", DefaultMount, "/run/mgw"
 			if tc.want.Sharded() {
-				sub := "/shard-" + string(rune('0'+tc.want.Index))
+				sub := fmt.Sprintf("/shard-%d", tc.want.Index)
 				wantState, wantMount, wantStatus = wantState+sub, wantMount+sub, wantStatus+sub
 				if !strings.Contains(cfg.Jobs[1].Text(), "shard: "+tc.want.String()) {
 					t.Errorf("job text does not show the shard:\n%s", cfg.Jobs[1].Text())

@@ -51,8 +51,8 @@ func (s *ShardStatus) Done() (files, bytes int64) {
 	return r.FilesCopied + r.FilesAdopted + r.FilesUnchanged, r.BytesCopied + r.BytesAdopted + r.BytesUnchanged
 }
 
-// Over reports whether the shard has nothing more to do: a one-shot run
-// that ended. A continuous shard never is.
+// Over reports whether the shard's report is final: a one-shot run that
+// ended (completed, failed or interrupted). A continuous shard's never is.
 func (s *ShardStatus) Over() bool {
 	return s.Mode != config.ModeContinuous && (s.State == "completed" || s.State == "failed" || s.State == "interrupted")
 }
@@ -130,14 +130,24 @@ func ReadFleet(ctx context.Context, dst connectors.Bucket, prefix, job string, c
 	return f, nil
 }
 
-// FleetSummary is what the fleet report found amiss.
+// FleetSummary is what the fleet report found amiss: shards that never
+// reported, whose last report is older than the limit, or whose one-shot
+// run stopped before its end (failed or interrupted), and failed files.
 type FleetSummary struct {
-	Missing, Old []int // shards that never reported, or whose last report is older than the limit
-	Failed       int64
+	Missing, Old, Stopped []int
+	Failed                int64
 }
 
-// OK reports whether every shard reported lately and no file failed.
-func (s FleetSummary) OK() bool { return len(s.Missing) == 0 && len(s.Old) == 0 && s.Failed == 0 }
+// OK reports whether every shard reported lately or completed, and no
+// file failed.
+func (s FleetSummary) OK() bool {
+	return len(s.Missing) == 0 && len(s.Old) == 0 && len(s.Stopped) == 0 && s.Failed == 0
+}
+
+func (s FleetSummary) String() string {
+	return fmt.Sprintf("%d shards not reported, %d with an old report, %d stopped before the end, %d failed files",
+		len(s.Missing), len(s.Old), len(s.Stopped), s.Failed)
+}
 
 // WriteFleet prints the fleet report: each shard's state and counters,
 // the totals, failures by code, and the shards that have not reported or
@@ -158,9 +168,12 @@ func WriteFleet(w io.Writer, f *Fleet, now time.Time, old time.Duration) (FleetS
 		}
 		age := now.Sub(s.Updated)
 		updated := humanize.RelTime(s.Updated, now, "ago", "from now")
-		if !s.Over() && age > old {
+		switch {
+		case !s.Over() && age > old:
 			sum.Old = append(sum.Old, i)
 			updated += " (old)"
+		case s.Over() && s.State != "completed":
+			sum.Stopped = append(sum.Stopped, i)
 		}
 		state := s.State
 		if s.Code != "" {
@@ -194,6 +207,9 @@ func WriteFleet(w io.Writer, f *Fleet, now time.Time, old time.Duration) (FleetS
 	}
 	if len(sum.Old) > 0 {
 		fmt.Fprintf(tw, "\nLast report older than %s: shards %v\n", old, sum.Old)
+	}
+	if len(sum.Stopped) > 0 {
+		fmt.Fprintf(tw, "\nStopped before the end (failed or interrupted; run them again): shards %v\n", sum.Stopped)
 	}
 	return sum, tw.Flush()
 }

@@ -243,3 +243,41 @@ func TestReshardAdoptsWithoutCopying(t *testing.T) {
 		t.Errorf("shard 2's status (found %v): %s", ok, b)
 	}
 }
+
+// The fleet report names the shards that never reported, run with an old
+// report, or stopped before the end of a one-shot run; a finished shard is
+// never old; the totals add the shards' counters.
+func TestWriteFleetNamesWhatIsAmiss(t *testing.T) {
+	now := time.Now()
+	st := func(i int, mode config.Mode, state string, age time.Duration, copied, adopted, unchanged, failed int64) *ShardStatus {
+		return &ShardStatus{Job: "fleet", Shard: i, Shards: 6, Mode: mode, State: state, Updated: now.Add(-age), Lag: 5,
+			Run: runCounts(copied, adopted, unchanged, failed)}
+	}
+	f := &Fleet{Job: "fleet", Dir: "r/fleet/", Shards: []*ShardStatus{
+		st(0, config.ModeOnce, "completed", 48*time.Hour, 10, 0, 0, 0),
+		st(1, config.ModeOnce, "migrating", time.Hour, 5, 2, 0, 0),
+		st(2, config.ModeOnce, "interrupted", 48*time.Hour, 1, 0, 0, 0),
+		nil,
+		st(4, config.ModeContinuous, "synced", time.Second, 0, 0, 20, 3),
+		st(5, config.ModeContinuous, "synced", time.Hour, 0, 0, 7, 0),
+	}}
+	var out strings.Builder
+	sum, err := WriteFleet(&out, f, now, 10*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := FleetSummary{Missing: []int{3}, Old: []int{1, 5}, Stopped: []int{2}, Failed: 3}
+	if fmt.Sprint(sum) != fmt.Sprint(want) || sum.OK() {
+		t.Errorf("summary %+v, want %+v", sum, want)
+	}
+	// total: done 10+7+1+20+7, copied 16, adopted 2, failed 3
+	if !regexp.MustCompile(`(?m)^total\s+45\s+\S+ \S+\s+16\s+2\s+3\s*$`).MatchString(out.String()) ||
+		!regexp.MustCompile(`(?m)^4\s+synced\s.*\s5s\s`).MatchString(out.String()) {
+		t.Errorf("fleet report:\n%s", out.String())
+	}
+}
+
+func runCounts(copied, adopted, unchanged, failed int64) state.Run {
+	return state.Run{FilesCopied: copied, BytesCopied: copied * 10, FilesAdopted: adopted, BytesAdopted: adopted * 10,
+		FilesUnchanged: unchanged, BytesUnchanged: unchanged * 10, FilesFailed: failed, FailedBy: map[string]int64{"SourceFileReadFailed": failed}}
+}

@@ -73,7 +73,8 @@ lag of continuous shards, the totals, the failures by code, and the shards
 that have not reported or whose last report is older than --old (a one-shot
 shard that finished is never old). The shard count is the job's shard.count,
 else MGW_SHARDS or --shard's, else the one the newest report names. It exits
-3 when a shard is missing or old or a file failed, else 0.`,
+3 when a shard is missing or old, a one-shot shard failed or was
+interrupted, or a file failed; else 0.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			out := cmd.OutOrStdout()
@@ -125,7 +126,7 @@ func fleetReport(ctx context.Context, out io.Writer, g *globals, name string, ol
 		return err
 	}
 	if !sum.OK() {
-		return withCode(exitFailures, fmt.Errorf("fleet: %d shards not reported, %d with an old report, %d failed files", len(sum.Missing), len(sum.Old), sum.Failed))
+		return withCode(exitFailures, fmt.Errorf("fleet: %s", sum))
 	}
 	return nil
 }
