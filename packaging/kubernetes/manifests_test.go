@@ -23,10 +23,11 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// manifests is every object of every .yaml file here, decoded strictly.
+// manifests is every object of every .yaml file here, decoded strictly,
+// by kind and name.
 type manifests struct {
-	jobs         []*batchv1.Job
-	statefulSets []*appsv1.StatefulSet
+	jobs         map[string]*batchv1.Job
+	statefulSets map[string]*appsv1.StatefulSet
 	services     map[string]*corev1.Service
 	configMaps   map[string]*corev1.ConfigMap
 	secrets      map[string]*corev1.Secret
@@ -39,7 +40,8 @@ func load(t *testing.T) *manifests {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no manifests (%v)", err)
 	}
-	m := &manifests{services: map[string]*corev1.Service{}, configMaps: map[string]*corev1.ConfigMap{},
+	m := &manifests{jobs: map[string]*batchv1.Job{}, statefulSets: map[string]*appsv1.StatefulSet{},
+		services: map[string]*corev1.Service{}, configMaps: map[string]*corev1.ConfigMap{},
 		secrets: map[string]*corev1.Secret{}, claims: map[string]*corev1.PersistentVolumeClaim{}}
 	for _, f := range files {
 		b, err := os.ReadFile(f)
@@ -47,8 +49,8 @@ func load(t *testing.T) *manifests {
 			t.Fatal(err)
 		}
 		for i, doc := range regexp.MustCompile(`(?m)^---\s*$`).Split(string(b), -1) {
-			if strings.TrimSpace(stripComments(doc)) == "" {
-				continue
+			if strings.TrimSpace(regexp.MustCompile(`(?m)^\s*#.*$`).ReplaceAllString(doc, "")) == "" {
+				continue // comments only
 			}
 			if err := m.add([]byte(doc)); err != nil {
 				t.Errorf("%s, document %d: %v", f, i+1, err)
@@ -58,44 +60,53 @@ func load(t *testing.T) *manifests {
 	return m
 }
 
-func stripComments(doc string) string {
-	return regexp.MustCompile(`(?m)^\s*#.*$`).ReplaceAllString(doc, "")
-}
-
 // add decodes one document strictly into the type its kind names.
 func (m *manifests) add(doc []byte) error {
 	var tm metav1.TypeMeta
 	if err := yaml.Unmarshal(doc, &tm); err != nil {
 		return err
 	}
-	var obj any
 	switch tm.APIVersion + " " + tm.Kind {
 	case "batch/v1 Job":
-		o := &batchv1.Job{}
-		m.jobs, obj = append(m.jobs, o), o
+		return into(doc, m.jobs)
 	case "apps/v1 StatefulSet":
-		o := &appsv1.StatefulSet{}
-		m.statefulSets, obj = append(m.statefulSets, o), o
+		return into(doc, m.statefulSets)
 	case "v1 Service":
-		o := &corev1.Service{}
-		obj = o
-		defer func() { m.services[o.Name] = o }()
+		return into(doc, m.services)
 	case "v1 ConfigMap":
-		o := &corev1.ConfigMap{}
-		obj = o
-		defer func() { m.configMaps[o.Name] = o }()
+		return into(doc, m.configMaps)
 	case "v1 Secret":
-		o := &corev1.Secret{}
-		obj = o
-		defer func() { m.secrets[o.Name] = o }()
+		return into(doc, m.secrets)
 	case "v1 PersistentVolumeClaim":
-		o := &corev1.PersistentVolumeClaim{}
-		obj = o
-		defer func() { m.claims[o.Name] = o }()
-	default:
-		return fmt.Errorf("%s %s: no test knows this kind", tm.APIVersion, tm.Kind)
+		return into(doc, m.claims)
 	}
-	return yaml.UnmarshalStrict(doc, obj)
+	return fmt.Errorf("%s %s: no test knows this kind", tm.APIVersion, tm.Kind)
+}
+
+// into decodes doc strictly (an unknown field is an error) into a new
+// object, kept in m by its name.
+func into[T any, P interface {
+	*T
+	GetName() string
+}](doc []byte, m map[string]P) error {
+	o := P(new(T))
+	if err := yaml.UnmarshalStrict(doc, o); err != nil {
+		return err
+	}
+	m[o.GetName()] = o
+	return nil
+}
+
+// only returns the one object of m.
+func only[T any](t *testing.T, m map[string]*T) *T {
+	t.Helper()
+	if len(m) != 1 {
+		t.Fatalf("%d %T, want 1", len(m), m)
+	}
+	for _, o := range m {
+		return o
+	}
+	return nil
 }
 
 // mgwConfig is what the test reads of an mgw config (mgw's own parser
@@ -212,11 +223,7 @@ func (m *manifests) wiring(t *testing.T, spec *corev1.PodSpec, shards int32, cla
 
 func TestIndexedJob(t *testing.T) {
 	m := load(t)
-	if len(m.jobs) != 1 {
-		t.Fatalf("%d Jobs, want 1", len(m.jobs))
-	}
-	j := m.jobs[0]
-	s := j.Spec
+	s := only(t, m.jobs).Spec
 	if s.CompletionMode == nil || *s.CompletionMode != batchv1.IndexedCompletion {
 		t.Error("completionMode is not Indexed: pods would get no JOB_COMPLETION_INDEX")
 	}
@@ -266,11 +273,7 @@ func TestIndexedJob(t *testing.T) {
 
 func TestStatefulSet(t *testing.T) {
 	m := load(t)
-	if len(m.statefulSets) != 1 {
-		t.Fatalf("%d StatefulSets, want 1", len(m.statefulSets))
-	}
-	ss := m.statefulSets[0]
-	s := ss.Spec
+	s := only(t, m.statefulSets).Spec
 	if s.Replicas == nil {
 		t.Fatal("replicas not set")
 	}

@@ -337,18 +337,27 @@ type limitsCfg struct {
 	MaxQPS float64 `yaml:"max_qps,omitempty"`
 }
 
+// slowFleet is a source folder of 400 files and a fresh bucket, and a
+// config whose job fleet copies one to the other over count shards,
+// slowly (slowShards).
+func slowFleet(t *testing.T, count int) (s *setup, files map[string][]byte, cli *s3.Client, dst string) {
+	t.Helper()
+	files = shardFiles(400)
+	cli, dst = newS3Bucket(t)
+	s = newSetup(t)
+	for k, b := range files {
+		writeFile(t, filepath.Join(s.src, filepath.FromSlash(k)), b)
+	}
+	s.write(t, []address{localAddr("src", s.src), s3Addr("dst", dst)}, slowShards(shardJob("src", "dst", count)))
+	return s, files, cli, dst
+}
+
 // One of four shards killed with SIGKILL mid-run and started again with
 // the same index resumes from its own state: no object it wrote before
 // the kill is written again; the other three run to the end undisturbed,
 // and the restart touches none of their objects.
 func TestShardKilledResumes(t *testing.T) {
-	files := shardFiles(400)
-	cli, dst := newS3Bucket(t)
-	s := newSetup(t)
-	for k, b := range files {
-		writeFile(t, filepath.Join(s.src, filepath.FromSlash(k)), b)
-	}
-	s.write(t, []address{localAddr("src", s.src), s3Addr("dst", dst)}, slowShards(shardJob("src", "dst", 4)))
+	s, files, cli, dst := slowFleet(t, 4)
 
 	var ps []*proc
 	for i := range 4 {
@@ -399,13 +408,7 @@ func TestShardKilledResumes(t *testing.T) {
 // No object written before is written again; what moved to shards 2 and
 // 3 is adopted from the listing; the fleet report of the 4 adds up.
 func TestReshardTwoToFour(t *testing.T) {
-	files := shardFiles(400)
-	cli, dst := newS3Bucket(t)
-	s := newSetup(t)
-	for k, b := range files {
-		writeFile(t, filepath.Join(s.src, filepath.FromSlash(k)), b)
-	}
-	s.write(t, []address{localAddr("src", s.src), s3Addr("dst", dst)}, slowShards(shardJob("src", "dst", 2)))
+	s, files, cli, dst := slowFleet(t, 2)
 	ps := []*proc{start(t, s.shardCmd(0, 2, false)), start(t, s.shardCmd(1, 2, false))}
 	all := slices.Sorted(maps.Keys(files))
 	waitOwned(t, dst, all, len(all)/2, ps[0])
