@@ -1,6 +1,7 @@
 package continuous
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/mgw-dev/mgw/agent/config"
 	"github.com/mgw-dev/mgw/agent/engine"
+	"github.com/mgw-dev/mgw/connectors/all"
 	"github.com/mgw-dev/mgw/state/codes"
 )
 
@@ -22,6 +24,7 @@ func TestSyncShardsOwnTheirFilesAndGuards(t *testing.T) {
 			j.Deletes = config.DeletesMirror
 			j.MaxDelete = config.MaxDelete{Count: 3, Set: true}
 			j.Shard = config.Shard{Index: i, Count: 2}
+			j.ReportPrefix = "reports/"
 		})
 	}
 	g0, g1 := rigs[0], rigs[1]
@@ -59,6 +62,22 @@ func TestSyncShardsOwnTheirFilesAndGuards(t *testing.T) {
 		}
 		if n != len(of[i]) {
 			t.Errorf("shard %d indexes %d files, want %d", i, n, len(of[i]))
+		}
+	}
+
+	// Each shard told the fleet, at the destination, after its first pass.
+	dst, err := all.Open(context.Background(), g0.dstAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dst.Close()
+	f, err := engine.ReadFleet(context.Background(), dst, "reports/", "sync", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range f.Shards {
+		if s == nil || s.Mode != config.ModeContinuous || s.Shard != i || s.Run.FilesScanned+s.Run.FilesOthers != 40 {
+			t.Errorf("shard %d's status: %+v", i, s)
 		}
 	}
 
