@@ -17,8 +17,8 @@ import (
 //
 // Jump hashing moves as few files as possible when the count changes:
 // from N to N+1 shards only the files that go to the new shard N move
-// (1/(N+1) of them), and from N to 2N half of them, each from shard i to
-// shard i+N. Each shard keeps the files it still owns, with their index.
+// (1/(N+1) of them), and from N to 2N half of them, all to the new shards
+// N to 2N-1. Each shard keeps the files it still owns, with their index.
 func ShardOf(key string, count int) int {
 	h := fnv.New64a()
 	h.Write([]byte(key))
