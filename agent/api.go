@@ -25,6 +25,7 @@ type AgentStatus struct {
 	Uptime   time.Duration `json:"uptime_ns"`
 	Config   string        `json:"config"`
 	StateDir string        `json:"state_dir"`
+	Shard    string        `json:"shard,omitempty"` // "2/4": the agent's shard of its jobs (index/count)
 	Mount    string        `json:"mount,omitempty"`
 	Jobs     []JobInfo     `json:"jobs"`
 }
@@ -33,7 +34,7 @@ type AgentStatus struct {
 func (a *Agent) Status() AgentStatus {
 	cfg := a.Config()
 	return AgentStatus{Version: a.Version, Started: a.Started, Uptime: time.Since(a.Started),
-		Config: cfg.Path, StateDir: cfg.StateDir, Mount: cfg.MountPoint(), Jobs: a.Jobs()}
+		Config: cfg.Path, StateDir: cfg.StateDir, Shard: cfg.Shard.String(), Mount: cfg.MountPoint(), Jobs: a.Jobs()}
 }
 
 // Serve answers the control API on a unix socket at path, mode 0600, until

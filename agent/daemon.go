@@ -290,6 +290,7 @@ type JobInfo struct {
 	Mode        config.Mode    `json:"mode"`
 	Source      string         `json:"source"`
 	Destination string         `json:"destination"`
+	Shard       string         `json:"shard,omitempty"` // "2/4": this agent's shard of the job (index/count)
 	State       string         `json:"state"`
 	Code        string         `json:"code,omitempty"`
 	Message     string         `json:"message,omitempty"`
@@ -326,7 +327,7 @@ func (a *Agent) JobInfo(name string) (JobInfo, error) {
 		return JobInfo{}, err
 	}
 	ji := JobInfo{Name: j.cfg.Name, Mode: j.cfg.Mode, Source: j.cfg.Source, Destination: j.cfg.Destination,
-		State: j.state, Code: j.code, Message: j.message, Started: j.started, Finished: j.finished}
+		Shard: j.cfg.Settings().Shard.String(), State: j.state, Code: j.code, Message: j.message, Started: j.started, Finished: j.finished}
 	r := j.job
 	a.mu.Unlock()
 	if r != nil {

@@ -3,6 +3,7 @@ package agent
 import (
 	"io"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,8 +24,8 @@ type metrics struct {
 
 	requests, requestErrors, scanDuration *prometheus.Desc
 
-	files, bytes, queued, queuedBytes, inFlight, lag, state, failedBy, lastScan, throttled, deleted *prometheus.Desc
-	limitBytes, limitQPS, limitWait                                                                 *prometheus.Desc
+	files, bytes, queued, queuedBytes, inFlight, lag, state, failedBy, lastScan, throttled, deleted, shards *prometheus.Desc
+	limitBytes, limitQPS, limitWait                                                                         *prometheus.Desc
 }
 
 func newMetrics(a *Agent) *metrics {
@@ -44,17 +45,23 @@ func newMetrics(a *Agent) *metrics {
 		requestErrors: prometheus.NewDesc("mgw_request_errors_total", "Requests that failed, by side, address type and error kind.", []string{"job", "side", "type", "kind"}, nil),
 		scanDuration:  prometheus.NewDesc("mgw_scan_duration_seconds", "How long the last full listing of the source took.", job, nil),
 		deleted:       prometheus.NewDesc("mgw_deleted_total", "Destination objects deleted or archived by the delete policy.", job, nil),
+		shards:        prometheus.NewDesc("mgw_job_shards", "How many agents the job is spread over (shard: count); this agent's index is the shard label.", job, nil),
 		limitBytes:    prometheus.NewDesc("mgw_limit_bytes_per_second", "The job's bandwidth limit in force now (limits:, with its schedule); 0 for none.", job, nil),
 		limitQPS:      prometheus.NewDesc("mgw_limit_requests_per_second", "The job's request rate limit in force now; 0 for none.", job, nil),
 		limitWait:     prometheus.NewDesc("mgw_limit_wait_seconds_total", "Time the job's reads and requests waited for its limits, all workers together.", job, nil),
 	}
-	m.reg.MustRegister(m, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// An agent that is one shard of its jobs says which on every metric.
+	var reg prometheus.Registerer = m.reg
+	if a.cfg != nil && a.cfg.Shard.Sharded() {
+		reg = prometheus.WrapRegistererWith(prometheus.Labels{"shard": strconv.Itoa(a.cfg.Shard.Index)}, reg)
+	}
+	reg.MustRegister(m, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
 func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{m.requests, m.requestErrors, m.scanDuration, m.files, m.bytes, m.queued, m.queuedBytes, m.inFlight, m.lag, m.state, m.failedBy, m.lastScan, m.throttled, m.deleted,
-		m.limitBytes, m.limitQPS, m.limitWait} {
+		m.shards, m.limitBytes, m.limitQPS, m.limitWait} {
 		ch <- d
 	}
 }
@@ -104,6 +111,9 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(m.limitBytes, gauge, float64(bw), j.Name)
 			ch <- prometheus.MustNewConstMetric(m.limitQPS, gauge, qps, j.Name)
 			ch <- prometheus.MustNewConstMetric(m.limitWait, counter, time.Duration(r.LimitWaited()).Seconds(), j.Name)
+			if s := r.Job.Shard; s.Sharded() {
+				ch <- prometheus.MustNewConstMetric(m.shards, gauge, float64(s.Count), j.Name)
+			}
 		}
 		if j.Mode == config.ModeContinuous {
 			ch <- prometheus.MustNewConstMetric(m.lag, gauge, st.Lag.Seconds(), j.Name)

@@ -22,6 +22,9 @@ func WriteAgentStatus(w io.Writer, s AgentStatus) error {
 	fmt.Fprintf(tw, "started\t%s (up %s)\n", s.Started.UTC().Format(time.RFC3339), s.Uptime.Round(time.Second))
 	fmt.Fprintf(tw, "config\t%s\n", s.Config)
 	fmt.Fprintf(tw, "state dir\t%s\n", s.StateDir)
+	if s.Shard != "" {
+		fmt.Fprintf(tw, "shard\t%s (index/count)\n", s.Shard)
+	}
 	if s.Mount != "" {
 		fmt.Fprintf(tw, "view\t%s\n", s.Mount)
 	}
@@ -62,6 +65,9 @@ func WriteJobStatus(w io.Writer, j JobInfo) error {
 	}
 	line("source", "%s", j.Source)
 	line("destination", "%s", j.Destination)
+	if j.Shard != "" {
+		line("shard", "%s (index/count): the files whose path hashes to this shard", j.Shard)
+	}
 	if !j.Started.IsZero() {
 		line("started", "%s", j.Started.UTC().Format(time.RFC3339))
 	}

@@ -81,9 +81,17 @@ type Run struct {
 	State    string    `json:"state"`           // running, completed, failed, interrupted
 	Error    string    `json:"error,omitempty"` // why the run stopped early: CODE: message
 
+	// The shard of the job this run was, when it is spread over agents.
+	ShardIndex int `json:"shard_index,omitempty"`
+	ShardCount int `json:"shard_count,omitempty"`
+
 	FilesScanned   int64            `json:"files_scanned"`
 	FilesCopied    int64            `json:"files_copied"`
 	FilesUnchanged int64            `json:"files_unchanged"`
+	BytesUnchanged int64            `json:"bytes_unchanged,omitempty"`
+	FilesAdopted   int64            `json:"files_adopted,omitempty"` // found at the destination, copied by another shard
+	BytesAdopted   int64            `json:"bytes_adopted,omitempty"`
+	FilesOthers    int64            `json:"files_others,omitempty"` // listed, and other shards' to copy
 	FilesFiltered  int64            `json:"files_filtered"`
 	FilesSkipped   int64            `json:"files_skipped"`
 	FilesFailed    int64            `json:"files_failed"`
@@ -103,6 +111,9 @@ type Job struct {
 	// pass adopts the objects at the destination that match the source,
 	// whatever the overwrite policy, instead of copying them again.
 	Adopt bool `json:"adopt,omitempty"`
+	// Shard is the shard of the job this state holds ("2/4"; "" for the
+	// whole job): its index holds the files of that shard only.
+	Shard string `json:"shard,omitempty"`
 }
 
 // encode writes a record: binary where the type has a binary form (the

@@ -276,6 +276,57 @@ func (s *Store) DropStale(job string, t time.Time) error {
 	return wb.Flush()
 }
 
+// Prune drops the file entries, failures and skips of job's paths for
+// which keep is false, and returns how many file entries it dropped.
+// Multipart checkpoints stay: their uploads must be aborted first.
+func (s *Store) Prune(job string, keep func(path string) bool) (int, error) {
+	var drop [][]byte
+	files := 0
+	for _, kind := range []byte{KindFile, KindFailure, KindSkip} {
+		prefix := JobPrefix(kind, job)
+		err := s.db.View(func(txn *badger.Txn) error {
+			it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+			defer it.Close()
+			for it.Rewind(); it.Valid(); it.Next() {
+				if k := it.Item().Key(); !keep(string(k[len(prefix):])) {
+					drop = append(drop, it.Item().KeyCopy(nil))
+					if kind == KindFile {
+						files++
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return 0, err
+		}
+	}
+	wb := s.db.NewWriteBatch()
+	defer wb.Cancel()
+	for _, k := range drop {
+		if err := wb.Delete(k); err != nil {
+			return 0, err
+		}
+	}
+	return files, wb.Flush()
+}
+
+// SetShard records which shard of job the state holds.
+func (s *Store) SetShard(job, shard string) error {
+	return s.db.Update(func(txn *badger.Txn) error {
+		var j Job
+		if item, err := txn.Get(JobKey(job)); err == nil {
+			if err := item.Value(func(b []byte) error { return decode(b, &j) }); err != nil {
+				return err
+			}
+		} else if !errors.Is(err, badger.ErrKeyNotFound) {
+			return err
+		}
+		j.Shard = shard
+		return txn.Set(JobKey(job), encode(j))
+	})
+}
+
 // Upload returns the multipart checkpoint of path, if any.
 func (s *Store) Upload(job, path string) (Upload, bool, error) {
 	var u Upload

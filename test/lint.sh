@@ -15,4 +15,5 @@ if ! command -v staticcheck >/dev/null; then
 fi
 staticcheck ./...
 staticcheck -tags nogcs ./connectors/all/... # where the tag changes the code
+(cd packaging/kubernetes && go vet ./... && staticcheck ./...) # a module of its own
 echo "lint: ok"

@@ -19,6 +19,9 @@ finish() { echo "packaging: $pass passed, $fail failed"; [ "$fail" -eq 0 ]; }
 for t in linux/amd64 linux/arm64 windows/amd64 darwin/arm64; do
   check "go build $t" env CGO_ENABLED=0 GOOS="${t%/*}" GOARCH="${t#*/}" go build -o /dev/null ./cmd/mgw
 done
+# The Kubernetes manifests, decoded strictly into the API types: a module
+# of its own, so its dependencies stay out of mgw's.
+check "packaging/kubernetes: manifests decode and are wired" bash -c 'cd packaging/kubernetes && go test -count=1 ./...'
 
 if [ "$(id -u)" != 0 ] || ! command -v dpkg >/dev/null; then
   if [ "${CI:-}" = true ]; then bad "the .deb needs root and dpkg under CI"; else echo "skip: the .deb checks need root and dpkg"; fi
@@ -54,6 +57,7 @@ if command -v rpm >/dev/null; then
   check "rpm: /usr/bin/mgw 0755" grep -qx '/usr/bin/mgw  -rwxr-xr-x' <<<"$files"
   check "rpm: /var/lib/mgw 0700" grep -qx '/var/lib/mgw  drwx------' <<<"$files"
   check "rpm: the unit" grep -q "^/usr/lib/systemd/system/mgw.service " <<<"$files"
+  check "rpm: the shard template unit" grep -q "^/usr/lib/systemd/system/mgw@.service " <<<"$files"
   check "rpm: /mnt/mgw" grep -q "^/mnt/mgw " <<<"$files"
 else
   echo "skip: rpm is not installed; the .rpm is built, not inspected"
@@ -66,12 +70,14 @@ check "/etc/mgw/mgw.yaml 600 root" test "$(mode /etc/mgw/mgw.yaml)" = "600 root"
 check "/var/lib/mgw 700 directory" test -d /var/lib/mgw -a "$(mode /var/lib/mgw)" = "700 root"
 check "/mnt/mgw directory" test -d /mnt/mgw
 check "unit installed" test -f /usr/lib/systemd/system/mgw.service
+check "shard template unit installed" test -f /usr/lib/systemd/system/mgw@.service
 check "/etc/mgw/mgw.yaml is a conffile" grep -qx ' */etc/mgw/mgw.yaml [0-9a-f]*' <(dpkg-query -W -f='${Conffiles}\n' mgw)
 out="$(/usr/bin/mgw version)"
 check "mgw version stamped ($out)" grep -q "mgw $VERSION (commit test, built $DATE)" <<<"$out"
 check "mgw agent --check-config on the example" /usr/bin/mgw agent --check-config
 if command -v systemd-analyze >/dev/null; then
   check "systemd-analyze verify mgw.service" bash -c 'out=$(systemd-analyze verify /usr/lib/systemd/system/mgw.service 2>&1); echo "$out"; [ -z "$out" ]'
+  check "systemd-analyze verify mgw@0.service" bash -c 'out=$(systemd-analyze verify mgw@0.service 2>&1); echo "$out"; [ -z "$out" ]'
 else
   echo "skip: systemd-analyze is not installed"
 fi
@@ -90,6 +96,7 @@ check "mgw service uninstall" /usr/bin/mgw service uninstall --name mgw-pkgtest
 check "dpkg -r" dpkg -r mgw
 check "binary removed" test ! -e /usr/bin/mgw
 check "unit removed" test ! -e /usr/lib/systemd/system/mgw.service
+check "shard template unit removed" test ! -e /usr/lib/systemd/system/mgw@.service
 check "config kept after remove" test -f /etc/mgw/mgw.yaml
 check "dpkg -P" dpkg -P mgw
 check "config gone after purge" test ! -e /etc/mgw/mgw.yaml

@@ -9,12 +9,12 @@ fails with "Read-only file system". Each file shows a snapshot taken when
 it is opened; open it again to see newer data.
 
 README                   this file
-agent/status             version, uptime, config path, state dir, the jobs and their states
+agent/status             version, uptime, config path, state dir, shard, the jobs and their states
 agent/metrics            Prometheus text format (the same as the metrics endpoint)
 addresses/NAME/config    the data address, every secret replaced by ****
 addresses/NAME/check     the last verification: time, then OK or the code and message
-jobs/JOB/status          state, files and bytes done/total, rate, ETA, lag,
-                         last scan, failures by code
+jobs/JOB/status          state, shard (of a job spread over agents), files and
+                         bytes done/total, rate, ETA, lag, last scan, failures by code
 jobs/JOB/status.json     the same, as JSON
 jobs/JOB/config          the job's settings
 jobs/JOB/report.txt      the migration report of the last run

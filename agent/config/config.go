@@ -23,7 +23,8 @@ type Config struct {
 	Addresses []AddressConfig `yaml:"addresses"`
 	Jobs      []JobConfig     `yaml:"jobs"`
 
-	Path string `yaml:"-"` // the file it was read from
+	Path  string `yaml:"-"` // the file it was read from
+	Shard Shard  `yaml:"-"` // the agent's shard of every job (SetShard); none by default
 }
 
 // AddressConfig is one data address as written in the config.
@@ -117,7 +118,11 @@ type JobConfig struct {
 	MaxDelete     MaxDelete  `yaml:"max_delete"`     // deletes allowed per pass: a count or a percentage of the index
 	Check         CheckEvery `yaml:"check"`          // the agent checks the job (mgw check) this often, the first time once synced
 
-	pos positions
+	// Shard spreads the job over several agents (shard.go).
+	Shard ShardConfig `yaml:"shard"`
+
+	pos   positions
+	shard Shard // resolved by SetShard
 }
 
 // ConfigError is one problem found in the config, with the catalogue code.

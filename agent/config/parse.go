@@ -101,6 +101,8 @@ func (p *parser) decode(n *yaml.Node, out any, path string) positions {
 			})
 		case *Limits:
 			p.decodeLimits(val, fpath, dst)
+		case *ShardConfig:
+			p.decodeShard(val, fpath, dst)
 		case *[]LimitWindow:
 			p.decodeWindows(val, fpath, dst)
 		default:

@@ -13,7 +13,7 @@ func SameJob(oldCfg, newCfg *Config, a, b *JobConfig) bool {
 }
 
 func restartSettings(j JobConfig) JobConfig {
-	j.Limits, j.pos = Limits{}, positions{}
+	j.Limits, j.pos, j.Shard.pos = Limits{}, positions{}, positions{}
 	return j
 }
 

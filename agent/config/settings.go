@@ -34,6 +34,8 @@ type Settings struct {
 	ArchivePrefix        string
 	MaxDelete            MaxDelete
 	Check                time.Duration // 0: never
+
+	Shard Shard // this agent's part of the job; Count 0: the whole job
 }
 
 // Settings resolves the job's settings; the entry must come from a
@@ -47,7 +49,7 @@ func (j *JobConfig) Settings() *Settings {
 		ReportPrefix: j.ReportPrefix, Limits: j.Limits,
 		Restore: j.Restore, RestoreDays: j.RestoreDays, RestorePoll: time.Duration(j.RestorePoll),
 		Settle: time.Duration(j.Settle), Rescan: time.Duration(j.Rescan), Poll: time.Duration(j.Poll),
-		Deletes: j.Deletes, ArchivePrefix: j.ArchivePrefix, MaxDelete: j.MaxDelete,
+		Deletes: j.Deletes, ArchivePrefix: j.ArchivePrefix, MaxDelete: j.MaxDelete, Shard: j.shard,
 		Check: time.Duration(j.Check),
 	}
 	if j.Retries != nil {

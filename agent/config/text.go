@@ -15,7 +15,14 @@ func (a *AddressConfig) RedactedYAML() string { return settingsText(*a, true) }
 
 // Text is the job's settings as YAML, defaults filled in: the view's
 // jobs/<job>/config.
-func (j *JobConfig) Text() string { return settingsText(*j, true) }
+// A sharded job shows the agent's shard, wherever it came from.
+func (j *JobConfig) Text() string {
+	s := settingsText(*j, true)
+	if j.shard.Sharded() {
+		s += fmt.Sprintf("shard: %s (index/count)\n", j.shard)
+	}
+	return s
+}
 
 // settingsText writes a config struct's set fields as "field: value"
 // lines, with redact every secret replaced by ****.
@@ -31,6 +38,8 @@ func settingsText(v any, redact bool) string {
 		}
 		var val any = f.Interface()
 		switch x := val.(type) {
+		case ShardConfig:
+			continue // as resolved, by Text
 		case *int:
 			val = *x
 		case ByteSize:

@@ -47,6 +47,7 @@ func (p *parser) validate(c *Config) {
 		jobs[j.Name] = true
 		p.validateJob(c, j)
 	}
+	p.validateShards(c)
 }
 
 // validateAddress has the address's backend check its fields, and keeps

@@ -175,10 +175,17 @@ func (j *Job) applyDeletes(ctx context.Context, log *slog.Logger, paths []string
 	return false
 }
 
-// sourceEmpty reports whether the source lists no file at all.
+// sourceEmpty reports whether the source lists no file at all of the
+// job's shard: with the job spread over agents, each guards its own files.
 func (j *Job) sourceEmpty(ctx context.Context) (bool, error) {
 	var found atomic.Bool // fn may run on several goroutines
-	err := j.r.Src.List(ctx, "", func(connectors.Object) error { found.Store(true); return errStop }, func(connectors.ListError) {})
+	err := j.r.Src.List(ctx, "", func(o connectors.Object) error {
+		if !j.r.Owns(o.Key) {
+			return nil
+		}
+		found.Store(true)
+		return errStop
+	}, func(connectors.ListError) {})
 	if errors.Is(err, errStop) {
 		err = nil
 	}

@@ -23,6 +23,8 @@ type Continuous interface {
 	// Reconcile ends a full pass: seen holds every key the pass listed,
 	// clean is false when some folder could not be read.
 	Reconcile(ctx context.Context, log *slog.Logger, seen *KeySet, clean bool) error
+	// Status is the job's state now, as a shard's status tells it.
+	Status() Status
 }
 
 // Logger is the job's logger.
@@ -36,9 +38,12 @@ func (r *Runner) Scan(ctx context.Context, prefix string) error {
 	return err
 }
 
-// Examine plans one source object, and queues it when it needs copying;
-// the queued copy counts in pass.
+// Examine plans one source object of the runner's shard, and queues it
+// when it needs copying; the queued copy counts in pass.
 func (r *Runner) Examine(ctx context.Context, o connectors.Object, pass *sync.WaitGroup) {
+	if !r.Owns(o.Key) {
+		return // another shard's
+	}
 	if t, ok := r.plan(ctx, o, nil); ok {
 		r.enqueue(ctx, t, pass)
 	}

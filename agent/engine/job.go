@@ -41,7 +41,7 @@ type Runner struct {
 	deniedRun        [2]atomic.Int64 // consecutive access-denied answers, per side
 	access           *accessHold     // holds the copiers while a side refuses access
 	restores         restoring       // archived objects a one-shot run waits for
-	adopt            atomic.Bool     // the index was rebuilt: adopt matching objects (state.Job.Adopt)
+	rebuilt          atomic.Bool     // the index was rebuilt: adopt matching objects (state.Job.Adopt)
 
 	// PauseOnDenied holds a one-shot job while a side refuses access, as
 	// continuous jobs always do, instead of stopping it: set by the agent,
@@ -65,6 +65,8 @@ type Runner struct {
 	// Continuous is set by agent/continuous before a continuous job starts;
 	// nil for a one-shot job.
 	Continuous Continuous
+
+	current atomic.Pointer[passReport] // what a shard's status tells (reportupload.go)
 }
 
 // NewRunner returns the runner of job between two opened addresses.
@@ -115,13 +117,18 @@ func (r *Runner) Start(ctx context.Context) (_ context.Context, stop func(), _ e
 	ctx, cancel := context.WithCancelCause(ctx)
 	r.fatal = cancel
 	stopCopiers := r.startCopiers(ctx)
-	return ctx, func() { cancel(nil); stopCopiers() }, nil
+	reported := make(chan struct{})
+	go func() { r.reportStatus(ctx); close(reported) }()
+	return ctx, func() { cancel(nil); stopCopiers(); <-reported }, nil
 }
 
 // init prepares what every pass of the job shares.
 func (r *Runner) init() error {
 	if r.Progress == nil {
 		r.Progress = &Progress{Started: time.Now()}
+	}
+	if err := r.pruneShard(r.log); err != nil {
+		return err
 	}
 	// Checkpoints are few (at most the uploads in flight when an earlier
 	// run stopped): read them once rather than once per new file.
@@ -137,7 +144,7 @@ func (r *Runner) init() error {
 	if err != nil {
 		return err
 	}
-	r.adopt.Store(j.Adopt)
+	r.rebuilt.Store(j.Adopt)
 	r.mu.Lock() // Status may already be reading
 	r.busy = map[string]time.Time{}
 	r.again = map[string]bool{}
@@ -148,12 +155,14 @@ func (r *Runner) init() error {
 // FullPass scans the whole source as one recorded run, and for continuous
 // jobs hands what the scan listed to Continuous.Reconcile.
 func (r *Runner) FullPass(ctx context.Context) (*state.Run, error) {
-	run := &state.Run{Job: r.Job.Name, Started: time.Now(), State: "running"}
+	run := &state.Run{Job: r.Job.Name, Started: time.Now(), State: "running", ShardIndex: r.Job.Shard.Index, ShardCount: r.Job.Shard.Count}
 	if err := r.Store.NewRun(run); err != nil {
 		return nil, stateError(err)
 	}
 	log := r.log.With("run", run.Number)
 	before := r.Progress.Snapshot()
+	r.current.Store(&passReport{run: *run, before: before})
+	r.uploadStatus(ctx)
 	r.Progress.ScanDone.Store(false)
 	r.Progress.Scans.Add(1)
 
@@ -173,11 +182,11 @@ func (r *Runner) FullPass(ctx context.Context) (*state.Run, error) {
 				if derr := r.Store.DropStale(r.Job.Name, run.Started); derr != nil {
 					log.Warn("cannot drop stale records", "err", derr)
 				}
-				if r.adopt.Load() {
+				if r.rebuilt.Load() {
 					if aerr := r.Store.Adopted(r.Job.Name); aerr != nil {
 						log.Warn("cannot record the end of the adoption", "err", aerr)
 					} else {
-						r.adopt.Store(false)
+						r.rebuilt.Store(false)
 						log.Info("index rebuilt: every file of the source was met, adopted or copied")
 					}
 				}
@@ -213,6 +222,7 @@ func (r *Runner) FullPass(ctx context.Context) (*state.Run, error) {
 	if serr := r.Store.SaveRun(run); serr != nil && err == nil {
 		err = serr
 	}
+	r.current.Store(&passReport{run: *run, final: true})
 	r.uploadReport(ctx, run)
 	log.Info("run finished", "state", run.State, "copied", run.FilesCopied, "failed", run.FilesFailed)
 	return run, err
@@ -282,7 +292,7 @@ func (r *Runner) enqueue(ctx context.Context, t task, pass *sync.WaitGroup) {
 			r.mu.Lock()
 			delete(r.busy, key)
 			r.mu.Unlock()
-			r.Progress.FilesUnchanged.Add(1)
+			r.unchanged(t.o)
 			return
 		}
 	}
@@ -328,6 +338,10 @@ func (r *Runner) pass(ctx context.Context, log *slog.Logger, prefix string, seen
 	go func() {
 		defer close(found)
 		listErr = r.Src.List(ctx, prefix, func(o connectors.Object) error {
+			if !r.Owns(o.Key) {
+				r.Progress.FilesOthers.Add(1)
+				return nil
+			}
 			r.Progress.FilesScanned.Add(1)
 			r.Progress.BytesScanned.Add(o.Size)
 			if seen != nil {
@@ -411,6 +425,12 @@ func (r *Runner) recordFailure(path, code, message string, attempts int) {
 	}
 }
 
+// unchanged counts a file the destination already holds as the source has it.
+func (r *Runner) unchanged(o connectors.Object) {
+	r.Progress.FilesUnchanged.Add(1)
+	r.Progress.BytesUnchanged.Add(o.Size)
+}
+
 func (r *Runner) recordSkip(path, reason string) {
 	r.Progress.ListsChanged.Store(time.Now().UnixNano())
 	r.Progress.FilesSkipped.Add(1)
@@ -440,8 +460,10 @@ func (r *Runner) abortStaleUploads(ctx context.Context, log *slog.Logger) {
 		return
 	}
 	for _, s := range list {
-		if o, err := r.Src.Stat(ctx, s.path); err == nil && s.u.Source.Same(identity(o)) {
-			continue // still wanted: a later run resumes it
+		if r.Owns(s.path) { // else another shard's file now, which it uploads its own way
+			if o, err := r.Src.Stat(ctx, s.path); err == nil && s.u.Source.Same(identity(o)) {
+				continue // still wanted: a later run resumes it
+			}
 		}
 		if err := mp.AbortMultipart(ctx, s.path, s.u.UploadID); err != nil {
 			log.Warn("cannot abort stale upload", "path", s.path, "err", err)
@@ -453,11 +475,18 @@ func (r *Runner) abortStaleUploads(ctx context.Context, log *slog.Logger) {
 	}
 }
 
-// fillReport writes the run's counters: what changed since before, so a
+// fillReport writes the run's counters (countRun) and the notes of files
+// whose metadata changed.
+func (r *Runner) fillReport(run *state.Run, before Snapshot) error {
+	run.Notes = r.Progress.takeNotes()
+	return r.countRun(run, before)
+}
+
+// countRun writes the run's counters: what changed since before, so a
 // continuous job's runs each count their own pass. An error reading the
 // skipped or failed lists is returned: a report that counts too few
 // failures must not pass for a true one.
-func (r *Runner) fillReport(run *state.Run, before Snapshot) error {
+func (r *Runner) countRun(run *state.Run, before Snapshot) error {
 	s := r.Progress.Snapshot()
 	run.FilesScanned = s.FilesScanned - before.FilesScanned
 	run.BytesScanned = s.BytesScanned - before.BytesScanned
@@ -465,8 +494,11 @@ func (r *Runner) fillReport(run *state.Run, before Snapshot) error {
 	run.BytesCopied = s.BytesCopied - before.BytesCopied
 	run.Throttled = s.Throttled - before.Throttled
 	run.MetaChanged = s.MetaChanged - before.MetaChanged
-	run.Notes = r.Progress.takeNotes()
 	run.FilesUnchanged = s.FilesUnchanged - before.FilesUnchanged
+	run.BytesUnchanged = s.BytesUnchanged - before.BytesUnchanged
+	run.FilesAdopted = s.FilesAdopted - before.FilesAdopted
+	run.BytesAdopted = s.BytesAdopted - before.BytesAdopted
+	run.FilesOthers = s.FilesOthers - before.FilesOthers
 	run.FilesFiltered = s.FilesFiltered - before.FilesFiltered
 	run.FilesSkipped = s.FilesSkipped - before.FilesSkipped
 	run.SkippedBy = map[string]int64{}

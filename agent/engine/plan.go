@@ -74,7 +74,7 @@ func (r *Runner) plan(ctx context.Context, o connectors.Object, c *caches) (t ta
 		}
 	}
 	if known && e.Same(identity(o)) {
-		r.Progress.FilesUnchanged.Add(1)
+		r.unchanged(o)
 		return t, false // copied before: moved to an archive class since, or not
 	}
 	if connectors.Archived(o.StorageClass) && !o.Restored {
@@ -93,7 +93,22 @@ func (r *Runner) plan(ctx context.Context, o connectors.Object, c *caches) (t ta
 	if r.started[o.Key] {
 		return t, true // mgw's own upload, cut short: resume or redo it
 	}
-	reason, same := r.overwriteSkip(ctx, o, c)
+	// After `mgw state rebuild` every object at the destination is likely
+	// mgw's own: compare it, whatever the policy, rather than copy it again.
+	if r.Job.Overwrite == config.OverwriteAlways && !r.rebuilt.Load() {
+		return t, true
+	}
+	d, exists := r.destObject(ctx, o.Key, c)
+	if !exists {
+		return t, true // not there, or cannot tell: copy; a wrong skip would lose the file
+	}
+	// A sharded job's file copied by another shard (before the shard count
+	// changed, or before a kill left it out of the index) is adopted on
+	// the listing's word: no request of its own, no read.
+	if r.Job.Shard.Sharded() && adoptable(o, d) && r.adopt(o, d) {
+		return t, false
+	}
+	reason, same := r.overwriteSkip(ctx, o, d)
 	if same != nil {
 		t.same, t.otherwise = same, reason
 		return t, true
@@ -105,31 +120,31 @@ func (r *Runner) plan(ctx context.Context, o connectors.Object, c *caches) (t ta
 	return t, true
 }
 
-// overwriteSkip applies the overwrite policy to an object mgw has not
-// indexed, and returns why it must not be copied, or "". An existing object
-// with the source's size and mtime is returned too, as same: the copier
-// adopts it if its content matches, and applies reason only if not.
-func (r *Runner) overwriteSkip(ctx context.Context, o connectors.Object, c *caches) (reason string, same *connectors.Object) {
-	policy := r.Job.Overwrite
-	if policy == config.OverwriteAlways && !r.adopt.Load() {
-		return "", nil
-	}
-	d, exists, cached := c.destLookup(ctx, o.Key)
+// destObject returns the destination's object at key, from its folder's
+// listing where that could be read, else from a Stat.
+func (r *Runner) destObject(ctx context.Context, key string, c *caches) (d connectors.Object, exists bool) {
+	d, exists, cached := c.destLookup(ctx, key)
 	if !cached {
 		var err error
-		d, err = r.Dst.Stat(ctx, o.Key)
+		d, err = r.Dst.Stat(ctx, key)
 		exists = err == nil
 	}
-	if !exists {
-		return "", nil // not there, or cannot tell: copy; a wrong skip would lose the file
-	}
+	return d, exists
+}
+
+// overwriteSkip applies the overwrite policy (not always) to an object d
+// mgw has not indexed, and returns why it must not be copied, or "". An
+// existing object with the source's size and mtime is returned too, as
+// same: the copier adopts it if its content matches, and applies reason
+// only if not.
+func (r *Runner) overwriteSkip(ctx context.Context, o, d connectors.Object) (reason string, same *connectors.Object) {
 	if d.Size == o.Size {
 		// Listings carry no metadata: ask for the object's own.
 		if full, err := r.Dst.Stat(ctx, o.Key); err == nil && sameTime(full, o.ModTime) {
 			same = &full
 		}
 	}
-	switch policy {
+	switch r.Job.Overwrite {
 	case config.OverwriteNever:
 		return "exists at the destination (overwrite: never)", same
 	case config.OverwriteIfNewer:

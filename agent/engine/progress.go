@@ -19,6 +19,10 @@ type Progress struct {
 	FilesCopied    atomic.Int64
 	BytesCopied    atomic.Int64 // bytes acknowledged by the destination, counted per file or part
 	FilesUnchanged atomic.Int64
+	BytesUnchanged atomic.Int64
+	FilesAdopted   atomic.Int64 // found at the destination, copied by another shard (shard.go)
+	BytesAdopted   atomic.Int64
+	FilesOthers    atomic.Int64 // listed, and other shards' to copy
 	FilesFiltered  atomic.Int64
 	FilesSkipped   atomic.Int64
 	FilesFailed    atomic.Int64
@@ -76,6 +80,8 @@ type Snapshot struct {
 	FilesFiltered, FilesSkipped, FilesFailed        int64
 	FilesToCopy, BytesToCopy, BytesCopied, InFlight int64
 	BytesScanned, Throttled, MetaChanged            int64
+	BytesUnchanged, FilesAdopted, BytesAdopted      int64
+	FilesOthers                                     int64
 	FilesQueued, BytesQueued, Scans, Deleted        int64
 	LastScan                                        time.Duration // of the last full listing
 	Requests                                        [2]int64
@@ -92,6 +98,10 @@ func (p *Progress) Snapshot() Snapshot {
 		FilesScanned:   p.FilesScanned.Load(),
 		FilesCopied:    p.FilesCopied.Load(),
 		FilesUnchanged: p.FilesUnchanged.Load(),
+		BytesUnchanged: p.BytesUnchanged.Load(),
+		FilesAdopted:   p.FilesAdopted.Load(),
+		BytesAdopted:   p.BytesAdopted.Load(),
+		FilesOthers:    p.FilesOthers.Load(),
 		FilesFiltered:  p.FilesFiltered.Load(),
 		FilesSkipped:   p.FilesSkipped.Load(),
 		FilesFailed:    p.FilesFailed.Load(),

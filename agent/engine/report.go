@@ -24,6 +24,9 @@ func WriteReport(w io.Writer, r *state.Run, src, dst *connectors.Address) error 
 	fmt.Fprintf(tw, "Migration report\n")
 	line("job", "%s", r.Job)
 	line("run", "%d", r.Number)
+	if r.ShardCount > 0 {
+		line("shard", "%d/%d (index/count): files scanned are this shard's, %d more listed are other shards'", r.ShardIndex, r.ShardCount, r.FilesOthers)
+	}
 	line("state", "%s", r.State)
 	if r.Error != "" {
 		line("stopped by", "%s", r.Error)
@@ -44,6 +47,9 @@ func WriteReport(w io.Writer, r *state.Run, src, dst *connectors.Address) error 
 	}
 	line("copied and verified", "%d (%s%s)", r.FilesCopied, humanize.IBytes(uint64(r.BytesCopied)), rate)
 	line("unchanged", "%d", r.FilesUnchanged)
+	if r.ShardCount > 0 {
+		line("adopted", "%d (%s): at the destination already, copied by another shard", r.FilesAdopted, humanize.IBytes(uint64(r.BytesAdopted)))
+	}
 	line("excluded by filters", "%d", r.FilesFiltered)
 	line("skipped", "%d", r.FilesSkipped)
 	for _, k := range slices.Sorted(maps.Keys(r.SkippedBy)) {

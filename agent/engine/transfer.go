@@ -128,7 +128,7 @@ func (r *Runner) settledAtDest(ctx context.Context, t task) bool {
 	switch {
 	case err == nil && match:
 		if err := r.done(t.o, *t.same, ""); err == nil {
-			r.Progress.FilesUnchanged.Add(1)
+			r.unchanged(t.o)
 			return true
 		}
 	case err == nil && t.otherwise != "":

@@ -37,7 +37,7 @@ removed jobs stop, changed jobs restart; the others run on undisturbed.
 --check-config only reads and checks the config, and exits 0 or 2.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := config.LoadConfig(g.config)
+			cfg, err := loadConfig(g)
 			if err != nil {
 				return err
 			}
@@ -64,7 +64,7 @@ func runAgent(parent context.Context, g *globals, cfg *config.Config) error {
 	a := agent.NewAgent(cfg, st, slog.Default(), stamp().Version)
 
 	reload := func() error {
-		ncfg, err := config.LoadConfig(g.config)
+		ncfg, err := loadConfig(g)
 		if err != nil {
 			slog.Error("config not reloaded: the agent keeps the one it runs", "err", err)
 			return &client.APIError{Code: codes.ConfigFileInvalid, Detail: err.Error()}

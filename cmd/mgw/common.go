@@ -10,7 +10,7 @@ import (
 
 // loadJob reads the config and finds job name in it.
 func loadJob(g *globals, name string) (*config.Config, *config.JobConfig, error) {
-	cfg, err := config.LoadConfig(g.config)
+	cfg, err := loadConfig(g)
 	if err != nil {
 		return nil, nil, err
 	}

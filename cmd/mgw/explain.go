@@ -11,7 +11,6 @@ import (
 
 	"github.com/mgw-dev/mgw/agent"
 	"github.com/mgw-dev/mgw/agent/client"
-	"github.com/mgw-dev/mgw/agent/config"
 	"github.com/mgw-dev/mgw/agent/engine"
 	"github.com/mgw-dev/mgw/connectors"
 	"github.com/mgw-dev/mgw/state/codes"
@@ -76,7 +75,7 @@ func newAddressListCmd(g *globals) *cobra.Command {
 		Short: "List the data addresses (secrets shown as ****) with their last verification",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := config.LoadConfig(g.config)
+			cfg, err := loadConfig(g)
 			if err != nil {
 				return err
 			}
@@ -127,7 +126,7 @@ prints OK, or the catalogue code with its message and the reason, and exits
 0 or 1.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := config.LoadConfig(g.config)
+			cfg, err := loadConfig(g)
 			if err != nil {
 				return err
 			}

@@ -28,7 +28,7 @@ func dialAgent(cfg *config.Config) (*client.Client, error) {
 
 // needAgent is dialAgent for commands only a running agent can do.
 func needAgent(g *globals) (*client.Client, error) {
-	cfg, err := config.LoadConfig(g.config)
+	cfg, err := loadConfig(g)
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +104,7 @@ func newJobCmd(g *globals) *cobra.Command {
 // jobInfos asks the agent, or reads the config and the state when none
 // runs.
 func jobInfos(g *globals) ([]agent.JobInfo, error) {
-	cfg, err := config.LoadConfig(g.config)
+	cfg, err := loadConfig(g)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +134,7 @@ func jobInfos(g *globals) ([]agent.JobInfo, error) {
 }
 
 func newStatusCmd(g *globals) *cobra.Command {
-	var check bool
+	var check, alive bool
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show the agent and its jobs; --check exits 1 if a job failed or is paused",
@@ -142,11 +142,14 @@ func newStatusCmd(g *globals) *cobra.Command {
 and each job's state, files copied, queued and failed, and lag. With no agent
 running it shows the jobs' last runs from the state.
 
---check is for monitoring scripts: it exits 1 when the agent is not running
-or a job is failed or paused, else 0.`,
+--check is for monitoring scripts and readiness probes: it exits 1 when the
+agent is not running or a job is failed or paused, else 0. --alive is for
+liveness probes: it exits 1 only when the agent does not answer, since a
+restart would not end a pause (a source that vanished, too many deletes),
+only hide it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := config.LoadConfig(g.config)
+			cfg, err := loadConfig(g)
 			if err != nil {
 				return err
 			}
@@ -157,15 +160,17 @@ or a job is failed or paused, else 0.`,
 			out := cmd.OutOrStdout()
 			if c == nil {
 				fmt.Fprintln(out, codes.Text(codes.AgentNotRunning, ""))
+				if check || alive {
+					// The state is not opened: an agent starting up must
+					// find it free.
+					return withCode(exitError, errors.New("unhealthy: no agent runs"))
+				}
 				jobs, err := jobInfos(g)
 				if err != nil {
 					return err
 				}
 				for _, j := range jobs {
 					fmt.Fprintf(out, "%s\t%s\n", j.Name, j.State)
-				}
-				if check {
-					return withCode(exitError, errors.New("unhealthy: no agent runs"))
 				}
 				return nil
 			}
@@ -187,6 +192,7 @@ or a job is failed or paused, else 0.`,
 		},
 	}
 	cmd.Flags().BoolVar(&check, "check", false, "exit 1 if the agent is down or a job failed or is paused")
+	cmd.Flags().BoolVar(&alive, "alive", false, "exit 1 only if the agent does not answer")
 	return cmd
 }
 

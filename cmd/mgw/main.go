@@ -57,6 +57,7 @@ func main() {
 
 type globals struct {
 	config     string
+	shard      string // --shard I/N
 	logLevel   string
 	cpuProfile string
 }
@@ -98,6 +99,7 @@ or mgw check found files missing or different; 130 interrupted.`,
 		defCfg = "/etc/mgw/mgw.yaml"
 	}
 	root.PersistentFlags().StringVarP(&g.config, "config", "c", defCfg, "config file (env MGW_CONFIG)")
+	root.PersistentFlags().StringVar(&g.shard, "shard", "", "this agent's shard of the config's jobs, INDEX/COUNT (else MGW_SHARD_INDEX or JOB_COMPLETION_INDEX, and MGW_SHARDS)")
 	root.PersistentFlags().StringVar(&g.cpuProfile, "cpuprofile", "", "write a CPU profile to this file (for benchmarks)")
 	_ = root.PersistentFlags().MarkHidden("cpuprofile")
 	// On a terminal the status line and the report say what info lines

@@ -55,7 +55,7 @@ func newServiceInstallCmd(g *globals, name *string) *cobra.Command {
 		Short: "Register the agent with the config given by --config (checked first)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if _, err := config.LoadConfig(g.config); err != nil {
+			if _, err := loadConfig(g); err != nil {
 				return err
 			}
 			s, err := newService(g, *name, user)
@@ -226,7 +226,7 @@ func newReloadCmd(g *globals) *cobra.Command {
 		Short: "Make the running agent read its config again (as SIGHUP): limits change in place, changed jobs restart",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if _, err := config.LoadConfig(g.config); err != nil {
+			if _, err := loadConfig(g); err != nil {
 				return err // the agent would refuse it too: say why here
 			}
 			c, err := needAgent(g)

@@ -68,7 +68,7 @@ The agent must be stopped first. A state that opens cleanly is left alone
 unless --force is given.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := config.LoadConfig(g.config)
+			cfg, err := loadConfig(g)
 			if err != nil {
 				return err
 			}

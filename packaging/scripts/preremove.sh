@@ -5,5 +5,6 @@ case "$1" in
 esac
 if [ -d /run/systemd/system ]; then
   systemctl disable --now mgw >/dev/null 2>&1 || true
+  systemctl stop 'mgw@*' >/dev/null 2>&1 || true
 fi
 exit 0

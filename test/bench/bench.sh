@@ -19,7 +19,8 @@
 # It ends with test/bench/sync.sh, the continuous-sync figures, and
 # test/bench/nas.sh, an SMB share as the source, on the same server, then
 # test/bench/cloud.sh, bucket to bucket from this server to a second one,
-# and test/bench/check.sh, mgw check beside rclone check.
+# test/bench/check.sh, mgw check beside rclone check, and
+# test/bench/shards.sh, one job over 1, 2 and 4 shards.
 #
 # Each first copy goes to a fresh bucket (and, for mgw, a fresh state dir).
 # mgw runs with its defaults (overwrite: if-newer, concurrency 64). rclone
@@ -488,6 +489,10 @@ BENCH_SCALE=$scale BENCH_RUNS=$runs bash "$root/test/bench/cloud.sh"
 
 # mgw check beside rclone check, on a tree this server holds.
 BENCH_SCALE=$scale BENCH_RUNS=$runs bash "$root/test/bench/check.sh"
+
+# One job over 1, 2 and 4 shards, each its own process, on this server:
+# what a shard costs on top of its files (its listing of the whole tree).
+BENCH_SCALE=$scale bash "$root/test/bench/shards.sh"
 
 # The read-only view: cat of a million-line failed.txt, beside a plain file.
 if [ "$scale" = small ]; then
