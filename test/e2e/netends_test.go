@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -48,6 +49,9 @@ type netEnd struct {
 	// read reads what the end holds, from the server itself (its API, or
 	// its folder on disk): key -> content.
 	read func(t *testing.T) map[string][]byte
+	// count is how many objects or files the end holds (from any
+	// goroutine; 0 when it cannot tell).
+	count func() int
 	// For a destination that takes files in parts: staged is how many
 	// parts of key it has received for uploads not yet completed (from
 	// any goroutine; 0 when it cannot tell), parts how many parts the
@@ -55,7 +59,7 @@ type netEnd struct {
 	// open.
 	staged func(key string) int
 	parts  func(t *testing.T, key string) (parts, open int)
-	oss   *osstest.Server // the OSS test server, which counts what it was sent
+	oss    *osstest.Server // the OSS test server, which counts what it was sent
 }
 
 var netServers = []netServer{
@@ -103,7 +107,14 @@ func s3End(t *testing.T, files map[string][]byte) *netEnd {
 		}
 		return len(ps.Parts)
 	}
-	return &netEnd{addr: a, proxy: p, parts: parts, staged: staged, read: func(t *testing.T) map[string][]byte {
+	count := func() int {
+		out, err := cli.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: &bkt})
+		if err != nil {
+			return 0
+		}
+		return len(out.Contents)
+	}
+	return &netEnd{addr: a, proxy: p, parts: parts, staged: staged, count: count, read: func(t *testing.T) map[string][]byte {
 		got := map[string][]byte{}
 		pages := s3.NewListObjectsV2Paginator(cli, &s3.ListObjectsV2Input{Bucket: &bkt})
 		for pages.HasMorePages() {
@@ -145,7 +156,14 @@ func azEnd(t *testing.T, files map[string][]byte) *netEnd {
 		}
 		return len(bl.UncommittedBlocks)
 	}
-	return &netEnd{addr: a, proxy: p, parts: parts, staged: staged, read: func(t *testing.T) map[string][]byte {
+	count := func() int {
+		page, err := cli.NewListBlobsFlatPager(container, nil).NextPage(context.Background())
+		if err != nil {
+			return 0
+		}
+		return len(page.Segment.BlobItems)
+	}
+	return &netEnd{addr: a, proxy: p, parts: parts, staged: staged, count: count, read: func(t *testing.T) map[string][]byte {
 		got := map[string][]byte{}
 		pages := cli.NewListBlobsFlatPager(container, nil)
 		for pages.More() {
@@ -167,18 +185,24 @@ func azEnd(t *testing.T, files map[string][]byte) *netEnd {
 
 // ossEnd is a fresh OSS test server holding files.
 func ossEnd(t *testing.T, files map[string][]byte) *netEnd {
-	srv := newOSS(t)
+	e := ossDirect(t)
 	for k, b := range files {
-		srv.Seed(bucket, k, b, osstest.SeedOptions{})
+		e.oss.Seed(bucket, k, b, osstest.SeedOptions{})
 	}
-	p := testenv.NewProxy(t, strings.TrimPrefix(srv.URL(), "http://"))
-	a := ossAddr("net-oss", srv)
-	a.Endpoint = "http://" + p.Addr
+	e.proxy = testenv.NewProxy(t, strings.TrimPrefix(e.oss.URL(), "http://"))
+	e.addr.Name, e.addr.Endpoint = "net-oss", "http://"+e.proxy.Addr
+	return e
+}
+
+// ossDirect is a fresh OSS test server reached without a proxy.
+func ossDirect(t *testing.T) *netEnd {
+	srv := newOSS(t)
 	parts := func(_ *testing.T, key string) (int, int) {
 		return len(srv.PartUploads(bucket, key)), len(srv.Uploads(bucket))
 	}
 	staged := func(key string) int { return len(srv.PartUploads(bucket, key)) }
-	return &netEnd{addr: a, proxy: p, oss: srv, parts: parts, staged: staged, read: func(*testing.T) map[string][]byte {
+	count := func() int { return len(srv.Keys(bucket)) }
+	return &netEnd{addr: ossAddr("oss", srv), oss: srv, parts: parts, staged: staged, count: count, read: func(*testing.T) map[string][]byte {
 		got := map[string][]byte{}
 		for _, k := range srv.Keys(bucket) {
 			got[k], _, _ = srv.Object(bucket, k)
@@ -192,7 +216,7 @@ func smbEnd(t *testing.T, files map[string][]byte) *netEnd {
 	conformance.RequireServer(t, smbHost)
 	folder, dir := shareFolder(t, server(t, "samba.sh", "", "", "status")["dir"], files)
 	p := testenv.NewProxy(t, smbHost)
-	return &netEnd{addr: smbAddr("net-smb", p.Addr, folder), proxy: p, read: folderReader(dir)}
+	return &netEnd{addr: smbAddr("net-smb", p.Addr, folder), proxy: p, read: folderReader(dir), count: folderCount(dir)}
 }
 
 // nfsEnd is a fresh folder of the NFS server's export holding files.
@@ -200,7 +224,7 @@ func nfsEnd(t *testing.T, files map[string][]byte) *netEnd {
 	conformance.RequireServer(t, nfsHost)
 	folder, dir := shareFolder(t, server(t, "nfs.sh", "", "", "status")["dir"], files)
 	p := testenv.NewProxy(t, nfsHost)
-	return &netEnd{addr: nfsAddr("net-nfs", p.Addr, folder), proxy: p, read: folderReader(dir)}
+	return &netEnd{addr: nfsAddr("net-nfs", p.Addr, folder), proxy: p, read: folderReader(dir), count: folderCount(dir)}
 }
 
 // shareFolder makes a fresh folder in a share's folder on disk, holding
@@ -218,6 +242,21 @@ func shareFolder(t *testing.T, shareDir string, files map[string][]byte) (name, 
 // folderReader reads a share's folder from the disk it is on.
 func folderReader(dir string) func(t *testing.T) map[string][]byte {
 	return func(t *testing.T) map[string][]byte { return sourceFiles(t, dir) }
+}
+
+// folderCount counts the files in a share's folder on disk, but for
+// hidden ones (where a file is written before it is renamed into place).
+func folderCount(dir string) func() int {
+	return func() int {
+		n := 0
+		_ = filepath.WalkDir(dir, func(_ string, d os.DirEntry, err error) error {
+			if err == nil && d.Type().IsRegular() && !strings.HasPrefix(d.Name(), ".") {
+				n++
+			}
+			return nil
+		})
+		return n
+	}
 }
 
 // localEnd is a local folder, for the other end of a job whose faults
