@@ -52,9 +52,10 @@ type netEnd struct {
 	// count is how many objects or files the end holds (from any
 	// goroutine; 0 when it cannot tell).
 	count func() int
-	// For a destination that takes files in parts: staged is how many
-	// parts of key it has received for uploads not yet completed (from
-	// any goroutine; 0 when it cannot tell), parts how many parts the
+	// staged is how many parts of key a destination has received for
+	// uploads not yet completed, or for a share how many MiB of it are
+	// written (from any goroutine; 0 when it cannot tell). For a
+	// destination that takes files in parts, parts is how many parts the
 	// object at key was assembled from and how many uploads are left
 	// open.
 	staged func(key string) int
@@ -216,7 +217,7 @@ func smbEnd(t *testing.T, files map[string][]byte) *netEnd {
 	conformance.RequireServer(t, smbHost)
 	folder, dir := shareFolder(t, server(t, "samba.sh", "", "", "status")["dir"], files)
 	p := testenv.NewProxy(t, smbHost)
-	return &netEnd{addr: smbAddr("net-smb", p.Addr, folder), proxy: p, read: folderReader(dir), count: folderCount(dir)}
+	return &netEnd{addr: smbAddr("net-smb", p.Addr, folder), proxy: p, read: folderReader(dir), count: folderCount(dir), staged: writing(dir)}
 }
 
 // nfsEnd is a fresh folder of the NFS server's export holding files.
@@ -224,7 +225,7 @@ func nfsEnd(t *testing.T, files map[string][]byte) *netEnd {
 	conformance.RequireServer(t, nfsHost)
 	folder, dir := shareFolder(t, server(t, "nfs.sh", "", "", "status")["dir"], files)
 	p := testenv.NewProxy(t, nfsHost)
-	return &netEnd{addr: nfsAddr("net-nfs", p.Addr, folder), proxy: p, read: folderReader(dir), count: folderCount(dir)}
+	return &netEnd{addr: nfsAddr("net-nfs", p.Addr, folder), proxy: p, read: folderReader(dir), count: folderCount(dir), staged: writing(dir)}
 }
 
 // shareFolder makes a fresh folder in a share's folder on disk, holding
@@ -256,6 +257,21 @@ func folderCount(dir string) func() int {
 			return nil
 		})
 		return n
+	}
+}
+
+// writing tells, for a share, how many MiB of key are written so far:
+// a file goes to a temporary name beside it (.NAME.mgw-tmp-RANDOM), then
+// is renamed into place.
+func writing(dir string) func(key string) int {
+	return func(key string) int {
+		tmps, _ := filepath.Glob(filepath.Join(dir, filepath.Dir(key), "."+filepath.Base(key)+".mgw-tmp-*"))
+		for _, tmp := range tmps {
+			if fi, err := os.Stat(tmp); err == nil {
+				return int(fi.Size() >> 20)
+			}
+		}
+		return 0
 	}
 }
 
