@@ -85,6 +85,10 @@ type Config struct {
 	// Broken reports whether an error means the connection is unusable:
 	// the call is repeated on a new one.
 	Broken func(error) bool
+	// Timeout is how long a call may wait for the server's answer (0:
+	// forever): one left unanswered longer fails as a timeout, and its
+	// connection is taken as broken (see timed).
+	Timeout time.Duration
 }
 
 // Share is a connectors.Bucket over pools of FS connections: every
@@ -100,6 +104,24 @@ var _ connectors.Bucket = (*Share)(nil)
 // New returns the bucket. It does not connect: the first call does, and
 // Check verifies the address.
 func New(cfg Config) *Share {
+	if d := cfg.Timeout; d > 0 {
+		dial, release, kind, broken := cfg.Dial, cfg.Release, cfg.Kind, cfg.Broken
+		cfg.Dial = func(ctx context.Context) (FS, error) {
+			fs, err := dial(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return &timed{fs: fs, d: d}, nil
+		}
+		cfg.Release = func(fs FS) { release(fs.(*timed).fs) }
+		cfg.Kind = func(err error) connectors.Kind {
+			if stalled(err) {
+				return connectors.KindTimeout
+			}
+			return kind(err)
+		}
+		cfg.Broken = func(err error) bool { return stalled(err) || broken(err) }
+	}
 	s := &Share{cfg: cfg,
 		files: connpool.New(cfg.Conns, cfg.Dial, cfg.Release, cfg.Broken),
 		lists: connpool.New(cfg.ListWorkers, cfg.Dial, cfg.Release, cfg.Broken)}
