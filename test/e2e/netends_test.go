@@ -302,6 +302,8 @@ type verdict struct {
 	// extra: at the destination, not in the source (a temporary file
 	// left behind).
 	extra []string
+	// failedKeys: the files failed with a code.
+	failedKeys []string
 }
 
 // judge reads the destination and the job's index and failed list after
@@ -326,6 +328,7 @@ func judge(t *testing.T, s *setup, jobName string, files map[string][]byte, dst 
 				t.Errorf("%s failed with %q, not a catalogue code: %s", key, f.code, f.message)
 			}
 			v.failed++
+			v.failedKeys = append(v.failedKeys, key)
 		default:
 			v.lost = append(v.lost, key)
 		}
