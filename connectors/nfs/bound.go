@@ -2,6 +2,7 @@ package nfs
 
 import (
 	"context"
+	"errors"
 	"sync"
 )
 
@@ -14,8 +15,20 @@ import (
 // may then close a reply channel twice, which panics: close waits for
 // f instead. f must not touch what the caller keeps using once bound
 // returned (its buffers): it hands its results back.
+//
+// Nor does a connection that carries a call given up on, or a context
+// already ended, start a call (a writer's Close after its Write
+// stalled): with two calls waiting on a connection that drops,
+// go-nfs-client's disconnect may close the reply channel of one twice, a
+// panic (close of closed channel), seen as a black hole closed.
 func bound[T any](ctx context.Context, c *conn, f func() (T, error)) (T, error) {
-	if ctx.Done() == nil {
+	var zero T
+	switch {
+	case c.abandoned.Load():
+		return zero, &abandonedError{errGivenUp}
+	case ctx.Err() != nil:
+		return zero, &abandonedError{ctx.Err()}
+	case ctx.Done() == nil:
 		return f()
 	}
 	type result struct {
@@ -34,10 +47,13 @@ func bound[T any](ctx context.Context, c *conn, f func() (T, error)) (T, error) 
 		return r.v, r.err
 	case <-ctx.Done():
 		c.abandoned.Store(true)
-		var zero T
 		return zero, &abandonedError{ctx.Err()}
 	}
 }
+
+// errGivenUp is a call refused on a connection that carries one given up
+// on.
+var errGivenUp = errors.New("a call on this connection was given up on")
 
 // boundErr is bound for a call that returns only an error.
 func boundErr(ctx context.Context, c *conn, f func() error) error {
