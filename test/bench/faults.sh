@@ -10,7 +10,7 @@
 #   reset mid read  every connection to the source reset while a large
 #                   file is read
 #   black hole      the destination takes requests and never answers, for
-#                   30 s (5 minutes with FAULTS_LONG=1); address timeout 2 s
+#                   30 s (5 minutes with FAULTS_LONG=1); address timeout 5 s
 #   cut short       answers sliced, and connections closed after a few
 #                   bytes of answers
 #

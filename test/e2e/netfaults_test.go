@@ -148,7 +148,7 @@ func TestNetResetMidRead(t *testing.T) {
 // A black hole in front of the destination, once it holds a few files:
 // connections stay open and nothing comes back, for 30 s (5 minutes in
 // the long variant). Each request that falls in it is given up after the
-// address's timeout (2 s here), its file tried again, until it runs out
+// address's timeout (5 s here), its file tried again, until it runs out
 // of attempts and fails with a code that says how long mgw waited; once
 // the hole closes the run goes on. (A share's connections are made
 // again, and its files wait, within the pool's budget.) A second run
@@ -160,8 +160,12 @@ func TestNetBlackHole(t *testing.T) {
 	}
 	files := netFiles(5, 40*netScale(), 1)
 	netCases(t, files, netServers, []string{"destination"}, nil, func(t *testing.T, c *netCase) {
-		narrow(c.dst.proxy, "upstream") // the run is still going when the hole opens
-		c.dst.addr.Timeout = "2s"
+		// The run is still going when the hole opens. The timeout leaves
+		// room for a part of 5 MiB (S3's) to drain from the socket's
+		// buffers at 4 MiB/s, which the HTTP client counts as a wait for
+		// the answer.
+		c.dst.proxy.Add(testenv.Toxic{Name: "narrow", Type: "bandwidth", Stream: "upstream", Attributes: map[string]any{"rate": 4096}})
+		c.dst.addr.Timeout = "5s"
 		retries := 2
 		c.job.Retries = &retries
 		c.limit = hole + runLimit
@@ -187,10 +191,10 @@ func TestNetBlackHole(t *testing.T) {
 			if f.code != codes.TransferInterrupted {
 				t.Errorf("%s failed with %s %q, want %s", f.path, f.code, f.message, codes.TransferInterrupted)
 			}
-			waited = waited || strings.Contains(f.message, "no progress for 2s")
+			waited = waited || strings.Contains(f.message, "no progress for 5s")
 		}
 		if len(failed) > 0 && !waited {
-			t.Errorf("no failed file says mgw waited 2s for an answer: %v", failed)
+			t.Errorf("no failed file says mgw waited 5s for an answer: %v", failed)
 		}
 		<-closed
 		r, v = c.run(t, nil)
