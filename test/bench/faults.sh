@@ -17,11 +17,12 @@
 # For each fault and server, over the runs: the files, the wrong objects
 # (recorded as done, yet wrong or missing at the destination, read back
 # from the server itself), the lost files (neither done nor failed with a
-# catalogue code), the files sent more than once (the OSS test server's
-# counts where it is the destination, else mgw's log of retries and the
-# files the first run failed), and the longest time from the end of the
-# fault to the end of the last run that copied everything (for a fault
-# that lasts the whole run: the time of that run's end, 0).
+# catalogue code), the files sent more than once, whole or a part of them
+# (the OSS test server's counts where it is the destination, else mgw's
+# log of retries and the files the first run failed; a share's writer
+# that starts a file again on a new connection does not tell), and the
+# longest time from the end of the fault to the end of the last run that
+# copied everything (0 for a fault that lasts the whole run).
 #
 # FAULTS_SCALE=full (default) runs each scenario FAULTS_RUNS times
 # (default 3) with ten times the small files of make test;

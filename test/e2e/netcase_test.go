@@ -130,15 +130,17 @@ func (c *netCase) tally(t *testing.T, fault string) {
 }
 
 // resent is how many files were sent to the destination more than
-// once: by the OSS test server's counts where it is the destination;
-// else the files mgw tried again, or whose parts it sent again (its
-// log), and those the first run failed. (A share's writer that starts a
-// file again on a new connection does not tell.)
+// once, whole or in part: by the OSS test server's counts where it is
+// the destination (a file put or begun again, a part sent again); else
+// the files mgw tried again, or whose parts it sent again (its log),
+// and those the first run failed. (A share's writer that starts a file
+// again on a new connection does not tell.)
 func (c *netCase) resent() int {
 	if srv := c.dst.oss; srv != nil {
 		n := 0
 		for key := range c.files {
-			if srv.Count("PutObject", key)+srv.Count("InitiateMultipartUpload", key) > 1 {
+			if srv.Count("PutObject", key)+srv.Count("InitiateMultipartUpload", key) > 1 ||
+				srv.Count("UploadPart", key) > len(srv.PartUploads(bucket, key)) {
 				n++
 			}
 		}
