@@ -50,16 +50,7 @@ func TestNetResetMidPart(t *testing.T) {
 	files := netFiles(3, 4*netScale(), 1)
 	const key = "big-0.bin"
 	netCases(t, files, netServers, []string{"destination"}, nil, func(t *testing.T, c *netCase) {
-		narrow(c.dst.proxy, "upstream")
-		c.write(t)
-		stop := when(func() bool { return c.dst.staged(key) > 0 }, func() { c.dst.proxy.Cut(); c.ended() })
-		r, v := c.run(t, nil)
-		if !stop() {
-			t.Fatalf("the run ended before the destination held a part of %s:\n%s", key, r)
-		}
-		wantExit(t, r, 0)
-		v.wantSound(t, true)
-		c.tally(t, "reset mid part")
+		r := c.resetMidway(t, "upstream", key, "reset mid part")
 		if c.dst.parts == nil {
 			return // a share: no parts
 		}
@@ -109,16 +100,7 @@ func TestNetResetMidRead(t *testing.T) {
 	files := netFiles(4, 4*netScale(), 1)
 	const key = "big-0.bin"
 	netCases(t, files, netServers, []string{"source"}, ossDirect, func(t *testing.T, c *netCase) {
-		narrow(c.src.proxy, "downstream")
-		c.write(t)
-		stop := when(func() bool { return c.dst.staged(key) > 0 }, func() { c.src.proxy.Cut(); c.ended() })
-		r, v := c.run(t, nil)
-		if !stop() {
-			t.Fatalf("the run ended before %s's first part was stored:\n%s", key, r)
-		}
-		wantExit(t, r, 0)
-		v.wantSound(t, true)
-		c.tally(t, "reset mid read")
+		c.resetMidway(t, "downstream", key, "reset mid read")
 		srv := c.dst.oss
 		want := (len(files[key]) + 1<<20 - 1) >> 20
 		for n, times := range srv.PartUploads(bucket, key) {
@@ -143,6 +125,40 @@ func TestNetResetMidRead(t *testing.T) {
 			t.Errorf("%s was not read again: the reset did not cut its read", key)
 		}
 	})
+}
+
+// resetMidway runs the job once, stream held narrow on the faulty end's
+// proxy, and resets every connection through it once the destination
+// holds part of key: the run must copy every file.
+func (c *netCase) resetMidway(t *testing.T, stream, key, fault string) result {
+	t.Helper()
+	narrow(c.faulty.proxy, stream)
+	c.write(t)
+	stop := when(func() bool { return c.dst.staged(key) > 0 }, func() { c.faulty.proxy.Cut(); c.ended() })
+	r, v := c.run(t, nil)
+	if !stop() {
+		t.Fatalf("the run ended before the destination held a part of %s:\n%s", key, r)
+	}
+	wantExit(t, r, 0)
+	v.wantSound(t, true)
+	c.tally(t, fault)
+	return r
+}
+
+// faultyRun runs the job once under a fault that starts when stop says
+// (once the destination holds what): the run must end, with or without
+// failed files, and leave no file wrong or lost.
+func (c *netCase) faultyRun(t *testing.T, watch func(string), stop func() bool, what string) result {
+	t.Helper()
+	r, v := c.run(t, watch)
+	if !stop() {
+		t.Fatalf("the run ended before the destination held %s:\n%s", what, r)
+	}
+	if r.code != 0 && r.code != 3 {
+		t.Fatalf("want the run to end, with or without failed files:\n%s", r)
+	}
+	v.wantSound(t, false)
+	return r
 }
 
 // A black hole in front of the destination, once it holds a few files:
@@ -175,14 +191,7 @@ func TestNetBlackHole(t *testing.T) {
 			c.dst.proxy.Add(testenv.Toxic{Name: "hole", Type: "timeout", Stream: "upstream", Attributes: map[string]any{"timeout": 0}})
 			time.AfterFunc(hole, func() { c.dst.proxy.Remove("hole"); c.ended(); close(closed) })
 		})
-		r, v := c.run(t, nil)
-		if !stop() {
-			t.Fatalf("the run ended before the destination held 3 files:\n%s", r)
-		}
-		if r.code != 0 && r.code != 3 {
-			t.Fatalf("want the run to end, with or without failed files:\n%s", r)
-		}
-		v.wantSound(t, false)
+		c.faultyRun(t, nil, stop, "3 files")
 		// Each file failed as interrupted; the last try of some may have
 		// met the reset of the connections as the hole closed, the
 		// others say how long they waited.
@@ -197,7 +206,7 @@ func TestNetBlackHole(t *testing.T) {
 			t.Errorf("no failed file says mgw waited 5s for an answer: %v", failed)
 		}
 		<-closed
-		r, v = c.run(t, nil)
+		r, v := c.run(t, nil)
 		wantExit(t, r, 0)
 		v.wantSound(t, true)
 		c.tally(t, "black hole "+hole.String())
@@ -243,14 +252,7 @@ func TestNetCutShort(t *testing.T) {
 			}
 		}
 		c.write(t)
-		r, v := c.run(t, watch)
-		if !stop() {
-			t.Fatalf("the run ended before the destination held a file:\n%s", r)
-		}
-		if r.code != 0 && r.code != 3 {
-			t.Fatalf("want the run to end, with or without failed files:\n%s", r)
-		}
-		v.wantSound(t, false)
+		r := c.faultyRun(t, watch, stop, "a file")
 		if !share && c.seen.total() == c.seen.checks {
 			t.Errorf("no file or part was tried again: no answer was cut\n%s", r)
 		}
@@ -259,7 +261,7 @@ func TestNetCutShort(t *testing.T) {
 			p.Remove("cut")
 			c.ended()
 		}
-		r, v = c.run(t, nil)
+		r, v := c.run(t, nil)
 		wantExit(t, r, 0)
 		v.wantSound(t, true)
 		c.tally(t, "cut short")
