@@ -105,10 +105,20 @@ func (t *timed) Create(ctx context.Context, p string) (io.WriteCloser, error) {
 	return &timedWriter{f: f, w: w}, nil
 }
 
+// drop ends the watchdog of a file or folder left unclosed on a
+// connection that broke (closing it there could wait for a dead server).
+func drop(v any) {
+	if d, ok := v.(interface{ drop() }); ok {
+		d.drop()
+	}
+}
+
 type timedDir struct {
 	d DirReader
 	w *watchdog.Dog
 }
+
+func (d *timedDir) drop() { d.w.Stop() }
 
 func (d *timedDir) ReadDir() ([]Entry, error) { return timedCall(d.w, d.d.ReadDir) }
 
@@ -122,6 +132,8 @@ type timedFile struct {
 	f File
 	w *watchdog.Dog
 }
+
+func (f *timedFile) drop() { f.w.Stop() }
 
 func (f *timedFile) Read(p []byte) (int, error) {
 	return timedCall(f.w, func() (int, error) { return f.f.Read(p) })
