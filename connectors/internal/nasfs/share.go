@@ -15,10 +15,12 @@ import (
 // FS is one connection to a file server with the share or export mounted
 // on it: the few calls both go-smb2 and go-nfs-client offer. Paths are
 // '/'-separated, relative to the share's root, "" for the root itself;
-// the backend turns them into its own form. ctx bounds the call where
-// the client takes one (go-nfs-client takes none). Errors are the
-// client's own, for Config.Kind and Config.Broken to sort; an error may
-// also be classified already (connectors.NewError).
+// the backend turns them into its own form. A call must return soon
+// after its ctx ends, and the files, folders and writers it opens after
+// the ctx they were opened with ends: that is how a call left
+// unanswered is given up (see timed). Errors are the client's own, for
+// Config.Kind and Config.Broken to sort; an error may also be
+// classified already (connectors.NewError).
 //
 // An FS must be comparable (a pointer): the pool tells connections apart
 // by it.
