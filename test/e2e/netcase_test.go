@@ -156,7 +156,7 @@ func (c *netCase) resent() int {
 	}
 	c.seen.mu.Unlock()
 	if len(c.runs) > 0 {
-		for _, p := range c.runs[0].failedKeys {
+		for _, p := range c.runs[0].failed {
 			again[p] = true
 		}
 	}

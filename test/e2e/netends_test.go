@@ -294,16 +294,14 @@ func readAll(t *testing.T, r io.ReadCloser) []byte {
 
 // verdict is what the runs of a job left, judged against the source.
 type verdict struct {
-	done, failed int
 	// wrong: recorded as done, yet missing or different at the
 	// destination. lost: neither at the destination byte for byte and
-	// recorded, nor in the failed list with a catalogue code.
-	wrong, lost []string
+	// recorded, nor in the failed list with a catalogue code. failed: in
+	// the failed list with a code.
+	wrong, lost, failed []string
 	// extra: at the destination, not in the source (a temporary file
 	// left behind).
 	extra []string
-	// failedKeys: the files failed with a code.
-	failedKeys []string
 }
 
 // judge reads the destination and the job's index and failed list after
@@ -322,13 +320,11 @@ func judge(t *testing.T, s *setup, jobName string, files map[string][]byte, dst 
 		case done[key] && !exact:
 			v.wrong = append(v.wrong, key)
 		case done[key]:
-			v.done++
 		case isFailed:
 			if _, ok := codes.Lookup(f.code); !ok {
 				t.Errorf("%s failed with %q, not a catalogue code: %s", key, f.code, f.message)
 			}
-			v.failed++
-			v.failedKeys = append(v.failedKeys, key)
+			v.failed = append(v.failed, key)
 		default:
 			v.lost = append(v.lost, key)
 		}
@@ -351,8 +347,8 @@ func (v verdict) wantSound(t *testing.T, complete bool) {
 	if len(v.lost) > 0 {
 		t.Errorf("neither done nor failed with a code: %v", v.lost)
 	}
-	if complete && v.failed > 0 {
-		t.Errorf("%d files failed, want all done", v.failed)
+	if complete && len(v.failed) > 0 {
+		t.Errorf("failed, where all should be done: %v", v.failed)
 	}
 	if complete && len(v.extra) > 0 {
 		t.Errorf("at the destination, not in the source: %v", v.extra)
