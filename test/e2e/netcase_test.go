@@ -268,4 +268,3 @@ func (r *retries) partRetries(path string) int {
 	}
 	return n
 }
-
