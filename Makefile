@@ -6,7 +6,7 @@ DATE    ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 DEST    ?= local
 
-.PHONY: build demo test test-long lint bench dist clean
+.PHONY: build demo test test-long lint bench faults dist clean
 
 ## build: compile bin/mgw
 build:
@@ -31,6 +31,10 @@ lint:
 ## bench: mgw side by side with rclone on the same data and server, then continuous sync (BENCH_SCALE=small for a quick run)
 bench: build
 	bash test/bench/bench.sh
+
+## faults: the network fault tests at a larger scale, repeated, and their table (FAULTS_SCALE=small for a quick run)
+faults:
+	bash test/bench/faults.sh
 
 ## dist: binaries for linux/amd64, linux/arm64, windows/amd64, darwin/arm64 and the .deb/.rpm packages in dist/
 dist:

@@ -8,7 +8,7 @@ export MGW_TEST_BIN="${MGW_TEST_BIN:-/tmp/bin}"
 export PATH="$MGW_TEST_BIN:$PATH"
 mkdir -p "$MGW_TEST_BIN"
 
-servers=(versitygw azurite fakegcs fuse samba nfs ganesha)
+servers=(versitygw azurite fakegcs fuse samba nfs ganesha toxiproxy)
 stop_all() { for s in "${servers[@]}"; do bash "test/servers/$s.sh" stop || true; done; }
 trap stop_all EXIT
 

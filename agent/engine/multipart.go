@@ -404,6 +404,7 @@ func (r *Runner) sendPart(ctx context.Context, key, id string, num int, data []b
 		if ctx.Err() != nil || !connectors.KindOf(err).Retryable() || attempt > r.Job.Retries {
 			return state.PartDone{}, err
 		}
+		r.log.Debug("retrying part", "path", key, "part", num, "attempt", attempt, "err", RootCause(err))
 		if pace.Sleep(ctx, pace.Backoff(r.Job.RetryBackoff, attempt)) != nil {
 			return state.PartDone{}, ctx.Err()
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
 
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/connectors/internal/watchdog"
 )
 
 const (
@@ -63,7 +64,7 @@ func New(ctx context.Context, addr connectors.Address) (connectors.Bucket, error
 	}
 	tr := newTransport(timeout)
 	opts := &container.ClientOptions{ClientOptions: policy.ClientOptions{
-		Transport: &http.Client{Transport: tr},
+		Transport: &http.Client{Transport: watchdog.Transport(tr, timeout)},
 		Retry:     policy.RetryOptions{MaxRetries: -1},
 	}}
 	cli, err := newClient(addr, opts)

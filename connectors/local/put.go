@@ -28,6 +28,9 @@ const (
 	tempRandBytes = 8
 )
 
+// copyBuf is the most bytes of a stream read at a time.
+const copyBuf = 1 << 20
+
 // tempName returns a fresh temporary name for a file named name. The name
 // part is shortened, at a character boundary, so the result still fits in
 // maxNameBytes.
@@ -142,7 +145,15 @@ func write(ctx context.Context, f *os.File, r io.Reader, size int64, opts connec
 		h = md5.New()
 		w = io.MultiWriter(f, h)
 	}
-	n, err := io.CopyN(w, connectors.ContextReader(ctx, r), size)
+	// Chunks of up to copyBuf, not io.Copy's 32 KiB: a stream from a
+	// share or a bucket may make a request per Read, and across a link of
+	// 200 ms 32 KiB at a time read 8 MiB in a minute. (The file's
+	// ReadFrom would bring io.Copy's buffer: it is hidden.)
+	buf := make([]byte, max(1, min(size, copyBuf)))
+	n, err := io.CopyBuffer(struct{ io.Writer }{w}, io.LimitReader(connectors.ContextReader(ctx, r), size), buf)
+	if err == nil && n < size {
+		err = io.EOF
+	}
 	switch {
 	case err == io.EOF:
 		return connectors.KindChanged, fmt.Errorf("source ended after %d of %d bytes", n, size)

@@ -3,6 +3,7 @@ package nfs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strconv"
 	"syscall"
@@ -11,6 +12,8 @@ import (
 	nfsc "github.com/willscott/go-nfs-client/nfs"
 	"github.com/willscott/go-nfs-client/nfs/rpc"
 	"github.com/willscott/go-nfs-client/nfs/xdr"
+
+	"github.com/mgw-dev/mgw/connectors/internal/watchdog"
 )
 
 // This file connects: it asks the portmapper for the ports, mounts the
@@ -30,15 +33,14 @@ type dialer struct {
 	timeout  time.Duration
 }
 
-// dial connects and mounts the export. Every connection it opens is
-// closed again unless it returns the conn holding it.
+// dial connects and mounts the export, within the timeout. Every
+// connection it opens is closed again unless it returns the conn holding
+// it.
 func (d *dialer) dial(ctx context.Context) (*conn, error) {
 	// go-nfs-client dials without a context or a timeout: probe the
 	// first address first, so a wrong one fails within the timeout.
-	mountAddr, nfsAddr := d.server, d.server
 	first := d.server
-	byPortmapper := !hasPort(d.server)
-	if byPortmapper {
+	if !hasPort(d.server) {
 		first = net.JoinHostPort(d.server, strconv.Itoa(rpc.PmapPort))
 	}
 	nd := net.Dialer{Timeout: d.timeout}
@@ -47,7 +49,42 @@ func (d *dialer) dial(ctx context.Context) (*conn, error) {
 		return nil, err
 	}
 	probe.Close()
-	if byPortmapper {
+	// Its calls wait for an answer as long as the connection stays open:
+	// a server that takes the connection and never answers is given up
+	// after the timeout, and what mount opened is closed once it ends.
+	type result struct {
+		c   *conn
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		c, err := d.mount()
+		done <- result{c, err}
+	}()
+	t := time.NewTimer(d.timeout)
+	defer t.Stop()
+	select {
+	case r := <-done:
+		return r.c, r.err
+	case <-t.C:
+		err = watchdog.Stalled{After: d.timeout}
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	go func() {
+		if r := <-done; r.c != nil {
+			r.c.client.Close()
+		}
+	}()
+	return nil, fmt.Errorf("mount: %w", err)
+}
+
+// mount asks the portmapper for the ports if the server has none, mounts
+// the export and opens the NFS connection.
+func (d *dialer) mount() (*conn, error) {
+	mountAddr, nfsAddr := d.server, d.server
+	var err error
+	if !hasPort(d.server) {
 		if mountAddr, nfsAddr, err = portmap(d.server); err != nil {
 			return nil, err
 		}

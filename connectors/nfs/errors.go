@@ -74,9 +74,10 @@ func kindOf(err error) connectors.Kind {
 }
 
 // broken reports whether err means the connection or the mount is
-// unusable: the transport failed, the server forgot its file handles (a
-// restarted server answers NFS3ERR_STALE), or, redialling, the
-// portmapper does not know the server yet (it is restarting).
+// unusable: the transport failed, a call on it was given up (bound), the
+// server forgot its file handles (a restarted server answers
+// NFS3ERR_STALE), or, redialling, the portmapper does not know the
+// server yet (it is restarting).
 func broken(err error) bool {
 	if err == nil {
 		return false
@@ -84,11 +85,12 @@ func broken(err error) bool {
 	var (
 		ne *nfsc.Error
 		nr *notRegisteredError
+		ae *abandonedError
 	)
 	if errors.As(err, &ne) {
 		return ne.ErrorNum == nfsc.NFS3ErrStale || ne.ErrorNum == nfsc.NFS3ErrBadHandle
 	}
-	if errors.As(err, &nr) || nasfs.NetBroken(err) {
+	if errors.As(err, &nr) || errors.As(err, &ae) || nasfs.NetBroken(err) {
 		return true
 	}
 	// go-nfs-client gives up on a dead connection with this text.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -18,15 +19,20 @@ import (
 )
 
 // conn is one RPC connection with the export mounted on it: nasfs.FS over
-// go-nfs-client, whose calls take no context (a dead connection fails
-// them instead). Reads, stats and listings go by file handle, through
+// go-nfs-client. Reads, stats and listings go by file handle, through
 // the handles the connections of the address share (srv); writes go
-// through go-nfs-client's calls by path.
+// through go-nfs-client's calls by path. go-nfs-client's calls take no
+// context: each runs under bound, which gives up on it when its context
+// ends.
 type conn struct {
 	client *rpc.Client
 	t      *nfsc.Target
 	auth   rpc.Auth
 	srv    *server // set by New
+	// inflight counts the calls running, abandoned ones included: the
+	// client is closed once they have all ended (see bound).
+	inflight  sync.WaitGroup
+	abandoned atomic.Bool
 }
 
 var _ nasfs.FS = (*conn)(nil)
@@ -69,10 +75,10 @@ func notThere(err error) bool {
 // of date, the path is looked up again from the root; if that is stale
 // too, the server forgot every handle (it restarted): they are all
 // dropped, and the error tells the pool this connection is broken.
-func (c *conn) resolve(p string) ([]byte, *nfsc.Fattr, error) {
-	fh, a, cached, err := c.walk(p, true)
+func (c *conn) resolve(ctx context.Context, p string) ([]byte, *nfsc.Fattr, error) {
+	fh, a, cached, err := c.walk(ctx, p, true)
 	if err != nil && cached && notThere(err) {
-		fh, a, _, err = c.walk(p, false)
+		fh, a, _, err = c.walk(ctx, p, false)
 	}
 	if err != nil && broken(err) {
 		c.srv.handles.clear()
@@ -83,10 +89,10 @@ func (c *conn) resolve(p string) ([]byte, *nfsc.Fattr, error) {
 // walk looks p up from the nearest folder whose handle is known, if
 // useCache, else from the root, remembering the folders on the way;
 // cached tells whether it started from a known handle.
-func (c *conn) walk(p string, useCache bool) (fh []byte, a *nfsc.Fattr, cached bool, err error) {
+func (c *conn) walk(ctx context.Context, p string, useCache bool) (fh []byte, a *nfsc.Fattr, cached bool, err error) {
 	h := c.srv.handles
 	if p == "" {
-		return c.root()
+		return c.root(ctx)
 	}
 	rest := p // the names still to look up
 	if useCache {
@@ -117,15 +123,11 @@ func (c *conn) walk(p string, useCache bool) (fh []byte, a *nfsc.Fattr, cached b
 		}
 		if fh == nil {
 			// The first name, in the root the mount gave.
-			var fi os.FileInfo
-			if fi, fh, err = c.t.Lookup(name); err == nil {
-				a = fi.(*nfsc.Fattr)
-				if a.Type == 0 { // sent no attributes
-					a, err = c.getattr(fh)
-				}
+			if fh, a, err = c.lookup(ctx, name); err == nil && a.Type == 0 { // sent no attributes
+				a, err = c.getattr(ctx, fh)
 			}
 		} else {
-			fh, a, err = c.lookupIn(fh, name)
+			fh, a, err = c.lookupIn(ctx, fh, name)
 		}
 		if err != nil {
 			return nil, nil, cached, err
@@ -142,14 +144,13 @@ func (c *conn) walk(p string, useCache bool) (fh []byte, a *nfsc.Fattr, cached b
 }
 
 // root returns the handle and attributes of the export's root.
-func (c *conn) root() ([]byte, *nfsc.Fattr, bool, error) {
-	fi, fh, err := c.t.Lookup(".")
+func (c *conn) root(ctx context.Context) ([]byte, *nfsc.Fattr, bool, error) {
+	fh, a, err := c.lookup(ctx, ".")
 	if err != nil {
 		return nil, nil, false, err
 	}
-	a := fi.(*nfsc.Fattr)
 	if a.Type == 0 {
-		if a, err = c.getattr(fh); err != nil {
+		if a, err = c.getattr(ctx, fh); err != nil {
 			return nil, nil, false, err
 		}
 	}
@@ -158,8 +159,8 @@ func (c *conn) root() ([]byte, *nfsc.Fattr, bool, error) {
 }
 
 // Lstat is a LOOKUP, whose answer carries the whole identity.
-func (c *conn) Lstat(_ context.Context, p string) (nasfs.Entry, error) {
-	_, a, err := c.resolve(p)
+func (c *conn) Lstat(ctx context.Context, p string) (nasfs.Entry, error) {
+	_, a, err := c.resolve(ctx, p)
 	if err != nil {
 		return nasfs.Entry{}, err
 	}
@@ -171,9 +172,9 @@ func (c *conn) Stat(ctx context.Context, p string) (nasfs.Entry, error) { return
 // OpenDir reads the folder's first page at once when its handle is known
 // (no LOOKUP), so that a handle out of date is found here, and the path
 // looked up afresh, as a folder that is gone or not a folder is.
-func (c *conn) OpenDir(_ context.Context, p string) (nasfs.DirReader, error) {
+func (c *conn) OpenDir(ctx context.Context, p string) (nasfs.DirReader, error) {
 	if fh := c.srv.handles.dir(p); fh != nil {
-		d := &dirReader{c: c, path: p, fh: fh}
+		d := &dirReader{c: c, ctx: ctx, path: p, fh: fh}
 		first, err := d.page()
 		if err == nil {
 			d.first, d.primed = first, true
@@ -184,37 +185,37 @@ func (c *conn) OpenDir(_ context.Context, p string) (nasfs.DirReader, error) {
 		}
 		c.srv.handles.forget(p)
 	}
-	fh, a, err := c.resolve(p)
+	fh, a, err := c.resolve(ctx, p)
 	if err != nil {
 		return nil, err
 	}
 	if a.Type != nf3Dir {
 		return nil, errNotDir
 	}
-	return &dirReader{c: c, path: p, fh: fh}, nil
+	return &dirReader{c: c, ctx: ctx, path: p, fh: fh}, nil
 }
 
 // OpenRead sends nothing when a listing left the file's handle, else a
 // LOOKUP (see resolve).
-func (c *conn) OpenRead(_ context.Context, p string, off int64) (nasfs.File, error) {
+func (c *conn) OpenRead(ctx context.Context, p string, off int64) (nasfs.File, error) {
 	if fh := c.srv.handles.takeFile(p); fh != nil {
-		return &fileReader{c: c, path: p, fh: fh, off: off, listed: true}, nil
+		return &fileReader{c: c, ctx: ctx, path: p, fh: fh, off: off, listed: true}, nil
 	}
-	fh, _, err := c.resolve(p)
+	fh, _, err := c.resolve(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	return &fileReader{c: c, path: p, fh: fh, off: off}, nil
+	return &fileReader{c: c, ctx: ctx, path: p, fh: fh, off: off}, nil
 }
 
 // readSize is how many bytes a READ asks for at most: the server's
 // preferred size (FSINFO), no more than its largest.
-func (c *conn) readSize() uint32 {
+func (c *conn) readSize(ctx context.Context) uint32 {
 	if n := c.srv.rsize.Load(); n != 0 {
 		return n
 	}
 	n := uint32(1 << 20) // if the server will not say
-	if fi, err := c.fsinfo(); err == nil {
+	if fi, err := c.fsinfo(ctx); err == nil {
 		switch {
 		case fi.RTPref > 0 && (fi.RTPref <= fi.RTMax || fi.RTMax == 0):
 			n = fi.RTPref
@@ -229,6 +230,7 @@ func (c *conn) readSize() uint32 {
 // fileReader reads by handle, each READ at the reader's own offset.
 type fileReader struct {
 	c    *conn
+	ctx  context.Context // bounds each call
 	path string
 	fh   []byte
 	off  int64
@@ -244,7 +246,7 @@ func (r *fileReader) Stat() (nasfs.Entry, error) {
 	if r.attr != nil {
 		return entry(path.Base(r.path), r.attr), nil
 	}
-	a, err := r.c.getattr(r.fh)
+	a, err := r.c.getattr(r.ctx, r.fh)
 	if err != nil {
 		return nasfs.Entry{}, err
 	}
@@ -255,17 +257,17 @@ func (r *fileReader) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	p = p[:min(len(p), int(r.c.readSize()))]
-	n, eof, a, err := r.c.read(r.fh, r.off, p)
+	p = p[:min(len(p), int(r.c.readSize(r.ctx)))]
+	n, eof, a, err := r.c.read(r.ctx, r.fh, r.off, p)
 	if err != nil && r.listed && notThere(err) {
 		// The listing's handle is out of date: look the file up.
 		r.listed = false
 		var fh []byte
-		if fh, _, err = r.c.resolve(r.path); err != nil {
+		if fh, _, err = r.c.resolve(r.ctx, r.path); err != nil {
 			return 0, err
 		}
 		r.fh = fh
-		n, eof, a, err = r.c.read(r.fh, r.off, p)
+		n, eof, a, err = r.c.read(r.ctx, r.fh, r.off, p)
 	}
 	r.off += int64(n)
 	r.attr = a
@@ -279,9 +281,36 @@ func (r *fileReader) Read(p []byte) (int, error) {
 func (r *fileReader) Close() error { return nil }
 
 // Create writes with FILE_SYNC; Close sends a COMMIT.
-func (c *conn) Create(_ context.Context, p string) (io.WriteCloser, error) {
+func (c *conn) Create(ctx context.Context, p string) (io.WriteCloser, error) {
 	c.srv.handles.forget(p)
-	return c.t.OpenFile(p, 0o644)
+	f, err := bound(ctx, c, func() (*nfsc.File, error) { return c.t.OpenFile(p, 0o644) })
+	if err != nil {
+		return nil, err
+	}
+	return &writer{c: c, ctx: ctx, f: f}, nil
+}
+
+// writer is a file open for writing, each call bounded by ctx.
+type writer struct {
+	c   *conn
+	ctx context.Context
+	f   *nfsc.File
+}
+
+// Write hands go-nfs-client a copy of p: a call given up on (bound) may
+// still be sending its bytes while the caller fills p again.
+func (w *writer) Write(p []byte) (int, error) {
+	q := getBuf(len(p))
+	copy(q, p)
+	return bound(w.ctx, w.c, func() (int, error) {
+		defer putBuf(q)
+		return w.f.Write(q)
+	})
+}
+
+func (w *writer) Close() error {
+	_, err := bound(w.ctx, w.c, func() (struct{}, error) { return struct{}{}, w.f.Close() })
+	return err
 }
 
 // MkdirAll makes the folder at export path dir and those above it.
@@ -289,7 +318,7 @@ func (c *conn) MkdirAll(ctx context.Context, dir string) error {
 	if dir == "" {
 		return nil
 	}
-	_, a, err := c.resolve(dir)
+	_, a, err := c.resolve(ctx, dir)
 	if err == nil {
 		if a.Type != nf3Dir {
 			return errNotDir
@@ -304,26 +333,28 @@ func (c *conn) MkdirAll(ctx context.Context, dir string) error {
 			return err
 		}
 	}
-	if _, err := c.t.Mkdir(dir, 0o777); err != nil && !os.IsExist(err) {
+	if _, err := bound(ctx, c, func() ([]byte, error) { return c.t.Mkdir(dir, 0o777) }); err != nil && !os.IsExist(err) {
 		return err
 	}
 	return nil
 }
 
-func (c *conn) Chtimes(_ context.Context, p string, mtime time.Time) error {
+func (c *conn) Chtimes(ctx context.Context, p string, mtime time.Time) error {
 	mt := nfsc.NFS3Time{Seconds: uint32(mtime.Unix()), Nseconds: uint32(mtime.Nanosecond())}
-	return c.t.Setattr(p, nfsc.Sattr3{Mtime: nfsc.SetTime{SetIt: nfsc.SetToClientTime, Time: mt}})
+	return boundErr(ctx, c, func() error {
+		return c.t.Setattr(p, nfsc.Sattr3{Mtime: nfsc.SetTime{SetIt: nfsc.SetToClientTime, Time: mt}})
+	})
 }
 
-func (c *conn) Rename(_ context.Context, from, to string) error {
+func (c *conn) Rename(ctx context.Context, from, to string) error {
 	c.srv.handles.forget(from)
 	c.srv.handles.forget(to)
-	return c.t.Rename(from, to)
+	return boundErr(ctx, c, func() error { return c.t.Rename(from, to) })
 }
 
-func (c *conn) Remove(_ context.Context, p string) error {
+func (c *conn) Remove(ctx context.Context, p string) error {
 	c.srv.handles.forget(p)
-	return c.t.Remove(p)
+	return boundErr(ctx, c, func() error { return c.t.Remove(p) })
 }
 
 // entry turns NFS attributes into a nasfs.Entry.

@@ -1,6 +1,7 @@
 package nfs
 
 import (
+	"context"
 	"io"
 
 	nfsc "github.com/willscott/go-nfs-client/nfs"
@@ -26,6 +27,7 @@ const (
 // then listed, and a file read, with no LOOKUP.
 type dirReader struct {
 	c    *conn
+	ctx  context.Context // bounds each call
 	path string
 	fh   []byte
 	// Where the listing stands: cookie and verifier of the last page.
@@ -62,7 +64,7 @@ func (d *dirReader) ReadDir() ([]nasfs.Entry, error) {
 		a := &e.Attr.Attr
 		if !e.Attr.IsSet {
 			var err error
-			if _, a, err = d.c.resolve(p); err != nil {
+			if _, a, err = d.c.resolve(d.ctx, p); err != nil {
 				continue // gone since the folder was read
 			}
 		} else if e.Handle.IsSet {
@@ -101,7 +103,7 @@ func (d *dirReader) page() ([]nfsc.EntryPlus, error) {
 	if d.eof {
 		return nil, nil
 	}
-	res, err := d.c.call(&readDirPlus3Args{
+	res, err := d.c.call(d.ctx, &readDirPlus3Args{
 		Header: rpc.Header{Rpcvers: 2, Prog: nfsc.Nfs3Prog, Vers: nfsc.Nfs3Vers, Proc: nfsc.NFSProc3ReadDirPlus,
 			Cred: d.c.auth, Verf: rpc.AuthNull},
 		FH: d.fh, Cookie: d.cookie, CookieVerf: d.verf, DirCount: dirCount, MaxCount: maxCount,

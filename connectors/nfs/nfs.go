@@ -76,8 +76,8 @@ func New(addr connectors.Address) (connectors.Bucket, error) {
 	}
 	return nasfs.New(nasfs.Config{
 		Root: root, Conns: conns, ListWorkers: listWorkers,
-		Dial: dialFS, Release: func(fs nasfs.FS) { fs.(*conn).client.Close() },
-		Kind: kindOf, Broken: broken,
+		Dial: dialFS, Release: func(fs nasfs.FS) { fs.(*conn).close() },
+		Kind: kindOf, Broken: broken, Timeout: timeout,
 	}), nil
 }
 

@@ -1,6 +1,7 @@
 package nfs
 
 import (
+	"context"
 	"fmt"
 	"io"
 
@@ -20,8 +21,8 @@ func (c *conn) header(proc uint32) rpc.Header {
 
 // call sends args and returns the reply after its status, or the status
 // as an *nfsc.Error.
-func (c *conn) call(args any) (io.ReadSeeker, error) {
-	res, err := c.client.Call(args)
+func (c *conn) call(ctx context.Context, args any) (io.ReadSeeker, error) {
+	res, err := bound(ctx, c, func() (io.ReadSeeker, error) { return c.client.Call(args) })
 	if err != nil {
 		return nil, err
 	}
@@ -37,7 +38,7 @@ func (c *conn) call(args any) (io.ReadSeeker, error) {
 
 // lookupIn looks name up in the folder of handle dir (LOOKUP): the
 // handle and attributes of what it names.
-func (c *conn) lookupIn(dir []byte, name string) ([]byte, *nfsc.Fattr, error) {
+func (c *conn) lookupIn(ctx context.Context, dir []byte, name string) ([]byte, *nfsc.Fattr, error) {
 	type args struct {
 		rpc.Header
 		What nfsc.Diropargs3
@@ -47,7 +48,7 @@ func (c *conn) lookupIn(dir []byte, name string) ([]byte, *nfsc.Fattr, error) {
 		Attr    nfsc.PostOpAttr
 		DirAttr nfsc.PostOpAttr
 	}
-	res, err := c.call(&args{Header: c.header(nfsc.NFSProc3Lookup), What: nfsc.Diropargs3{FH: dir, Filename: name}})
+	res, err := c.call(ctx, &args{Header: c.header(nfsc.NFSProc3Lookup), What: nfsc.Diropargs3{FH: dir, Filename: name}})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -56,19 +57,19 @@ func (c *conn) lookupIn(dir []byte, name string) ([]byte, *nfsc.Fattr, error) {
 		return nil, nil, err
 	}
 	if !r.Attr.IsSet { // optional in a LOOKUP reply
-		a, err := c.getattr(r.FH)
+		a, err := c.getattr(ctx, r.FH)
 		return r.FH, a, err
 	}
 	return r.FH, &r.Attr.Attr, nil
 }
 
 // getattr asks the attributes of the file of handle fh (GETATTR).
-func (c *conn) getattr(fh []byte) (*nfsc.Fattr, error) {
+func (c *conn) getattr(ctx context.Context, fh []byte) (*nfsc.Fattr, error) {
 	type args struct {
 		rpc.Header
 		FH []byte
 	}
-	res, err := c.call(&args{Header: c.header(nfsc.NFSProc3GetAttr), FH: fh})
+	res, err := c.call(ctx, &args{Header: c.header(nfsc.NFSProc3GetAttr), FH: fh})
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +84,7 @@ func (c *conn) getattr(fh []byte) (*nfsc.Fattr, error) {
 // in one call: the bytes, whether they reach the end of the file, and the
 // attributes the server sent with them (RFC 1813: as they are when the
 // read completes), nil if it sent none.
-func (c *conn) read(fh []byte, off int64, p []byte) (int, bool, *nfsc.Fattr, error) {
+func (c *conn) read(ctx context.Context, fh []byte, off int64, p []byte) (int, bool, *nfsc.Fattr, error) {
 	type args struct {
 		rpc.Header
 		FH     []byte
@@ -96,7 +97,7 @@ func (c *conn) read(fh []byte, off int64, p []byte) (int, bool, *nfsc.Fattr, err
 		EOF   bool
 		Len   uint32 // of the data that follows
 	}
-	res, err := c.call(&args{Header: c.header(nfsc.NFSProc3Read), FH: fh, Offset: uint64(off), Count: uint32(len(p))})
+	res, err := c.call(ctx, &args{Header: c.header(nfsc.NFSProc3Read), FH: fh, Offset: uint64(off), Count: uint32(len(p))})
 	if err != nil {
 		return 0, false, nil, err
 	}
@@ -119,4 +120,24 @@ func (c *conn) read(fh []byte, off int64, p []byte) (int, bool, *nfsc.Fattr, err
 }
 
 // fsinfo asks the server's limits (FSINFO) of the export's root.
-func (c *conn) fsinfo() (*nfsc.FSInfo, error) { return c.t.FSInfo() }
+func (c *conn) fsinfo(ctx context.Context) (*nfsc.FSInfo, error) {
+	return bound(ctx, c, c.t.FSInfo)
+}
+
+// lookup looks name up in the export's root (LOOKUP, by go-nfs-client,
+// which knows the root's handle): its handle and attributes, whose Type
+// is 0 if the server sent none.
+func (c *conn) lookup(ctx context.Context, name string) ([]byte, *nfsc.Fattr, error) {
+	type found struct {
+		fh []byte
+		a  *nfsc.Fattr
+	}
+	f, err := bound(ctx, c, func() (found, error) {
+		fi, fh, err := c.t.Lookup(name)
+		if err != nil {
+			return found{}, err
+		}
+		return found{fh, fi.(*nfsc.Fattr)}, nil
+	})
+	return f.fh, f.a, err
+}

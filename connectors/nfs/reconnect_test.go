@@ -2,7 +2,9 @@ package nfs
 
 import (
 	"testing"
+	"time"
 
+	"github.com/mgw-dev/mgw/connectors"
 	"github.com/mgw-dev/mgw/connectors/conformance"
 	"github.com/mgw-dev/mgw/connectors/internal/nasfs/nastest"
 )
@@ -19,4 +21,17 @@ func TestReconnect(t *testing.T) {
 	a.Server = "127.0.0.1:" + port
 	a.Conns = 2
 	nastest.Restarts(t, open(t, a), restart, "/tmp/mgw-nfs-"+port+"/export", 2000) // several READDIRPLUS pages
+}
+
+// A server that stops answering, its connections left open, fails each
+// call as a timeout after the address's timeout, instead of holding it
+// for the hundred tries of go-nfs-client (over 8 minutes).
+func TestBlackHole(t *testing.T) {
+	conformance.RequireServer(t, testServer)
+	dir := freshDir(t, testServer)
+	nastest.BlackHole(t, testServer, func(server string) connectors.Bucket {
+		a := testAddr(dir)
+		a.Server, a.Timeout = server, time.Second
+		return open(t, a)
+	})
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/retry"
 
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/connectors/internal/watchdog"
 )
 
 // OSS limits.
@@ -182,9 +183,10 @@ func (b *bucket) relKey(name string) string {
 }
 
 // call bounds a request whose answer is read whole (no streamed body) by
-// the address's timeout.
+// the address's timeout. One that runs out fails as a stall, which says
+// how long it waited (net/http returns the context's cause).
 func (b *bucket) call(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, b.timeout)
+	return context.WithTimeoutCause(ctx, b.timeout, watchdog.Stalled{After: b.timeout})
 }
 
 // Check verifies credentials, bucket and region with GetBucketInfo, that

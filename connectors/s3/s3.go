@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/connectors/internal/watchdog"
 )
 
 const (
@@ -100,7 +101,7 @@ func New(ctx context.Context, addr connectors.Address) (connectors.Bucket, error
 		Region:       region,
 		UsePathStyle: addr.PathStyle,
 		Credentials:  creds,
-		HTTPClient:   &http.Client{Transport: tr},
+		HTTPClient:   &http.Client{Transport: watchdog.Transport(tr, timeout)},
 		Retryer:      aws.NopRetryer{},
 		// Checksums only where the API demands them: we send Content-MD5
 		// ourselves, and gateways differ in the newer checksum headers.

@@ -20,6 +20,7 @@ package smb
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strings"
@@ -29,6 +30,7 @@ import (
 
 	"github.com/mgw-dev/mgw/connectors"
 	"github.com/mgw-dev/mgw/connectors/internal/nasfs"
+	"github.com/mgw-dev/mgw/connectors/internal/watchdog"
 )
 
 // DefaultConns is the number of sessions kept per address when
@@ -83,19 +85,30 @@ func New(addr connectors.Address) (connectors.Bucket, error) {
 		d := &smb2.Dialer{Initiator: &smb2.NTLMInitiator{User: addr.User, Password: addr.Password, Domain: addr.Domain}}
 		s, err := d.Dial(dctx, server)
 		if err != nil {
-			return nil, &nasfs.ConnectError{Err: err}
+			return nil, &nasfs.ConnectError{Err: unanswered(ctx, dctx, timeout, err)}
 		}
 		sh, err := s.WithContext(dctx).Mount(addr.Share, smb2.WithMapPosix())
 		if err != nil {
 			s.Logoff()
-			return nil, &nasfs.ConnectError{Err: err}
+			return nil, &nasfs.ConnectError{Err: unanswered(ctx, dctx, timeout, err)}
 		}
 		return &conn{sess: s, share: sh}, nil
 	}
 	return nasfs.New(nasfs.Config{
 		Root: root, Forbid: forbid, Conns: conns, ListWorkers: listWorkers,
-		Dial: dial, Release: release, Kind: kindOf, Broken: broken,
+		Dial: dial, Release: release, Kind: kindOf, Broken: broken, Timeout: timeout,
 	}), nil
+}
+
+// unanswered is err, met dialling under dctx, a context of ctx with the
+// timeout: a server that took the connection and did not answer in time
+// is a stall (a timeout, which breaks nothing but the connection), not
+// the caller's deadline.
+func unanswered(ctx, dctx context.Context, timeout time.Duration, err error) error {
+	if ctx.Err() == nil && errors.Is(dctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("%w (%v)", watchdog.Stalled{After: timeout}, err)
+	}
+	return err
 }
 
 // release ends a session, bounded: on a dead connection the goodbyes

@@ -32,9 +32,13 @@ const (
 	gcsEndpoint = "http://" + gcsHost + "/storage/v1/"
 )
 
-func azConnString(key string) string {
+func azConnString(key string) string { return azConnStringAt(azHost, key) }
+
+// azConnStringAt is the connection string of Azurite's account at host
+// (a proxy in front of it).
+func azConnStringAt(host, key string) string {
 	return "DefaultEndpointsProtocol=http;AccountName=" + azAccount + ";AccountKey=" + key +
-		";BlobEndpoint=http://" + azHost + "/" + azAccount + ";"
+		";BlobEndpoint=http://" + host + "/" + azAccount + ";"
 }
 
 func uniqueName(prefix string) string {

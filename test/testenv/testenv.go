@@ -73,8 +73,12 @@ func WaitUntil(t testing.TB, what string, cond func() bool) {
 // MGW_TEST_LONG is set (make test-long), where a rare failure has room
 // to show.
 func Repeats(short, long int) int {
-	if os.Getenv("MGW_TEST_LONG") != "" {
+	if Long() {
 		return long
 	}
 	return short
 }
+
+// Long reports whether the long variants run (MGW_TEST_LONG, set by make
+// test-long): loops repeat more, faults last longer.
+func Long() bool { return os.Getenv("MGW_TEST_LONG") != "" }

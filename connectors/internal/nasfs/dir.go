@@ -86,7 +86,9 @@ func (p *pager) Next(ctx context.Context) ([]Entry, error) {
 // release gives the connection back, closing the folder first unless
 // the connection broke.
 func (p *pager) release(broken bool) {
-	if !broken {
+	if broken {
+		drop(p.d)
+	} else {
 		p.d.Close()
 	}
 	p.s.lists.Put(p.c, broken)

@@ -118,12 +118,27 @@ func parentPath(p string) string {
 	return ""
 }
 
-type memConn struct{ s *memServer }
+// memConn is one connection; once a call on it met errBroken, every
+// later call on it does too, as on a real connection that dropped.
+type memConn struct {
+	s    *memServer
+	dead bool
+}
+
+// call is s.call on this connection; it must be called with s.mu held.
+func (c *memConn) call(op, p string) error {
+	if c.dead {
+		return errBroken
+	}
+	err := c.s.call(op, p)
+	c.dead = errors.Is(err, errBroken)
+	return err
+}
 
 func (c *memConn) lstat(op, p string) (Entry, error) {
 	c.s.mu.Lock()
 	defer c.s.mu.Unlock()
-	if err := c.s.call(op, p); err != nil {
+	if err := c.call(op, p); err != nil {
 		return Entry{}, err
 	}
 	f, err := c.s.find(p)
@@ -147,7 +162,7 @@ func (c *memConn) Stat(_ context.Context, p string) (Entry, error)  { return c.l
 func (c *memConn) OpenDir(_ context.Context, p string) (DirReader, error) {
 	c.s.mu.Lock()
 	defer c.s.mu.Unlock()
-	if err := c.s.call("opendir", p); err != nil {
+	if err := c.call("opendir", p); err != nil {
 		return nil, err
 	}
 	f, err := c.s.find(p)
@@ -201,7 +216,7 @@ func (d *memDir) Close() {}
 func (c *memConn) OpenRead(_ context.Context, p string, off int64) (File, error) {
 	c.s.mu.Lock()
 	defer c.s.mu.Unlock()
-	if err := c.s.call("open", p); err != nil {
+	if err := c.call("open", p); err != nil {
 		return nil, err
 	}
 	f, err := c.s.find(p)
@@ -248,7 +263,7 @@ func (r *memReader) Stat() (Entry, error) { return r.c.lstat("fstat", r.p) }
 func (c *memConn) Create(_ context.Context, p string) (io.WriteCloser, error) {
 	c.s.mu.Lock()
 	defer c.s.mu.Unlock()
-	if err := c.s.call("create", p); err != nil {
+	if err := c.call("create", p); err != nil {
 		return nil, err
 	}
 	if _, err := c.s.find(p); err == nil {
@@ -262,18 +277,19 @@ func (c *memConn) Create(_ context.Context, p string) (io.WriteCloser, error) {
 		return nil, errNotAFold
 	}
 	c.s.files[p] = &memFile{mtime: time.Now()}
-	return &memWriter{s: c.s, p: p}, nil
+	return &memWriter{s: c.s, c: c, p: p}, nil
 }
 
 type memWriter struct {
 	s   *memServer
+	c   *memConn
 	p   string
 	buf bytes.Buffer
 }
 
 func (w *memWriter) Write(b []byte) (int, error) {
 	w.s.mu.Lock()
-	err := w.s.call("write", w.p)
+	err := w.c.call("write", w.p)
 	w.s.mu.Unlock()
 	if err != nil {
 		return 0, err
@@ -287,13 +303,13 @@ func (w *memWriter) Close() error {
 	if f, ok := w.s.files[w.p]; ok {
 		f.data = bytes.Clone(w.buf.Bytes())
 	}
-	return w.s.call("close", w.p)
+	return w.c.call("close", w.p)
 }
 
 func (c *memConn) MkdirAll(_ context.Context, p string) error {
 	c.s.mu.Lock()
 	defer c.s.mu.Unlock()
-	if err := c.s.call("mkdirall", p); err != nil {
+	if err := c.call("mkdirall", p); err != nil {
 		return err
 	}
 	if p == "" {
@@ -316,7 +332,7 @@ func (c *memConn) MkdirAll(_ context.Context, p string) error {
 func (c *memConn) Chtimes(_ context.Context, p string, mtime time.Time) error {
 	c.s.mu.Lock()
 	defer c.s.mu.Unlock()
-	if err := c.s.call("chtimes", p); err != nil {
+	if err := c.call("chtimes", p); err != nil {
 		return err
 	}
 	f, err := c.s.find(p)
@@ -330,7 +346,7 @@ func (c *memConn) Chtimes(_ context.Context, p string, mtime time.Time) error {
 func (c *memConn) Rename(_ context.Context, from, to string) error {
 	c.s.mu.Lock()
 	defer c.s.mu.Unlock()
-	if err := c.s.call("rename", from); err != nil {
+	if err := c.call("rename", from); err != nil {
 		return err
 	}
 	f, err := c.s.find(from)
@@ -345,7 +361,7 @@ func (c *memConn) Rename(_ context.Context, from, to string) error {
 func (c *memConn) Remove(_ context.Context, p string) error {
 	c.s.mu.Lock()
 	defer c.s.mu.Unlock()
-	if err := c.s.call("remove", p); err != nil {
+	if err := c.call("remove", p); err != nil {
 		return err
 	}
 	if _, err := c.s.find(p); err != nil {

@@ -19,7 +19,7 @@ import (
 const copyBuf = 1 << 20
 
 // cleanupTimeout bounds the removal of a temporary file after a failed
-// Put, which runs even when the caller's context has ended.
+// write, which runs even when the caller's context has ended.
 const cleanupTimeout = 30 * time.Second
 
 // Put writes size bytes from r to a temporary name beside the target, sets
@@ -42,28 +42,64 @@ func (s *Share) Put(ctx context.Context, key string, r io.ReadSeeker, size int64
 	}
 	target := s.path(key)
 	dir := s.path(parent(key))
-	var e Entry
+	var (
+		e      Entry
+		broken []string // temporary files of writes cut with their connection
+	)
 	err := s.do(ctx, "put", key, s.cfg.Kind, func(fs FS) error {
 		if _, err := r.Seek(0, io.SeekStart); err != nil {
 			return connectors.NewError(connectors.KindInvalidArgument, "put", key, err)
 		}
 		tmp := Join(dir, TempName(path.Base(key)))
 		if err := s.write(ctx, fs, dir, tmp, target, r, size, opts); err != nil {
-			// The temporary file must go even when ctx is over.
-			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
-			fs.Remove(cctx, tmp)
-			cancel()
+			if s.cfg.Broken(err) {
+				// The connection is gone: the file goes once a new
+				// one is made (it is made for the next try anyway).
+				broken = append(broken, tmp)
+				return err
+			}
+			s.removeTemp(ctx, fs, tmp)
 			return err
 		}
 		var err error
 		e, err = fs.Lstat(ctx, target)
 		return err
 	})
+	if len(broken) > 0 {
+		s.removeTemps(ctx, broken)
+	}
 	if err != nil {
 		return connectors.Object{}, err
 	}
 	e.Obj.Key = key
 	return e.Obj, nil
+}
+
+// removeTemp removes a temporary file that a failed write left, even
+// when ctx is over.
+func (s *Share) removeTemp(ctx context.Context, fs FS, tmp string) error {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	if err := fs.Remove(cctx, tmp); err != nil && s.readKind(err) != connectors.KindNotFound {
+		return err
+	}
+	return nil
+}
+
+// removeTemps removes, on a sound connection, the temporary files of
+// writes whose connection broke: on it, they could not be removed.
+func (s *Share) removeTemps(ctx context.Context, tmps []string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	_ = s.files.Do(ctx, func(fs FS) error {
+		for len(tmps) > 0 {
+			if err := s.removeTemp(ctx, fs, tmps[0]); err != nil {
+				return err
+			}
+			tmps = tmps[1:]
+		}
+		return nil
+	})
 }
 
 // write fills tmp in folder dir, closes it, sets its mtime and renames it

@@ -60,7 +60,9 @@ func (r *reader) reopen() error {
 // connection broke.
 func (r *reader) release(broken bool) error {
 	var err error
-	if !broken {
+	if broken {
+		drop(r.f)
+	} else {
 		err = r.f.Close()
 		broken = err != nil && r.s.cfg.Broken(err)
 	}

@@ -15,10 +15,12 @@ import (
 // FS is one connection to a file server with the share or export mounted
 // on it: the few calls both go-smb2 and go-nfs-client offer. Paths are
 // '/'-separated, relative to the share's root, "" for the root itself;
-// the backend turns them into its own form. ctx bounds the call where
-// the client takes one (go-nfs-client takes none). Errors are the
-// client's own, for Config.Kind and Config.Broken to sort; an error may
-// also be classified already (connectors.NewError).
+// the backend turns them into its own form. A call must return soon
+// after its ctx ends, and the files, folders and writers it opens after
+// the ctx they were opened with ends: that is how a call left
+// unanswered is given up (see timed). Errors are the client's own, for
+// Config.Kind and Config.Broken to sort; an error may also be
+// classified already (connectors.NewError).
 //
 // An FS must be comparable (a pointer): the pool tells connections apart
 // by it.
@@ -85,6 +87,10 @@ type Config struct {
 	// Broken reports whether an error means the connection is unusable:
 	// the call is repeated on a new one.
 	Broken func(error) bool
+	// Timeout is how long a call may wait for the server's answer (0:
+	// forever): one left unanswered longer fails as a timeout, and its
+	// connection is taken as broken (see timed).
+	Timeout time.Duration
 }
 
 // Share is a connectors.Bucket over pools of FS connections: every
@@ -100,6 +106,24 @@ var _ connectors.Bucket = (*Share)(nil)
 // New returns the bucket. It does not connect: the first call does, and
 // Check verifies the address.
 func New(cfg Config) *Share {
+	if d := cfg.Timeout; d > 0 {
+		dial, release, kind, broken := cfg.Dial, cfg.Release, cfg.Kind, cfg.Broken
+		cfg.Dial = func(ctx context.Context) (FS, error) {
+			fs, err := dial(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return &timed{fs: fs, d: d}, nil
+		}
+		cfg.Release = func(fs FS) { release(fs.(*timed).fs) }
+		cfg.Kind = func(err error) connectors.Kind {
+			if stalled(err) {
+				return connectors.KindTimeout
+			}
+			return kind(err)
+		}
+		cfg.Broken = func(err error) bool { return stalled(err) || broken(err) }
+	}
 	s := &Share{cfg: cfg,
 		files: connpool.New(cfg.Conns, cfg.Dial, cfg.Release, cfg.Broken),
 		lists: connpool.New(cfg.ListWorkers, cfg.Dial, cfg.Release, cfg.Broken)}

@@ -84,7 +84,8 @@ func TestPutRefusals(t *testing.T) {
 }
 
 // A connection that drops mid-write costs a new connection and a second
-// write from the start, not an error.
+// write from the start, not an error; the temporary file of the first,
+// which the dropped connection could not remove, goes too.
 func TestPutRetriesOnDrop(t *testing.T) {
 	s := newMemServer()
 	sh := s.share(t, "")

@@ -5,8 +5,10 @@
 //
 // It holds the one stall watchdog every backend uses: a Dog per request,
 // Body for a response body read under it and Source for a request body's
-// source. It knows timers, contexts and readers only: not HTTP, not any
-// SDK, not connectors' error kinds. A stall comes out as Stalled, and each
+// source; and Transport, for HTTP clients whose wait for an answer the
+// transport bounds, so that they say how long they waited too. Beyond
+// that it knows timers, contexts and readers only: not any SDK, not
+// connectors' error kinds. A stall comes out as Stalled, and each
 // backend classifies it (as a timeout) with its other errors.
 package watchdog
 

@@ -1,12 +1,14 @@
 // Package nastest holds the tests the share connectors (smb, nfs) run
 // alike against their real servers: a missing root, a denied folder in a
-// listing, and a server restarted under a read, a listing and a put. It
+// listing, a server restarted under a read, a listing and a put, and a
+// server that stops answering. It
 // must not know either protocol: each connector passes its buckets, its
 // server script and the server's folder on disk.
 package nastest
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,8 +16,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/connectors/internal/connpool"
+	"github.com/mgw-dev/mgw/connectors/internal/watchdog"
+	"github.com/mgw-dev/mgw/test/testenv"
 )
 
 // OwnServer starts a second instance of test/servers/<script>, with
@@ -138,5 +144,72 @@ func DeniedFolder(t *testing.T, b connectors.Bucket) {
 	}
 	if !seen {
 		t.Errorf("no list error for denied/: %v", errs)
+	}
+}
+
+// BlackHole checks that a server that stops answering, its connections
+// left open (a black hole, which toxiproxy makes in front of upstream,
+// the real server), costs each call no more than the address's timeout
+// per try: a stat, a read, a listing and a put fail as timeouts (the
+// timeout in their text), where they would wait forever; and that once
+// the server answers again, so do they. open opens the bucket at a
+// server address, with a timeout of 1 s.
+func BlackHole(t *testing.T, upstream string, open func(server string) connectors.Bucket) {
+	t.Helper()
+	// A call left unanswered is tried on new connections for this long.
+	budget := connpool.DefaultBudget
+	connpool.DefaultBudget = 2 * time.Second
+	t.Cleanup(func() { connpool.DefaultBudget = budget })
+	p := testenv.NewProxy(t, upstream)
+	b := open(p.Addr)
+	ctx := t.Context()
+	if err := b.Check(ctx); err != nil { // connected once: later failures are drops
+		t.Fatal(err)
+	}
+	p.Add(testenv.Toxic{Name: "hole", Type: "timeout", Stream: "upstream", Attributes: map[string]any{"timeout": 0}})
+	calls := []struct {
+		name string
+		call func() error
+	}{
+		{"stat", func() error { _, err := b.Stat(ctx, "anything"); return err }},
+		{"read", func() error {
+			rc, err := b.Open(ctx, "anything", 0, -1)
+			if err == nil {
+				_, err = io.ReadAll(rc)
+				rc.Close()
+			}
+			return err
+		}},
+		{"list", func() error { return b.List(ctx, "", func(connectors.Object) error { return nil }, nil) }},
+		{"put", func() error {
+			_, err := b.Put(ctx, "hole", bytes.NewReader([]byte("x")), 1, connectors.PutOptions{})
+			return err
+		}},
+	}
+	for _, c := range calls {
+		err := bounded(t, c.name, c.call)
+		var st watchdog.Stalled
+		if k := connectors.KindOf(err); k != connectors.KindTimeout || !errors.As(err, &st) || st.After != time.Second {
+			t.Errorf("%s in a black hole: kind %v (%v), want a timeout of 1s", c.name, k, err)
+		}
+	}
+	p.Remove("hole")
+	if err := bounded(t, "put", calls[3].call); err != nil {
+		t.Errorf("put once the server answers again: %v", err)
+	}
+}
+
+// bounded runs call, failing the test if it has not returned after a
+// minute: it hangs.
+func bounded(t *testing.T, name string, call func() error) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- call() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(time.Minute):
+		t.Fatalf("%s still waiting after a minute", name)
+		return nil
 	}
 }
