@@ -35,14 +35,19 @@ func manifestMissing(dir string) error {
 	return nil
 }
 
-// openError classifies what badger.Open returned.
+// openError classifies what badger.Open returned. Badger wraps some
+// system errors as text only (the LOCK file's), so their messages are
+// matched too.
 func openError(dir string, err error) error {
+	is := func(errno syscall.Errno) bool {
+		return errors.Is(err, errno) || strings.Contains(err.Error(), errno.Error())
+	}
 	switch {
 	case strings.Contains(err.Error(), "Cannot acquire directory lock"):
 		return fmt.Errorf("%w (%s)", ErrLocked, dir)
-	case errors.Is(err, syscall.ENOSPC):
+	case is(syscall.ENOSPC):
 		return fmt.Errorf("%w: %s: %v", ErrDiskFull, dir, err)
-	case errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EROFS):
+	case errors.Is(err, fs.ErrPermission), is(syscall.EROFS), is(syscall.EACCES):
 		return fmt.Errorf("%w: %v", ErrNotWritable, err)
 	case errors.Is(err, fs.ErrNotExist) && !exists(dir):
 		return fmt.Errorf("open state in %s: %w", dir, err)

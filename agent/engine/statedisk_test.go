@@ -168,3 +168,16 @@ func TestStateDiskFillsUp(t *testing.T) {
 		t.Errorf("second run sent %d objects, want none", n)
 	}
 }
+
+// A state directory on a read-only file system: opening it refuses with
+// ErrNotWritable (StateNotWritable to the user), not a Badger error.
+func TestStateDiskReadOnly(t *testing.T) {
+	disk := smallDisk(t, 8<<20)
+	if err := syscall.Mount("", disk, "", syscall.MS_REMOUNT|syscall.MS_RDONLY, ""); err != nil {
+		t.Fatalf("remount read-only: %v", err)
+	}
+	_, err := state.Open(disk)
+	if !errors.Is(err, state.ErrNotWritable) {
+		t.Fatalf("open on a read-only file system: %v, want ErrNotWritable", err)
+	}
+}
