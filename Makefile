@@ -16,7 +16,7 @@ build:
 demo: build
 	bash test/demo.sh $(DEST)
 
-## test: install and start the test servers, lint, run every test with -race, stop the servers
+## test: install and start the test servers, lint, run every test with -race and every fuzz target for 8 s, stop the servers
 test:
 	bash test/run-tests.sh
 
