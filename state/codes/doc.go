@@ -56,3 +56,5 @@
 // hosted service cannot meet: a config file that does not parse, and a CLI
 // that finds no agent on the control socket.
 package codes
+
+//go:generate go run ./gen ../../docs/codes.md
