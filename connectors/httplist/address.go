@@ -57,9 +57,9 @@ func code(side connectors.Side, _ connectors.Address, err error) string {
 	case InvalidPath:
 		return codes.SourceAddrListFilePathInvalid
 	case CannotConnect:
-		if side == connectors.Destination {
-			return codes.DestAddrCannotConnectUrl
-		}
+		// A URL list is only ever a source (the config refuses it as a
+		// destination), so the catalogue's DestAddrCannotConnectUrl has no
+		// situation in mgw.
 		return codes.SourceAddrCannotConnectUrl
 	}
 	return ""

@@ -52,7 +52,6 @@ func TestCode(t *testing.T) {
 		{connectors.Source, listErr(httplist.NotExist), codes.SourceAddrListFilePathNotExist},
 		{connectors.Source, listErr(httplist.InvalidPath), codes.SourceAddrListFilePathInvalid},
 		{connectors.Source, listErr(httplist.CannotConnect), codes.SourceAddrCannotConnectUrl},
-		{connectors.Destination, listErr(httplist.CannotConnect), codes.DestAddrCannotConnectUrl},
 		{connectors.Destination, listErr(httplist.BadFormat), codes.SourceAddrBadHttpListFormat},
 		{connectors.Source, connectors.NewError(connectors.KindTimeout, "op", "", nil), ""}, // generic
 	} {

@@ -1,6 +1,8 @@
 package oss
 
 import (
+	"errors"
+
 	"github.com/mgw-dev/mgw/connectors"
 	"github.com/mgw-dev/mgw/connectors/internal/addrcheck"
 	"github.com/mgw-dev/mgw/state/codes"
@@ -27,8 +29,23 @@ func validate(a *connectors.Address, _ string) []connectors.Problem {
 // code gives the catalogue's OSS codes of a source: a destination, and
 // what they do not cover, get the generic ones.
 func code(side connectors.Side, _ connectors.Address, err error) string {
+	var ce *connectors.Error
+	if errors.As(err, &ce) && ce.Code == "UserDisable" {
+		// The account or RAM user is disabled (an overdue payment, a
+		// deactivated user): no key or policy change helps, so it has its
+		// own code on each side.
+		if side == connectors.Source {
+			return codes.OssSourceUserDisable
+		}
+		return codes.OssDestUserDisable
+	}
 	if side != connectors.Source {
 		return ""
+	}
+	if ce != nil && ce.Code == "NoSuchBucket" {
+		// OSS's own answer for a bucket that does not exist, with its
+		// message; a bucket of another region stays the generic code.
+		return codes.NoSuchBucket
 	}
 	switch connectors.KindOf(err) {
 	case connectors.KindBadKeyID:

@@ -1,6 +1,7 @@
 package oss_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -60,4 +61,28 @@ func TestCode(t *testing.T) {
 		{Side: connectors.Source, Kind: connectors.KindNoSuchBucket, Want: ""}, // the generic code
 		{Side: connectors.Destination, Kind: connectors.KindBadKeyID, Want: ""},
 	})
+}
+
+// OSS's own error codes pick the catalogue's OSS codes: a disabled
+// account on either side, and a source bucket that does not exist.
+func TestServerCodes(t *testing.T) {
+	srvErr := func(status int, code string, kind connectors.Kind) error {
+		return &connectors.Error{Kind: kind, Op: "list", Status: status, Code: code, Err: errors.New(code)}
+	}
+	for _, tc := range []struct {
+		side connectors.Side
+		err  error
+		want string
+	}{
+		{connectors.Source, srvErr(403, "UserDisable", connectors.KindAccessDenied), codes.OssSourceUserDisable},
+		{connectors.Destination, srvErr(403, "UserDisable", connectors.KindAccessDenied), codes.OssDestUserDisable},
+		{connectors.Source, srvErr(404, "NoSuchBucket", connectors.KindNoSuchBucket), codes.NoSuchBucket},
+		// Another region's bucket: the generic code, not NoSuchBucket.
+		{connectors.Source, srvErr(403, "AccessDenied", connectors.KindNoSuchBucket), ""},
+		{connectors.Destination, srvErr(404, "NoSuchBucket", connectors.KindNoSuchBucket), ""},
+	} {
+		if got := oss.Backend.Code(tc.side, connectors.Address{Type: "oss"}, tc.err); got != tc.want {
+			t.Errorf("%v %v: %q, want %q", tc.side, tc.err, got, tc.want)
+		}
+	}
 }

@@ -16,7 +16,20 @@ type Code struct {
 	Message string // the catalogue's exact message, or mgw's own in the same style
 	Remedy  string // what an operator does about it, in 1 to 4 sentences
 	MGW     bool   // true for codes mgw adds to the hosted service's catalogue
+	// Use says whether mgw gives a catalogue code: UseProduced, with Test
+	// naming the test that provokes it, or UseNotApplicable, with Reason
+	// saying why and what mgw does instead. Empty for mgw's own codes,
+	// which exist because mgw gives them.
+	Use    string
+	Test   string // "dir.TestName": the package directory and the test function
+	Reason string
 }
+
+// Uses of a catalogue code.
+const (
+	UseProduced      = "produced"
+	UseNotApplicable = "n/a"
+)
 
 // Scopes a code may have.
 const (
@@ -42,6 +55,13 @@ var catalogueTSV string
 //go:embed mgw.tsv
 var mgwTSV string
 
+// useTSV classifies every catalogue code (columns code, use, test,
+// reason): "produced" with the test that provokes it, or "n/a" with the
+// reason and what mgw does instead.
+//
+//go:embed use.tsv
+var useTSV string
+
 var all, byName = mustLoad()
 
 // Lookup returns the code with exactly this name.
@@ -61,6 +81,9 @@ func All() []Code {
 
 func mustLoad() ([]Code, map[string]int) {
 	cs, err := parse(catalogueTSV, mgwTSV)
+	if err == nil {
+		err = classify(cs, useTSV)
+	}
 	if err != nil {
 		// The files are embedded: a bad one is a build mistake the tests catch.
 		panic("codes: " + err.Error())
@@ -190,4 +213,43 @@ func rows(file, text string, header []string) ([]row, error) {
 		rs = append(rs, row{line: i + 2, f: f})
 	}
 	return rs, nil
+}
+
+// classify fills in Use, Test and Reason from use.tsv, and refuses a
+// catalogue code without a row, a row for mgw's own code, or a row that
+// does not say what it must.
+func classify(cs []Code, use string) error {
+	urows, err := rows("use.tsv", use, []string{"code", "use", "test", "reason"})
+	if err != nil {
+		return err
+	}
+	idx := make(map[string]int, len(cs))
+	for i, c := range cs {
+		idx[c.Name] = i
+	}
+	for _, r := range urows {
+		name, u, test, reason := r.f[0], r.f[1], r.f[2], r.f[3]
+		i, ok := idx[name]
+		switch {
+		case !ok:
+			return fmt.Errorf("use.tsv:%d: unknown code %s", r.line, name)
+		case cs[i].MGW:
+			return fmt.Errorf("use.tsv:%d: %s is mgw's own code: it has no row", r.line, name)
+		case cs[i].Use != "":
+			return fmt.Errorf("use.tsv:%d: %s classified twice", r.line, name)
+		case u == UseProduced && (test == "" || reason != ""):
+			return fmt.Errorf("use.tsv:%d: %s is produced: name its test, give no reason", r.line, name)
+		case u == UseNotApplicable && (test != "" || !strings.Contains(reason, "instead")):
+			return fmt.Errorf("use.tsv:%d: %s is n/a: give the reason and what mgw does instead, no test", r.line, name)
+		case u != UseProduced && u != UseNotApplicable:
+			return fmt.Errorf("use.tsv:%d: %s: use %q, want produced or n/a", r.line, name, u)
+		}
+		cs[i].Use, cs[i].Test, cs[i].Reason = u, test, reason
+	}
+	for _, c := range cs {
+		if !c.MGW && c.Use == "" {
+			return fmt.Errorf("use.tsv: no row for %s", c.Name)
+		}
+	}
+	return nil
 }

@@ -43,9 +43,15 @@
 //   - a source folder that cannot be listed: SourceReadDirFailed, and a
 //     destination folder: DestReadDirFailed.
 //
-// Provider* codes are for a provider's errors outside a single file's copy
-// (a listing, a bucket check) that fit no better code; a file's own 403 is
-// SourceAccessDenied or DestAccessDenied, so the side is known.
+// Of the Provider* codes mgw gives only ProviderAccessDenied, when a job's
+// permissions are revoked mid-run; a file's own 403 is SourceAccessDenied
+// or DestAccessDenied, so the side is known. The others have better codes
+// in mgw (see use.tsv).
+//
+// use.tsv classifies every catalogue code: "produced", naming the test
+// that provokes it, or "n/a", saying why and what mgw does instead. The
+// tests hold a produced code to a use in program code and to its test,
+// and docs/codes.md is generated from all three files (go generate).
 //
 // The hosted service's "check content-length failed" has no code in mgw: it
 // was a deliberate skip (the destination object was newer) reported as a
@@ -56,3 +62,5 @@
 // hosted service cannot meet: a config file that does not parse, and a CLI
 // that finds no agent on the control socket.
 package codes
+
+//go:generate go run ./gen ../../docs/codes.md
