@@ -45,7 +45,7 @@ func TestEndpointWithPasswordRefused(t *testing.T) {
 	srv := newOSS(t)
 	o := ossAddr("oss", srv)
 	o.Endpoint = strings.Replace(o.Endpoint, "://", "://admin:"+password+"@", 1)
-	s.write(t, []address{localAddr("src", s.src), o}, newJob("up", "src", "oss"))
+	s.write(t, []address{localAddr("src", s.src), o}, newJob("upload", "src", "oss"))
 	for _, args := range [][]string{{"agent", "--check-config"}, {"address", "list"}} {
 		r := s.mgw(t, args...)
 		wantExit(t, r, 2)
@@ -54,6 +54,39 @@ func TestEndpointWithPasswordRefused(t *testing.T) {
 		}
 		if !strings.Contains(r.stderr, "BadParameters") || !strings.Contains(r.stderr, "endpoint") {
 			t.Errorf("mgw %v does not name the endpoint and BadParameters:\n%s", args, r)
+		}
+	}
+}
+
+// A secret that cannot be had stops only the commands that open
+// addresses: the ones that read the state and the config still answer.
+func TestReadOnlyCommandsNeedNoSecrets(t *testing.T) {
+	const envVar = "MGW_E2E_DEST_SECRET"
+	srv := newOSS(t)
+	s := newSetup(t)
+	o := ossAddr("oss", srv)
+	o.AccessKeySecret = "${" + envVar + "}"
+	s.write(t, []address{localAddr("src", s.src), o}, newJob("upload", "src", "oss"))
+	writeFile(t, filepath.Join(s.src, "a.txt"), []byte("a"))
+
+	withSecret := s.cmd("run", "upload")
+	withSecret.Env = append(os.Environ(), envVar+"="+ossSecret)
+	wantExit(t, runCmd(t, withSecret), 0)
+
+	t.Setenv(envVar, "") // restored after the test
+	os.Unsetenv(envVar)
+	for _, args := range [][]string{{"status"}, {"job", "list"}, {"failed", "upload"}, {"skipped", "upload"}, {"report", "upload"}, {"address", "list"}} {
+		r := s.mgw(t, args...)
+		wantExit(t, r, 0)
+	}
+	if r := s.mgw(t, "report", "upload"); !strings.Contains(r.stdout, "copied and verified  1") {
+		t.Errorf("the report does not show the run:\n%s", r)
+	}
+	for _, args := range [][]string{{"run", "upload"}, {"agent", "--check-config"}, {"address", "verify", "oss"}} {
+		r := s.mgw(t, args...)
+		wantExit(t, r, 2)
+		if !strings.Contains(r.stderr, "BadParameters") || !strings.Contains(r.stderr, "environment variable "+envVar+" is not set") {
+			t.Errorf("mgw %v does not say the variable is not set:\n%s", args, r)
 		}
 	}
 }
