@@ -15,6 +15,7 @@ package connectors
 import (
 	"context"
 	"io"
+	"io/fs"
 	"time"
 )
 
@@ -56,7 +57,11 @@ type Object struct {
 	// Restored is true for an archived object that has a readable restored
 	// copy now. Stat always tells; List tells where the listing says.
 	Restored bool
-	Meta     map[string]string // user metadata, lower-case keys, without the x-oss-meta-/x-amz-meta- prefix
+	// Mode is the file's permission bits (fs.ModePerm at most), valid if
+	// HasMode: only backends with Features.Modes tell them.
+	Mode    fs.FileMode
+	HasMode bool
+	Meta    map[string]string // user metadata, lower-case keys, without the x-oss-meta-/x-amz-meta- prefix
 	// Headers are the object's standard HTTP headers. Stat fills them on
 	// backends with Features.Metadata; List leaves them empty (listings
 	// do not carry them).
@@ -82,6 +87,16 @@ type PutOptions struct {
 	Meta    map[string]string // extra user metadata
 	Headers Headers           // standard headers to store with the object (backends with Features.Metadata)
 	MD5     []byte            // if set, the content's MD5: backends that can send Content-MD5 must, so the server verifies
+
+	// Permission bits, for backends with Features.Modes (local disks).
+	// With HasMode the file is written with Mode (permission bits only:
+	// never setuid, setgid or sticky). FolderMode, if not nil, tells the
+	// bits of the source's folder dir ("" the root, else a key ending in
+	// "/") for each folder Put has to create; ok false: not known, and
+	// the folder is made as if FolderMode were nil.
+	Mode       fs.FileMode
+	HasMode    bool
+	FolderMode func(dir string) (mode fs.FileMode, ok bool)
 }
 
 // Bucket is what every backend implements. All methods must be safe for
@@ -186,6 +201,19 @@ type Features struct {
 	// Restorer requests restores of archived objects; nil: the backend
 	// cannot, and archived objects stay unreadable.
 	Restorer Restorer
+	// Modes is set on backends with Unix permission bits (local disks):
+	// their objects tell Mode, Modes tells a folder's, and Put honours
+	// PutOptions.Mode and FolderMode. A copy keeps permission bits only
+	// where both sides have Modes. nil: the backend has no bits to tell
+	// or keep.
+	Modes Modes
+}
+
+// Modes tells the permission bits of a folder of a backend with Features.Modes.
+type Modes interface {
+	// FolderMode returns the permission bits of the folder dir ("" the
+	// root, else a key ending in "/"). A missing folder is KindNotFound.
+	FolderMode(ctx context.Context, dir string) (fs.FileMode, error)
 }
 
 // ObjectReader is what Open returns on backends with Features.Metadata:

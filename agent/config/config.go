@@ -25,6 +25,8 @@ type Config struct {
 
 	Path  string `yaml:"-"` // the file it was read from
 	Shard Shard  `yaml:"-"` // the agent's shard of every job (SetShard); none by default
+
+	inlineSecret bool // a secret is written in the file: it must be readable by its owner only
 }
 
 // AddressConfig is one data address as written in the config.
@@ -79,6 +81,7 @@ type AddressConfig struct {
 
 	pos      positions
 	resolved *connectors.Address // set by validation: what the backend filled in
+	secrets  pendingSecrets      // what ResolveSecrets reports (secrets.go)
 }
 
 // JobConfig is one migration job as written in the config.
@@ -163,13 +166,19 @@ func (es ConfigErrors) Error() string {
 }
 
 // LoadConfig reads, expands and validates the config file. Any error is a
-// ConfigErrors value naming each problem's code, line and field.
+// ConfigErrors value naming each problem's code, line and field. Secrets
+// that cannot be had are not its errors but ResolveSecrets': see
+// secrets.go. A file holding secrets that others can read is warned of.
 func LoadConfig(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, ConfigErrors{{Code: codes.ConfigFileInvalid, File: path, Detail: err.Error()}}
 	}
-	return ParseConfig(path, data)
+	cfg, err := ParseConfig(path, data)
+	if err == nil {
+		warnReadable(cfg, cfg.inlineSecret)
+	}
+	return cfg, err
 }
 
 // ParseConfig is LoadConfig on data already read.
@@ -182,8 +191,14 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 	p := &parser{file: path}
 	cfg := &Config{Path: path}
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
-		p.expandEnv(root.Content[0])
+		p.expandRoot(root.Content[0])
 		p.decode(root.Content[0], cfg, "")
+	}
+	cfg.inlineSecret = p.inlineSecret
+	for i, ps := range p.pending {
+		if i < len(cfg.Addresses) {
+			cfg.Addresses[i].secrets = *ps
+		}
 	}
 	if len(p.errs) > 0 {
 		return nil, p.errs

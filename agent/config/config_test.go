@@ -181,7 +181,12 @@ func FuzzParseConfig(f *testing.F) {
 // with code first and want in the message; it returns the error.
 func parseFails(t *testing.T, yaml, code, want string) error {
 	t.Helper()
-	_, err := ParseConfig("mgw.yaml", []byte(yaml))
+	cfg, err := ParseConfig("mgw.yaml", []byte(yaml))
+	if err == nil {
+		// A secret that cannot be had is reported where addresses are
+		// opened, with the same code and message.
+		err = cfg.ResolveSecrets()
+	}
 	var ce ConfigErrors
 	if !errors.As(err, &ce) {
 		t.Fatalf("got %v, want ConfigErrors", err)

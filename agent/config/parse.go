@@ -29,6 +29,9 @@ func (ps positions) at(field string) (int, string) {
 type parser struct {
 	file string
 	errs ConfigErrors
+
+	pending      map[int]*pendingSecrets // by index in addresses (secrets.go)
+	inlineSecret bool                    // a secret is written in the file itself
 }
 
 func (p *parser) fail(code string, line int, field, detail string) {

@@ -54,8 +54,20 @@ func (p *parser) validate(c *Config) {
 // what the backend filled in for the address's connector.
 func (p *parser) validateAddress(a *AddressConfig, cfgPath string) {
 	ca := a.fields()
+	if credentialsIn(ca.Endpoint) {
+		// Not quoted: the detail must not repeat the password. The rest
+		// of the endpoint is still the backend's to check.
+		line, field := a.pos.at("endpoint")
+		p.fail(codes.BadParameters, line, field, "the endpoint carries a user name and password; "+
+			"remove them and give the secret in its own field (password_file, access_key_secret_file…)")
+		ca.Endpoint = withoutCredentials(ca.Endpoint)
+	}
 	for _, pr := range all.Validate(&ca, filepath.Dir(cfgPath)) {
 		line, field := a.pos.at(pr.Field)
+		if a.pendingProblem(pr) {
+			a.secrets.files = append(a.secrets.files, &ConfigError{Code: pr.Code, File: p.file, Line: line, Field: field, Detail: pr.Detail})
+			continue
+		}
 		p.fail(pr.Code, line, field, pr.Detail)
 	}
 	a.resolved = &ca

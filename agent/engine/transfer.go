@@ -392,6 +392,7 @@ func (r *Runner) carriesMeta() bool {
 // Stat; note says what the rule changed.
 func (r *Runner) putOptions(ctx context.Context, o connectors.Object, read *connectors.Object) (connectors.PutOptions, string, error) {
 	opts := connectors.PutOptions{ModTime: o.ModTime}
+	r.keepModes(ctx, o, &opts)
 	if !r.carriesMeta() {
 		return opts, "", nil
 	}

@@ -8,9 +8,23 @@ import (
 	"github.com/mgw-dev/mgw/state/codes"
 )
 
-// loadJob reads the config and finds job name in it.
+// loadJob reads the config, with every secret had, and finds job name in
+// it.
 func loadJob(g *globals, name string) (*config.Config, *config.JobConfig, error) {
-	cfg, err := loadConfig(g)
+	cfg, j, err := readJob(g, name)
+	if err == nil {
+		err = cfg.ResolveSecrets()
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, j, nil
+}
+
+// readJob is loadJob for commands that open no address: secrets may be
+// missing.
+func readJob(g *globals, name string) (*config.Config, *config.JobConfig, error) {
+	cfg, err := readConfig(g)
 	if err != nil {
 		return nil, nil, err
 	}

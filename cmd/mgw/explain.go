@@ -75,7 +75,7 @@ func newAddressListCmd(g *globals) *cobra.Command {
 		Short: "List the data addresses (secrets shown as ****) with their last verification",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := loadConfig(g)
+			cfg, err := readConfig(g) // lists, opens nothing: secrets may be missing
 			if err != nil {
 				return err
 			}

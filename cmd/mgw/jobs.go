@@ -28,7 +28,7 @@ func dialAgent(cfg *config.Config) (*client.Client, error) {
 
 // needAgent is dialAgent for commands only a running agent can do.
 func needAgent(g *globals) (*client.Client, error) {
-	cfg, err := loadConfig(g)
+	cfg, err := readConfig(g)
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +104,7 @@ func newJobCmd(g *globals) *cobra.Command {
 // jobInfos asks the agent, or reads the config and the state when none
 // runs.
 func jobInfos(g *globals) ([]agent.JobInfo, error) {
-	cfg, err := loadConfig(g)
+	cfg, err := readConfig(g)
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +149,7 @@ restart would not end a pause (a source that vanished, too many deletes),
 only hide it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := loadConfig(g)
+			cfg, err := readConfig(g)
 			if err != nil {
 				return err
 			}
@@ -199,7 +199,7 @@ only hide it.`,
 // listFrom streams a list from the agent, or writes it from the state
 // when no agent runs.
 func listFrom(g *globals, job string, apiPath string, out io.Writer, direct func(*config.Config, *state.Store, *config.JobConfig) error) error {
-	cfg, j, err := loadJob(g, job)
+	cfg, j, err := readJob(g, job)
 	if err != nil {
 		return err
 	}

@@ -96,6 +96,9 @@ interrupted, or a file failed; else 0.`,
 // and the destination: no shard index, no state.
 func fleetReport(ctx context.Context, out io.Writer, g *globals, name string, old time.Duration) error {
 	cfg, err := config.LoadConfig(g.config)
+	if err == nil {
+		err = cfg.ResolveSecrets() // it reads the destination
+	}
 	if err != nil {
 		return err
 	}

@@ -10,11 +10,25 @@ import (
 	"github.com/mgw-dev/mgw/state/codes"
 )
 
-// loadConfig reads the config and makes the agent the shard that --shard
+// loadConfig is readConfig for the commands that open addresses: every
+// secret must be had (config.ResolveSecrets).
+func loadConfig(g *globals) (*config.Config, error) {
+	cfg, err := readConfig(g)
+	if err != nil {
+		return nil, err
+	}
+	if err := cfg.ResolveSecrets(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// readConfig reads the config and makes the agent the shard that --shard
 // or the environment names, if any (config.SetShard): every command that
 // opens the state or talks to the agent must, since a shard's state dir
-// is its own.
-func loadConfig(g *globals) (*config.Config, error) {
+// is its own. It does not need the addresses' secrets: the commands that
+// only read the state, the config or the agent call it directly.
+func readConfig(g *globals) (*config.Config, error) {
 	cfg, err := config.LoadConfig(g.config)
 	if err != nil {
 		return nil, err

@@ -10,7 +10,9 @@
 // beside the target (".<name>.mgw-tmp-<16 hex digits>"), syncs it, and
 // renames it into place. List and ListDir never show such names, and a Put
 // that fails removes its temporary file. User metadata (PutOptions.Meta) is
-// not stored; PutOptions.ModTime becomes the file's mtime.
+// not stored; PutOptions.ModTime becomes the file's mtime, PutOptions.Mode
+// its permission bits, and PutOptions.FolderMode those of the folders Put
+// creates (modes.go).
 package local
 
 import (
@@ -93,7 +95,11 @@ func (b *bucket) keyOf(p string) (key string, ok bool) {
 }
 
 func (b *bucket) Features() connectors.Features {
-	return connectors.Features{UTF8Keys: utf8Keys}
+	f := connectors.Features{UTF8Keys: utf8Keys}
+	if keepsModes {
+		f.Modes = b
+	}
+	return f
 }
 
 func (b *bucket) Close() error { return nil }
@@ -249,6 +255,7 @@ func object(key string, fi fs.FileInfo) connectors.Object {
 	switch m := fi.Mode(); {
 	case m.IsRegular():
 		o.Type = connectors.Regular
+		o.Mode, o.HasMode = m.Perm(), keepsModes
 	case m&fs.ModeSymlink != 0:
 		o.Type = connectors.Symlink
 	default:

@@ -80,7 +80,7 @@ func (b *bucket) Put(ctx context.Context, key string, r io.ReadSeeker, size int6
 	root, err := b.openRoot()
 	if errors.Is(err, fs.ErrNotExist) {
 		// The first file makes the folder, as it makes the ones below.
-		if err = os.MkdirAll(b.root, 0o777); err == nil {
+		if err = b.mkdirRoot(opts); err == nil {
 			root, err = b.openRoot()
 		}
 	}
@@ -90,18 +90,28 @@ func (b *bucket) Put(ctx context.Context, key string, r io.ReadSeeker, size int6
 	defer root.Close()
 	p := name(key)
 	dir := filepath.Dir(p)
-	if err := root.MkdirAll(dir, 0o777); err != nil {
+	if err := mkdirs(root, key, opts); err != nil {
 		if errors.Is(err, fs.ErrExist) { // a file where a folder is needed
 			return fail(connectors.KindNotDir, err)
 		}
 		return fail(kindOf(err), err)
 	}
 	tmp := filepath.Join(dir, tempName(filepath.Base(p)))
-	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+	mode, exact := fileMode(opts)
+	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
 	if err != nil {
 		return fail(kindOf(err), err)
 	}
-	kind, err := write(ctx, f, r, size, opts)
+	var kind connectors.Kind
+	if exact {
+		// The umask took bits off; the source's are what was asked.
+		// Set before a byte is written, so the file is never wider.
+		err = f.Chmod(mode)
+		kind = kindOf(err)
+	}
+	if err == nil {
+		kind, err = write(ctx, f, r, size, opts)
+	}
 	if cerr := f.Close(); err == nil && cerr != nil {
 		kind, err = kindOf(cerr), cerr
 	}
