@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"syscall"
 	"time"
 )
 
@@ -33,10 +32,6 @@ const (
 	KindNotDir                      // a prefix or path that must be a folder is a file
 	KindChanged                     // the source changed while it was read
 	KindUnsupported                 // the backend cannot do this
-	KindNoSpace                     // the destination's disk or quota is full (ENOSPC, EDQUOT)
-
-	// Kinds is the number of kinds, to size tables indexed by kind.
-	Kinds
 )
 
 var kindNames = [...]string{
@@ -45,7 +40,7 @@ var kindNames = [...]string{
 	KindBadEndpoint: "bad-endpoint", KindTimeout: "timeout", KindThrottled: "throttled",
 	KindTransient: "transient", KindInvalidState: "invalid-state", KindInvalidArgument: "invalid-argument",
 	KindUnsupportedName: "unsupported-name", KindNotDir: "not-dir", KindChanged: "changed",
-	KindUnsupported: "unsupported", KindNoSpace: "no-space",
+	KindUnsupported: "unsupported",
 }
 
 func (k Kind) String() string {
@@ -137,8 +132,6 @@ func Classify(err error) Kind {
 		return KindTimeout
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return KindTransient // a body cut short: the connection dropped
-	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
-		return KindNoSpace
 	}
 	var dnsErr *net.DNSError
 	if errors.As(err, &dnsErr) {

@@ -118,7 +118,6 @@ func TestOwnCodes(t *testing.T) {
 		StateDamaged:          {ScopeService, ""},
 		StateInUse:            {ScopeService, ""},
 		StateNotWritable:      {ScopeService, ""},
-		DestDiskFull:          {ScopeJob, ""},
 	}
 	n := 0
 	for _, c := range All() {

@@ -132,5 +132,4 @@ const (
 	StateDamaged          = "StateDamaged"
 	StateInUse            = "StateInUse"
 	StateNotWritable      = "StateNotWritable"
-	DestDiskFull          = "DestDiskFull"
 )
