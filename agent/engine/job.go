@@ -228,123 +228,6 @@ func (r *Runner) FullPass(ctx context.Context) (*state.Run, error) {
 	return run, err
 }
 
-// check verifies room for the index, then both addresses, before any file
-// is touched. An error that
-// may pass (a connection reset, no answer in time, an answer cut short)
-// is tried again with the job's retries and backoff, as a file's would
-// be: a network that drops one connection must not stop the run with
-// the address's code. An endpoint that refuses connections is not: it
-// is most often a wrong one, to report at once.
-func (r *Runner) check(ctx context.Context) error {
-	if err := r.Store.Space(); err != nil {
-		return stateError(err)
-	}
-	for attempt := 1; ; attempt++ {
-		side, err := r.checkOnce(ctx)
-		if err == nil {
-			return nil
-		}
-		k := connectors.KindOf(err)
-		if ctx.Err() != nil || !k.Retryable() || k == connectors.KindBadEndpoint || attempt > r.Job.Retries {
-			return &JobError{Code: r.addressCode(side, err), Err: err}
-		}
-		r.log.Debug("retrying the check", "side", side, "attempt", attempt, "err", RootCause(err))
-		if err := pace.Sleep(ctx, pace.Backoff(r.Job.RetryBackoff, attempt)); err != nil {
-			return err
-		}
-	}
-}
-
-// checkOnce checks the source, then the destination; side is the one
-// that failed.
-func (r *Runner) checkOnce(ctx context.Context) (side connectors.Side, err error) {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if err := r.Src.Check(ctx); err != nil {
-		return connectors.Source, err
-	}
-	return connectors.Destination, r.Dst.Check(ctx)
-}
-
-// startCopiers starts the job's Concurrency copiers on r.todo; the
-// returned func closes the queue and waits for them.
-func (r *Runner) startCopiers(ctx context.Context) (stop func()) {
-	r.todo = make(chan task, r.Job.Concurrency*2)
-	r.heavy = make(chan struct{}, min(r.Job.Concurrency, maxHeavy))
-	var workers sync.WaitGroup
-	for range r.Job.Concurrency {
-		workers.Add(1)
-		go func() {
-			defer workers.Done()
-			for t := range r.todo {
-				if ctx.Err() == nil { // else drain: the job is stopping
-					r.Progress.InFlight.Add(1)
-					r.transfer(ctx, r.log, t)
-					r.Progress.InFlight.Add(-1)
-					r.access.wake() // a refused file may wait on the others' answers
-				}
-				r.finish(t)
-			}
-		}()
-	}
-	stopWaking := context.AfterFunc(ctx, r.access.wake)
-	return func() { close(r.todo); workers.Wait(); stopWaking() }
-}
-
-// enqueue hands a planned file to the copiers and counts it in pass; a
-// file already queued or in flight is marked to be examined again instead.
-func (r *Runner) enqueue(ctx context.Context, t task, pass *sync.WaitGroup) {
-	key := t.o.Key
-	if t.since.IsZero() {
-		t.since = time.Now()
-	}
-	r.mu.Lock()
-	if _, ok := r.busy[key]; ok {
-		r.again[key] = true
-		r.mu.Unlock()
-		return
-	}
-	r.busy[key] = t.since
-	r.mu.Unlock()
-	if r.Continuous != nil {
-		// Another copy of the file may have ended between its planning
-		// and now: the index has the last word.
-		if e, ok, err := r.Store.File(r.Job.Name, key); err == nil && ok && e.Same(identity(t.o)) {
-			r.mu.Lock()
-			delete(r.busy, key)
-			r.mu.Unlock()
-			r.unchanged(t.o)
-			return
-		}
-	}
-	t.pass = pass
-	pass.Add(1)
-	r.Progress.FilesToCopy.Add(1)
-	r.Progress.BytesToCopy.Add(t.o.Size)
-	r.Progress.FilesQueued.Add(1)
-	r.Progress.BytesQueued.Add(t.o.Size)
-	select {
-	case r.todo <- t:
-	case <-ctx.Done():
-		r.finish(t)
-	}
-}
-
-// finish ends a queued file's turn, copied or not.
-func (r *Runner) finish(t task) {
-	r.mu.Lock()
-	delete(r.busy, t.o.Key)
-	again := r.again[t.o.Key]
-	delete(r.again, t.o.Key)
-	r.mu.Unlock()
-	r.Progress.FilesQueued.Add(-1)
-	r.Progress.BytesQueued.Add(-t.o.Size)
-	if again && r.Continuous != nil {
-		r.Continuous.Again(t.o.Key)
-	}
-	t.pass.Done()
-}
-
 // pass lists prefix of the source, plans each file and queues those to
 // copy, and returns once every one of them is done: one lister, a few
 // planners and the copiers joined by bounded channels, so a huge source
@@ -421,15 +304,6 @@ func (r *Runner) pass(ctx context.Context, log *slog.Logger, prefix string, seen
 		return false, &JobError{Code: r.addressCode(connectors.Source, listErr), Err: listErr}
 	}
 	return unread.Load() == 0, nil
-}
-
-// stateError gives a state directory's full disk its code; other errors
-// of the index are returned as they are.
-func stateError(err error) error {
-	if errors.Is(err, state.ErrDiskFull) {
-		return &JobError{Code: codes.StateDiskFull, Err: err}
-	}
-	return err
 }
 
 // stop ends the run because no further file can succeed.
