@@ -13,9 +13,9 @@ import (
 
 // check verifies room for the index, then both addresses, before any
 // file is touched. An error that may pass (a connection reset, no answer
-// in time, an answer cut short) is tried again with the job's retries and backoff, as a file's would
-// be: a network that drops one connection must not stop the run with
-// the address's code. An endpoint that refuses connections is not: it
+// in time, an answer cut short) is tried again with the job's retries and
+// backoff, as a file's would be: a network that drops one connection must
+// not stop the run with the address's code. An endpoint that refuses connections is not: it
 // is most often a wrong one, to report at once.
 func (r *Runner) check(ctx context.Context) error {
 	if err := r.Store.Space(); err != nil {
