@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"syscall"
 	"time"
 )
 
@@ -32,6 +33,10 @@ const (
 	KindNotDir                      // a prefix or path that must be a folder is a file
 	KindChanged                     // the source changed while it was read
 	KindUnsupported                 // the backend cannot do this
+	KindNoSpace                     // the destination's disk or quota is full (ENOSPC, EDQUOT)
+
+	// Kinds is the number of kinds, to size tables indexed by kind.
+	Kinds
 )
 
 var kindNames = [...]string{
@@ -40,7 +45,7 @@ var kindNames = [...]string{
 	KindBadEndpoint: "bad-endpoint", KindTimeout: "timeout", KindThrottled: "throttled",
 	KindTransient: "transient", KindInvalidState: "invalid-state", KindInvalidArgument: "invalid-argument",
 	KindUnsupportedName: "unsupported-name", KindNotDir: "not-dir", KindChanged: "changed",
-	KindUnsupported: "unsupported",
+	KindUnsupported: "unsupported", KindNoSpace: "no-space",
 }
 
 func (k Kind) String() string {
@@ -132,6 +137,8 @@ func Classify(err error) Kind {
 		return KindTimeout
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return KindTransient // a body cut short: the connection dropped
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		return KindNoSpace
 	}
 	var dnsErr *net.DNSError
 	if errors.As(err, &dnsErr) {

@@ -232,15 +232,20 @@ func (r *Runner) denied(side connectors.Side, err error) (held bool) {
 // blocked handles what no file can get past until someone acts: a side
 // that no longer accepts the job's credentials or lost its bucket
 // (jobFatal: a secret changed), or the state directory's disk full
-// (state.ErrDiskFull). `mgw run` stops with the code. Under the agent, and
-// in continuous mode, the job is held with the code instead, as a side
+// (state.ErrDiskFull), or the destination's (KindNoSpace). `mgw run`
+// stops with the code. Under the agent, and in continuous mode, the job is held with the code instead, as a side
 // refusing access holds it: it never looks finished, or synced, while it
 // copies nothing, no file is failed for it, and probes or `mgw job retry`
 // (after `mgw reload` with the new secret, or once space is freed) let it
 // go on. It returns true when the file must wait instead of being failed.
 func (r *Runner) blocked(side connectors.Side, err error, resumed uint64) (held bool) {
-	code, text := codes.StateDiskFull, err.Error()
-	if !errors.Is(err, state.ErrDiskFull) {
+	var code, text string
+	switch {
+	case errors.Is(err, state.ErrDiskFull):
+		code, text = codes.StateDiskFull, err.Error()
+	case connectors.KindOf(err) == connectors.KindNoSpace:
+		code, text = codes.DestDiskFull, fmt.Sprintf("%s has no space left: %s", side, RootCause(err))
+	default:
 		code, text = r.addressCode(side, err), fmt.Sprintf("%s refused the address's credentials or bucket: %s", side, RootCause(err))
 	}
 	if r.Continuous == nil && !r.PauseOnDenied {

@@ -42,7 +42,7 @@ type Progress struct {
 
 	// Requests to each side, and the errors among them by kind.
 	Requests      [2]atomic.Int64
-	RequestErrors [2][connectors.KindUnsupported + 1]atomic.Int64
+	RequestErrors [2][connectors.Kinds]atomic.Int64
 
 	// Files copied with their metadata changed to fit the destination,
 	// and the first notes saying how, for the run's report.
@@ -85,7 +85,7 @@ type Snapshot struct {
 	FilesQueued, BytesQueued, Scans, Deleted        int64
 	LastScan                                        time.Duration // of the last full listing
 	Requests                                        [2]int64
-	RequestErrors                                   [2][connectors.KindUnsupported + 1]int64
+	RequestErrors                                   [2][connectors.Kinds]int64
 	ScanDone                                        bool
 	Rate                                            float64 // bytes/s since the start
 	FileRate                                        float64 // files/s since the start

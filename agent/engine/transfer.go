@@ -71,7 +71,7 @@ func (r *Runner) transfer(ctx context.Context, log *slog.Logger, t task) {
 			r.forget(o.Key)
 			r.recordSkip(o.Key, "deleted from the source before it was copied")
 			return
-		case jobFatal(err), errors.Is(err, state.ErrDiskFull):
+		case jobFatal(err), errors.Is(err, state.ErrDiskFull), connectors.KindOf(err) == connectors.KindNoSpace:
 			if !r.blocked(side, err, resumed) {
 				return
 			}

@@ -25,7 +25,9 @@ func kindOf(err error) connectors.Kind {
 			return connectors.KindNotDir
 		case nfsc.NFS3ErrNameTooLong:
 			return connectors.KindUnsupportedName
-		case nfsc.NFS3ErrIsDir, nfsc.NFS3ErrInval, nfsc.NFS3ErrNoSpc, nfsc.NFS3ErrDQuot, nfsc.NFS3ErrFBig:
+		case nfsc.NFS3ErrNoSpc, nfsc.NFS3ErrDQuot:
+			return connectors.KindNoSpace
+		case nfsc.NFS3ErrIsDir, nfsc.NFS3ErrInval, nfsc.NFS3ErrFBig:
 			return connectors.KindInvalidArgument
 		case nfsc.NFS3ErrStale, nfsc.NFS3ErrBadHandle, nfsc.NFS3ErrIO, nfsc.NFS3ErrServerFault:
 			return connectors.KindTransient

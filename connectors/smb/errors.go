@@ -64,7 +64,7 @@ func kindOf(err error) connectors.Kind {
 		case statusNotSupported:
 			return connectors.KindUnsupported
 		case statusDiskFull:
-			return connectors.KindInvalidArgument
+			return connectors.KindNoSpace
 		}
 	}
 	if errors.Is(err, syscall.ENOTDIR) {

@@ -118,6 +118,7 @@ func TestOwnCodes(t *testing.T) {
 		StateDamaged:          {ScopeService, ""},
 		StateInUse:            {ScopeService, ""},
 		StateNotWritable:      {ScopeService, ""},
+		DestDiskFull:          {ScopeJob, ""},
 	}
 	n := 0
 	for _, c := range All() {

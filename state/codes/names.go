@@ -132,4 +132,5 @@ const (
 	StateDamaged          = "StateDamaged"
 	StateInUse            = "StateInUse"
 	StateNotWritable      = "StateNotWritable"
+	DestDiskFull          = "DestDiskFull"
 )

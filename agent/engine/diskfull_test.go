@@ -181,3 +181,80 @@ func TestStateDiskReadOnly(t *testing.T) {
 		t.Fatalf("open on a read-only file system: %v, want ErrNotWritable", err)
 	}
 }
+
+// A local destination whose disk fills up mid-run: `mgw run` stops with
+// DestDiskFull instead of failing every file after it, no file is left cut
+// short under its name, and once there is room a second run copies the
+// rest and sends nothing twice.
+func TestDestDiskFull(t *testing.T) {
+	disk := smallDisk(t, 1<<20)
+	src := t.TempDir()
+	const files = 6
+	for i := range files {
+		if err := os.WriteFile(filepath.Join(src, fmt.Sprintf("f%d", i)), []byte(strings.Repeat(string(rune('a'+i)), 300<<10)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := state.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	run := func() error {
+		srcAddr, dstAddr := connectors.Address{Name: "src", Type: "local", Path: src}, connectors.Address{Name: "dst", Type: "local", Path: disk}
+		s, err := all.Open(t.Context(), srcAddr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := all.Open(t.Context(), dstAddr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		job := &config.Settings{Name: "full", Mode: config.ModeOnce, Overwrite: config.OverwriteAlways, Concurrency: 2,
+			Retries: 3, RetryBackoff: time.Millisecond}
+		_, err = NewRunner(job, srcAddr, dstAddr, s, d, st, slog.New(slog.NewTextHandler(io.Discard, nil))).Run(t.Context())
+		return err
+	}
+	err = run()
+	var je *JobError
+	if !errors.As(err, &je) || je.Code != codes.DestDiskFull {
+		t.Fatalf("run on a full destination: %v, want DestDiskFull", err)
+	}
+	// What is at the destination is whole, and is what the index holds.
+	ents, err := os.ReadDir(disk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		fi, err := e.Info()
+		if err != nil || fi.Size() != 300<<10 {
+			t.Errorf("%s at the destination: %v bytes %v, want whole files only", e.Name(), fi.Size(), err)
+		}
+	}
+	indexed := 0
+	if err := st.Files("full", func(string, state.FileEntry) error { indexed++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if indexed == files || indexed != len(ents) {
+		t.Fatalf("index holds %d files, the destination %d, of %d", indexed, len(ents), files)
+	}
+	if err := syscall.Mount("", disk, "", syscall.MS_REMOUNT, fmt.Sprintf("size=%d", 8<<20)); err != nil {
+		t.Fatalf("grow the destination: %v", err)
+	}
+	for _, e := range ents {
+		fi, _ := e.Info()
+		defer func(name string, mod time.Time) {
+			if fi, err := os.Stat(filepath.Join(disk, name)); err != nil || !fi.ModTime().Equal(mod) {
+				t.Errorf("%s was written again after space was freed", name)
+			}
+		}(e.Name(), fi.ModTime())
+	}
+	if err := run(); err != nil {
+		t.Fatalf("run once there is room: %v", err)
+	}
+	for i := range files {
+		if b, err := os.ReadFile(filepath.Join(disk, fmt.Sprintf("f%d", i))); err != nil || len(b) != 300<<10 {
+			t.Errorf("f%d: %d bytes, %v", i, len(b), err)
+		}
+	}
+}
