@@ -181,6 +181,9 @@ type Features struct {
 	// Copier copies objects inside the bucket on the server; nil: callers
 	// read and write the bytes themselves.
 	Copier Copier
+	// ServerCopier copies objects from another bucket of the same service
+	// into this one on the server; nil: it cannot.
+	ServerCopier ServerCopier
 	// WholeReads is true when one Open of a whole object reads a single
 	// version of it (object stores): the bytes cannot tear while read, so
 	// a caller need not check the object again afterwards. Files on disks
@@ -248,6 +251,24 @@ type Restorer interface {
 // source gives KindNotFound.
 type Copier interface {
 	Copy(ctx context.Context, srcKey, dstKey string) error
+}
+
+// ServerCopier is a destination that can copy an object from a source
+// bucket of the same service on the server, so no byte of it passes
+// through the caller (S3 CopyObject, UploadPartCopy). The caller verifies
+// the ETag returned against the source's listed one, as for any copy.
+type ServerCopier interface {
+	// CopiesFrom reports whether CopyFrom can read src on the server: src
+	// is a bucket of the same backend, endpoint, region and credentials.
+	CopiesFrom(src Bucket) bool
+	// CopyFrom copies o (as src listed it: Key, Size, ETag) to key, only
+	// while src still holds o's ETag (a changed source is KindChanged), and
+	// in a way whose ETag is comparable with o's: an ETag of a single
+	// upload by one CopyObject, an ETag of parts by copying the same part
+	// layout. Where it cannot promise that it copies nothing and returns
+	// KindUnsupported, and the caller copies through itself. It returns
+	// the stored object as the server acknowledged it (Size, ETag).
+	CopyFrom(ctx context.Context, src Bucket, o Object, key string, opts PutOptions) (Object, error)
 }
 
 // Part is one acknowledged part of a multipart upload.

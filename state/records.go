@@ -27,6 +27,9 @@ type FileEntry struct {
 	// Note says what the copy changed to fit the destination, with its
 	// code ("UserMetaInvalid: encoded Content-Disposition"); "" = nothing.
 	Note string `json:"note,omitempty"`
+	// ServerSide: the destination copied the file from the source on the
+	// server (a server-side copy); no byte passed through mgw's host.
+	ServerSide bool `json:"server_side,omitempty"`
 }
 
 // Same reports whether two identities describe the same file content as far
@@ -85,23 +88,25 @@ type Run struct {
 	ShardIndex int `json:"shard_index,omitempty"`
 	ShardCount int `json:"shard_count,omitempty"`
 
-	FilesScanned   int64            `json:"files_scanned"`
-	FilesCopied    int64            `json:"files_copied"`
-	FilesUnchanged int64            `json:"files_unchanged"`
-	BytesUnchanged int64            `json:"bytes_unchanged,omitempty"`
-	FilesAdopted   int64            `json:"files_adopted,omitempty"` // found at the destination, copied by another shard
-	BytesAdopted   int64            `json:"bytes_adopted,omitempty"`
-	FilesOthers    int64            `json:"files_others,omitempty"` // listed, and other shards' to copy
-	FilesFiltered  int64            `json:"files_filtered"`
-	FilesSkipped   int64            `json:"files_skipped"`
-	FilesFailed    int64            `json:"files_failed"`
-	BytesScanned   int64            `json:"bytes_scanned"`
-	BytesCopied    int64            `json:"bytes_copied"`
-	Throttled      int64            `json:"throttled,omitempty"`    // throttling answers met (429, 503, SlowDown)
-	MetaChanged    int64            `json:"meta_changed,omitempty"` // files whose metadata was changed to fit the destination
-	Notes          []string         `json:"notes,omitempty"`        // the first of them: "path: note"
-	SkippedBy      map[string]int64 `json:"skipped_by,omitempty"`   // reason -> files
-	FailedBy       map[string]int64 `json:"failed_by,omitempty"`    // code -> files
+	FilesScanned      int64            `json:"files_scanned"`
+	FilesCopied       int64            `json:"files_copied"`
+	FilesUnchanged    int64            `json:"files_unchanged"`
+	BytesUnchanged    int64            `json:"bytes_unchanged,omitempty"`
+	FilesAdopted      int64            `json:"files_adopted,omitempty"`       // found at the destination, copied by another shard
+	FilesServerCopied int64            `json:"files_server_copied,omitempty"` // of FilesCopied, copied by the destination from the source (server-side copy)
+	BytesServerCopied int64            `json:"bytes_server_copied,omitempty"`
+	BytesAdopted      int64            `json:"bytes_adopted,omitempty"`
+	FilesOthers       int64            `json:"files_others,omitempty"` // listed, and other shards' to copy
+	FilesFiltered     int64            `json:"files_filtered"`
+	FilesSkipped      int64            `json:"files_skipped"`
+	FilesFailed       int64            `json:"files_failed"`
+	BytesScanned      int64            `json:"bytes_scanned"`
+	BytesCopied       int64            `json:"bytes_copied"`
+	Throttled         int64            `json:"throttled,omitempty"`    // throttling answers met (429, 503, SlowDown)
+	MetaChanged       int64            `json:"meta_changed,omitempty"` // files whose metadata was changed to fit the destination
+	Notes             []string         `json:"notes,omitempty"`        // the first of them: "path: note"
+	SkippedBy         map[string]int64 `json:"skipped_by,omitempty"`   // reason -> files
+	FailedBy          map[string]int64 `json:"failed_by,omitempty"`    // code -> files
 }
 
 // Job is the persistent record of a job.

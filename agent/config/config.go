@@ -101,8 +101,12 @@ type JobConfig struct {
 	Retries        *int      `yaml:"retries"`
 	RetryBackoff   Duration  `yaml:"retry_backoff"` // first retry delay; doubles per attempt
 	FollowSymlinks bool      `yaml:"follow_symlinks"`
-	ReportPrefix   string    `yaml:"report_prefix"` // upload each run's report (text and CSV) to the destination under this prefix
-	Limits         Limits    `yaml:"limits"`        // bytes/s and requests/s, with a weekly schedule; applied on reload without a restart
+	// ServerSideCopy (default on) lets the destination copy files from
+	// the source on the server where both are one service, endpoint and
+	// credentials; false copies every byte through this host.
+	ServerSideCopy *bool  `yaml:"server_side_copy"`
+	ReportPrefix   string `yaml:"report_prefix"` // upload each run's report (text and CSV) to the destination under this prefix
+	Limits         Limits `yaml:"limits"`        // bytes/s and requests/s, with a weekly schedule; applied on reload without a restart
 
 	// Archived source objects: with Restore, mgw requests a restore kept
 	// RestoreDays days and copies each object once a check every

@@ -22,6 +22,7 @@ type Settings struct {
 	Retries        int
 	RetryBackoff   time.Duration
 	FollowSymlinks bool
+	ServerSideCopy bool // where the addresses allow it (engine/servercopy.go)
 	ReportPrefix   string
 	Limits         Limits
 
@@ -52,6 +53,7 @@ func (j *JobConfig) Settings() *Settings {
 		Deletes: j.Deletes, ArchivePrefix: j.ArchivePrefix, MaxDelete: j.MaxDelete, Shard: j.shard,
 		Check: time.Duration(j.Check),
 	}
+	s.ServerSideCopy = j.ServerSideCopy == nil || *j.ServerSideCopy
 	if j.Retries != nil {
 		s.Retries = *j.Retries
 	}

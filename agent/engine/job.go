@@ -38,10 +38,12 @@ type Runner struct {
 	selector         *Selector
 	started          map[string]bool // files with a multipart checkpoint when the job began
 	fatal            context.CancelCauseFunc
-	deniedRun        [2]atomic.Int64 // consecutive access-denied answers, per side
-	access           *accessHold     // holds the copiers while a side refuses access
-	restores         restoring       // archived objects a one-shot run waits for
-	rebuilt          atomic.Bool     // the index was rebuilt: adopt matching objects (state.Job.Adopt)
+	deniedRun        [2]atomic.Int64         // consecutive access-denied answers, per side
+	access           *accessHold             // holds the copiers while a side refuses access
+	restores         restoring               // archived objects a one-shot run waits for
+	serverCopy       connectors.ServerCopier // set by init where the destination can copy from the source (servercopy.go)
+	noServerCopy     atomic.Bool             // the destination said it cannot copy on the server
+	rebuilt          atomic.Bool             // the index was rebuilt: adopt matching objects (state.Job.Adopt)
 
 	// PauseOnDenied holds a one-shot job while a side refuses access, as
 	// continuous jobs always do, instead of stopping it: set by the agent,
@@ -140,6 +142,7 @@ func (r *Runner) init() error {
 		return err
 	}
 	r.selector = NewSelector(r.Job)
+	r.serverCopy = r.serverCopier()
 	j, err := r.Store.Job(r.Job.Name)
 	if err != nil {
 		return err
@@ -394,6 +397,8 @@ func (r *Runner) countRun(run *state.Run, before Snapshot) error {
 	run.FilesAdopted = s.FilesAdopted - before.FilesAdopted
 	run.BytesAdopted = s.BytesAdopted - before.BytesAdopted
 	run.FilesOthers = s.FilesOthers - before.FilesOthers
+	run.FilesServerCopied = s.FilesServerCopied - before.FilesServerCopied
+	run.BytesServerCopied = s.BytesServerCopied - before.BytesServerCopied
 	run.FilesFiltered = s.FilesFiltered - before.FilesFiltered
 	run.FilesSkipped = s.FilesSkipped - before.FilesSkipped
 	run.SkippedBy = map[string]int64{}

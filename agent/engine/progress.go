@@ -23,14 +23,18 @@ type Progress struct {
 	FilesAdopted   atomic.Int64 // found at the destination, copied by another shard (shard.go)
 	BytesAdopted   atomic.Int64
 	FilesOthers    atomic.Int64 // listed, and other shards' to copy
-	FilesFiltered  atomic.Int64
-	FilesSkipped   atomic.Int64
-	FilesFailed    atomic.Int64
-	BytesToCopy    atomic.Int64 // bytes of the files planned for copying
-	FilesToCopy    atomic.Int64
-	InFlight       atomic.Int64
-	Throttled      atomic.Int64
-	ScanDone       atomic.Bool
+	// Of the files copied, those the destination copied from the source
+	// on the server (servercopy.go): their bytes never reached this host.
+	FilesServerCopied atomic.Int64
+	BytesServerCopied atomic.Int64
+	FilesFiltered     atomic.Int64
+	FilesSkipped      atomic.Int64
+	FilesFailed       atomic.Int64
+	BytesToCopy       atomic.Int64 // bytes of the files planned for copying
+	FilesToCopy       atomic.Int64
+	InFlight          atomic.Int64
+	Throttled         atomic.Int64
+	ScanDone          atomic.Bool
 
 	FilesQueued atomic.Int64 // planned and not yet done (queued or in flight)
 	BytesQueued atomic.Int64
@@ -82,6 +86,7 @@ type Snapshot struct {
 	BytesScanned, Throttled, MetaChanged            int64
 	BytesUnchanged, FilesAdopted, BytesAdopted      int64
 	FilesOthers                                     int64
+	FilesServerCopied, BytesServerCopied            int64
 	FilesQueued, BytesQueued, Scans, Deleted        int64
 	LastScan                                        time.Duration // of the last full listing
 	Requests                                        [2]int64
@@ -94,30 +99,32 @@ type Snapshot struct {
 // Snapshot reads the counters.
 func (p *Progress) Snapshot() Snapshot {
 	s := Snapshot{
-		Elapsed:        time.Since(p.Started),
-		FilesScanned:   p.FilesScanned.Load(),
-		FilesCopied:    p.FilesCopied.Load(),
-		FilesUnchanged: p.FilesUnchanged.Load(),
-		BytesUnchanged: p.BytesUnchanged.Load(),
-		FilesAdopted:   p.FilesAdopted.Load(),
-		BytesAdopted:   p.BytesAdopted.Load(),
-		FilesOthers:    p.FilesOthers.Load(),
-		FilesFiltered:  p.FilesFiltered.Load(),
-		FilesSkipped:   p.FilesSkipped.Load(),
-		FilesFailed:    p.FilesFailed.Load(),
-		FilesToCopy:    p.FilesToCopy.Load(),
-		BytesToCopy:    p.BytesToCopy.Load(),
-		BytesCopied:    p.BytesCopied.Load(),
-		InFlight:       p.InFlight.Load(),
-		ScanDone:       p.ScanDone.Load(),
-		BytesScanned:   p.BytesScanned.Load(),
-		Throttled:      p.Throttled.Load(),
-		MetaChanged:    p.MetaChanged.Load(),
-		FilesQueued:    p.FilesQueued.Load(),
-		BytesQueued:    p.BytesQueued.Load(),
-		Scans:          p.Scans.Load(),
-		Deleted:        p.Deleted.Load(),
-		LastScan:       time.Duration(p.ScanNanos.Load()),
+		Elapsed:           time.Since(p.Started),
+		FilesScanned:      p.FilesScanned.Load(),
+		FilesCopied:       p.FilesCopied.Load(),
+		FilesUnchanged:    p.FilesUnchanged.Load(),
+		BytesUnchanged:    p.BytesUnchanged.Load(),
+		FilesAdopted:      p.FilesAdopted.Load(),
+		BytesAdopted:      p.BytesAdopted.Load(),
+		FilesOthers:       p.FilesOthers.Load(),
+		FilesServerCopied: p.FilesServerCopied.Load(),
+		BytesServerCopied: p.BytesServerCopied.Load(),
+		FilesFiltered:     p.FilesFiltered.Load(),
+		FilesSkipped:      p.FilesSkipped.Load(),
+		FilesFailed:       p.FilesFailed.Load(),
+		FilesToCopy:       p.FilesToCopy.Load(),
+		BytesToCopy:       p.BytesToCopy.Load(),
+		BytesCopied:       p.BytesCopied.Load(),
+		InFlight:          p.InFlight.Load(),
+		ScanDone:          p.ScanDone.Load(),
+		BytesScanned:      p.BytesScanned.Load(),
+		Throttled:         p.Throttled.Load(),
+		MetaChanged:       p.MetaChanged.Load(),
+		FilesQueued:       p.FilesQueued.Load(),
+		BytesQueued:       p.BytesQueued.Load(),
+		Scans:             p.Scans.Load(),
+		Deleted:           p.Deleted.Load(),
+		LastScan:          time.Duration(p.ScanNanos.Load()),
 	}
 	for side := range p.Requests {
 		s.Requests[side] = p.Requests[side].Load()

@@ -46,6 +46,9 @@ func WriteReport(w io.Writer, r *state.Run, src, dst *connectors.Address) error 
 		rate = fmt.Sprintf(", %s/s, %.0f files/s", humanize.IBytes(uint64(float64(r.BytesCopied)/d)), float64(r.FilesCopied)/d)
 	}
 	line("copied and verified", "%d (%s%s)", r.FilesCopied, humanize.IBytes(uint64(r.BytesCopied)), rate)
+	if r.FilesServerCopied > 0 {
+		line("copied server-side", "%d (%s) of them: the destination copied them from the source, no byte through this host", r.FilesServerCopied, humanize.IBytes(uint64(r.BytesServerCopied)))
+	}
 	line("unchanged", "%d", r.FilesUnchanged)
 	if r.ShardCount > 0 {
 		line("adopted", "%d (%s): at the destination already, copied by another shard", r.FilesAdopted, humanize.IBytes(uint64(r.BytesAdopted)))

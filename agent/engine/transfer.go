@@ -175,8 +175,15 @@ func (r *Runner) paced(ctx context.Context, side connectors.Side, call func() er
 	return onSide(side, err)
 }
 
-// copyHeavy copies once, holding a heavy slot if the file is large.
+// copyHeavy copies once: on the server where the destination can
+// (servercopy.go), else holding a heavy slot if the file is large.
 func (r *Runner) copyHeavy(ctx context.Context, o connectors.Object) error {
+	if r.serverCopy != nil {
+		// No slot: the server moves the bytes, this host holds none.
+		if err := r.copyServer(ctx, o); err != errHostCopy {
+			return err
+		}
+	}
 	if o.Size > heavyMin {
 		select {
 		case r.heavy <- struct{}{}:
@@ -368,8 +375,14 @@ func sameVersion(a, b connectors.Object) bool {
 // done records the verified copy. Only now is the file done. note says
 // what the copy changed to fit the destination ("" = nothing).
 func (r *Runner) done(o connectors.Object, got connectors.Object, note string) error {
+	return r.record(o, got, note, false)
+}
+
+// record is done, saying whether the destination copied the file on the
+// server (serverSide).
+func (r *Runner) record(o connectors.Object, got connectors.Object, note string, serverSide bool) error {
 	e := identity(o)
-	e.DestETag, e.DestCRC64, e.CopiedAt, e.Note = got.ETag, got.CRC64, time.Now(), note
+	e.DestETag, e.DestCRC64, e.CopiedAt, e.Note, e.ServerSide = got.ETag, got.CRC64, time.Now(), note, serverSide
 	if err := r.Store.MarkDone(r.Job.Name, o.Key, e); err != nil {
 		return err
 	}

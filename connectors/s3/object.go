@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -179,11 +178,7 @@ func (b *Bucket) Copy(ctx context.Context, srcKey, dstKey string) error {
 	if err != nil {
 		return err
 	}
-	segs := strings.Split(src, "/")
-	for i, seg := range segs {
-		segs[i] = url.PathEscape(seg)
-	}
-	source := b.bucket + "/" + strings.Join(segs, "/")
+	source := copySource(b.bucket, src)
 	_, err = b.cli.CopyObject(ctx, &s3.CopyObjectInput{Bucket: &b.bucket, Key: &dst, CopySource: &source})
 	return classify("copy", srcKey, err)
 }

@@ -49,6 +49,10 @@ type Bucket struct {
 	preset      Preset
 	unsignedTLS bool // sign UNSIGNED-PAYLOAD for every body (https and a preset that allows it)
 
+	// who is what a server-side copy from another bucket needs in
+	// common with it (servercopy.go).
+	who who
+
 	// exists is set once the server has shown the bucket exists, after
 	// which a HEAD answered 404 means a missing key (see headError).
 	exists atomic.Bool
@@ -121,6 +125,8 @@ func New(ctx context.Context, addr connectors.Address) (connectors.Bucket, error
 		prefix:      prefix,
 		pageSize:    int32(pageSize),
 		timeout:     timeout,
+		who: who{endpoint: strings.TrimRight(strings.ToLower(addr.Endpoint), "/"), region: region,
+			pathStyle: addr.PathStyle, keyID: addr.AccessKeyID, secret: addr.AccessKeySecret},
 	}, nil
 }
 
@@ -149,6 +155,7 @@ func (b *Bucket) Features() connectors.Features {
 		MinPartSize:  minPartSize,
 		MaxParts:     maxParts,
 		Copier:       b,
+		ServerCopier: b,
 		WholeReads:   true,
 		Metadata:     true,
 		MaxMetaBytes: maxMetaBytes,

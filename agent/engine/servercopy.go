@@ -1,0 +1,90 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/mgw-dev/mgw/connectors"
+)
+
+// errHostCopy says a file cannot be copied on the server in a way mgw can
+// verify: it is copied through this host instead, as without the feature.
+var errHostCopy = errors.New("copy through this host")
+
+// serverCopier returns the destination's server-side copier when the job
+// allows it (server_side_copy, on by default) and both addresses are one
+// service: same type, endpoint, region and credentials, so the
+// destination's requests can read the source. The connector checks again
+// that the opened source is a bucket of its own kind.
+func (r *Runner) serverCopier() connectors.ServerCopier {
+	sc := r.Dst.Features().ServerCopier
+	if sc == nil || !r.Job.ServerSideCopy || !sameService(r.SrcAddr, r.DstAddr) || !sc.CopiesFrom(r.Src) {
+		return nil
+	}
+	return sc
+}
+
+// sameService reports whether two addresses reach one service with the
+// same credentials.
+func sameService(a, b connectors.Address) bool {
+	ep := func(s string) string { return strings.TrimRight(strings.ToLower(s), "/") }
+	return a.Type == b.Type && a.Provider == b.Provider && ep(a.Endpoint) == ep(b.Endpoint) &&
+		a.Region == b.Region && a.AccessKeyID == b.AccessKeyID && a.AccessKeySecret == b.AccessKeySecret
+}
+
+// copyServer has the destination copy o from the source on the server,
+// then verifies the copy as any other: the ETag the destination computed
+// from the bytes it wrote must be the source's listed one (the connector
+// copies in a way that makes them comparable, and only while the source
+// still has that ETag). It returns errHostCopy where the server cannot,
+// or where the ETags differ: the copy through this host then overwrites
+// the object, and only a verified copy is recorded.
+func (r *Runner) copyServer(ctx context.Context, o connectors.Object) error {
+	if r.started[o.Key] || r.noServerCopy.Load() {
+		return errHostCopy // an upload of an earlier run to resume through the host
+	}
+	opts, note, err := r.putOptions(ctx, o, nil)
+	if err != nil {
+		return err
+	}
+	var got connectors.Object
+	err = r.paced(ctx, connectors.Destination, func() error {
+		var err error
+		got, err = r.serverCopy.CopyFrom(ctx, r.Src, o, o.Key, opts)
+		return err
+	})
+	var ce *connectors.Error
+	switch kind := connectors.KindOf(err); {
+	case err == nil:
+	case errors.As(err, &ce) && ce.Status == http.StatusNotImplemented:
+		// The service has no server-side copy: stop asking for this run.
+		r.noServerCopy.Store(true)
+		r.log.Info("the destination cannot copy on the server: copying through this host", "err", RootCause(err))
+		return errHostCopy
+	case kind == connectors.KindUnsupported:
+		return errHostCopy
+	case kind == connectors.KindNotFound, kind == connectors.KindChanged:
+		// The copy's source is gone, or no longer the version listed.
+		var se *sideError
+		if errors.As(err, &se) {
+			err = se.err
+		}
+		return onSide(connectors.Source, err)
+	default:
+		return err
+	}
+	if got.Size != o.Size || !strings.EqualFold(got.ETag, o.ETag) {
+		r.log.Warn("server-side copy not verified: copying through this host", "path", o.Key,
+			"source_etag", o.ETag, "destination_etag", got.ETag)
+		return errHostCopy
+	}
+	if err := r.record(o, got, note, true); err != nil {
+		return err
+	}
+	r.Progress.BytesCopied.Add(o.Size)
+	r.Progress.FilesServerCopied.Add(1)
+	r.Progress.BytesServerCopied.Add(o.Size)
+	return nil
+}
