@@ -135,23 +135,24 @@ type address struct {
 }
 
 type job struct {
-	Name         string     `yaml:"name"`
-	Source       string     `yaml:"source"`
-	Destination  string     `yaml:"destination"`
-	Overwrite    string     `yaml:"overwrite,omitempty"`
-	Concurrency  int        `yaml:"concurrency,omitempty"`
-	PartSize     string     `yaml:"part_size,omitempty"`
-	Retries      *int       `yaml:"retries,omitempty"`
-	RetryBackoff string     `yaml:"retry_backoff,omitempty"`
-	Mode         string     `yaml:"mode,omitempty"`
-	Settle       string     `yaml:"settle,omitempty"`
-	Poll         string     `yaml:"poll,omitempty"`
-	Deletes      string     `yaml:"deletes,omitempty"`
-	Exclude      []string   `yaml:"exclude,omitempty"`
-	ReportPrefix string     `yaml:"report_prefix,omitempty"`
-	Shard        *shardCfg  `yaml:"shard,omitempty"`  // shards_test.go
-	Limits       *limitsCfg `yaml:"limits,omitempty"` // shards_test.go
-	Check        string     `yaml:"check,omitempty"`
+	Name           string     `yaml:"name"`
+	Source         string     `yaml:"source"`
+	Destination    string     `yaml:"destination"`
+	Overwrite      string     `yaml:"overwrite,omitempty"`
+	Concurrency    int        `yaml:"concurrency,omitempty"`
+	PartSize       string     `yaml:"part_size,omitempty"`
+	Retries        *int       `yaml:"retries,omitempty"`
+	RetryBackoff   string     `yaml:"retry_backoff,omitempty"`
+	Mode           string     `yaml:"mode,omitempty"`
+	Settle         string     `yaml:"settle,omitempty"`
+	Poll           string     `yaml:"poll,omitempty"`
+	Deletes        string     `yaml:"deletes,omitempty"`
+	Exclude        []string   `yaml:"exclude,omitempty"`
+	ReportPrefix   string     `yaml:"report_prefix,omitempty"`
+	Shard          *shardCfg  `yaml:"shard,omitempty"`  // shards_test.go
+	Limits         *limitsCfg `yaml:"limits,omitempty"` // shards_test.go
+	Check          string     `yaml:"check,omitempty"`
+	ServerSideCopy *bool      `yaml:"server_side_copy,omitempty"` // servercopy_test.go
 }
 
 func localAddr(name, path string) address {
