@@ -11,13 +11,31 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/connectors/internal/prefixwalk"
 )
 
-// List pages through ListObjectsV2 without a delimiter, so S3 does the
-// recursion and only one page is in memory at a time. Object stores have no
-// folder that can fail to list on its own, so onErr is never called.
+// A listing's walk: requests in flight (each holding one page, two while
+// it lists an overflowing prefix whole), and prefixes waiting (keys are
+// 1 KiB at most: 256 KiB of names at worst).
+const (
+	listWorkers  = 8
+	listQueueMax = 256
+)
+
+// List walks the prefixes under prefix in parallel (prefixwalk): each
+// prefix is listed with the delimiter "/" and its common prefixes are
+// listed concurrently, so a tree of folders costs many pages in flight
+// instead of one page after another. Only a page per request in flight is
+// in memory. Object stores have no folder that can fail to list on its
+// own, so onErr is never called.
 func (b *Bucket) List(ctx context.Context, prefix string, fn func(connectors.Object) error, onErr func(connectors.ListError)) error {
-	return b.list(ctx, "list", prefix, "", fn)
+	return prefixwalk.Walk(ctx, prefix, listWorkers, listQueueMax, func(ctx context.Context, p string, delimited bool, sub func(string) error) error {
+		delim := ""
+		if delimited {
+			delim = "/"
+		}
+		return b.list(ctx, "list", p, delim, fn, sub)
+	})
 }
 
 // ListDir lists the objects directly under dir; sub-folders are left out.
@@ -26,10 +44,13 @@ func (b *Bucket) ListDir(ctx context.Context, dir string, fn func(connectors.Obj
 		return &connectors.Error{Kind: connectors.KindInvalidArgument, Op: "listdir", Key: dir,
 			Err: errors.New("a folder must end in /")}
 	}
-	return b.list(ctx, "listdir", dir, "/", fn)
+	return b.list(ctx, "listdir", dir, "/", fn, nil)
 }
 
-func (b *Bucket) list(ctx context.Context, op, prefix, delim string, fn func(connectors.Object) error) error {
+// list pages through prefix, passing objects to fn and, with a delimiter,
+// common prefixes (relative to the address's prefix) to sub; nil sub
+// leaves them out.
+func (b *Bucket) list(ctx context.Context, op, prefix, delim string, fn func(connectors.Object) error, sub func(string) error) error {
 	in := &s3.ListObjectsV2Input{
 		Bucket:  &b.bucket,
 		Prefix:  aws.String(b.prefix + prefix),
@@ -53,6 +74,22 @@ func (b *Bucket) list(ctx context.Context, op, prefix, delim string, fn func(con
 			return classify(op, prefix, err)
 		}
 		b.exists.Store(true)
+		for _, cp := range page.CommonPrefixes {
+			if sub == nil {
+				break
+			}
+			full := aws.ToString(cp.Prefix)
+			if page.EncodingType == types.EncodingTypeUrl {
+				if full, err = url.QueryUnescape(full); err != nil {
+					return classify(op, prefix, err)
+				}
+			}
+			if rel, ok := b.relKey(full); ok && rel != prefix {
+				if err := sub(rel); err != nil {
+					return err
+				}
+			}
+		}
 		for _, o := range page.Contents {
 			key := aws.ToString(o.Key)
 			if page.EncodingType == types.EncodingTypeUrl {
