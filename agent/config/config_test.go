@@ -199,3 +199,21 @@ func parseFails(t *testing.T, yaml, code, want string) error {
 	}
 	return err
 }
+
+// server_side_copy is on unless the job says false.
+func TestServerSideCopySetting(t *testing.T) {
+	t.Setenv("MGW_TEST_KEY_ID", "id-1")
+	t.Setenv("MGW_TEST_SECRET", "s3cr3t")
+	for _, tc := range []struct {
+		line string
+		want bool
+	}{{"", true}, {"    server_side_copy: true\n", true}, {"    server_side_copy: false\n", false}} {
+		cfg, err := ParseConfig("/etc/mgw/mgw.yaml", []byte(goodConfig+tc.line))
+		if err != nil {
+			t.Fatalf("%q: %v", tc.line, err)
+		}
+		if got := cfg.Job("photos").Settings().ServerSideCopy; got != tc.want {
+			t.Errorf("%q: ServerSideCopy %v, want %v", tc.line, got, tc.want)
+		}
+	}
+}

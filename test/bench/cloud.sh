@@ -9,6 +9,14 @@
 #   S1  20,000 objects x 4 KiB in 200 prefixes, first copy     files/s
 #   S2  4 objects x 512 MiB, first copy                         MB/s
 #   S3  S1 again, nothing changed                              wall time
+#   S5  S2's objects copied to another bucket of the same       MB/s
+#       server: mgw copies on the server (CopyObject and
+#       UploadPartCopy), against rclone through this host (two
+#       remotes of different names) and rclone's own server-side
+#       copy (one remote); with the bytes each run moved over
+#       loopback (/proc/net/dev, lo: other processes on the host
+#       add to it) and, for mgw, the bytes its report says went
+#       through the host
 #
 # S3 for mgw is a second `mgw run` of the same once job: a pass that lists
 # the source and finds nothing to copy, which is the work a continuous
@@ -46,6 +54,7 @@ perdir=$((nfiles / ndirs))
 target_s1=1.5 # files/s, mgw / rclone
 target_s2=1.0 # MB/s, mgw / rclone
 target_s3=5   # wall time, rclone / mgw
+target_s5=10  # MB/s, mgw (server-side) / rclone through the host
 
 # rclone's flag sets: bench.sh's. Every set checks the destination, as mgw
 # does; --no-check-dest would answer another question.
@@ -56,6 +65,8 @@ declare -A flags=(
 	[rc-s2-a]="--transfers 4 --s3-upload-concurrency 4 --s3-chunk-size 16M --s3-no-check-bucket"
 	[rc-s2-b]="--transfers 4 --s3-upload-concurrency 4 --s3-chunk-size 16M --s3-no-check-bucket --s3-disable-checksum"
 	[rc-s2-c]="--transfers 4 --s3-upload-concurrency 8 --s3-chunk-size 16M --s3-no-check-bucket --s3-disable-checksum"
+	[rc-s5-host]="--transfers 4 --s3-upload-concurrency 8 --s3-chunk-size 16M --s3-no-check-bucket --s3-disable-checksum"
+	[rc-s5-server]="--transfers 4 --s3-no-check-bucket"
 )
 # Re-runs add to S1's best set how rclone tells a change: size + modtime (a
 # HEAD per object for the modtime), size + MD5 against the listed ETag, or
@@ -120,7 +131,9 @@ srcep=$EP
 server "$dstport"
 dstep=$EP
 
-for r in SRC DST; do
+# SRCB is the source server under another name: rclone copies between two
+# remotes through this host, within one remote on the server.
+for r in SRC DST SRCB; do
 	ep=$srcep
 	[ $r = DST ] && ep=$dstep
 	export "RCLONE_CONFIG_${r}_TYPE=s3" "RCLONE_CONFIG_${r}_PROVIDER=Other" \
@@ -152,14 +165,18 @@ drop() {
 
 # --- measuring (as bench.sh) ---------------------------------------------
 
-declare -A wall cpu rss
+declare -A wall cpu rss net
 order=()
+# lo: bytes received on loopback so far (each byte sent over it once).
+lo() { awk -F'[: ]+' '$2 == "lo" { print $3 }' /proc/net/dev; }
 # measure RUN CMD...: run CMD, keep its wall time (s), CPU time (user+sys,
 # s) and peak RSS (MiB). Its output goes to $tmp/log/RUN.
 measure() {
 	local run=$1 t0 t1
 	shift
 	sync # what earlier steps left dirty is written back before
+	local n0
+	n0=$(lo)
 	t0=$(date +%s%N)
 	if ! /usr/bin/time -f '%U %S %M' -o "$tmp/m/$run" "$@" >"$tmp/log/$run" 2>&1; then
 		log "$run failed: $*"
@@ -167,11 +184,12 @@ measure() {
 		exit 1
 	fi
 	t1=$(date +%s%N)
+	net[$run]=$(($(lo) - n0))
 	wall[$run]=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
 	cpu[$run]=$(awk '{ printf "%.2f", $1 + $2 }' "$tmp/m/$run")
 	rss[$run]=$(awk '{ printf "%.0f", $3 / 1024 }' "$tmp/m/$run")
 	order+=("$run")
-	log "$(printf '%-16s %8.2f s wall %7.2f s CPU %5d MiB' "$run" "${wall[$run]}" "${cpu[$run]}" "${rss[$run]}")"
+	log "$(printf '%-16s %8.2f s wall %7.2f s CPU %5d MiB %8d MB lo' "$run" "${wall[$run]}" "${cpu[$run]}" "${rss[$run]}" $((net[$run] / 1000000)))"
 }
 
 # calc EXPR: floating-point arithmetic.
@@ -194,11 +212,12 @@ tries() {
 	done
 }
 
-# mgwjob RUN SRCBUCKET DSTBUCKET: write a config with job bench-RUN copying
-# SRCBUCKET of the source server to DSTBUCKET of the destination server,
-# state in its own dir, and print its path.
+# mgwjob RUN SRCBUCKET DSTBUCKET [DSTENDPOINT]: write a config with job
+# bench-RUN copying SRCBUCKET of the source server to DSTBUCKET of the
+# destination server (or of DSTENDPOINT), state in its own dir, and print
+# its path.
 mgwjob() {
-	local cfg=$tmp/$1.yaml
+	local cfg=$tmp/$1.yaml ep=${4:-$dstep}
 	cat >"$cfg" <<EOF
 state_dir: $tmp/state-$1
 addresses:
@@ -212,7 +231,7 @@ addresses:
     access_key_secret: \${BENCH_S3_SECRET}
   - name: dst
     type: s3
-    endpoint: $dstep
+    endpoint: $ep
     region: us-east-1
     bucket: $3
     path_style: true
@@ -367,6 +386,65 @@ for conf in rc-s2-a rc-s2-b rc-s2-c; do
 done
 rc_s2=$(best "${tried[@]}")
 
+# --- S5: within one server ----------------------------------------------
+
+# sbucket NAME: a fresh bucket on the source server; its name is left in $B.
+sbucket() {
+	B=$prefix-$1
+	"${ssdk[@]}" -bucket "$B" mkbucket
+	buckets+=("$srcep $B")
+}
+# sdrop NAME: remove bucket NAME of the source server now.
+sdrop() {
+	local b=$prefix-$1 keep=() x
+	"${ssdk[@]}" -bucket "$b" purge
+	for x in "${buckets[@]}"; do
+		[ "$x" = "$srcep $b" ] || keep+=("$x")
+	done
+	buckets=("${keep[@]}")
+}
+# s5 CONF: copy $sbig to a fresh bucket of the same server per try with
+# CONF, check it and drop it; the fastest try's name is left in $BEST.
+s5() {
+	local conf=$1 run
+	for run in $(tries "$conf"); do
+		sbucket "$run"
+		# shellcheck disable=SC2086 # flags are words
+		case $conf in
+		mgw-*)
+			measure "$run" "$mgw" run --config "$(mgwjob "$run" "$sbig" "$B" "$srcep")" "bench-$run"
+			copied "$run" "$nbig"
+			if ! grep -Eq "^copied server-side +$nbig " "$tmp/log/$run"; then
+				log "$run: mgw did not copy all $nbig objects on the server"
+				cat "$tmp/log/$run" >&2
+				exit 1
+			fi
+			;;
+		rc-s5-host) measure "$run" "${rclone[@]}" copy "src:$sbig" "srcb:$B" ${flags[$conf]} ;;
+		rc-s5-server) measure "$run" "${rclone[@]}" copy "src:$sbig" "src:$B" ${flags[$conf]} ;;
+		esac
+		if ! "${rclone[@]}" check "src:$sbig" "src:$B" --one-way --size-only >"$tmp/log/check-$run" 2>&1; then
+			log "copy in $B differs from $sbig"
+			tail -n 20 "$tmp/log/check-$run" >&2
+			exit 1
+		fi
+		sdrop "$run"
+	done
+	# shellcheck disable=SC2046
+	BEST=$(best $(tries "$conf"))
+}
+
+log "S5: $nbig x $bigmib MiB to another bucket of the same server"
+s5 mgw-s5
+mgw_s5=$BEST
+# mgw's own count of the bytes that went through this host: the files it
+# copied less those the server copied, each bigmib MiB.
+mgw_s5_host=$(awk -v m=$((bigmib << 20)) '/^copied and verified/ { c = $4 } /^copied server-side/ { s = $3 } END { print (c - s) * m }' "$tmp/log/$mgw_s5")
+s5 rc-s5-host
+rc_s5_host=$BEST
+s5 rc-s5-server
+rc_s5_server=$BEST
+
 # --- report --------------------------------------------------------------
 
 fps() { calc "$nfiles / ${wall[$1]}"; }
@@ -377,7 +455,10 @@ le() { awk -v a="$1" -v b="$2" 'BEGIN { print (a <= b ? "yes" : "no") }'; }
 s1_m=$(fps "$mgw_s1") s1_r=$(fps "$rc_s1")
 s2_m=$(mbs "$mgw_s2") s2_r=$(mbs "$rc_s2")
 s3_m=${wall[$mgw_s3]} s3_r=${wall[$rc_s3]}
+s5_m=$(mbs "$mgw_s5") s5_h=$(mbs "$rc_s5_host") s5_s=$(mbs "$rc_s5_server")
 r1=$(calc "$s1_m / $s1_r") r2=$(calc "$s2_m / $s2_r") r3=$(calc "$s3_r / $s3_m")
+r5=$(calc "$s5_m / $s5_h") r5s=$(calc "$s5_m / $s5_s")
+mb() { calc "$1 / 1e6"; }
 
 table=$(
 	cat <<EOF
@@ -386,12 +467,21 @@ table=$(
 | S1 first copy, $nfiles x 4 KiB: files/s | $s1_m | $s1_r | $r1 | ≥ $target_s1 | $(met "$r1" $target_s1) |
 | S2 first copy, $nbig x $bigmib MiB: MB/s | $s2_m | $s2_r | $r2 | ≥ $target_s2 | $(met "$r2" $target_s2) |
 | S3 no-change pass over $nfiles objects: wall s | $s3_m | $s3_r | $r3 | ≥ $target_s3 | $(met "$r3" $target_s3) |
+| S5 within one server, $nbig x $bigmib MiB: MB/s (rclone through the host) | $s5_m | $s5_h | $r5 | ≥ $target_s5 | $(met "$r5" $target_s5) |
+| S5 the same, against rclone's server-side copy | $s5_m | $s5_s | $r5s | | |
 
 Ratio: > 1 is better for mgw (mgw / rclone for rates, rclone / mgw for
 times). rclone: \`rclone copy\` from one server to the other, the best of
 the flag sets below. mgw's S3 is a second \`mgw run\` of the once job (it
 lists the source and diffs it against its index: a continuous job's poll);
-rclone's is \`rclone copy\` with nothing to copy. Best of $runs run(s) each.
+rclone's is \`rclone copy\` with nothing to copy. S5 copies S2's objects
+to another bucket of the source server: mgw with its defaults copies on the
+server; rclone between two remotes of different names copies through this
+host, within one remote on the server. Best of $runs run(s) each.
+
+S5, bytes over loopback (MB; other processes on the host add to it): mgw
+$(mb "${net[$mgw_s5]}"), of which its report counts $(mb "$mgw_s5_host") through mgw;
+rclone through the host $(mb "${net[$rc_s5_host]}"); rclone server-side $(mb "${net[$rc_s5_server]}").
 
 Peak RSS, MiB:
 
