@@ -105,6 +105,7 @@ func (b *Bucket) copyParts(ctx context.Context, s *Bucket, srcFull, source, ifMa
 	if int(aws.ToInt32(head.PartsCount)) != parts || ps <= 0 || (o.Size+ps-1)/ps != int64(parts) {
 		return connectors.Object{}, unsupported(key, "the source's parts are not of one size")
 	}
+	b.abortLeft(ctx, key, full)
 	id, err := b.CreateMultipart(ctx, key, opts)
 	if err != nil {
 		return connectors.Object{}, err
@@ -165,6 +166,23 @@ func (b *Bucket) copyParts(ctx context.Context, s *Bucket, srcFull, source, ifMa
 	}
 	got.Size = o.Size
 	return got, nil
+}
+
+// abortLeft aborts the unfinished uploads to full that an earlier copy,
+// killed before it completed or aborted its upload, left behind: it is
+// about to be replaced by this copy, and the parts would otherwise be
+// billed until a lifecycle rule drops them. One request where none is
+// left; a failure only leaves them as they were.
+func (b *Bucket) abortLeft(ctx context.Context, key, full string) {
+	out, err := b.cli.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: &b.bucket, Prefix: &full})
+	if err != nil {
+		return
+	}
+	for _, u := range out.Uploads {
+		if aws.ToString(u.Key) == full {
+			_ = b.AbortMultipart(ctx, key, aws.ToString(u.UploadId))
+		}
+	}
 }
 
 // copySource is the x-amz-copy-source of a key: bucket/key, each segment

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -114,4 +115,72 @@ func TestS3ServerSideCopy(t *testing.T) {
 		t.Errorf("server_side_copy: false still copied on the server:\n%s", r)
 	}
 	wantS3Objects(t, cli, plain, files)
+}
+
+// A server-side copy killed with SIGKILL while the server copies parts:
+// the next run completes every object byte for byte with the source's
+// ETag, and leaves no unfinished upload behind.
+func TestS3ServerSideCopyKilled(t *testing.T) {
+	cli, src := newS3Bucket(t)
+	files := map[string][]byte{}
+	for i := range 3 {
+		k := fmt.Sprintf("big/%d.bin", i)
+		files[k] = randomBytes(uint64(40+i), 30<<20+i)
+		putParts(t, cli, src, k, files[k], 5<<20)
+	}
+	_, dst := newS3Bucket(t)
+	s := newSetup(t)
+	j := newJob("killed", "src", "dst")
+	j.Concurrency = 1
+	s.write(t, []address{s3Addr("src", src), s3Addr("dst", dst)}, j)
+
+	c := s.cmd("run", "killed")
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- c.Wait() }()
+	// Kill once the server holds a part of an upload not yet completed.
+	killed := false
+	for !killed {
+		select {
+		case <-exited:
+			t.Fatal("the run ended before any upload was seen in progress")
+		default:
+		}
+		ups, err := cli.ListMultipartUploads(t.Context(), &s3.ListMultipartUploadsInput{Bucket: &dst})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range ups.Uploads {
+			parts, err := cli.ListParts(t.Context(), &s3.ListPartsInput{Bucket: &dst, Key: u.Key, UploadId: u.UploadId})
+			if err == nil && len(parts.Parts) > 0 {
+				_ = c.Process.Kill()
+				killed = true
+				break
+			}
+		}
+	}
+	<-exited
+
+	r := s.mgw(t, "run", "killed")
+	wantExit(t, r, 0)
+	wantCount(t, r, "failed", 0)
+	wantS3Objects(t, cli, dst, files)
+	want, got := etags(t, cli, src), etags(t, cli, dst)
+	for k, e := range want {
+		if got[k] != e {
+			t.Errorf("%s: ETag %q at the destination, %q at the source", k, got[k], e)
+		}
+	}
+	if len(got) != len(files) {
+		t.Errorf("the destination holds %d objects, want %d", len(got), len(files))
+	}
+	ups, err := cli.ListMultipartUploads(t.Context(), &s3.ListMultipartUploadsInput{Bucket: &dst})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ups.Uploads) > 0 {
+		t.Errorf("%d multipart uploads left open after the second run", len(ups.Uploads))
+	}
 }
