@@ -22,7 +22,7 @@ func TestS3ParallelListing(t *testing.T) {
 	}
 	for i, n := range odd {
 		files[fmt.Sprintf("deep/%s/a/b/%s/c/%d", n, n, i)] = randomBytes(uint64(400+i), 10)
-		files[n] = randomBytes(uint64(500+i), 3)             // at the root
+		files[n] = randomBytes(uint64(500+i), 3)              // at the root
 		files[n+"-/"+n+"/"+n] = randomBytes(uint64(600+i), 4) // a folder sharing a root object's prefix
 	}
 	for k, b := range files {
