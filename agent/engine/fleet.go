@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -93,9 +94,14 @@ func ReadJobFleet(ctx context.Context, cfg *config.Config, job *config.JobConfig
 func ReadFleet(ctx context.Context, dst connectors.Bucket, prefix, job string, count int) (*Fleet, error) {
 	f := &Fleet{Job: job, Dir: prefix + job + "/"}
 	if count == 0 {
-		var newest time.Time
+		var (
+			newest time.Time
+			mu     sync.Mutex // fn may run on several goroutines
+		)
 		err := dst.List(ctx, f.Dir, func(o connectors.Object) error {
 			m := statusKey.FindStringSubmatch(o.Key[len(f.Dir):])
+			mu.Lock()
+			defer mu.Unlock()
 			if m != nil && o.ModTime.After(newest) {
 				newest = o.ModTime
 				count, _ = strconv.Atoi(m[2])
