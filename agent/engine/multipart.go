@@ -18,10 +18,12 @@ import (
 	"github.com/mgw-dev/mgw/state"
 )
 
-// partBudget bounds the part buffers of all multipart uploads of the
+// partBudget bounds the parts in flight of all multipart uploads of the
 // process, so memory stays flat however many large files run at once: six
-// 8 MiB parts in flight kept the server as busy as eight on the benchmark,
-// with a peak RSS under rclone's.
+// 8 MiB parts in flight kept the server as busy as eight on the benchmark.
+// A buffered part (a source other than a local file) holds its size in
+// memory, so six parts are 48 MiB at the default part size; a part sent
+// from a local file (sendAllAt) holds only a 256 KiB hashing buffer.
 var partBudget = make(chan struct{}, 6)
 
 // PartSize is the part size of a multipart upload of size bytes to a
