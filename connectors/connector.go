@@ -238,6 +238,15 @@ type StatReader interface {
 	Stat() (Object, error)
 }
 
+// FileReader is what Open returns on a backend of local files: the reader
+// also reads at any offset of the whole file (whatever range was opened),
+// so the parts of a multipart upload are sent straight from the file, a
+// part re-read on a retry, with no part held in memory.
+type FileReader interface {
+	io.ReadCloser
+	io.ReaderAt
+}
+
 // Restorer asks an object store to make an archived object readable.
 type Restorer interface {
 	// Restore requests a readable copy of key kept for days days. A

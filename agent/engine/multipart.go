@@ -18,10 +18,12 @@ import (
 	"github.com/mgw-dev/mgw/state"
 )
 
-// partBudget bounds the part buffers of all multipart uploads of the
+// partBudget bounds the parts in flight of all multipart uploads of the
 // process, so memory stays flat however many large files run at once: six
-// 8 MiB parts in flight kept the server as busy as eight on the benchmark,
-// with a peak RSS under rclone's.
+// 8 MiB parts in flight kept the server as busy as eight on the benchmark.
+// A buffered part (a source other than a local file) holds its size in
+// memory, so six parts are 48 MiB at the default part size; a part sent
+// from a local file (sendAllAt) holds only a 256 KiB hashing buffer.
 var partBudget = make(chan struct{}, 6)
 
 // PartSize is the part size of a multipart upload of size bytes to a
@@ -63,9 +65,10 @@ func partsETag(parts []state.PartDone) string {
 }
 
 // copyMultipart sends a large file in parts, several at a time, resuming an
-// upload an earlier (perhaps killed) run left. The source is read once, in
-// order, so the whole-file checksums are computed while streaming; parts
-// the server already acknowledged are read and compared, not sent again.
+// upload an earlier (perhaps killed) run left. A local file is sent part by
+// part straight from the file (sendAllAt); any other source is read once,
+// in order, into part buffers (sendAll). Parts the server already
+// acknowledged are read and compared, not sent again.
 func (r *Runner) copyMultipart(ctx context.Context, o connectors.Object, mp connectors.MultipartUploader) error {
 	f := r.Dst.Features()
 	ps := PartSize(r.Job, o.Size, f)
@@ -85,13 +88,22 @@ func (r *Runner) copyMultipart(ctx context.Context, o connectors.Object, mp conn
 	in := r.limits.Reader(ctx, body) // the job's bandwidth limit, across parts and files
 
 	s := &partSender{r: r, o: o, mp: mp, up: &up, acked: acked, wantCRC: f.CRC64}
-	if err := s.sendAll(ctx, in, ps); err != nil {
-		return err
-	}
 	// The file must end where the scan said it did.
 	var one [1]byte
-	if k, _ := in.Read(one[:]); k > 0 {
-		return errChanged(o.Key, "grew while it was copied")
+	if fr, ok := body.(connectors.FileReader); ok {
+		if err := s.sendAllAt(ctx, fr, ps); err != nil {
+			return err
+		}
+		if k, _ := fr.ReadAt(one[:], o.Size); k > 0 {
+			return errChanged(o.Key, "grew while it was copied")
+		}
+	} else {
+		if err := s.sendAll(ctx, in, ps); err != nil {
+			return err
+		}
+		if k, _ := in.Read(one[:]); k > 0 {
+			return errChanged(o.Key, "grew while it was copied")
+		}
 	}
 	// One GET of an object store reads one version whole (checked by
 	// openListed); a file on a disk or share may have changed.
@@ -189,7 +201,7 @@ func (s *partSender) sendAll(ctx context.Context, in io.Reader, ps int64) error 
 			break
 		}
 		if p, ok := s.acked[num]; ok {
-			s.recheck(p, buf)
+			s.recheck(p, bufData(buf, s.wantCRC))
 			release()
 			continue
 		}
@@ -197,7 +209,7 @@ func (s *partSender) sendAll(ctx context.Context, in io.Reader, ps int64) error 
 		s.wg.Add(1)
 		go func() {
 			defer func() { <-sem; release(); s.wg.Done() }()
-			s.send(pctx, num, buf)
+			s.send(pctx, num, bufData(buf, s.wantCRC))
 		}()
 	}
 	s.wg.Wait()
@@ -207,23 +219,22 @@ func (s *partSender) sendAll(ctx context.Context, in io.Reader, ps int64) error 
 // recheck compares a part sent before a restart with what the source
 // holds now: it is read again only to prove the source still holds what
 // was sent.
-func (s *partSender) recheck(p state.PartDone, buf []byte) {
-	if p.Size != int64(len(buf)) || !bytes.Equal(p.MD5, md5sum(buf)) {
+func (s *partSender) recheck(p state.PartDone, d partData) {
+	if p.Size != d.size || !bytes.Equal(p.MD5, d.md5) {
 		s.fail(errChanged(s.o.Key, fmt.Sprintf("part %d differs from the part sent before", p.Number)))
 		return
 	}
 	if s.wantCRC {
-		p.CRC64 = crc64.Checksum(buf, crcTable)
+		p.CRC64 = d.crc
 		s.mu.Lock()
 		s.up.Parts = replacePart(s.up.Parts, p)
 		s.mu.Unlock()
 	}
 }
 
-// send hashes and sends one part (hashing here, not in the reading loop,
-// lets the next part be read meanwhile) and checkpoints it.
-func (s *partSender) send(ctx context.Context, num int, data []byte) {
-	p, err := s.r.sendPart(ctx, s.o.Key, s.up.UploadID, num, data, s.wantCRC, s.mp)
+// send sends one part and checkpoints it.
+func (s *partSender) send(ctx context.Context, num int, d partData) {
+	p, err := s.r.sendPart(ctx, s.o.Key, s.up.UploadID, num, d, s.wantCRC, s.mp)
 	if err != nil {
 		s.abort(err)
 		return
@@ -375,20 +386,34 @@ func (r *Runner) abandon(ctx context.Context, key, id string, mp connectors.Mult
 	}
 }
 
-// sendPart hashes and uploads one part, retrying the part (never the
-// whole file) on errors that may pass, and checks the server's
-// acknowledgement.
-func (r *Runner) sendPart(ctx context.Context, key, id string, num int, data []byte, wantCRC bool, mp connectors.MultipartUploader) (state.PartDone, error) {
-	sum := md5sum(data)
-	var crc uint64
+// partData is one part as hashed: its size, MD5, CRC64 (when wanted) and
+// how to read its bytes, a new reader for every attempt.
+type partData struct {
+	size int64
+	md5  []byte
+	crc  uint64
+	open func() io.ReadSeeker
+}
+
+// bufData hashes a part held in memory. It is called in the part's own
+// goroutine, so the next part is read meanwhile.
+func bufData(b []byte, wantCRC bool) partData {
+	d := partData{size: int64(len(b)), md5: md5sum(b), open: func() io.ReadSeeker { return bytes.NewReader(b) }}
 	if wantCRC {
-		crc = crc64.Checksum(data, crcTable)
+		d.crc = crc64.Checksum(b, crcTable)
 	}
+	return d
+}
+
+// sendPart uploads one part, retrying the part (never the whole file) on
+// errors that may pass, and checks the server's acknowledgement.
+func (r *Runner) sendPart(ctx context.Context, key, id string, num int, d partData, wantCRC bool, mp connectors.MultipartUploader) (state.PartDone, error) {
+	sum, crc := d.md5, d.crc
 	for attempt := 1; ; attempt++ {
 		var p connectors.Part
 		err := r.paced(ctx, connectors.Destination, func() error {
 			var err error
-			p, err = mp.UploadPart(ctx, key, id, num, bytes.NewReader(data), int64(len(data)), sum)
+			p, err = mp.UploadPart(ctx, key, id, num, d.open(), d.size, sum)
 			return err
 		})
 		if err == nil {
@@ -398,7 +423,7 @@ func (r *Runner) sendPart(ctx context.Context, key, id string, num int, data []b
 			case IsMD5(p.ETag) && !strings.EqualFold(p.ETag, hex.EncodeToString(sum)):
 				err = &verifyError{fmt.Sprintf("part %d ETag %s, sent MD5 %x", num, p.ETag, sum)}
 			default:
-				return state.PartDone{Number: num, Size: int64(len(data)), ETag: p.ETag, MD5: sum, CRC64: crc}, nil
+				return state.PartDone{Number: num, Size: d.size, ETag: p.ETag, MD5: sum, CRC64: crc}, nil
 			}
 		}
 		if ctx.Err() != nil || !connectors.KindOf(err).Retryable() || attempt > r.Job.Retries {

@@ -24,8 +24,8 @@ const (
 	partsInFlight   = 4 // per file; heavy slots bound the files
 	// Files above heavyMin take one of the job's heavy slots (at most
 	// maxHeavy) while they copy: small files are bound by round trips and
-	// want many in flight, large ones by bytes held in memory (up to
-	// partsInFlight parts each, 512 MiB at most for the job).
+	// want many in flight, large ones by bytes in flight (up to
+	// partsInFlight parts each, partBudget for the process).
 	heavyMin = 1 << 20
 	maxHeavy = 16
 )

@@ -220,6 +220,19 @@ func (r *reader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// ReadAt reads the whole file at off, whatever range Open was given
+// (connectors.FileReader).
+func (r *reader) ReadAt(p []byte, off int64) (int, error) {
+	if err := r.ctx.Err(); err != nil {
+		return 0, newError(connectors.Classify(err), "read", r.key, err)
+	}
+	n, err := r.f.ReadAt(p, off)
+	if err != nil && err != io.EOF {
+		err = newError(kindOf(err), "read", r.key, err)
+	}
+	return n, err
+}
+
 func (r *reader) Close() error {
 	err := r.f.Close()
 	return newError(kindOf(err), "close", r.key, err)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench.sh: mgw side by side with rclone, same data, same S3 server
-# (versitygw on loopback), and a bare aws-sdk-go-v2 loop for the server's
-# ceiling. Prints one table and, at full scale, writes it with the machine
+# (versitygw on loopback), MinIO's `mc mirror` for the large files, and a
+# bare aws-sdk-go-v2 loop for the server's ceiling. Prints one table and, at full scale, writes it with the machine
 # and versions to test/bench/RESULTS.md.
 #
 #   S1  20,000 files x 4 KiB in 200 folders, first copy      files/s
@@ -11,7 +11,9 @@
 #
 # BENCH_SCALE=small runs the same scenarios on 2,000 files and 4 x 64 MiB
 # for a smoke test; its numbers are not worth comparing and it writes no
-# RESULTS.md. BENCH_RUNS=N (default 1) repeats every first copy and re-run
+# RESULTS.md. BENCH_ONLY=S2 runs the large files alone (mgw, rclone, mc
+# and the SDK loop) and nothing after them, for tuning that path; it writes
+# no RESULTS.md either. BENCH_RUNS=N (default 1) repeats every first copy and re-run
 # N times and keeps the fastest, for a busy machine. BENCH_PROFILE=DIR
 # keeps a CPU profile of every mgw run there (go tool pprof DIR/RUN.pprof).
 # The benchmark fails
@@ -41,6 +43,14 @@ small) nfiles=2000 ndirs=20 nbig=4 bigmib=64 ;;
 	;;
 esac
 runs=${BENCH_RUNS:-1}
+only=${BENCH_ONLY:-}
+case $only in
+"" | S2) ;;
+*)
+	echo "bench: BENCH_ONLY must be S2 or unset, not $only" >&2
+	exit 2
+	;;
+esac
 fsize=4096
 perdir=$((nfiles / ndirs))
 nchanged=$((nfiles / 100))
@@ -50,7 +60,9 @@ nchanged=$((nfiles / 100))
 target_s1=1.5    # files/s, mgw / rclone
 target_cpu=1.0   # CPU s per 1,000 files, rclone / mgw
 target_s2=1.0    # MB/s, mgw / rclone
-target_s2sdk=0.7 # MB/s, mgw / the bare SDK loop
+target_s2sdk=0.95 # MB/s, mgw / the bare SDK multipart loop
+target_s2mc=1.1   # MB/s, mgw / mc mirror
+target_s2mcrss=16 # MiB: mgw's peak RSS at most mc's plus this
 target_s3=20     # wall time, rclone / mgw
 target_s4=10     # wall time, rclone / mgw
 
@@ -70,6 +82,10 @@ declare -A flags=(
 	[sdk-s1-64]="-workers 64 put"
 	[sdk-s2-8x16]="-parts 8 -part-mib 16 multipart"
 	[sdk-s2-16x8]="-parts 16 -part-mib 8 multipart"
+	# mgw's own shape: 8 MiB parts, 6 in flight over all files.
+	[sdk-s2-6x8]="-parts 6 -part-mib 8 multipart"
+	# mc mirror with its defaults (16 MiB parts for these sizes).
+	[mc-s2-a]=""
 )
 # Re-runs add to S1's best set how rclone tells a change: size + modtime (a
 # HEAD per object for the modtime), size + MD5 against the listed ETag, or
@@ -93,6 +109,11 @@ if [ ! -x "$bin/rclone" ]; then
 	log "installing rclone into $bin (minutes on a cold Go cache)"
 	mkdir -p "$bin"
 	GOBIN=$bin go install github.com/rclone/rclone@latest
+fi
+if [ ! -x "$bin/mc" ]; then
+	log "installing mc into $bin (minutes on a cold Go cache)"
+	mkdir -p "$bin"
+	GOBIN=$bin go install github.com/minio/mc@latest
 fi
 if [ ! -x "$root/bin/mgw" ]; then
 	(cd "$root" && go build -o bin/mgw ./cmd/mgw)
@@ -143,6 +164,10 @@ export RCLONE_CONFIG_VGW_TYPE=s3 RCLONE_CONFIG_VGW_PROVIDER=Other \
 	RCLONE_CONFIG_VGW_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY \
 	RCLONE_CONFIG_VGW_FORCE_PATH_STYLE=true
 rclone=("$bin/rclone" --config /dev/null)
+# mc reads the server and its keys from MC_HOST_<alias>, so they stay out
+# of ps and of its config dir (its own, in $tmp).
+export MC_HOST_vgw="${endpoint%%://*}://$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY@${endpoint#*://}"
+mc=("$bin/mc" --config-dir "$tmp/mc" --quiet --no-color)
 sdk=("$tmp/sdkloop" -endpoint "$endpoint")
 
 prefix=bench-$$
@@ -257,6 +282,7 @@ first() {
 			copied "$run" "$3"
 			;;
 		rc-*) measure "$run" "${rclone[@]}" copy "$src" "vgw:$B" ${flags[$conf]} ;;
+		mc-*) measure "$run" "${mc[@]}" mirror ${flags[$conf]} "$src" "vgw/$B" ;;
 		sdk-*) measure "$run" "${sdk[@]}" -bucket "$B" ${flags[$conf]} "$src" ;;
 		esac
 	done
@@ -293,7 +319,7 @@ check() {
 log "scale $scale, $runs run(s) each: $nfiles files x $fsize B in $ndirs folders; $nbig x $bigmib MiB"
 small=$tmp/small big=$tmp/big
 mkdir -p "$small" "$big"
-for ((d = 0; d < ndirs; d++)); do
+for ((d = 0; d < ndirs && ${#only} == 0; d++)); do
 	dir=$small/d$(printf %03d $d)
 	mkdir "$dir"
 	head -c $((perdir * fsize)) /dev/urandom | split -b $fsize -a 4 -d - "$dir/f"
@@ -303,6 +329,7 @@ for ((i = 0; i < nbig; i++)); do
 done
 bigbytes=$((nbig * bigmib << 20))
 
+if [ -z "$only" ]; then
 # --- S1: many small files, first copy ------------------------------------
 
 log "S1: first copy of $nfiles small files"
@@ -365,6 +392,7 @@ check "$small" "$prefix-$mgw_s1"
 check "$small" "$prefix-$rc_s1"
 drop "$mgw_s1"
 drop "$rc_s1"
+fi
 
 # --- S2: a few large files, first copy -----------------------------------
 
@@ -380,7 +408,11 @@ for conf in rc-s2-a rc-s2-b rc-s2-c; do
 done
 rc_s2=$(best "${tried[@]}")
 tried=()
-for conf in sdk-s2-8x16 sdk-s2-16x8; do
+first mc-s2-a "$big" "$nbig"
+mc_s2=$BEST
+drop "$BEST"
+tried=()
+for conf in sdk-s2-6x8 sdk-s2-8x16 sdk-s2-16x8; do
 	first $conf "$big" "$nbig"
 	drop "$BEST"
 	tried+=("$BEST")
@@ -395,12 +427,56 @@ per1k() { calc "${cpu[$1]} * 1000 / $nfiles"; }
 met() { awk -v r="$1" -v t="$2" 'BEGIN { print (r >= t ? "yes" : "no") }'; }
 le() { awk -v a="$1" -v b="$2" 'BEGIN { print (a <= b ? "yes" : "no") }'; }
 
+# Every run, in order.
+runs_table() {
+	local run f
+	echo "| run | wall s | CPU s | peak RSS MiB | flags |"
+	echo "|---|---:|---:|---:|---|"
+	for run in "${order[@]}"; do
+		case $run in
+		mgw-*) f="defaults (overwrite: if-newer, concurrency 64)" ;;
+		mc-*) f="mirror ${flags[${run%-*}]:-(defaults)}" ;;
+		*) f=${flags[${run%-*}]} ;;
+		esac
+		echo "| $run | ${wall[$run]} | ${cpu[$run]} | ${rss[$run]} | \`$f\` |"
+	done
+}
+
+s2_m=$(mbs "$mgw_s2") s2_r=$(mbs "$rc_s2") s2_c=$(mbs "$sdk_s2") s2_mc=$(mbs "$mc_s2")
+r2=$(calc "$s2_m / $s2_r") r2c=$(calc "$s2_m / $s2_c") r2mc=$(calc "$s2_m / $s2_mc")
+rss_cap=$((${rss[$mc_s2]} + target_s2mcrss))
+# The large files, every tool in one table: mgw's rate over each one's.
+s2table=$(
+	cat <<EOF
+S2 first copy, $nbig x $bigmib MiB, beside each tool (mgw / tool: > 1 is better for mgw):
+
+| tool | MB/s | CPU s | peak RSS MiB | mgw / tool | target | met? |
+|---|---:|---:|---:|---:|---:|---|
+| mgw | $s2_m | ${cpu[$mgw_s2]} | ${rss[$mgw_s2]} | 1.00 | RSS ≤ $rss_cap (mc's + $target_s2mcrss) | $(le "${rss[$mgw_s2]}" "$rss_cap") |
+| rclone (best set) | $s2_r | ${cpu[$rc_s2]} | ${rss[$rc_s2]} | $r2 | ≥ $target_s2 | $(met "$r2" $target_s2) |
+| mc mirror | $s2_mc | ${cpu[$mc_s2]} | ${rss[$mc_s2]} | $r2mc | ≥ $target_s2mc | $(met "$r2mc" $target_s2mc) |
+| SDK multipart loop (best shape) | $s2_c | ${cpu[$sdk_s2]} | ${rss[$sdk_s2]} | $r2c | ≥ $target_s2sdk | $(met "$r2c" $target_s2sdk) |
+
+SDK multipart loop: aws-sdk-go-v2 alone, Content-MD5 on every part, the
+best of 6 x 8 MiB (mgw's shape), 8 x 16 MiB and 16 x 8 MiB parts in flight.
+EOF
+)
+if [ -n "$only" ]; then
+	echo
+	echo "load average $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo
+	echo "$s2table"
+	echo
+	runs_table
+	log "BENCH_ONLY=$only: no RESULTS.md, no other scenario"
+	exit 0
+fi
+
 s1_m=$(fps "$mgw_s1") s1_r=$(fps "$rc_s1") s1_c=$(fps "$sdk_s1")
 c_m=$(per1k "$mgw_s1") c_r=$(per1k "$rc_s1")
-s2_m=$(mbs "$mgw_s2") s2_r=$(mbs "$rc_s2") s2_c=$(mbs "$sdk_s2")
 s3_m=${wall[$mgw_s3]} s3_r=${wall[$rc_s3]}
 s4_m=${wall[mgw-s4-1]} s4_r=${wall[rc-s4-1]}
-r1=$(calc "$s1_m / $s1_r") rcpu=$(calc "$c_r / $c_m") r2=$(calc "$s2_m / $s2_r")
+r1=$(calc "$s1_m / $s1_r") rcpu=$(calc "$c_r / $c_m")
 r3=$(calc "$s3_r / $s3_m") r4=$(calc "$s4_r / $s4_m")
 
 table=$(
@@ -409,16 +485,18 @@ table=$(
 |---|---:|---:|---:|---:|---|---:|---:|
 | S1 first copy, $nfiles x 4 KiB: files/s | $s1_m | $s1_r | $r1 | ≥ $target_s1 | $(met "$r1" $target_s1) | $s1_c | $(calc "$s1_m / $s1_c") |
 | S1 CPU s (user+sys) per 1,000 files | $c_m | $c_r | $rcpu | ≥ $target_cpu | $(met "$rcpu" $target_cpu) | | |
-| S2 first copy, $nbig x $bigmib MiB: MB/s | $s2_m | $s2_r | $r2 | ≥ $target_s2 | $(met "$r2" $target_s2) | $s2_c | $(calc "$s2_m / $s2_c") |
-| S2 mgw / SDK loop | | | $(calc "$s2_m / $s2_c") | ≥ $target_s2sdk | $(met "$(calc "$s2_m / $s2_c")" $target_s2sdk) | | |
+| S2 first copy, $nbig x $bigmib MiB: MB/s | $s2_m | $s2_r | $r2 | ≥ $target_s2 | $(met "$r2" $target_s2) | $s2_c | $r2c |
+| S2 mgw / SDK loop | | | $r2c | ≥ $target_s2sdk | $(met "$r2c" $target_s2sdk) | | |
 | S3 run again, nothing changed: wall s | $s3_m | $s3_r | $r3 | ≥ $target_s3 | $(met "$r3" $target_s3) | | |
 | S4 $nchanged files (1%) rewritten: wall s | $s4_m | $s4_r | $r4 | ≥ $target_s4 | $(met "$r4" $target_s4) | | |
 
 Ratio: > 1 is better for mgw (mgw / rclone for rates, rclone / mgw for
 times and CPU). rclone: the best of the flag sets below. SDK loop:
 aws-sdk-go-v2 alone, the best of PutObject with 16, 32 or 64 in flight (S1)
-and of multipart with 8 x 16 MiB or 16 x 8 MiB parts in flight (S2).
+and of multipart with 6 x 8, 8 x 16 or 16 x 8 MiB parts in flight (S2).
 Best of $runs run(s) each, except S4 (one run).
+
+$s2table
 
 Peak RSS, MiB:
 
@@ -431,16 +509,8 @@ Peak RSS, MiB:
 
 Every run, in order:
 
-| run | wall s | CPU s | peak RSS MiB | flags |
-|---|---:|---:|---:|---|
+$(runs_table)
 EOF
-	for run in "${order[@]}"; do
-		case $run in
-		mgw-*) f="defaults (overwrite: if-newer, concurrency 64)" ;;
-		*) f=${flags[${run%-*}]} ;;
-		esac
-		echo "| $run | ${wall[$run]} | ${cpu[$run]} | ${rss[$run]} | \`$f\` |"
-	done
 )
 echo
 echo "$table"
@@ -451,7 +521,7 @@ if [ "$scale" = full ]; then
 		echo "## One-shot copy: mgw, rclone and a bare SDK loop"
 		echo
 		echo "Generated by \`make bench\` (\`BENCH_RUNS=$runs bash test/bench/bench.sh\`) on $(date -u +%Y-%m-%dT%H:%MZ)."
-		echo "mgw and rclone copy a local folder to versitygw's posix backend on loopback"
+		echo "mgw, rclone and mc (S2) copy a local folder to versitygw's posix backend on loopback"
 		echo "(keep-alive: $VGW_KEEP_ALIVE; BENCH_KEEPALIVE=false for the server's default);"
 		echo "each first copy goes to a fresh bucket. mgw runs with its defaults."
 		echo
@@ -460,7 +530,7 @@ if [ "$scale" = full ]; then
 		echo "load average $(cut -d' ' -f1-3 /proc/loadavg) at the end of the run."
 		echo
 		echo "Versions: mgw $(cd "$root" && git describe --always --dirty 2>/dev/null || echo unknown),"
-		echo "$(go version | cut -d' ' -f3), rclone $(mod "$bin/rclone"), versitygw $(mod "$bin/versitygw")."
+		echo "$(go version | cut -d' ' -f3), rclone $(mod "$bin/rclone"), mc $(mod "$bin/mc"), versitygw $(mod "$bin/versitygw")."
 		echo
 		echo "$table"
 	)
