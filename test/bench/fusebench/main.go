@@ -37,10 +37,15 @@ import (
 
 const job = "bench"
 
+// recordRate is how fast the job records new failures while the
+// "recording" case reads failed.txt.
+var recordRate = 1000
+
 func main() {
 	n := flag.Int("failures", 1_000_000, "failures to record")
 	runs := flag.Int("runs", 3, "runs of each measurement; the best counts")
 	dir := flag.String("dir", filepath.Join(os.TempDir(), "mgw-fusebench"), "work directory (emptied first)")
+	flag.IntVar(&recordRate, "record-rate", recordRate, "failures a second the job records during the recording case")
 	flag.Parse()
 	if err := run(*n, *runs, *dir); err != nil {
 		fmt.Fprintln(os.Stderr, "fusebench:", err)
@@ -103,6 +108,58 @@ func run(n, runs int, dir string) error {
 			return err
 		}
 	}
+	return measureRecording(st, viewFile, runs)
+}
+
+// measureRecording reads failed.txt while the job records recordRate new
+// failures a second into it: each open renders a new snapshot, which
+// cat reads through a pipe to count its bytes. It prints the best
+// throughput, and the failures recorded during the reads.
+func measureRecording(st *state.Store, p string, runs int) error {
+	stop := make(chan struct{})
+	errc := make(chan error, 1)
+	var recorded atomic.Int64
+	go func() {
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		per := max(recordRate/1000, 1)
+		now := time.Now().UTC().Truncate(time.Second)
+		for i := 0; ; {
+			select {
+			case <-stop:
+				errc <- nil
+				return
+			case <-t.C:
+			}
+			for k := 0; k < per; k++ {
+				f := state.Failure{Code: "NoPermission", Message: "source read refused: access denied", Attempts: 5, First: now, Last: now}
+				if err := st.Fail(job, fmt.Sprintf("data/dir%04d/new-%08d.bin", i%1000, i), f); err != nil {
+					errc <- err
+					return
+				}
+				i++
+				recorded.Add(1)
+			}
+		}
+	}()
+	best, bytes := time.Hour, int64(0)
+	for i := 0; i < runs; i++ {
+		_, total, n, err := readAll(p)
+		if err != nil {
+			close(stop)
+			<-errc
+			return err
+		}
+		if total < best {
+			best, bytes = total, n
+		}
+	}
+	close(stop)
+	if err := <-errc; err != nil {
+		return err
+	}
+	fmt.Printf("recording_seconds=%.3f recording_mb_s=%.1f recording_bytes=%d recorded=%d\n",
+		best.Seconds(), float64(bytes)/1e6/best.Seconds(), bytes, recorded.Load())
 	return nil
 }
 
@@ -216,25 +273,33 @@ func writePlain(st *state.Store, p string) (int64, error) {
 // firstByte runs cat with its output on a pipe: the time to its first
 // byte, and how many bytes it gave.
 func firstByte(p string) (time.Duration, int64, error) {
+	ttfb, _, n, err := readAll(p)
+	return ttfb, n, err
+}
+
+// readAll runs cat with its output on a pipe: the time to its first byte,
+// to its last, and how many bytes it gave.
+func readAll(p string) (time.Duration, time.Duration, int64, error) {
 	cmd := exec.Command("cat", p)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	one := make([]byte, 1)
 	if _, err := io.ReadFull(out, one); err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	ttfb := time.Since(start)
-	rest, err := io.Copy(io.Discard, out)
+	rest, err := io.CopyBuffer(io.Discard, out, make([]byte, 1<<20))
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
-	return ttfb, 1 + rest, cmd.Wait()
+	err = cmd.Wait()
+	return ttfb, time.Since(start), 1 + rest, err
 }
 
 func catToNull(p string) (time.Duration, error) {
