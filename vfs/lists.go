@@ -72,6 +72,8 @@ var (
 	fillAtLeast int64 = 1 << 20
 )
 
+const firstFill = 64 << 10 // the least the first fill renders
+
 // openListSource opens a list for reading: check.txt from the agent's
 // file; the others from their spool if the state has not changed since
 // they were rendered, else rendered from a new snapshot.
@@ -236,7 +238,13 @@ func (r *listReader) ReadAt(p []byte, off int64) (int, error) {
 		}
 		// At most fillAtMost at once: a read far ahead renders its way
 		// there in steps, dropping each, instead of holding it all.
-		if err := r.fill(min(max(want-r.off, fillAtLeast), max(fillAtMost, int64(len(p))))); err != nil {
+		// The first fill renders only what the read asks, so the first
+		// bytes come at once; later ones at least fillAtLeast.
+		least := fillAtLeast
+		if r.next == "" {
+			least = firstFill
+		}
+		if err := r.fill(min(max(want-r.off, least), max(fillAtMost, int64(len(p))))); err != nil {
 			return 0, err
 		}
 	}
