@@ -21,6 +21,13 @@ import (
 // where the last read stopped resumes the snapshot's iterator at the next
 // path; reading backwards (less, a second pass) restarts from the nearest
 // checkpoint, a (byte offset, path) pair noted every checkpointEvery bytes.
+//
+// Speed comes from rendering fast (a MiB per fill, straight from the stored
+// bytes: state/snaplines.go), not from serving an older complete rendering
+// while a newer one is made: that would be faster still, but a reader
+// told of a failure (mgw status) and opening failed.txt must find it, and
+// a rendering kept current as failures are recorded would be a second,
+// sorted copy of the list to maintain at every commit.
 type listReader struct {
 	mu    sync.Mutex
 	v     *view
@@ -60,11 +67,12 @@ type checkpoint struct {
 var (
 	checkpointEvery int64 = 1 << 20
 	fillAtMost      int64 = 4 << 20 // the most one fill renders, unless the read is larger
+	// The least one fill renders: one iterator (open and seek) per MiB,
+	// not one per 128 KiB read. It is what an open list holds in memory.
+	fillAtLeast int64 = 1 << 20
 )
 
-const fillAtLeast = 64 << 10 // render at least this much per fill: one iterator seek per fill
-
-var errFull = errors.New("buffer full")
+const firstFill = 64 << 10 // the least the first fill renders
 
 // openListSource opens a list for reading: check.txt from the agent's
 // file; the others from their spool if the state has not changed since
@@ -230,7 +238,13 @@ func (r *listReader) ReadAt(p []byte, off int64) (int, error) {
 		}
 		// At most fillAtMost at once: a read far ahead renders its way
 		// there in steps, dropping each, instead of holding it all.
-		if err := r.fill(min(max(want-r.off, fillAtLeast), max(fillAtMost, int64(len(p))))); err != nil {
+		// The first fill renders only what the read asks, so the first
+		// bytes come at once; later ones at least fillAtLeast.
+		least := fillAtLeast
+		if r.next == "" {
+			least = firstFill
+		}
+		if err := r.fill(min(max(want-r.off, least), max(fillAtMost, int64(len(p))))); err != nil {
 			return 0, err
 		}
 	}
@@ -274,42 +288,31 @@ func (r *listReader) fill(n int64) error {
 	if last := r.checks[len(r.checks)-1]; end >= last.off+checkpointEvery {
 		r.checks = append(r.checks, checkpoint{off: end, from: r.next})
 	}
-	limit := int(n)
+	// One batch, rendered straight into buf and scrubbed whole
+	// (state/snaplines.go says why this is fast).
+	start := len(r.buf)
+	var next string
+	var done bool
 	var err error
-	last := ""
-	add := func(path string, line []byte) error {
-		r.buf = append(r.buf, r.scrub.scrub(line)...)
-		last = path
-		if len(r.buf) >= limit {
-			return errFull
+	if r.f.kind == kindSkipped {
+		r.buf, next, done, err = r.snap.AppendSkippedLines(r.buf, r.f.job, r.next, int(n))
+	} else {
+		code := ""
+		if r.f.kind == kindErrors {
+			code = r.f.code
 		}
-		return nil
+		r.buf, next, done, err = r.snap.AppendFailedLines(r.buf, r.f.job, r.next, int(n), code)
 	}
-	var line []byte
-	switch r.f.kind {
-	case kindSkipped:
-		err = r.snap.Skips(r.f.job, r.next, func(path string, k state.Skip) error {
-			line = state.AppendSkippedLine(line[:0], path, k)
-			return add(path, line)
-		})
-	default:
-		err = r.snap.Failures(r.f.job, r.next, func(path string, f state.Failure) error {
-			if r.f.kind == kindErrors && f.Code != r.f.code {
-				return nil
-			}
-			line = state.AppendFailedLine(line[:0], path, f)
-			return add(path, line)
-		})
-	}
-	switch {
-	case errors.Is(err, errFull):
-		// The smallest path after last: resume there.
-		r.next = last + "\x00"
-	case err != nil:
+	if err != nil {
+		r.buf = r.buf[:start]
 		return err
-	default:
-		r.done = true
 	}
+	if tail := r.buf[start:]; len(tail) > 0 {
+		if s := r.scrub.scrubLines(tail); len(s) != len(tail) || &s[0] != &tail[0] {
+			r.buf = append(r.buf[:start], s...) // s is a new slice
+		}
+	}
+	r.next, r.done = next, done
 	return nil
 }
 

@@ -154,3 +154,21 @@ func TestListLinesEscaped(t *testing.T) {
 		}
 	}
 }
+
+// Scrubbing a batch of lines gives the bytes of scrubbing each line,
+// for secrets with a newline (which could match across a line's end) and
+// without.
+func TestScrubLinesAsEachLine(t *testing.T) {
+	lines := []string{"a key=Sup3r-one\n", "tail Sup3r\n", "-one head\n", "x\n", "Sup3r-oneSup3r-one\n", "no end Sup3r-one"}
+	for _, secrets := range [][]string{{"Sup3r-one"}, {"Sup3r\n-one"}, {"Sup3r\n", "head\nx"}, {"none-here"}} {
+		s := newScrubber(secrets)
+		var want, batch []byte
+		for _, l := range lines {
+			want = append(want, s.scrub([]byte(l))...)
+			batch = append(batch, l...)
+		}
+		if got := s.scrubLines(batch); !bytes.Equal(got, want) {
+			t.Errorf("secrets %q: batch scrubbed to %q, lines to %q", secrets, got, want)
+		}
+	}
+}

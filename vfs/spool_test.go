@@ -30,6 +30,8 @@ func TestSpool(t *testing.T) {
 	dir := t.TempDir()
 	v.spools = newSpools(dir)
 	f := file{path: "jobs/job-a/failed.txt", kind: kindFailed, job: "job-a"}
+	defer func(n int64) { fillAtLeast = n }(fillAtLeast)
+	fillAtLeast = 4 << 10 // the jump below lands beyond the first fill
 
 	// Read with a jump ahead: no spool.
 	r := v.openListSource(f)

@@ -259,7 +259,10 @@ func (v *view) small(f file) ([]byte, error) {
 }
 
 // scrubber replaces secrets by ****.
-type scrubber struct{ secrets [][]byte }
+type scrubber struct {
+	secrets [][]byte
+	newline bool // a secret holds a newline: scrub lines one by one
+}
 
 var stars = []byte("****")
 
@@ -268,9 +271,34 @@ func newScrubber(secrets []string) *scrubber {
 	for _, x := range secrets {
 		if len(x) >= MinSecretLen {
 			s.secrets = append(s.secrets, []byte(x))
+			s.newline = s.newline || strings.Contains(x, "\n")
 		}
 	}
 	return s
+}
+
+// scrubLines scrubs whole lines at once, with the bytes scrub gives each
+// line: a secret without a newline cannot match across a line's end, so
+// scrubbing the batch gives the same bytes; one with a newline could,
+// and then each line is scrubbed on its own. It returns b itself when no
+// secret is found.
+func (s *scrubber) scrubLines(b []byte) []byte {
+	if !s.newline {
+		return s.scrub(b)
+	}
+	var out []byte
+	for rest := b; len(rest) > 0; {
+		i := bytes.IndexByte(rest, '\n') + 1
+		if i == 0 {
+			i = len(rest)
+		}
+		out = append(out, s.scrub(rest[:i])...)
+		rest = rest[i:]
+	}
+	if bytes.Equal(out, b) {
+		return b
+	}
+	return out
 }
 
 func (s *scrubber) scrub(b []byte) []byte {

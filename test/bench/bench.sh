@@ -570,3 +570,4 @@ if [ "$scale" = small ]; then
 else
 	bash "$root/test/bench/fuse.sh"
 fi
+BENCH_SCALE=$scale bash "$root/test/bench/rescan.sh"

@@ -63,3 +63,47 @@ func TestSecondRunCopiesOnlyChanges(t *testing.T) {
 	}
 	wantObjects(t, srv, sourceFiles(t, s.src)) // earlier versions rightly differ
 }
+
+// A rescan over many unchanged files in several folders (the index read a
+// folder at a time) finds each kind of change among them: a new size, a
+// new mtime, a new file; a deleted file is neither copied nor counted.
+func TestRescanFindsChangesAmongUnchanged(t *testing.T) {
+	s, srv := ossSetup(t)
+	const dirs, per = 4, 150
+	key := func(d, f int) string { return fmt.Sprintf("d%d/f%03d", d, f) }
+	for d := range dirs {
+		for f := range per {
+			writeFile(t, filepath.Join(s.src, key(d, f)), []byte(key(d, f)))
+		}
+	}
+	wantExit(t, s.mgw(t, "run", "job"), 0)
+
+	sized, timed, added, deleted := key(0, 7), key(1, 70), "d2/new", key(3, 149)
+	writeFile(t, filepath.Join(s.src, sized), []byte(sized+" grown"))
+	later := time.Now().Add(time.Hour)
+	if err := os.Chtimes(filepath.Join(s.src, timed), later, later); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(s.src, added), []byte("new"))
+	if err := os.Remove(filepath.Join(s.src, deleted)); err != nil {
+		t.Fatal(err)
+	}
+	r := s.mgw(t, "run", "job")
+	wantExit(t, r, 0)
+	wantCount(t, r, "copied and verified", 3)
+	wantCount(t, r, "unchanged", dirs*per-3)
+	for d := range dirs {
+		for f := range per {
+			want := 1
+			if k := key(d, f); k == sized || k == timed {
+				want = 2
+			}
+			if n := srv.Count("PutObject", key(d, f)); n != want {
+				t.Errorf("%s: %d PutObject requests over two runs, want %d", key(d, f), n, want)
+			}
+		}
+	}
+	if n := srv.Count("PutObject", added); n != 1 {
+		t.Errorf("%s: %d PutObject requests, want 1", added, n)
+	}
+}

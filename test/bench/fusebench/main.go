@@ -25,6 +25,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,11 +38,20 @@ import (
 
 const job = "bench"
 
+// recordRate is how fast the job records new failures while the
+// "recording" case reads failed.txt.
+var recordRate = 1000
+
+var profile string // -cpuprofile
+
 func main() {
 	n := flag.Int("failures", 1_000_000, "failures to record")
 	runs := flag.Int("runs", 3, "runs of each measurement; the best counts")
 	dir := flag.String("dir", filepath.Join(os.TempDir(), "mgw-fusebench"), "work directory (emptied first)")
+	flag.IntVar(&recordRate, "record-rate", recordRate, "failures a second the job records during the recording case")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the reads (not of recording the failures) to this file")
 	flag.Parse()
+	profile = *cpuprofile
 	if err := run(*n, *runs, *dir); err != nil {
 		fmt.Fprintln(os.Stderr, "fusebench:", err)
 		os.Exit(1)
@@ -89,6 +99,17 @@ func run(n, runs int, dir string) error {
 	}
 	runtime.GC()
 	debug.FreeOSMemory()
+	if profile != "" {
+		f, err := os.Create(profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	for _, c := range []readCase{
 		{"plain", plain, nil},
 		{"view", viewFile, touch}, // rendered from the state
@@ -103,6 +124,67 @@ func run(n, runs int, dir string) error {
 			return err
 		}
 	}
+	return measureRecording(st, viewFile, runs)
+}
+
+// measureRecording reads failed.txt while the job records recordRate new
+// failures a second into it: each open renders a new snapshot, which dd
+// reads to /dev/null as cat would (128 KiB reads), saying how many bytes
+// it read (a pipe read by this process would take CPU from the serving).
+// It prints the best throughput, and the failures recorded meanwhile.
+func measureRecording(st *state.Store, p string, runs int) error {
+	stop := make(chan struct{})
+	errc := make(chan error, 1)
+	var recorded atomic.Int64
+	go func() {
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		per := max(recordRate/1000, 1)
+		now := time.Now().UTC().Truncate(time.Second)
+		for i := 0; ; {
+			select {
+			case <-stop:
+				errc <- nil
+				return
+			case <-t.C:
+			}
+			for k := 0; k < per; k++ {
+				f := state.Failure{Code: "NoPermission", Message: "source read refused: access denied", Attempts: 5, First: now, Last: now}
+				if err := st.Fail(job, fmt.Sprintf("data/dir%04d/new-%08d.bin", i%1000, i), f); err != nil {
+					errc <- err
+					return
+				}
+				i++
+				recorded.Add(1)
+			}
+		}
+	}()
+	best, bytes := time.Hour, int64(0)
+	for i := 0; i < runs; i++ {
+		// One failure recorded now, so this read renders a new snapshot
+		// however slow the ticker: never the spool of the last one.
+		f := state.Failure{Code: "NoPermission", Message: "source read refused: access denied", Attempts: 5, Last: time.Now()}
+		if err := st.Fail(job, fmt.Sprintf("data/read-%03d.bin", i), f); err != nil {
+			close(stop)
+			<-errc
+			return err
+		}
+		total, n, err := ddToNull(p)
+		if err != nil {
+			close(stop)
+			<-errc
+			return err
+		}
+		if total < best {
+			best, bytes = total, n
+		}
+	}
+	close(stop)
+	if err := <-errc; err != nil {
+		return err
+	}
+	fmt.Printf("recording_seconds=%.3f recording_mb_s=%.1f recording_bytes=%d recorded=%d\n",
+		best.Seconds(), float64(bytes)/1e6/best.Seconds(), bytes, recorded.Load())
 	return nil
 }
 
@@ -216,25 +298,53 @@ func writePlain(st *state.Store, p string) (int64, error) {
 // firstByte runs cat with its output on a pipe: the time to its first
 // byte, and how many bytes it gave.
 func firstByte(p string) (time.Duration, int64, error) {
+	ttfb, _, n, err := readAll(p)
+	return ttfb, n, err
+}
+
+// readAll runs cat with its output on a pipe: the time to its first byte,
+// to its last, and how many bytes it gave.
+func readAll(p string) (time.Duration, time.Duration, int64, error) {
 	cmd := exec.Command("cat", p)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	one := make([]byte, 1)
 	if _, err := io.ReadFull(out, one); err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	ttfb := time.Since(start)
-	rest, err := io.Copy(io.Discard, out)
+	rest, err := io.CopyBuffer(io.Discard, out, make([]byte, 1<<20))
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
-	return ttfb, 1 + rest, cmd.Wait()
+	err = cmd.Wait()
+	return ttfb, time.Since(start), 1 + rest, err
+}
+
+// ddToNull reads p with dd in 128 KiB reads to /dev/null: its time and
+// the bytes dd says it copied.
+func ddToNull(p string) (time.Duration, int64, error) {
+	cmd := exec.Command("dd", "if="+p, "of=/dev/null", "bs=128k")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		return 0, 0, fmt.Errorf("dd %s: %v: %s", p, err, stderr.String())
+	}
+	took := time.Since(start)
+	for _, l := range strings.Split(stderr.String(), "\n") {
+		if f := strings.Fields(l); len(f) > 1 && f[1] == "bytes" {
+			n, err := strconv.ParseInt(f[0], 10, 64)
+			return took, n, err
+		}
+	}
+	return 0, 0, fmt.Errorf("dd %s: no byte count in %q", p, stderr.String())
 }
 
 func catToNull(p string) (time.Duration, error) {
