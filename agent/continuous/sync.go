@@ -57,8 +57,9 @@ func (j *Job) isPaused() bool {
 	return j.paused != ""
 }
 
-// Changed and Lost receive what the source's watch sees.
+// Changed, Closed and Lost receive what the source's watch sees.
 func (j *Job) Changed(key string) { j.changes.add(key, time.Now()) }
+func (j *Job) Closed(key string)  { j.changes.closed(key, time.Now()) }
 func (j *Job) Lost()              { j.changes.rescan(time.Now()) }
 
 // Again is told by the runner of a file that changed while it was copied.
@@ -106,8 +107,10 @@ func (j *Job) Run(ctx context.Context) error {
 	go func() { passes <- j.passLoop(ctx) }()
 	j.passReq <- struct{}{}
 
-	tick := time.NewTicker(min(max(j.r.Job.Settle/4, 20*time.Millisecond), 500*time.Millisecond))
-	defer tick.Stop()
+	// The settle timer is armed only while a change is pending: an idle
+	// job has no timer of its own but the rescan and the poll.
+	settled := newSettleTimer()
+	defer settled.t.Stop()
 	rescan := time.NewTicker(j.r.Job.Rescan)
 	defer rescan.Stop()
 	poll := time.NewTicker(j.r.Job.Poll)
@@ -135,10 +138,45 @@ func (j *Job) Run(ctx context.Context) error {
 			ws.lost(j, why)
 		case <-ws.rewatch:
 			ws.retry(j)
-		case <-tick.C:
+		case <-j.changes.wake:
+			// A change that settles waits for a timer already armed
+			// earlier; a closed file, a full pass asked for, or an idle
+			// timer is handled at once.
+			if !settled.armed || j.changes.takeUrgent() {
+				j.examineSettled(ctx)
+				settled.arm(j)
+			}
+		case <-settled.t.C:
+			settled.armed = false
 			j.examineSettled(ctx)
+			settled.arm(j)
 		}
 	}
+}
+
+// settleTimer fires when the earliest pending change is ready.
+type settleTimer struct {
+	t     *time.Timer
+	armed bool
+}
+
+func newSettleTimer() *settleTimer {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	return &settleTimer{t: t}
+}
+
+// arm sets the timer for the next pending change, or stops it when none
+// is pending or the job is paused (resume wakes the loop).
+func (s *settleTimer) arm(j *Job) {
+	at, ok := j.changes.next(j.r.Job.Settle)
+	if !ok || j.isPaused() {
+		s.t.Stop()
+		s.armed = false
+		return
+	}
+	s.t.Reset(max(time.Until(at), 0))
+	s.armed = true
 }
 
 // watchState is the source's watch as Run keeps it: the watch, or, while
@@ -211,7 +249,7 @@ func (j *Job) Unsettled(o connectors.Object) bool {
 	}
 	now := time.Now()
 	if now.Sub(o.ModTime) < j.r.Job.Settle {
-		j.changes.add(o.Key, now)
+		j.changes.note(o.Key, now)
 		return true
 	}
 	return j.changes.pending(o.Key)
@@ -285,6 +323,7 @@ func (j *Job) resume() {
 		}
 		s.paused, s.pauseText = "", ""
 	})
+	j.changes.rescanWake()
 }
 
 // examine handles settled changes, several at a time (each may wait on
