@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"path"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,6 +28,9 @@ type Job struct {
 	deleted        atomic.Int64  // deletes the watch applied since the last full pass
 	indexed        atomic.Int64  // files in the index at the last full pass
 	pendingDeletes atomic.Int64  // deletes being applied
+	// names is what the change path knows of the destination's folders
+	// (engine.DestNames), renewed at each full pass.
+	names atomic.Pointer[engine.DestNames]
 
 	mu        sync.Mutex
 	scanning  bool
@@ -41,6 +45,7 @@ type Job struct {
 func New(r *engine.Runner) *Job {
 	_, watchable := r.Src.(connectors.Watcher)
 	j := &Job{r: r, log: r.Logger(), watchable: watchable, changes: newChangeQueue(), passReq: make(chan struct{}, 1)}
+	j.names.Store(r.NewDestNames())
 	r.Continuous = j
 	return j
 }
@@ -284,7 +289,8 @@ func (j *Job) passLoop(ctx context.Context) error {
 		case <-j.passReq:
 		}
 		j.set(func(j *Job) { j.scanning = true })
-		_, err := j.r.FullPass(ctx) // a pass that succeeds resumes a paused job (Reconcile)
+		j.names.Store(j.r.NewDestNames()) // what is known of the destination is at most a pass old
+		_, err := j.r.FullPass(ctx)       // a pass that succeeds resumes a paused job (Reconcile)
 		j.set(func(j *Job) { j.scanning = false; j.lastScan = time.Now() })
 		var je *engine.JobError
 		switch {
@@ -329,8 +335,22 @@ func (j *Job) resume() {
 // examine handles settled changes, several at a time (each may wait on
 // a request to the destination): a folder is scanned (created or moved in
 // whole), a file is planned and queued, a path that is gone goes to the
-// delete policy. It returns once all are queued, not copied.
+// delete policy. A folder with listMin changed files or more in the batch,
+// or listed already, has its destination listing read once instead of a
+// HEAD per new file. It returns once all are queued, not copied.
 func (j *Job) examine(ctx context.Context, keys []string) {
+	names := j.names.Load()
+	perDir := map[string]int{}
+	for _, k := range keys {
+		perDir[path.Dir(k)]++
+	}
+	useNames := func(k string) *engine.DestNames {
+		d := path.Dir(k)
+		if perDir[d] >= listMin || names.Listed(dirKey(d)) {
+			return names
+		}
+		return nil
+	}
 	var (
 		pass sync.WaitGroup // counts the queued copies for finish(); nobody waits on it
 		mu   sync.Mutex
@@ -343,7 +363,7 @@ func (j *Job) examine(ctx context.Context, keys []string) {
 		go func() {
 			defer wg.Done()
 			for key := range work {
-				if j.examineOne(ctx, key, &pass) {
+				if j.examineOne(ctx, key, useNames(key), &pass) {
 					mu.Lock()
 					gone = append(gone, key)
 					mu.Unlock()
@@ -364,13 +384,25 @@ func (j *Job) examine(ctx context.Context, keys []string) {
 // examiners is how many settled changes are looked at at once.
 const examiners = 8
 
+// listMin is how many changed files of one folder in a batch make reading
+// its destination listing cheaper than a HEAD each.
+const listMin = 8
+
+// dirKey is the folder of path.Dir as keys name it: "" or ending in "/".
+func dirKey(d string) string {
+	if d == "." {
+		return ""
+	}
+	return d + "/"
+}
+
 // examineOne handles one settled change; it reports whether the path is
 // gone from the source.
-func (j *Job) examineOne(ctx context.Context, key string, pass *sync.WaitGroup) (gone bool) {
+func (j *Job) examineOne(ctx context.Context, key string, names *engine.DestNames, pass *sync.WaitGroup) (gone bool) {
 	o, err := j.r.Src.Stat(ctx, key)
 	switch {
 	case err == nil:
-		j.r.Examine(ctx, o, pass)
+		j.r.Examine(ctx, o, names, pass)
 	case errors.Is(err, connectors.ErrIsFolder):
 		// A folder created or moved in whole: its files are listed.
 		if err := j.r.Scan(ctx, key+"/"); err != nil && ctx.Err() == nil {
