@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"path"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -292,6 +293,11 @@ func (j *Job) passLoop(ctx context.Context) error {
 		j.names.Store(j.r.NewDestNames()) // what is known of the destination is at most a pass old
 		_, err := j.r.FullPass(ctx)       // a pass that succeeds resumes a paused job (Reconcile)
 		j.set(func(j *Job) { j.scanning = false; j.lastScan = time.Now() })
+		// The pass's garbage (listings, plans, caches) is given back to the
+		// system now rather than by the runtime's slow scavenger: a job
+		// that goes idle after it holds only its live heap. One GC cycle
+		// per full pass (hourly by default).
+		debug.FreeOSMemory()
 		var je *engine.JobError
 		switch {
 		case ctx.Err() != nil:
