@@ -295,7 +295,8 @@ fi
 # --- D: new files dropped into the watched tree, against one-shot ---------
 
 log "D: $nstorm new files at once, one-shot"
-run drop-gen "$sb" gen -dir "$tmp/dsrc" -files "$nstorm" -dirs "$ndirs" -size 4096
+# gen wants a whole number of files per folder: 5 each.
+run drop-gen "$sb" gen -dir "$tmp/dsrc" -files "$nstorm" -dirs $((nstorm / 5)) -size 4096
 db=$prefix-drop
 "${sdk[@]}" -bucket "$db" mkbucket
 buckets+=("$db")
@@ -373,7 +374,7 @@ better). Details:
   last answer: $storm_m s, $storm_aw s after the last write; $storm_up
   uploads; full passes during the drop: $storm_passes; watch overflows:
   $overflows (watch: $lt_watch). One-shot: \`mgw run\` of a tree of $nstorm
-  such files in $ndirs folders into an empty bucket, wall time.
+  such files in $((nstorm / 5)) folders into an empty bucket, wall time.
 - X: $index_rss MB once synced. Building the index (a one-shot copy of
   the $nindex empty files to a local folder): $build_s s, peak RSS
   $build_rss MB. The rescan was done within $index_s s of the start (the
