@@ -181,8 +181,16 @@ func (s *settleTimer) arm(j *Job) {
 		s.armed = false
 		return
 	}
-	s.t.Reset(max(time.Until(at), 0))
+	s.t.Reset(max(time.Until(at), 0) + batchSlack(j.r.Job.Settle))
 	s.armed = true
+}
+
+// batchSlack is how long past the earliest settled change the timer
+// waits, so that changes made together (a tree removed, files dropped)
+// are examined in one batch rather than one by one: a quarter of settle,
+// within 20 ms and 500 ms, as the examination ticks used to come.
+func batchSlack(settle time.Duration) time.Duration {
+	return min(max(settle/4, 20*time.Millisecond), 500*time.Millisecond)
 }
 
 // watchState is the source's watch as Run keeps it: the watch, or, while

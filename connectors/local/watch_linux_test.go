@@ -164,3 +164,15 @@ func TestWatchClosedAfterWrite(t *testing.T) {
 	})
 	noFailure(t, w)
 }
+
+func (r *recorder) closedCount(key string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.closed[key]
+}
+
+func (r *recorder) sequence() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.seq)
+}

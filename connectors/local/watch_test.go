@@ -57,18 +57,6 @@ func (r *recorder) poke() {
 	}
 }
 
-func (r *recorder) closedCount(key string) int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.closed[key]
-}
-
-func (r *recorder) sequence() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return slices.Clone(r.seq)
-}
-
 func (r *recorder) has(key string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
