@@ -34,6 +34,10 @@ type Changes interface {
 	// folder that appears is reported once, after it is watched, so that
 	// examining it finds the files written into it before.
 	Changed(key string)
+	// Closed says a writer closed the file key after writing it (Linux's
+	// close-after-write): unless it is changed again, it is complete and
+	// needs no settle time. A watch that cannot tell says Changed only.
+	Closed(key string)
 	// Lost says events were dropped (a queue overflow): which keys is
 	// unknown, so everything must be rescanned.
 	Lost()

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"path"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,6 +29,9 @@ type Job struct {
 	deleted        atomic.Int64  // deletes the watch applied since the last full pass
 	indexed        atomic.Int64  // files in the index at the last full pass
 	pendingDeletes atomic.Int64  // deletes being applied
+	// names is what the change path knows of the destination's folders
+	// (engine.DestNames), renewed at each full pass.
+	names atomic.Pointer[engine.DestNames]
 
 	mu        sync.Mutex
 	scanning  bool
@@ -41,6 +46,7 @@ type Job struct {
 func New(r *engine.Runner) *Job {
 	_, watchable := r.Src.(connectors.Watcher)
 	j := &Job{r: r, log: r.Logger(), watchable: watchable, changes: newChangeQueue(), passReq: make(chan struct{}, 1)}
+	j.names.Store(r.NewDestNames())
 	r.Continuous = j
 	return j
 }
@@ -57,8 +63,9 @@ func (j *Job) isPaused() bool {
 	return j.paused != ""
 }
 
-// Changed and Lost receive what the source's watch sees.
+// Changed, Closed and Lost receive what the source's watch sees.
 func (j *Job) Changed(key string) { j.changes.add(key, time.Now()) }
+func (j *Job) Closed(key string)  { j.changes.closed(key, time.Now()) }
 func (j *Job) Lost()              { j.changes.rescan(time.Now()) }
 
 // Again is told by the runner of a file that changed while it was copied.
@@ -106,8 +113,10 @@ func (j *Job) Run(ctx context.Context) error {
 	go func() { passes <- j.passLoop(ctx) }()
 	j.passReq <- struct{}{}
 
-	tick := time.NewTicker(min(max(j.r.Job.Settle/4, 20*time.Millisecond), 500*time.Millisecond))
-	defer tick.Stop()
+	// The settle timer is armed only while a change is pending: an idle
+	// job has no timer of its own but the rescan and the poll.
+	settled := newSettleTimer()
+	defer settled.t.Stop()
 	rescan := time.NewTicker(j.r.Job.Rescan)
 	defer rescan.Stop()
 	poll := time.NewTicker(j.r.Job.Poll)
@@ -135,10 +144,53 @@ func (j *Job) Run(ctx context.Context) error {
 			ws.lost(j, why)
 		case <-ws.rewatch:
 			ws.retry(j)
-		case <-tick.C:
+		case <-j.changes.wake:
+			// A change that settles waits for a timer already armed
+			// earlier; a closed file, a full pass asked for, or an idle
+			// timer is handled at once.
+			if !settled.armed || j.changes.takeUrgent() {
+				j.examineSettled(ctx)
+				settled.arm(j)
+			}
+		case <-settled.t.C:
+			settled.armed = false
 			j.examineSettled(ctx)
+			settled.arm(j)
 		}
 	}
+}
+
+// settleTimer fires when the earliest pending change is ready.
+type settleTimer struct {
+	t     *time.Timer
+	armed bool
+}
+
+func newSettleTimer() *settleTimer {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	return &settleTimer{t: t}
+}
+
+// arm sets the timer for the next pending change, or stops it when none
+// is pending or the job is paused (resume wakes the loop).
+func (s *settleTimer) arm(j *Job) {
+	at, ok := j.changes.next(j.r.Job.Settle)
+	if !ok || j.isPaused() {
+		s.t.Stop()
+		s.armed = false
+		return
+	}
+	s.t.Reset(max(time.Until(at), 0) + batchSlack(j.r.Job.Settle))
+	s.armed = true
+}
+
+// batchSlack is how long past the earliest settled change the timer
+// waits, so that changes made together (a tree removed, files dropped)
+// are examined in one batch rather than one by one: a quarter of settle,
+// within 20 ms and 500 ms, as the examination ticks used to come.
+func batchSlack(settle time.Duration) time.Duration {
+	return min(max(settle/4, 20*time.Millisecond), 500*time.Millisecond)
 }
 
 // watchState is the source's watch as Run keeps it: the watch, or, while
@@ -211,7 +263,7 @@ func (j *Job) Unsettled(o connectors.Object) bool {
 	}
 	now := time.Now()
 	if now.Sub(o.ModTime) < j.r.Job.Settle {
-		j.changes.add(o.Key, now)
+		j.changes.note(o.Key, now)
 		return true
 	}
 	return j.changes.pending(o.Key)
@@ -246,8 +298,14 @@ func (j *Job) passLoop(ctx context.Context) error {
 		case <-j.passReq:
 		}
 		j.set(func(j *Job) { j.scanning = true })
-		_, err := j.r.FullPass(ctx) // a pass that succeeds resumes a paused job (Reconcile)
+		j.names.Store(j.r.NewDestNames()) // what is known of the destination is at most a pass old
+		_, err := j.r.FullPass(ctx)       // a pass that succeeds resumes a paused job (Reconcile)
 		j.set(func(j *Job) { j.scanning = false; j.lastScan = time.Now() })
+		// The pass's garbage (listings, plans, caches) is given back to the
+		// system now rather than by the runtime's slow scavenger: a job
+		// that goes idle after it holds only its live heap. One GC cycle
+		// per full pass (hourly by default).
+		debug.FreeOSMemory()
 		var je *engine.JobError
 		switch {
 		case ctx.Err() != nil:
@@ -285,13 +343,28 @@ func (j *Job) resume() {
 		}
 		s.paused, s.pauseText = "", ""
 	})
+	j.changes.rescanWake()
 }
 
 // examine handles settled changes, several at a time (each may wait on
 // a request to the destination): a folder is scanned (created or moved in
 // whole), a file is planned and queued, a path that is gone goes to the
-// delete policy. It returns once all are queued, not copied.
+// delete policy. A folder with listMin changed files or more in the batch,
+// or listed already, has its destination listing read once instead of a
+// HEAD per new file. It returns once all are queued, not copied.
 func (j *Job) examine(ctx context.Context, keys []string) {
+	names := j.names.Load()
+	perDir := map[string]int{}
+	for _, k := range keys {
+		perDir[path.Dir(k)]++
+	}
+	useNames := func(k string) *engine.DestNames {
+		d := path.Dir(k)
+		if perDir[d] >= listMin || names.Listed(dirKey(d)) {
+			return names
+		}
+		return nil
+	}
 	var (
 		pass sync.WaitGroup // counts the queued copies for finish(); nobody waits on it
 		mu   sync.Mutex
@@ -304,7 +377,7 @@ func (j *Job) examine(ctx context.Context, keys []string) {
 		go func() {
 			defer wg.Done()
 			for key := range work {
-				if j.examineOne(ctx, key, &pass) {
+				if j.examineOne(ctx, key, useNames(key), &pass) {
 					mu.Lock()
 					gone = append(gone, key)
 					mu.Unlock()
@@ -325,13 +398,25 @@ func (j *Job) examine(ctx context.Context, keys []string) {
 // examiners is how many settled changes are looked at at once.
 const examiners = 8
 
+// listMin is how many changed files of one folder in a batch make reading
+// its destination listing cheaper than a HEAD each.
+const listMin = 8
+
+// dirKey is the folder of path.Dir as keys name it: "" or ending in "/".
+func dirKey(d string) string {
+	if d == "." {
+		return ""
+	}
+	return d + "/"
+}
+
 // examineOne handles one settled change; it reports whether the path is
 // gone from the source.
-func (j *Job) examineOne(ctx context.Context, key string, pass *sync.WaitGroup) (gone bool) {
+func (j *Job) examineOne(ctx context.Context, key string, names *engine.DestNames, pass *sync.WaitGroup) (gone bool) {
 	o, err := j.r.Src.Stat(ctx, key)
 	switch {
 	case err == nil:
-		j.r.Examine(ctx, o, pass)
+		j.r.Examine(ctx, o, names, pass)
 	case errors.Is(err, connectors.ErrIsFolder):
 		// A folder created or moved in whole: its files are listed.
 		if err := j.r.Scan(ctx, key+"/"); err != nil && ctx.Err() == nil {

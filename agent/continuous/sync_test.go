@@ -35,6 +35,7 @@ type syncRig struct {
 	cancel   context.CancelFunc
 	done     chan error
 	fail     chan string // fails the source's watch, as if it died
+	wrapDst  func(connectors.Bucket) connectors.Bucket
 }
 
 func newSyncRig(t *testing.T, mut func(j *config.Settings)) *syncRig {
@@ -70,6 +71,9 @@ func (g *syncRig) start() {
 	dst, err := all.Open(ctx, g.dstAddr)
 	if err != nil {
 		g.t.Fatal(err)
+	}
+	if g.wrapDst != nil {
+		dst = g.wrapDst(dst)
 	}
 	g.fail = make(chan string)
 	if _, ok := src.(connectors.Watcher); ok {

@@ -39,12 +39,18 @@ func (r *Runner) Scan(ctx context.Context, prefix string) error {
 }
 
 // Examine plans one source object of the runner's shard, and queues it
-// when it needs copying; the queued copy counts in pass.
-func (r *Runner) Examine(ctx context.Context, o connectors.Object, pass *sync.WaitGroup) {
+// when it needs copying; the queued copy counts in pass. names, when not
+// nil, spares the HEAD of a file new to the index whose folder's
+// destination listing does not hold it.
+func (r *Runner) Examine(ctx context.Context, o connectors.Object, names *DestNames, pass *sync.WaitGroup) {
 	if !r.Owns(o.Key) {
 		return // another shard's
 	}
-	if t, ok := r.plan(ctx, o, nil); ok {
+	var c *caches
+	if names != nil {
+		c = &caches{names: names}
+	}
+	if t, ok := r.plan(ctx, o, c); ok {
 		r.enqueue(ctx, t, pass)
 	}
 }

@@ -31,23 +31,30 @@ type task struct {
 // caches are one pass's per-folder views of the index and the destination.
 // A nil *caches (a single changed file) asks the index and the destination
 // directly.
+// The change path of a continuous job has names alone (no index, no
+// dest): the destination's names, to prove a new file absent there.
 type caches struct {
 	index *foldercache.Cache[state.FileEntry]
 	dest  *foldercache.Cache[connectors.Object]
+	names *DestNames
 }
 
 func (c *caches) indexLookup(ctx context.Context, key string) (e state.FileEntry, found, cached bool) {
-	if c == nil {
+	if c == nil || c.index == nil {
 		return e, false, false
 	}
 	return c.index.Lookup(ctx, key)
 }
 
 func (c *caches) destLookup(ctx context.Context, key string) (o connectors.Object, found, cached bool) {
-	if c == nil {
+	if c == nil || c.dest == nil {
 		return o, false, false
 	}
 	return c.dest.Lookup(ctx, key)
+}
+
+func (c *caches) destAbsent(ctx context.Context, key string) bool {
+	return c != nil && c.names.absent(ctx, key)
 }
 
 // plan decides what to do with one listed object. It returns ok when the
@@ -124,6 +131,9 @@ func (r *Runner) plan(ctx context.Context, o connectors.Object, c *caches) (t ta
 // listing where that could be read, else from a Stat.
 func (r *Runner) destObject(ctx context.Context, key string, c *caches) (d connectors.Object, exists bool) {
 	d, exists, cached := c.destLookup(ctx, key)
+	if !cached && c.destAbsent(ctx, key) {
+		return d, false // its folder's listing did not hold it: no HEAD
+	}
 	if !cached {
 		var err error
 		d, err = r.Dst.Stat(ctx, key)

@@ -1,9 +1,10 @@
 package local
 
 // This file holds the local connector's watch capability
-// (connectors.Watcher): fsnotify on every folder under the root, since
-// inotify and its kin watch one folder at a time, kept in step as folders
-// appear and go. The watch decides nothing itself: it names the keys that
+// (connectors.Watcher): a notifier (notify.go) on every folder under the
+// root, since inotify and its kin watch one folder at a time, kept in step
+// as folders appear and go. On Linux a close after writing is reported as
+// such, so the agent need not wait for the file to settle. The watch decides nothing itself: it names the keys that
 // changed, and the agent examines them and its full passes reconcile what
 // a watch can miss.
 
@@ -19,14 +20,12 @@ import (
 	"sync"
 	"syscall"
 
-	"github.com/fsnotify/fsnotify"
-
 	"github.com/mgw-dev/mgw/connectors"
 )
 
 var _ connectors.Watcher = (*bucket)(nil)
 
-// eventBuffer is how many events fsnotify holds for the watch's goroutine.
+// eventBuffer is how many events the notifier holds for the watch's goroutine.
 const eventBuffer = 4096
 
 // watchLimitHint is logged once per watch when the kernel refuses more
@@ -38,11 +37,11 @@ const watchLimitHint = "the kernel's inotify watch limit is reached: the folders
 // watch is a running watch of a bucket's root.
 type watch struct {
 	b   *bucket
-	fw  *fsnotify.Watcher
+	fw  notifier
 	to  connectors.Changes
 	log *slog.Logger
 
-	// errs carries fsnotify's errors, and in tests injected ones: the seam
+	// errs carries the notifier's errors, and in tests injected ones: the seam
 	// through which a queue overflow is simulated.
 	errs     chan error
 	failed   chan string // buffered: why the watch cannot be trusted any more
@@ -75,7 +74,7 @@ func (b *bucket) Watch(to connectors.Changes, log *slog.Logger) (connectors.Watc
 	if err := watchable(b.root); err != nil {
 		return nil, err
 	}
-	fw, err := fsnotify.NewBufferedWatcher(eventBuffer)
+	fw, err := newNotifier(eventBuffer)
 	if err != nil {
 		return nil, newError(kindOf(err), "watch", "", err)
 	}
@@ -179,7 +178,7 @@ func (w *watch) cannotWatch(p string, err error) {
 func (w *watch) forwardErrors() {
 	for {
 		select {
-		case err, ok := <-w.fw.Errors:
+		case err, ok := <-w.fw.Errors():
 			if !ok {
 				return
 			}
@@ -208,7 +207,7 @@ func (w *watch) run() {
 		case <-w.stop:
 			return
 		case err := <-w.errs:
-			if errors.Is(err, fsnotify.ErrEventOverflow) {
+			if errors.Is(err, errOverflow) {
 				// Events were dropped: which paths is unknown, so the
 				// whole source is reconciled.
 				w.log.Warn("watch queue overflowed: rescanning the source")
@@ -217,7 +216,7 @@ func (w *watch) run() {
 			}
 			w.fail(fmt.Sprintf("watch error: %v", err))
 			return
-		case ev, ok := <-w.fw.Events:
+		case ev, ok := <-w.fw.Events():
 			if !ok {
 				w.fail("the watch stopped")
 				return
@@ -227,14 +226,14 @@ func (w *watch) run() {
 	}
 }
 
-func (w *watch) event(ev fsnotify.Event) {
+func (w *watch) event(ev event) {
 	p := filepath.Clean(ev.Name)
 	key, ok := w.b.keyOf(p)
 	switch {
 	case !ok:
 		return
 	case key == "":
-		if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
+		if ev.Has(opRemove) || ev.Has(opRename) {
 			w.fail("the source folder was removed or replaced")
 		}
 		return
@@ -242,17 +241,25 @@ func (w *watch) event(ev fsnotify.Event) {
 		return
 	}
 	switch {
-	case ev.Has(fsnotify.Create):
+	case ev.Op == opCloseWrite:
+		// Its writer is done; a write after this is reported as a change
+		// and settles again.
+		w.to.Closed(key)
+		return
+	case ev.Has(opCreate):
 		if fi, err := os.Lstat(p); err == nil && fi.IsDir() {
 			w.addTree(p, true)
 			return
 		}
-	case ev.Has(fsnotify.Rename) || ev.Has(fsnotify.Remove):
+	case ev.Has(opRename) || ev.Has(opRemove):
 		// A folder moved away keeps its watches, now under its new name:
 		// drop them; its new place, if under the root, arrives as Create.
 		w.forget(p, key)
 	}
 	w.to.Changed(key)
+	if ev.Has(opCloseWrite) {
+		w.to.Closed(key)
+	}
 }
 
 // forget removes the watches of p (of key key) and everything under it,

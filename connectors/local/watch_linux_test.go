@@ -120,3 +120,59 @@ func watchLimitChild(t *testing.T) {
 	}
 	noFailure(t, w)
 }
+
+// On Linux a close after writing is reported as Closed, after the writes'
+// Changed; a file still open is only Changed, and a write after the close
+// is Changed again, so the agent lets it settle once more.
+func TestWatchClosedAfterWrite(t *testing.T) {
+	root := t.TempDir()
+	w, rec := startWatch(t, root)
+	f, err := os.Create(filepath.Join(root, "f.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString("first chunk"); err != nil {
+		t.Fatal(err)
+	}
+	rec.waitChanged(t, "f.txt")
+	// A marker file written and closed after the chunk: once its Closed is
+	// seen, any Closed of f.txt would have been seen too.
+	if err := os.WriteFile(filepath.Join(root, "marker"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rec.waitFor(t, "marker closed", func() bool { return rec.closedCount("marker") > 0 })
+	if n := rec.closedCount("f.txt"); n != 0 {
+		t.Fatalf("f.txt reported closed %d times while still open", n)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rec.waitFor(t, "f.txt closed", func() bool { return rec.closedCount("f.txt") == 1 })
+	// Written again: Changed after the Closed.
+	g, err := os.OpenFile(filepath.Join(root, "f.txt"), os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if _, err := g.WriteString("more"); err != nil {
+		t.Fatal(err)
+	}
+	rec.waitFor(t, "f.txt changed after its close", func() bool {
+		seq := rec.sequence()
+		i := slices.Index(seq, "closed f.txt")
+		return i >= 0 && slices.Contains(seq[i+1:], "changed f.txt")
+	})
+	noFailure(t, w)
+}
+
+func (r *recorder) closedCount(key string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.closed[key]
+}
+
+func (r *recorder) sequence() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.seq)
+}

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fsnotify/fsnotify"
-
 	"github.com/mgw-dev/mgw/connectors"
 )
 
@@ -19,17 +17,28 @@ import (
 type recorder struct {
 	mu      sync.Mutex
 	changed map[string]int
+	closed  map[string]int
+	seq     []string // "changed key" / "closed key", in the order reported
 	lost    int
 	wake    chan struct{} // one pending wake-up is enough: waiters re-check
 }
 
 func newRecorder() *recorder {
-	return &recorder{changed: map[string]int{}, wake: make(chan struct{}, 1)}
+	return &recorder{changed: map[string]int{}, closed: map[string]int{}, wake: make(chan struct{}, 1)}
 }
 
 func (r *recorder) Changed(key string) {
 	r.mu.Lock()
 	r.changed[key]++
+	r.seq = append(r.seq, "changed "+key)
+	r.mu.Unlock()
+	r.poke()
+}
+
+func (r *recorder) Closed(key string) {
+	r.mu.Lock()
+	r.closed[key]++
+	r.seq = append(r.seq, "closed "+key)
 	r.mu.Unlock()
 	r.poke()
 }
@@ -194,7 +203,7 @@ func TestWatchFolderMovedOut(t *testing.T) {
 func TestWatchOverflow(t *testing.T) {
 	root := t.TempDir()
 	w, rec := startWatch(t, root)
-	w.errs <- fsnotify.ErrEventOverflow
+	w.errs <- errOverflow
 	rec.waitFor(t, "Lost", func() bool {
 		rec.mu.Lock()
 		defer rec.mu.Unlock()

@@ -7,6 +7,9 @@
 //	sdkloop [flags] multipart DIR  multipart upload every file, -parts parts in flight
 //	sdkloop [flags] mkbucket       create the bucket
 //	sdkloop [flags] purge          delete every object, upload and the bucket
+//	sdkloop [flags] watchlat DIR   rewrite a file under DIR/lat every -every for -window,
+//	                               and time each change's arrival in the bucket under
+//	                               -prefix, as a mirroring tool copies it (watchlat.go)
 //
 // Credentials come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, so they
 // stay out of the process list. put and multipart print one line:
@@ -44,8 +47,13 @@ func main() {
 	workers := flag.Int("workers", 64, "put: files in flight")
 	parts := flag.Int("parts", 8, "multipart: parts in flight, over all files")
 	partMiB := flag.Int64("part-mib", 16, "multipart: part size in MiB")
+	prefix := flag.String("prefix", "", "watchlat: where the tool mirrors DIR in the bucket")
+	window := flag.Duration("window", time.Minute, "watchlat: how long to change files")
+	every := flag.Duration("every", 100*time.Millisecond, "watchlat: one change this often")
+	wait := flag.Duration("wait", 30*time.Second, "watchlat: a change not arrived after this is lost")
+	latFiles := flag.Int("files", 100, "watchlat: the files changed in turn")
 	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: sdkloop [flags] put DIR | multipart DIR | mkbucket | purge")
+		fmt.Fprintln(os.Stderr, "usage: sdkloop [flags] put DIR | multipart DIR | mkbucket | purge | watchlat DIR")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -84,6 +92,8 @@ func main() {
 		err = l.purge(ctx)
 	case cmd == "put" && dir != "":
 		err = l.putAll(ctx, dir, *workers)
+	case cmd == "watchlat" && dir != "":
+		err = l.watchLatency(ctx, dir, *prefix, *window, *every, *wait, *latFiles)
 	case cmd == "multipart" && dir != "":
 		err = l.multipartAll(ctx, dir, *parts, *partMiB<<20)
 	default:

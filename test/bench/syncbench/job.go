@@ -36,6 +36,8 @@ func jobCmd(args []string) error {
 	latFiles := fs.Int("lat-files", 100, "change-latency phase: the files changed in turn, under lat/")
 	storm := fs.Int("storm", 0, "storm phase: new files written at once")
 	dirs := fs.Int("dirs", 0, "storm phase: the folders gen made, one new file in each in turn")
+	idle := fs.Duration("idle", 0, "idle phase (first): how long to sit synced with nothing changing")
+	idleProfile := fs.String("idle-profile", "", "idle phase: write a CPU profile of its window to this file")
 	parse(fs, args)
 	if *cfgPath == "" || *name == "" || (*storm > 0 && *dirs <= 0) {
 		return errors.New("job: -config and -job are needed, and -dirs with -storm")
@@ -84,13 +86,15 @@ func jobCmd(args []string) error {
 	log := slog.New(&countingHandler{Handler: slog.NewTextHandler(os.Stderr, nil), c: b.logs})
 	b.j = continuous.New(engine.NewRunner(job.Settings(), srcAddr, dstAddr, src, b.dst, st, log))
 
-	ph := phases{latency: *latency, every: *every, latFiles: *latFiles, storm: *storm, dirs: *dirs}
+	ph := phases{idle: *idle, idleProfile: *idleProfile, latency: *latency, every: *every, latFiles: *latFiles, storm: *storm, dirs: *dirs}
 	return b.measure(ctx, ph, time.Duration(job.Settle))
 }
 
 // phases are the measurements asked for after the first pass; a zero
 // latency or storm skips its phase.
 type phases struct {
+	idle           time.Duration
+	idleProfile    string
 	latency, every time.Duration
 	latFiles       int
 	storm, dirs    int
@@ -113,6 +117,11 @@ func (b *bench) measure(ctx context.Context, ph phases, settle time.Duration) er
 	out("watch", fmt.Sprintf("%q", s.Watch))
 	out("unwatched_folders", len(s.Unwatched))
 
+	if ph.idle > 0 {
+		if err := b.idlePhase(ph.idle, ph.idleProfile); err != nil {
+			return err
+		}
+	}
 	if ph.latency > 0 {
 		if err := b.latencyPhase(ph.latency, ph.every, ph.latFiles, settle); err != nil {
 			return err

@@ -30,16 +30,19 @@ func makeLatFiles(root string, n int) error {
 
 // latencyPhase rewrites one of n files every period for window, in turn,
 // on the synced job, and reports how long each change took from the
-// file's close to the destination's acknowledgement of its upload, less
-// the settle time the job waits on purpose.
+// file's close to the destination's acknowledgement of its upload: a
+// file closed after writing waits for no settle time.
 func (b *bench) latencyPhase(window, every time.Duration, n int, settle time.Duration) error {
 	if err := b.idle(); err != nil {
 		return err
 	}
 	b.dst.follow(func(k string) bool { return strings.HasPrefix(k, "lat/") })
+	// A Put is the change's if it started after the write began: the copy
+	// of a file closed after writing may start before the writer has
+	// read the clock after its close.
 	type change struct {
-		key    string
-		closed time.Time
+		key            string
+		opened, closed time.Time
 	}
 	var changes []change
 	buf := make([]byte, fileSize)
@@ -49,10 +52,11 @@ func (b *bench) latencyPhase(window, every time.Duration, n int, settle time.Dur
 		<-tick.C
 		key := latName(i % n)
 		_, _ = rand.Read(buf)
+		opened := time.Now()
 		if err := os.WriteFile(filepath.Join(b.root, key), buf, 0o644); err != nil {
 			return err
 		}
-		changes = append(changes, change{key, time.Now()})
+		changes = append(changes, change{key, opened, time.Now()})
 	}
 	tick.Stop()
 
@@ -61,7 +65,7 @@ func (b *bench) latencyPhase(window, every time.Duration, n int, settle time.Dur
 	arrived := func() int {
 		n := 0
 		for _, c := range changes {
-			if _, ok := b.dst.firstAfter(c.key, c.closed); ok {
+			if _, ok := b.dst.firstAfter(c.key, c.opened); ok {
 				n++
 			}
 		}
@@ -70,8 +74,8 @@ func (b *bench) latencyPhase(window, every time.Duration, n int, settle time.Dur
 	waitErr := b.until(func() bool { return arrived() == len(changes) }, "not every change arrived")
 	var lat []time.Duration
 	for _, c := range changes {
-		if p, ok := b.dst.firstAfter(c.key, c.closed); ok {
-			lat = append(lat, p.end.Sub(c.closed)-settle)
+		if p, ok := b.dst.firstAfter(c.key, c.opened); ok {
+			lat = append(lat, max(p.end.Sub(c.closed), 0))
 		}
 	}
 	_, puts, _ := b.dst.counts()
