@@ -29,9 +29,6 @@ type Job struct {
 	deleted        atomic.Int64  // deletes the watch applied since the last full pass
 	indexed        atomic.Int64  // files in the index at the last full pass
 	pendingDeletes atomic.Int64  // deletes being applied
-	// names is what the change path knows of the destination's folders
-	// (engine.DestNames), renewed at each full pass.
-	names atomic.Pointer[engine.DestNames]
 
 	mu        sync.Mutex
 	scanning  bool
@@ -46,7 +43,6 @@ type Job struct {
 func New(r *engine.Runner) *Job {
 	_, watchable := r.Src.(connectors.Watcher)
 	j := &Job{r: r, log: r.Logger(), watchable: watchable, changes: newChangeQueue(), passReq: make(chan struct{}, 1)}
-	j.names.Store(r.NewDestNames())
 	r.Continuous = j
 	return j
 }
@@ -298,8 +294,7 @@ func (j *Job) passLoop(ctx context.Context) error {
 		case <-j.passReq:
 		}
 		j.set(func(j *Job) { j.scanning = true })
-		j.names.Store(j.r.NewDestNames()) // what is known of the destination is at most a pass old
-		_, err := j.r.FullPass(ctx)       // a pass that succeeds resumes a paused job (Reconcile)
+		_, err := j.r.FullPass(ctx) // a pass that succeeds resumes a paused job (Reconcile)
 		j.set(func(j *Job) { j.scanning = false; j.lastScan = time.Now() })
 		// The pass's garbage (listings, plans, caches) is given back to the
 		// system now rather than by the runtime's slow scavenger: a job
@@ -349,18 +344,21 @@ func (j *Job) resume() {
 // examine handles settled changes, several at a time (each may wait on
 // a request to the destination): a folder is scanned (created or moved in
 // whole), a file is planned and queued, a path that is gone goes to the
-// delete policy. A folder with listMin changed files or more in the batch,
-// or listed already, has its destination listing read once instead of a
-// HEAD per new file. It returns once all are queued, not copied.
+// delete policy. A folder with listMin changed files or more in the batch
+// has its destination listing read once instead of a HEAD per new file.
+// That listing serves this batch only: what it proves absent is as fresh
+// as a HEAD would have been, so a third party's object written at the
+// destination since is never overwritten on an old word. It returns once
+// all are queued, not copied.
 func (j *Job) examine(ctx context.Context, keys []string) {
-	names := j.names.Load()
+	names := j.r.NewDestNames()
 	perDir := map[string]int{}
 	for _, k := range keys {
 		perDir[path.Dir(k)]++
 	}
 	useNames := func(k string) *engine.DestNames {
 		d := path.Dir(k)
-		if perDir[d] >= listMin || names.Listed(dirKey(d)) {
+		if perDir[d] >= listMin {
 			return names
 		}
 		return nil
@@ -401,14 +399,6 @@ const examiners = 8
 // listMin is how many changed files of one folder in a batch make reading
 // its destination listing cheaper than a HEAD each.
 const listMin = 8
-
-// dirKey is the folder of path.Dir as keys name it: "" or ending in "/".
-func dirKey(d string) string {
-	if d == "." {
-		return ""
-	}
-	return d + "/"
-}
 
 // examineOne handles one settled change; it reports whether the path is
 // gone from the source.

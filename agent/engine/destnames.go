@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"sync"
 
 	"github.com/mgw-dev/mgw/agent/engine/foldercache"
 	"github.com/mgw-dev/mgw/connectors"
@@ -15,9 +14,9 @@ import (
 // at the destination before it is copied (mgw's own copies since are in
 // the index, and are planned from it). A name the listing did hold is
 // asked for as before, since it may have been deleted since. The
-// continuous job makes a new DestNames at each full pass, so what it
-// knows is at most one rescan old; an object a third party writes at the
-// destination in between, under the name of a new source file, is
+// continuous job makes a new DestNames for each batch of settled changes,
+// so what it knows is as old as the batch: an object a third party writes
+// at the destination in between, under the name of a new source file, is
 // overwritten as if it had appeared just after the HEAD.
 //
 // Memory: one map entry per destination name of the folders listed
@@ -25,15 +24,12 @@ import (
 // names; a folder of more than 10,000 is not held and is asked per key).
 type DestNames struct {
 	c *foldercache.Cache[struct{}]
-
-	mu   sync.Mutex
-	held map[string]bool // folders looked up once: listed, or known too big
 }
 
 // NewDestNames returns an empty DestNames of the runner's destination.
 func (r *Runner) NewDestNames() *DestNames {
 	dst := r.Dst
-	return &DestNames{held: map[string]bool{}, c: foldercache.New(func(ctx context.Context, dir string, add func(string, struct{}) bool) error {
+	return &DestNames{c: foldercache.New(func(ctx context.Context, dir string, add func(string, struct{}) bool) error {
 		return dst.ListDir(ctx, dir, func(o connectors.Object) error {
 			if _, name := foldercache.SplitKey(o.Key); !add(name, struct{}{}) {
 				return foldercache.ErrTooBig
@@ -43,24 +39,12 @@ func (r *Runner) NewDestNames() *DestNames {
 	})}
 }
 
-// Listed reports whether dir's listing was asked for already: another
-// file of it then costs no request.
-func (n *DestNames) Listed(dir string) bool {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.held[dir]
-}
-
 // absent reports whether key is surely not at the destination: its
 // folder's listing was read, and did not hold it.
 func (n *DestNames) absent(ctx context.Context, key string) bool {
 	if n == nil {
 		return false
 	}
-	dir, _ := foldercache.SplitKey(key)
-	n.mu.Lock()
-	n.held[dir] = true
-	n.mu.Unlock()
 	_, found, cached := n.c.Lookup(ctx, key)
 	return cached && !found
 }
