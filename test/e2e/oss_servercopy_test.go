@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
@@ -103,5 +104,71 @@ func TestOSSServerSideCopy(t *testing.T) {
 	}
 	if srv.Count("GetObject", partsKey) == 0 {
 		t.Error("the copy through the host read nothing from the source")
+	}
+}
+
+// A server-side copy killed with SIGKILL while OSS copies a part: the
+// killed run leaves its upload open, and the next run aborts it, copies
+// the object byte for byte and leaves no upload behind.
+func TestOSSServerSideCopyKilled(t *testing.T) {
+	const dstBucket = "mgw-e2e-dst"
+	srv := osstest.NewServer(osstest.Config{AccessKeyID: ossKeyID, AccessKeySecret: ossSecret, Region: "cn-hangzhou",
+		Buckets: []string{bucket, dstBucket}})
+	t.Cleanup(srv.Close)
+	data := randomBytes(34, 3<<20+1)
+	putOSSParts(t, srv, bucket, partsKey, data, 1<<20)
+	// The first UploadPartCopy waits here until the run is killed.
+	entered, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	srv.SetHandlerHook(func(op, _, _ string) {
+		if op != "UploadPartCopy" {
+			return
+		}
+		first := false
+		once.Do(func() { first = true })
+		if first {
+			close(entered)
+			<-release
+		}
+	})
+	t.Cleanup(func() { // before srv.Close, which waits for the held request
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	})
+
+	s := newSetup(t)
+	dst := ossAddr("dst", srv)
+	dst.Bucket = dstBucket
+	s.write(t, []address{ossAddr("src", srv), dst}, newJob("killed", "src", "dst"))
+	c := s.cmd("run", "killed")
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- c.Wait() }()
+	select {
+	case <-entered:
+	case <-exited:
+		t.Fatal("the run ended before any part was copied")
+	}
+	_ = c.Process.Kill()
+	<-exited
+	if ups := srv.Uploads(dstBucket); len(ups) != 1 {
+		t.Fatalf("uploads open after the kill: %v, want the killed copy's", ups)
+	}
+	close(release)
+
+	r := s.mgw(t, "run", "killed")
+	wantExit(t, r, 0)
+	wantCount(t, r, "copied server-side", 1)
+	wantCount(t, r, "failed", 0)
+	if got, _, ok := srv.Object(dstBucket, partsKey); !ok || !bytes.Equal(got, data) {
+		t.Errorf("%d bytes at the destination (found %v), want %d", len(got), ok, len(data))
+	}
+	if ups := srv.Uploads(dstBucket); len(ups) != 0 {
+		t.Errorf("uploads left after the second run: %v", ups)
 	}
 }
