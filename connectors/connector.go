@@ -264,8 +264,9 @@ type Copier interface {
 
 // ServerCopier is a destination that can copy an object from a source
 // bucket of the same service on the server, so no byte of it passes
-// through the caller (S3 CopyObject, UploadPartCopy). The caller verifies
-// the ETag returned against the source's listed one, as for any copy.
+// through the caller (CopyObject, UploadPartCopy). The caller verifies
+// the ETag returned against the source's listed one, or the CRC64
+// returned against the source's, as for any copy.
 type ServerCopier interface {
 	// CopiesFrom reports whether CopyFrom can read src on the server: src
 	// is a bucket of the same backend, endpoint, region and credentials.
@@ -274,9 +275,12 @@ type ServerCopier interface {
 	// while src still holds o's ETag (a changed source is KindChanged), and
 	// in a way whose ETag is comparable with o's: an ETag of a single
 	// upload by one CopyObject, an ETag of parts by copying the same part
-	// layout. Where it cannot promise that it copies nothing and returns
-	// KindUnsupported, and the caller copies through itself. It returns
-	// the stored object as the server acknowledged it (Size, ETag).
+	// layout; or, on a backend with Features.CRC64 that cannot learn the
+	// source's part layout (OSS), returning the copy's CRC64 for the
+	// caller to compare with the source's. Where it cannot promise either
+	// it copies nothing and returns KindUnsupported, and the caller copies
+	// through itself. It returns the stored object as the server
+	// acknowledged it (Size, ETag, CRC64 where told).
 	CopyFrom(ctx context.Context, src Bucket, o Object, key string, opts PutOptions) (Object, error)
 }
 

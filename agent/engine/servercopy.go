@@ -35,10 +35,8 @@ func sameService(a, b connectors.Address) bool {
 }
 
 // copyServer has the destination copy o from the source on the server,
-// then verifies the copy as any other: the ETag the destination computed
-// from the bytes it wrote must be the source's listed one (the connector
-// copies in a way that makes them comparable, and only while the source
-// still has that ETag). It returns errHostCopy where the server cannot,
+// then verifies the copy as any other (serverCopyVerified), the connector
+// copying only while the source still has the listed ETag. It returns errHostCopy where the server cannot,
 // or where the ETags differ: the copy through this host then overwrites
 // the object, and only a verified copy is recorded.
 func (r *Runner) copyServer(ctx context.Context, o connectors.Object) error {
@@ -75,7 +73,7 @@ func (r *Runner) copyServer(ctx context.Context, o connectors.Object) error {
 	default:
 		return err
 	}
-	if got.Size != o.Size || !strings.EqualFold(got.ETag, o.ETag) {
+	if !r.serverCopyVerified(ctx, o, got) {
 		r.log.Warn("server-side copy not verified: copying through this host", "path", o.Key,
 			"source_etag", o.ETag, "destination_etag", got.ETag)
 		return errHostCopy
@@ -87,4 +85,30 @@ func (r *Runner) copyServer(ctx context.Context, o connectors.Object) error {
 	r.Progress.FilesServerCopied.Add(1)
 	r.Progress.BytesServerCopied.Add(o.Size)
 	return nil
+}
+
+// serverCopyVerified reports whether the destination's checksum of the
+// copy, computed from the bytes it wrote, equals the source's: the ETag
+// listed (the same MD5, or the same MD5 of part MD5s over the same
+// boundaries), or, where the connector could not copy in the source's part
+// layout (OSS tells no object's part sizes), the CRC64 of the whole
+// object. The source's CRC64 is not listed: a HEAD reads it, and counts
+// only while the source still holds the listed ETag, the version copied.
+// Cost: one HEAD per object copied in parts.
+func (r *Runner) serverCopyVerified(ctx context.Context, o, got connectors.Object) bool {
+	switch {
+	case got.Size != o.Size:
+		return false
+	case strings.EqualFold(got.ETag, o.ETag):
+		return true
+	case !got.HasCRC64:
+		return false
+	}
+	var st connectors.Object
+	err := r.paced(ctx, connectors.Source, func() error {
+		var err error
+		st, err = r.Src.Stat(ctx, o.Key)
+		return err
+	})
+	return err == nil && strings.EqualFold(st.ETag, o.ETag) && st.HasCRC64 && st.CRC64 == got.CRC64
 }

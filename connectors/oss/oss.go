@@ -45,6 +45,10 @@ type bucket struct {
 	pageSize  int32
 	timeout   time.Duration
 	closeIdle func()
+	// who is what a server-side copy from another bucket needs in
+	// common with this one.
+	who          who
+	copyPartSize int64 // of a server-side copy by UploadPartCopy
 }
 
 var (
@@ -84,9 +88,10 @@ func New(ctx context.Context, addr connectors.Address) (connectors.Bucket, error
 		WithDisableUploadCRC64Check(true).
 		WithUsePathStyle(addr.PathStyle).
 		WithUserAgent("mgw")
+	var endpoint string
 	if addr.Endpoint != "" {
-		endpoint, err := parseEndpoint(addr.Endpoint)
-		if err != nil {
+		var err error
+		if endpoint, err = parseEndpoint(addr.Endpoint); err != nil {
 			return nil, connectors.NewError(connectors.KindBadEndpoint, "new", "", err)
 		}
 		cfg.WithEndpoint(endpoint)
@@ -117,6 +122,9 @@ func New(ctx context.Context, addr connectors.Address) (connectors.Bucket, error
 		pageSize:  int32(pageSize),
 		timeout:   timeout,
 		closeIdle: httpClient.CloseIdleConnections,
+		who: who{endpoint: strings.ToLower(endpoint), region: region, pathStyle: addr.PathStyle,
+			keyID: addr.AccessKeyID, secret: addr.AccessKeySecret},
+		copyPartSize: defaultCopyPartSize,
 	}, nil
 }
 
@@ -150,6 +158,7 @@ func (b *bucket) Features() connectors.Features {
 		Metadata:     true,
 		MaxMetaBytes: maxMetaBytes,
 		Restorer:     b,
+		ServerCopier: b,
 	}
 }
 

@@ -241,3 +241,26 @@ func (st *Store) PartUploads(bucketName, key string) map[int]int {
 	}
 	return out
 }
+
+// UploadRef names one open multipart upload.
+type UploadRef struct{ Key, ID string }
+
+// OpenUploads returns the open uploads of bucket whose keys start with
+// prefix, by key then ID.
+func (st *Store) OpenUploads(bucketName, prefix string) []UploadRef {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	var out []UploadRef
+	for _, u := range st.uploads {
+		if u.bucket == bucketName && strings.HasPrefix(u.key, prefix) {
+			out = append(out, UploadRef{Key: u.key, ID: u.id})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Key != out[j].Key {
+			return out[i].Key < out[j].Key
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}

@@ -239,3 +239,7 @@ func (s *Server) isDenied(bucket, key string) bool {
 	}
 	return false
 }
+
+// Denied tells whether the deny list refuses key of bucket: what a service
+// checks of a copy's source, which the request's own scope does not name.
+func (s *Server) Denied(bucket, key string) bool { return s.isDenied(bucket, key) }

@@ -91,6 +91,12 @@ func (s *Server) dispatch(r *testserver.Request) {
 		s.listParts(rq)
 	case "CompleteMultipartUpload":
 		s.completeMultipartUpload(rq)
+	case "CopyObject":
+		s.copyObject(rq)
+	case "UploadPartCopy":
+		s.uploadPartCopy(rq)
+	case "ListMultipartUploads":
+		s.listMultipartUploads(rq)
 	default:
 		rq.fail(errNotImplemented)
 	}

@@ -9,8 +9,9 @@
 // localhost or a name starting with "oss-" (as oss-cn-hangzhou.aliyuncs.com).
 //
 // Implemented: PutObject, GetObject (Range), HeadObject, DeleteObject,
-// RestoreObject, ListObjectsV2, GetBucketInfo and the multipart upload
-// calls. Anything else (ListObjects v1, copies, versioning, presigned URLs,
+// RestoreObject, ListObjectsV2, GetBucketInfo, the multipart upload calls
+// (ListMultipartUploads in one page), CopyObject and UploadPartCopy.
+// Anything else (ListObjects v1, versioning, presigned URLs,
 // STS tokens) is answered 501 NotImplemented or refused.
 //
 // State lives in memory. Test hooks inject failures, deny prefixes, seed

@@ -1,0 +1,7 @@
+package oss
+
+import "github.com/mgw-dev/mgw/connectors"
+
+// SetCopyPartSize sets the part size of b's server-side copies, so tests
+// copy several parts without large objects.
+func SetCopyPartSize(b connectors.Bucket, n int64) { b.(*bucket).copyPartSize = n }
