@@ -40,6 +40,10 @@ faults:
 kills:
 	bash test/bench/kills.sh
 
+## soak: a continuous job under steady churn for 30 minutes: slopes of RSS, goroutines, fds, state size, and the final compare (SOAK_MINUTES, SOAK_FILES, SOAK_RATE)
+soak:
+	bash test/bench/soak.sh
+
 ## dist: binaries for linux/amd64, linux/arm64, windows/amd64, darwin/arm64 and the .deb/.rpm packages in dist/
 dist:
 	VERSION=$(VERSION) COMMIT=$(COMMIT) DATE=$(DATE) bash packaging/dist.sh
