@@ -186,13 +186,3 @@ func (v *victim) kill() {
 	v.once.Do(func() { _ = v.c.Process.Kill() })
 	<-v.dead
 }
-
-// ended reports whether the process has exited.
-func (v *victim) ended() bool {
-	select {
-	case <-v.dead:
-		return true
-	default:
-		return false
-	}
-}
