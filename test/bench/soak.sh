@@ -72,10 +72,11 @@ sample() {
 "$work/soakchurn" -dir "$work/src" -files "$files" -rate "$rate" -for "${minutes}m" >"$work/churn.log" &
 churn=$!
 start=$(date +%s)
+# The first sample a minute in: the first pass and warm-up are not a trend.
 while kill -0 "$churn" 2>/dev/null; do
-	sample "$(($(date +%s) - start))"
 	# The sampling period: one sample a minute, not a wait for an event.
 	sleep 60 & wait $! || true
+	sample "$(($(date +%s) - start))"
 done
 wait "$churn"
 cat "$work/churn.log" >&2
@@ -91,7 +92,7 @@ for _ in $(seq 1 60); do
 done
 sample "$(($(date +%s) - start))"
 echo "load after: $(uptime | sed 's/.*load average: //')"
-printf 'second\tRSS KiB\tgoroutines\topen fds\tstate KiB\n'
+printf 'second\tRSS KiB\tgoroutines (else threads)\topen fds\tstate KiB\n'
 cat "$work/samples"
 awk -F'\t' '{ n++; x[n] = $1 / 3600; for (c = 2; c <= 5; c++) y[c, n] = $c }
 	END {
