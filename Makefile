@@ -6,7 +6,7 @@ DATE    ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 DEST    ?= local
 
-.PHONY: build demo test test-long lint bench faults dist clean
+.PHONY: build demo test test-long lint bench faults kills soak dist clean
 
 ## build: compile bin/mgw
 build:
@@ -35,6 +35,14 @@ bench: build
 ## faults: the network fault tests at a larger scale, repeated, and their table (FAULTS_SCALE=small for a quick run)
 faults:
 	bash test/bench/faults.sh
+
+## kills: 20 SIGKILLs at random moments per mode (one-shot, continuous) against versitygw, and their table (KILL_SEED replays; BENCH_SCALE=small for 3)
+kills:
+	bash test/bench/kills.sh
+
+## soak: a continuous job under steady churn for 30 minutes: slopes of RSS, goroutines, fds, state size, and the final compare (SOAK_MINUTES, SOAK_FILES, SOAK_RATE)
+soak:
+	bash test/bench/soak.sh
 
 ## dist: binaries for linux/amd64, linux/arm64, windows/amd64, darwin/arm64 and the .deb/.rpm packages in dist/
 dist:

@@ -162,6 +162,11 @@ func (j *Job) applyDeletes(ctx context.Context, log *slog.Logger, paths []string
 		if _, err := j.r.Src.Stat(ctx, p); connectors.KindOf(err) != connectors.KindNotFound {
 			continue // back again, or cannot tell: keep
 		}
+		// A copy of the file back under the same name is under way: it
+		// is examined again once it ends, and deleted then if gone.
+		if j.r.RecheckWhenDone(p) {
+			continue
+		}
 		if err := j.r.RemoveDest(ctx, p); err != nil {
 			log.Warn("cannot apply delete at the destination", "path", p, "policy", j.r.Job.Deletes, "err", engine.RootCause(err))
 			continue
@@ -169,6 +174,10 @@ func (j *Job) applyDeletes(ctx context.Context, log *slog.Logger, paths []string
 		if err := j.r.Store.Forget(j.r.Job.Name, p); err != nil {
 			log.Error("cannot update the index", "path", p, "err", err)
 		}
+		// A copy that began meanwhile may have been recorded before the
+		// index forgot it, its object left unindexed: it is examined
+		// again once it ends, and copied again.
+		j.r.RecheckWhenDone(p)
 		j.r.Progress.Deleted.Add(1)
 		log.Info("deleted at the destination", "path", p, "policy", j.r.Job.Deletes)
 	}

@@ -413,6 +413,9 @@ func (j *Job) examineOne(ctx context.Context, key string, names *engine.DestName
 			j.log.Warn("cannot scan folder", "dir", key, "err", engine.RootCause(err))
 		}
 	case connectors.KindOf(err) == connectors.KindNotFound:
+		// A copy still under way is recorded after the delete is
+		// applied: it is examined again once it ends.
+		j.r.RecheckWhenDone(key)
 		return true
 	default:
 		j.log.Warn("cannot stat changed file: the next full pass retries it", "path", key, "err", engine.RootCause(err))

@@ -67,6 +67,20 @@ func (r *Runner) Busy() map[string]time.Time {
 	return m
 }
 
+// RecheckWhenDone asks that a file queued or being copied be examined
+// once more when its turn ends, and reports whether it was. A file deleted
+// at the source while it is copied is then deleted at the destination
+// after the copy lands, instead of the copy bringing it back for good.
+func (r *Runner) RecheckWhenDone(key string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.busy[key]; ok {
+		r.again[key] = true
+		return true
+	}
+	return false
+}
+
 // RemoveDest deletes key at the destination, after copying it under the
 // archive prefix with deletes: archive.
 func (r *Runner) RemoveDest(ctx context.Context, key string) error {

@@ -147,6 +147,7 @@ type job struct {
 	Settle         string     `yaml:"settle,omitempty"`
 	Poll           string     `yaml:"poll,omitempty"`
 	Deletes        string     `yaml:"deletes,omitempty"`
+	MaxDelete      string     `yaml:"max_delete,omitempty"`
 	Exclude        []string   `yaml:"exclude,omitempty"`
 	ReportPrefix   string     `yaml:"report_prefix,omitempty"`
 	Shard          *shardCfg  `yaml:"shard,omitempty"`  // shards_test.go

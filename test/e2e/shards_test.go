@@ -121,7 +121,8 @@ func slowShards(j job) job {
 }
 
 type limitsCfg struct {
-	MaxQPS float64 `yaml:"max_qps,omitempty"`
+	MaxQPS       float64 `yaml:"max_qps,omitempty"`
+	MaxBandwidth string  `yaml:"max_bandwidth,omitempty"` // churn_test.go
 }
 
 // slowFleet is a source folder of 400 files and a fresh bucket, and a
