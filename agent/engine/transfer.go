@@ -67,6 +67,16 @@ func (r *Runner) transfer(ctx context.Context, log *slog.Logger, t task) {
 		kind := connectors.KindOf(err)
 		switch {
 		case side == connectors.Source && kind == connectors.KindNotFound:
+			if r.Continuous != nil {
+				if _, ok, err := r.Store.File(r.Job.Name, o.Key); err == nil && ok {
+					// The destination holds an earlier copy, and the
+					// index must go on naming it: told of the file
+					// again, the delete policy decides what becomes of
+					// it. Forgotten here, it would stay there for good.
+					r.Continuous.Again(o.Key)
+					return
+				}
+			}
 			// Forget first: it clears every record of the path, skips too.
 			r.forget(o.Key)
 			r.recordSkip(o.Key, "deleted from the source before it was copied")
