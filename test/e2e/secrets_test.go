@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"gopkg.in/yaml.v3"
@@ -214,19 +215,23 @@ func TestSecretsNeverShown(t *testing.T) {
 
 	// The agent: its log, its control API's answers, its metrics, its
 	// status_dir; every job runs (and most fail) again under it.
-	ag := &running{c: s.cmd("--log-level", "debug", "agent"), exited: make(chan error, 1)}
-	ag.c.Env = env
-	ag.c.Stdout, ag.c.Stderr = &ag.out, &ag.out
-	if err := ag.c.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { ag.exited <- ag.c.Wait() }()
-	t.Cleanup(func() {
-		if ag.c.ProcessState == nil {
-			ag.c.Process.Kill()
-			<-ag.exited
+	startAgent := func() *running {
+		ag := &running{c: s.cmd("--log-level", "debug", "agent"), exited: make(chan error, 1)}
+		ag.c.Env = env
+		ag.c.Stdout, ag.c.Stderr = &ag.out, &ag.out
+		if err := ag.c.Start(); err != nil {
+			t.Fatal(err)
 		}
-	})
+		go func() { ag.exited <- ag.c.Wait() }()
+		t.Cleanup(func() {
+			if ag.c.ProcessState == nil {
+				ag.c.Process.Kill()
+				<-ag.exited
+			}
+		})
+		return ag
+	}
+	ag := startAgent()
 	eventually(t, "the control socket", func() bool { _, err := os.Stat(sock); return err == nil })
 	api := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 		return (&net.Dialer{}).DialContext(ctx, "unix", sock)
@@ -313,6 +318,19 @@ func TestSecretsNeverShown(t *testing.T) {
 	if reports == 0 {
 		t.Errorf("no report uploaded under mgw-reports/: %v", srvA.Keys(bucket))
 	}
+
+	// A traceback of every goroutine (SIGQUIT) while the jobs hold their
+	// secrets: arguments are printed as words, never as the strings. It
+	// comes after the state folder is read, as a killed agent leaves
+	// Badger's preallocated files there.
+	ag = startAgent()
+	eventually(t, "the control socket", func() bool { _, err := os.Stat(sock); return err == nil })
+	ag.c.Process.Signal(syscall.SIGQUIT)
+	<-ag.exited
+	if !strings.Contains(ag.out.String(), "goroutine ") {
+		t.Errorf("SIGQUIT gave no traceback:\n%s", ag.out.String())
+	}
+	keep("the agent's traceback", ag.out.Bytes())
 
 	// The codes the runs printed, explained.
 	all := strings.Join(outputs, "\n")
