@@ -188,9 +188,17 @@ func TestSecretsNeverShown(t *testing.T) {
 		"to-s3-down": "DestAddr", "from-cos": "SourceAddrSecretIdInvalid", "from-upyun": "SourceAddrPasswordInvalid",
 		"from-az-conn": "AzureSourceConnStrAccountInvalid", "from-az-sas": "AzureSourceConnStrAccountInvalid",
 		"from-smb": "SourceMountNasFailed", "from-http": "SourceAddrCannotConnectUrl", "from-gcs": "SourcePrivateKeyIDInvalid"}
+	// A test server not started makes its runs take the unreachable path:
+	// still scanned, their codes not judged.
+	server := map[string]string{"to-s3": s3Host, "to-azure": azHost, "from-az-conn": azHost, "from-az-sas": azHost,
+		"from-smb": smbHost, "from-gcs": gcsHost}
 	for _, j := range jobs[3:] {
 		r := mgw("run", j.Name)
 		wantErr(r, "run "+j.Name)
+		if host := server[j.Name]; host != "" && !listening(host) {
+			t.Logf("%s: no server at %s (see test/servers), the run was refused a connection", j.Name, host)
+			continue
+		}
 		if !strings.Contains(r.stderr, wantCode[j.Name]) {
 			t.Errorf("mgw run %s does not say %s:\n%s", j.Name, wantCode[j.Name], r)
 		}
@@ -380,6 +388,15 @@ func TestSecretsNeverShown(t *testing.T) {
 		return
 	}
 	t.Logf("%d outputs scanned (%d bytes) for %d secrets", len(outputs), len(all), len(secrets))
+}
+
+// listening reports whether a server accepts connections at host.
+func listening(host string) bool {
+	c, err := net.Dial("tcp", host)
+	if err == nil {
+		c.Close()
+	}
+	return err == nil
 }
 
 // freePort is a 127.0.0.1 address nothing listens on yet.
