@@ -95,7 +95,7 @@ func (a Address) Redacted() Address {
 	if a.AccessKeySecret != "" {
 		a.AccessKeySecret = "****"
 	}
-	a.ListFile = redactURL(a.ListFile)
+	a.ListFile = RedactURL(a.ListFile)
 	if a.AccountKey != "" {
 		a.AccountKey = "****"
 	}
@@ -117,9 +117,9 @@ func (a Address) Redacted() Address {
 	return a
 }
 
-// redactURL hides the password and the query (a presigned URL's
+// RedactURL hides the password and the query (a presigned URL's
 // signature) of a URL; anything else is returned as it is.
-func redactURL(s string) string {
+func RedactURL(s string) string {
 	u, err := url.Parse(s)
 	if err != nil || u.Scheme == "" || u.Host == "" {
 		return s

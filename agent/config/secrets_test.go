@@ -153,3 +153,24 @@ func TestReadableSecretsWarned(t *testing.T) {
 		t.Errorf("secret file 0640: %q, want one warning naming chmod 600 %s", out, pwFile)
 	}
 }
+
+// A list_file URL carries secrets in a field that is none (a password, a
+// presigned query): the text the view, the control API and `mgw address
+// list` show hides them, and Secrets names them for the scrubbers.
+func TestListFileURLRedacted(t *testing.T) {
+	const pw, sig = "Sw0rdfish-78", "Sig-Value-91"
+	y := addrs("  - {name: a-1, type: httplist, list_file: 'https://lister:" + pw + "@lists.example.com/l.txt?sig=" + sig + "'}\n")
+	c, err := ParseConfig("mgw.yaml", []byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &c.Addresses[0]
+	text := a.RedactedYAML()
+	if strings.Contains(text, pw) || strings.Contains(text, sig) || !strings.Contains(text, "lists.example.com/l.txt") {
+		t.Errorf("RedactedYAML:\n%s", text)
+	}
+	got := strings.Join(a.Secrets(), " ")
+	if !strings.Contains(got, pw) || !strings.Contains(got, "sig="+sig) {
+		t.Errorf("Secrets() = %q, want the password and the query", got)
+	}
+}

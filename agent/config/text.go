@@ -2,11 +2,14 @@ package config
 
 import (
 	"fmt"
+	"net/url"
 	"reflect"
 	"strings"
 	"time"
 
 	"github.com/dustin/go-humanize"
+
+	"github.com/mgw-dev/mgw/connectors"
 )
 
 // RedactedYAML is the address as YAML with every secret replaced by ****:
@@ -50,8 +53,13 @@ func settingsText(v any, redact bool) string {
 			val = x.UTC().Format(time.RFC3339)
 		}
 		s := fmt.Sprint(val)
-		if redact && isSecretField(tag) {
+		switch {
+		case redact && isSecretField(tag):
 			s = "****"
+		case redact:
+			// A URL in a field that is no secret (list_file) may
+			// still carry one: a password, a presigned signature.
+			s = connectors.RedactURL(s)
 		}
 		fmt.Fprintf(&b, "%s: %s\n", tag, s)
 	}
@@ -70,6 +78,16 @@ func (a *AddressConfig) Secrets() []string {
 		}
 		if s, ok := rv.Field(i).Interface().(string); ok && s != "" {
 			out = append(out, s)
+		}
+	}
+	// What a URL in another field carries (list_file's password or
+	// presigned query), so that scrubbing an error that quotes it hides it.
+	if u, err := url.Parse(a.ListFile); err == nil && u.Host != "" {
+		if p, ok := u.User.Password(); ok && p != "" {
+			out = append(out, p)
+		}
+		if u.RawQuery != "" {
+			out = append(out, u.RawQuery)
 		}
 	}
 	return out
