@@ -584,7 +584,7 @@ if [ "$scale" = full ]; then
 		echo
 		echo "Machine: $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)),"
 		echo "$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) memory, Linux $(uname -r),"
-		echo "shared with other builds and tests while this ran: load average"
+		echo "load average (the benchmark's own servers and tools count in it)"
 		echo "$(cut -d' ' -f1-3 /proc/loadavg) at the end of the run."
 		echo
 		echo "Versions: mgw $(cd "$root" && git describe --always --dirty 2>/dev/null || echo unknown),"
