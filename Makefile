@@ -40,7 +40,7 @@ faults:
 kills:
 	bash test/bench/kills.sh
 
-## soak: a continuous job under steady churn for 30 minutes: slopes of RSS, goroutines, fds, state size, and the final compare (SOAK_MINUTES, SOAK_FILES, SOAK_RATE)
+## soak: a continuous job under steady churn for 30 minutes: slopes of RSS, threads, fds, state size, and the final compare (SOAK_MINUTES, SOAK_FILES, SOAK_RATE)
 soak:
 	bash test/bench/soak.sh
 
