@@ -12,7 +12,6 @@ import (
 
 	"github.com/mgw-dev/mgw/agent/engine"
 	"github.com/mgw-dev/mgw/connectors"
-	"github.com/mgw-dev/mgw/state"
 	"github.com/mgw-dev/mgw/state/codes"
 )
 
@@ -345,11 +344,10 @@ func (j *Job) resume() {
 // examine handles settled changes, several at a time (each may wait on
 // a request to the destination): a folder is scanned (created or moved in
 // whole), a file is planned and queued, a path that is gone goes to the
-// delete policy. A folder with listMin changed files or more in the batch,
-// or two or more in a folder small enough to list in one page, has its
-// destination listing read once instead of a HEAD per new file. That
-// listing serves this batch only: what it proves absent is as fresh as a
-// HEAD would have been, so a third party's object written at the
+// delete policy. A folder with listMin changed files or more in the batch
+// has its destination listing read once instead of a HEAD per new file.
+// That listing serves this batch only: what it proves absent is as fresh
+// as a HEAD would have been, so a third party's object written at the
 // destination since is never overwritten on an old word. It returns once
 // all are queued, not copied.
 func (j *Job) examine(ctx context.Context, keys []string) {
@@ -358,12 +356,9 @@ func (j *Job) examine(ctx context.Context, keys []string) {
 	for _, k := range keys {
 		perDir[path.Dir(k)]++
 	}
-	listed := map[string]bool{}
-	for d, n := range perDir {
-		listed[d] = n >= listMin || n >= 2 && j.smallFolder(d)
-	}
 	useNames := func(k string) *engine.DestNames {
-		if listed[path.Dir(k)] {
+		d := path.Dir(k)
+		if perDir[d] >= listMin {
 			return names
 		}
 		return nil
@@ -402,27 +397,8 @@ func (j *Job) examine(ctx context.Context, keys []string) {
 const examiners = 8
 
 // listMin is how many changed files of one folder in a batch make reading
-// its destination listing cheaper than a HEAD each, whatever its size.
+// its destination listing cheaper than a HEAD each.
 const listMin = 8
-
-// onePage is how many files a folder may hold for its listing to come in
-// one page (S3 and OSS pages hold 1,000): then two new files already cost
-// more HEADs than the listing.
-const onePage = 1000
-
-// smallFolder reports whether the index holds fewer than onePage files in
-// folder d (as path.Dir gives it). The destination may hold more than the
-// index knows; its listing is then cut at foldercache's bound and the rest
-// asked per key, so a wrong guess costs requests, never correctness.
-func (j *Job) smallFolder(d string) bool {
-	dir := ""
-	if d != "." {
-		dir = d + "/"
-	}
-	n := 0
-	err := j.r.Store.Folder(j.r.Job.Name, dir, func(string, state.FileEntry) bool { n++; return n < onePage })
-	return err == nil && n < onePage
-}
 
 // examineOne handles one settled change; it reports whether the path is
 // gone from the source.
