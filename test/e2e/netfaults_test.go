@@ -237,18 +237,24 @@ func TestNetCutShort(t *testing.T) {
 		}
 		p.Add(testenv.Toxic{Name: "slicer", Type: "slicer", Stream: "downstream", Attributes: map[string]any{"average_size": 1500, "size_variation": 1000, "delay": 10}})
 		stop := func() bool { return true }
+		narrowed := false
 		switch {
 		case c.faulty == c.src:
 			cut(4 << 20)()
 		case share:
 			cut(64 << 10)()
 		default:
+			// Narrowed, the run lasts seconds: the cut lands while it
+			// still has files to send, however fast the machine.
+			narrow(p, "upstream")
+			narrowed = true
 			stop = when(func() bool { return c.dst.count() > 0 }, cut(200))
 		}
 		var once sync.Once
+		uncut := func() { once.Do(func() { p.Remove("cut"); c.ended() }) }
 		watch := func(string) {
 			if seen := c.seen.total(); !share && seen > c.seen.checks {
-				once.Do(func() { p.Remove("cut"); c.ended() })
+				uncut()
 			}
 		}
 		c.write(t)
@@ -256,11 +262,11 @@ func TestNetCutShort(t *testing.T) {
 		if !share && c.seen.total() == c.seen.checks {
 			t.Errorf("no file or part was tried again: no answer was cut\n%s", r)
 		}
-		p.Remove("slicer")
-		if share {
-			p.Remove("cut")
-			c.ended()
+		uncut()
+		if narrowed {
+			p.Remove("narrow")
 		}
+		p.Remove("slicer")
 		r, v := c.run(t, nil)
 		wantExit(t, r, 0)
 		v.wantSound(t, true)
