@@ -262,6 +262,15 @@ type Copier interface {
 	Copy(ctx context.Context, srcKey, dstKey string) error
 }
 
+// Service is what two buckets of one backend must share for one to read
+// the other on the server: one endpoint (as written, lower case, without a
+// trailing slash), URL style, region and credentials.
+type Service struct {
+	Endpoint, Region string
+	PathStyle        bool
+	KeyID, Secret    string
+}
+
 // ServerCopier is a destination that can copy an object from a source
 // bucket of the same service on the server, so no byte of it passes
 // through the caller (CopyObject, UploadPartCopy). The caller verifies
@@ -269,7 +278,7 @@ type Copier interface {
 // returned against the source's, as for any copy.
 type ServerCopier interface {
 	// CopiesFrom reports whether CopyFrom can read src on the server: src
-	// is a bucket of the same backend, endpoint, region and credentials.
+	// is a bucket of the same backend and Service.
 	CopiesFrom(src Bucket) bool
 	// CopyFrom copies o (as src listed it: Key, Size, ETag) to key, only
 	// while src still holds o's ETag (a changed source is KindChanged), and

@@ -14,24 +14,15 @@ import (
 var errHostCopy = errors.New("copy through this host")
 
 // serverCopier returns the destination's server-side copier when the job
-// allows it (server_side_copy, on by default) and both addresses are one
-// service: same type, endpoint, region and credentials, so the
-// destination's requests can read the source. The connector checks again
-// that the opened source is a bucket of its own kind.
+// allows it (server_side_copy, on by default) and the connector says the
+// source is a bucket of its own service (connectors.Service), so the
+// destination's requests can read it.
 func (r *Runner) serverCopier() connectors.ServerCopier {
 	sc := r.Dst.Features().ServerCopier
-	if sc == nil || !r.Job.ServerSideCopy || !sameService(r.SrcAddr, r.DstAddr) || !sc.CopiesFrom(r.Src) {
+	if sc == nil || !r.Job.ServerSideCopy || !sc.CopiesFrom(r.Src) {
 		return nil
 	}
 	return sc
-}
-
-// sameService reports whether two addresses reach one service with the
-// same credentials.
-func sameService(a, b connectors.Address) bool {
-	ep := func(s string) string { return strings.TrimRight(strings.ToLower(s), "/") }
-	return a.Type == b.Type && a.Provider == b.Provider && ep(a.Endpoint) == ep(b.Endpoint) &&
-		a.Region == b.Region && a.AccessKeyID == b.AccessKeyID && a.AccessKeySecret == b.AccessKeySecret
 }
 
 // copyServer has the destination copy o from the source on the server,

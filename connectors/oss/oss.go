@@ -47,7 +47,7 @@ type bucket struct {
 	closeIdle func()
 	// who is what a server-side copy from another bucket needs in
 	// common with this one.
-	who          who
+	who          connectors.Service
 	copyPartSize int64 // of a server-side copy by UploadPartCopy
 }
 
@@ -122,8 +122,8 @@ func New(ctx context.Context, addr connectors.Address) (connectors.Bucket, error
 		pageSize:  int32(pageSize),
 		timeout:   timeout,
 		closeIdle: httpClient.CloseIdleConnections,
-		who: who{endpoint: strings.ToLower(endpoint), region: region, pathStyle: addr.PathStyle,
-			keyID: addr.AccessKeyID, secret: addr.AccessKeySecret},
+		who: connectors.Service{Endpoint: strings.TrimRight(strings.ToLower(endpoint), "/"), Region: region,
+			PathStyle: addr.PathStyle, KeyID: addr.AccessKeyID, Secret: addr.AccessKeySecret},
 		copyPartSize: defaultCopyPartSize,
 	}, nil
 }

@@ -35,14 +35,6 @@ const partCopiesInFlight = 8
 // rate, since OSS answers only once the bytes are copied.
 const copyRate = 8 << 20 // bytes per second
 
-// who is what two buckets must share for one to read the other on the
-// server: the same endpoint (and URL style), region and credentials.
-type who struct {
-	endpoint, region string
-	pathStyle        bool
-	keyID, secret    string
-}
-
 var _ connectors.ServerCopier = (*bucket)(nil)
 
 // CopiesFrom: src is an OSS bucket of the same endpoint, region and

@@ -51,7 +51,7 @@ type Bucket struct {
 
 	// who is what a server-side copy from another bucket needs in
 	// common with it (servercopy.go).
-	who who
+	who connectors.Service
 
 	// exists is set once the server has shown the bucket exists, after
 	// which a HEAD answered 404 means a missing key (see headError).
@@ -125,8 +125,8 @@ func New(ctx context.Context, addr connectors.Address) (connectors.Bucket, error
 		prefix:      prefix,
 		pageSize:    int32(pageSize),
 		timeout:     timeout,
-		who: who{endpoint: strings.TrimRight(strings.ToLower(addr.Endpoint), "/"), region: region,
-			pathStyle: addr.PathStyle, keyID: addr.AccessKeyID, secret: addr.AccessKeySecret},
+		who: connectors.Service{Endpoint: strings.TrimRight(strings.ToLower(addr.Endpoint), "/"), Region: region,
+			PathStyle: addr.PathStyle, KeyID: addr.AccessKeyID, Secret: addr.AccessKeySecret},
 	}, nil
 }
 

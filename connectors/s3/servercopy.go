@@ -24,14 +24,6 @@ const maxCopyObject = 5 << 30
 // move no bytes through this host, only wait on the server.
 const partCopiesInFlight = 8
 
-// who is what two buckets must share for one to read the other on the
-// server: the same endpoint (and URL style), region and credentials.
-type who struct {
-	endpoint, region string
-	pathStyle        bool
-	keyID, secret    string
-}
-
 var _ connectors.ServerCopier = (*Bucket)(nil)
 
 // CopiesFrom: src is an S3 bucket of the same service and credentials.
