@@ -191,6 +191,14 @@ func (s *Store) Forget(job, path string) error {
 	})
 }
 
+// ForgetAttempts clears what attempts at path left (its failure, skip and
+// upload checkpoint), keeping the record of a copy made earlier.
+func (s *Store) ForgetAttempts(job, path string) error {
+	return s.update(func(txn *badger.Txn) error {
+		return deleteKeys(txn, job, path, KindFailure, KindSkip, KindUpload)
+	})
+}
+
 func deleteKeys(txn *badger.Txn, job, path string, kinds ...byte) error {
 	for _, k := range kinds {
 		if err := txn.Delete(PathKey(k, job, path)); err != nil {

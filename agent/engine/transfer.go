@@ -67,19 +67,7 @@ func (r *Runner) transfer(ctx context.Context, log *slog.Logger, t task) {
 		kind := connectors.KindOf(err)
 		switch {
 		case side == connectors.Source && kind == connectors.KindNotFound:
-			if r.Continuous != nil {
-				if _, ok, err := r.Store.File(r.Job.Name, o.Key); err == nil && ok {
-					// The destination holds an earlier copy, and the
-					// index must go on naming it: told of the file
-					// again, the delete policy decides what becomes of
-					// it. Forgotten here, it would stay there for good.
-					r.Continuous.Again(o.Key)
-					return
-				}
-			}
-			// Forget first: it clears every record of the path, skips too.
-			r.forget(o.Key)
-			r.recordSkip(o.Key, "deleted from the source before it was copied")
+			r.vanished(ctx, o.Key)
 			return
 		case jobFatal(err), errors.Is(err, state.ErrDiskFull), connectors.KindOf(err) == connectors.KindNoSpace:
 			if !r.blocked(side, err, resumed) {
@@ -432,4 +420,26 @@ func (r *Runner) putOptions(ctx context.Context, o connectors.Object, read *conn
 	var note string
 	opts.Headers, opts.Meta, note = meta.Carry(*read, r.Dst.Features().MaxMetaBytes)
 	return opts, note, nil
+}
+
+// vanished ends the attempts at a file deleted from the source before it
+// was copied. An upload begun for it is aborted, not left open at the
+// destination. A record of an earlier copy is kept: the destination
+// still holds that copy, and only the delete policy decides what becomes
+// of it (in a continuous job, told of the file again); forgotten here, it
+// would stay there for good, unknown to every later run.
+func (r *Runner) vanished(ctx context.Context, key string) {
+	if cp, ok, err := r.Store.Upload(r.Job.Name, key); err == nil && ok {
+		if mp := r.Dst.Features().Multipart; mp != nil {
+			r.abandon(ctx, key, cp.UploadID, mp)
+		}
+	}
+	if err := r.Store.ForgetAttempts(r.Job.Name, key); err != nil {
+		r.log.Error("cannot update the index", "path", key, "err", err)
+	}
+	if _, indexed, err := r.Store.File(r.Job.Name, key); err == nil && indexed && r.Continuous != nil {
+		r.Continuous.Again(key)
+		return
+	}
+	r.recordSkip(key, "deleted from the source before it was copied")
 }
