@@ -1,6 +1,8 @@
 package connectors
 
 import (
+	"fmt"
+	"log/slog"
 	"net/url"
 	"path/filepath"
 	"time"
@@ -116,6 +118,18 @@ func (a Address) Redacted() Address {
 	}
 	return a
 }
+
+// Format prints a with its secrets hidden, whatever the verb, so that an
+// address quoted in an error, a log line or a panic's message never shows
+// them.
+func (a Address) Format(f fmt.State, verb rune) {
+	type plain Address // without the methods: Format would call itself
+	fmt.Fprintf(f, fmt.FormatString(f, verb), plain(a.Redacted()))
+}
+
+// LogValue is what slog logs of a: the same, in any handler (the JSON one
+// would otherwise marshal the fields).
+func (a Address) LogValue() slog.Value { return slog.StringValue(fmt.Sprintf("%+v", a)) }
 
 // RedactURL hides the password and the query (a presigned URL's
 // signature) of a URL; anything else is returned as it is.

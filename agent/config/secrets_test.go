@@ -3,9 +3,11 @@ package config
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -172,5 +174,41 @@ func TestListFileURLRedacted(t *testing.T) {
 	got := strings.Join(a.Secrets(), " ")
 	if !strings.Contains(got, pw) || !strings.Contains(got, "sig="+sig) {
 		t.Errorf("Secrets() = %q, want the password and the query", got)
+	}
+}
+
+// An address of the config printed any way (each verb, behind a pointer,
+// in a config, in a panic's message, by slog's text and JSON handlers)
+// shows none of its secrets, whichever field holds one.
+func TestAddressConfigPrintsNoSecret(t *testing.T) {
+	a := AddressConfig{Name: "a", Type: "s3", Endpoint: "http://h", ListFile: "http://u:SEKRET-url@h/l.txt?sig=SEKRET-sig"}
+	rv := reflect.ValueOf(&a).Elem()
+	secrets := 0
+	for i := 0; i < rv.NumField(); i++ {
+		tag := strings.Split(rv.Type().Field(i).Tag.Get("yaml"), ",")[0]
+		if f := rv.Field(i); f.Kind() == reflect.String && tag != "" && isSecretField(tag) {
+			f.SetString("SEKRET-" + tag)
+			secrets++
+		}
+	}
+	if secrets < 5 {
+		t.Fatalf("only %d secret fields found", secrets)
+	}
+	var outs []string
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		outs = append(outs, fmt.Sprintf(verb, a), fmt.Sprintf(verb, &a), fmt.Sprintf(verb, Config{Addresses: []AddressConfig{a}}))
+	}
+	func() {
+		defer func() { outs = append(outs, fmt.Sprint(recover())) }()
+		panic(fmt.Sprintf("cannot open %+v", a))
+	}()
+	var b strings.Builder
+	slog.New(slog.NewTextHandler(&b, nil)).Info("open", "addr", a)
+	slog.New(slog.NewJSONHandler(&b, nil)).Info("open", "addr", a, "ptr", &a)
+	outs = append(outs, b.String())
+	for _, out := range outs {
+		if strings.Contains(out, "SEKRET") {
+			t.Errorf("a secret shows in %s", out)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"log/slog"
 	"net/url"
 	"reflect"
 	"strings"
@@ -11,6 +12,25 @@ import (
 
 	"github.com/mgw-dev/mgw/connectors"
 )
+
+// Format prints a with its secrets hidden, whatever the verb, so that an
+// address quoted in an error, a log line or a panic's message never shows
+// them.
+func (a AddressConfig) Format(f fmt.State, verb rune) {
+	type plain AddressConfig // without the methods: Format would call itself
+	rv := reflect.ValueOf(&a).Elem()
+	for i := 0; i < rv.NumField(); i++ {
+		tag := strings.Split(rv.Type().Field(i).Tag.Get("yaml"), ",")[0]
+		if f := rv.Field(i); f.Kind() == reflect.String && f.String() != "" && tag != "" && isSecretField(tag) {
+			f.SetString("****")
+		}
+	}
+	a.ListFile = connectors.RedactURL(a.ListFile)
+	fmt.Fprintf(f, fmt.FormatString(f, verb), plain(a))
+}
+
+// LogValue is what slog logs of a: the same, in any handler.
+func (a AddressConfig) LogValue() slog.Value { return slog.StringValue(fmt.Sprintf("%+v", a)) }
 
 // RedactedYAML is the address as YAML with every secret replaced by ****:
 // what the view and `mgw address list` show.
