@@ -201,6 +201,8 @@ func (k *killCase) do(t *testing.T) {
 		r := k.s.mgw(t, "run", "kills")
 		k.recover = time.Since(start)
 		wantExit(t, r, 0)
+		wantNoSecret(t, "the killed run\n"+v.out.String(), s3Secret)
+		wantNoSecret(t, "the run after the kill\n"+r.String(), s3Secret)
 		k.judge(t)
 		return
 	}
@@ -239,6 +241,8 @@ func (k *killCase) do(t *testing.T) {
 	k.recover = time.Since(start)
 	_ = run.c.Process.Signal(syscall.SIGTERM)
 	<-run.dead
+	wantNoSecret(t, "the killed agent\n"+v.out.String(), s3Secret)
+	wantNoSecret(t, "the agent after the kill\n"+run.out.String(), s3Secret)
 	k.judge(t)
 }
 

@@ -86,6 +86,9 @@ func (c *netCase) run(t *testing.T, watch func(string)) (result, verdict) {
 	}, "run", c.job.Name)
 	v := judge(t, c.s, c.job.Name, c.files, c.dst)
 	c.runs = append(c.runs, v)
+	// What a run under a fault prints (retries, resets, timeouts, at
+	// debug level) shows no secret of either side.
+	wantNoSecret(t, "a run under the fault\n"+r.String(), append(c.src.addr.secrets(), c.dst.addr.secrets()...)...)
 	return r, v
 }
 

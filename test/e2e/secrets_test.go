@@ -3,13 +3,11 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -371,18 +369,8 @@ func TestSecretsNeverShown(t *testing.T) {
 	}
 
 	all = strings.Join(outputs, "\n")
-	for _, secret := range secrets {
-		forms := map[string]string{"as written": secret, "query-escaped": url.QueryEscape(secret),
-			"path-escaped": url.PathEscape(secret), "base64": base64.StdEncoding.EncodeToString([]byte(secret)),
-			"raw base64": base64.RawURLEncoding.EncodeToString([]byte(secret))}
-		for how, form := range forms {
-			for _, out := range outputs {
-				if strings.Contains(out, form) {
-					label, _, _ := strings.Cut(out, "\n")
-					t.Errorf("secret %s shows %s in %s:\n%s", secret[:12], how, label, strings.ReplaceAll(out, form, "<SECRET>"))
-				}
-			}
-		}
+	for _, out := range outputs {
+		wantNoSecret(t, out, secrets...)
 	}
 	if t.Failed() {
 		return
