@@ -62,10 +62,17 @@ func (a *running) stop(t *testing.T) {
 // eventually polls cond until it holds; the deadline bounds a failure only.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
+	eventuallyElse(t, what, cond, func() string { return "" })
+}
+
+// eventuallyElse is eventually, whose failure also says what explain
+// tells of the state it timed out in.
+func eventuallyElse(t *testing.T, what string, cond func() bool, explain func() string) {
+	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
+			t.Fatalf("timed out waiting for %s\n%s", what, explain())
 		}
 		time.Sleep(10 * time.Millisecond) // polling observable state
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -114,17 +115,10 @@ func churnCase(t *testing.T, src, mode string) {
 	ops := stop()
 	final := sourceFiles(t, dir)
 	t.Logf("%d changes while the job ran; %d files at the end", ops, len(final))
-	deadline := time.Now().Add(60 * time.Second)
-	for !bucketEquals(srv, final) {
-		if time.Now().After(deadline) {
-			a.stop(t)
-			for _, d := range bucketDiff(srv, final) {
-				t.Error(d)
-			}
-			t.Fatalf("the bucket never came to equal the source; the job's log:\n%s", a.out.String())
-		}
-		time.Sleep(20 * time.Millisecond) // polling the server's state
-	}
+	eventuallyElse(t, "the bucket to equal the source", func() bool { return bucketEquals(srv, final) }, func() string {
+		a.stop(t)
+		return strings.Join(bucketDiff(srv, final), "\n") + "\nthe job's log:\n" + a.out.String()
+	})
 	a.stop(t)
 	wantObjects(t, srv, final)
 	w.wantNoMix(t, srv)
