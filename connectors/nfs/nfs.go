@@ -77,7 +77,7 @@ func New(addr connectors.Address) (connectors.Bucket, error) {
 	return nasfs.New(nasfs.Config{
 		Root: root, Conns: conns, ListWorkers: listWorkers,
 		Dial: dialFS, Release: func(fs nasfs.FS) { fs.(*conn).close() },
-		Kind: kindOf, Broken: broken, Timeout: timeout,
+		Kind: kindOf, Broken: broken, Timeout: timeout, Modes: true,
 	}), nil
 }
 
