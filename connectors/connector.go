@@ -88,7 +88,8 @@ type PutOptions struct {
 	Headers Headers           // standard headers to store with the object (backends with Features.Metadata)
 	MD5     []byte            // if set, the content's MD5: backends that can send Content-MD5 must, so the server verifies
 
-	// Permission bits, for backends with Features.Modes (local disks).
+	// Permission bits, for backends with Features.Modes (local disks,
+	// NFS exports).
 	// With HasMode the file is written with Mode (permission bits only:
 	// never setuid, setgid or sticky). FolderMode, if not nil, tells the
 	// bits of the source's folder dir ("" the root, else a key ending in
@@ -204,7 +205,8 @@ type Features struct {
 	// Restorer requests restores of archived objects; nil: the backend
 	// cannot, and archived objects stay unreadable.
 	Restorer Restorer
-	// Modes is set on backends with Unix permission bits (local disks):
+	// Modes is set on backends with Unix permission bits (local disks,
+	// NFS exports; not SMB, which carries none without POSIX extensions):
 	// their objects tell Mode, Modes tells a folder's, and Put honours
 	// PutOptions.Mode and FolderMode. A copy keeps permission bits only
 	// where both sides have Modes. nil: the backend has no bits to tell

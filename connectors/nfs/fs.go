@@ -280,10 +280,12 @@ func (r *fileReader) Read(p []byte) (int, error) {
 // Close releases nothing on the server: NFS version 3 reads hold no state.
 func (r *fileReader) Close() error { return nil }
 
-// Create writes with FILE_SYNC; Close sends a COMMIT.
-func (c *conn) Create(ctx context.Context, p string) (io.WriteCloser, error) {
+// Create writes with FILE_SYNC; Close sends a COMMIT. The CREATE carries
+// perm (the server sets it as given: NFS clients take the umask off
+// themselves).
+func (c *conn) Create(ctx context.Context, p string, perm os.FileMode) (io.WriteCloser, error) {
 	c.srv.handles.forget(p)
-	f, err := bound(ctx, c, func() (*nfsc.File, error) { return c.t.OpenFile(p, 0o644) })
+	f, err := bound(ctx, c, func() (*nfsc.File, error) { return c.t.OpenFile(p, perm) })
 	if err != nil {
 		return nil, err
 	}
@@ -313,8 +315,9 @@ func (w *writer) Close() error {
 	return err
 }
 
-// MkdirAll makes the folder at export path dir and those above it.
-func (c *conn) MkdirAll(ctx context.Context, dir string) error {
+// MkdirAll makes the folder at export path dir and those above it, each
+// MKDIR carrying the bits perm tells.
+func (c *conn) MkdirAll(ctx context.Context, dir string, perm func(string) os.FileMode) error {
 	if dir == "" {
 		return nil
 	}
@@ -329,21 +332,28 @@ func (c *conn) MkdirAll(ctx context.Context, dir string) error {
 		return err
 	}
 	if i := strings.LastIndexByte(dir, '/'); i > 0 {
-		if err := c.MkdirAll(ctx, dir[:i]); err != nil {
+		if err := c.MkdirAll(ctx, dir[:i], perm); err != nil {
 			return err
 		}
 	}
-	if _, err := bound(ctx, c, func() ([]byte, error) { return c.t.Mkdir(dir, 0o777) }); err != nil && !os.IsExist(err) {
+	m := perm(dir)
+	if _, err := bound(ctx, c, func() ([]byte, error) { return c.t.Mkdir(dir, m) }); err != nil && !os.IsExist(err) {
 		return err
 	}
 	return nil
 }
 
-func (c *conn) Chtimes(ctx context.Context, p string, mtime time.Time) error {
-	mt := nfsc.NFS3Time{Seconds: uint32(mtime.Unix()), Nseconds: uint32(mtime.Nanosecond())}
-	return boundErr(ctx, c, func() error {
-		return c.t.Setattr(p, nfsc.Sattr3{Mtime: nfsc.SetTime{SetIt: nfsc.SetToClientTime, Time: mt}})
-	})
+// SetAttrs is one SETATTR of the mtime and the mode.
+func (c *conn) SetAttrs(ctx context.Context, p string, a nasfs.Attrs) error {
+	var sa nfsc.Sattr3
+	if !a.ModTime.IsZero() {
+		mt := nfsc.NFS3Time{Seconds: uint32(a.ModTime.Unix()), Nseconds: uint32(a.ModTime.Nanosecond())}
+		sa.Mtime = nfsc.SetTime{SetIt: nfsc.SetToClientTime, Time: mt}
+	}
+	if a.HasMode {
+		sa.Mode = nfsc.SetMode{SetIt: true, Mode: uint32(a.Mode.Perm())}
+	}
+	return boundErr(ctx, c, func() error { return c.t.Setattr(p, sa) })
 }
 
 func (c *conn) Rename(ctx context.Context, from, to string) error {
@@ -359,8 +369,10 @@ func (c *conn) Remove(ctx context.Context, p string) error {
 
 // entry turns NFS attributes into a nasfs.Entry.
 func entry(name string, a *nfsc.Fattr) nasfs.Entry {
+	// mode3's low nine bits are the permission bits, as on Unix; the
+	// setuid, setgid and sticky bits above them are not kept.
 	o := connectors.Object{Size: int64(a.Filesize), ModTime: nfsTime(a.Mtime),
-		Ctime: nfsTime(a.Ctime), Inode: a.Fileid}
+		Ctime: nfsTime(a.Ctime), Inode: a.Fileid, Mode: os.FileMode(a.FileMode) & os.ModePerm, HasMode: true}
 	switch a.Type {
 	case nf3Reg:
 		o.Type = connectors.Regular

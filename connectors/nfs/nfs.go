@@ -11,6 +11,10 @@
 // root or not. Calls carry AUTH_UNIX credentials with the address's uid
 // and gid.
 //
+// NFS version 3 attributes carry Unix permission bits: objects tell them,
+// and Put makes files and folders with the source's (Features.Modes; the
+// rules are nasfs's, modes.go).
+//
 // Keys are '/'-separated paths relative to the address's folder in the
 // export. This package holds the NFS side only: the address, the
 // connection (dial, MOUNT), the go-nfs-client calls behind nasfs.FS, a
@@ -77,7 +81,7 @@ func New(addr connectors.Address) (connectors.Bucket, error) {
 	return nasfs.New(nasfs.Config{
 		Root: root, Conns: conns, ListWorkers: listWorkers,
 		Dial: dialFS, Release: func(fs nasfs.FS) { fs.(*conn).close() },
-		Kind: kindOf, Broken: broken, Timeout: timeout,
+		Kind: kindOf, Broken: broken, Timeout: timeout, Modes: true,
 	}), nil
 }
 

@@ -7,7 +7,6 @@ import (
 	"os"
 	"strings"
 	"syscall"
-	"time"
 
 	smb2 "github.com/cloudsoda/go-smb2"
 
@@ -117,16 +116,25 @@ func (f file) Stat() (nasfs.Entry, error) {
 	return entry(fi), nil
 }
 
-func (c *conn) Create(ctx context.Context, p string) (io.WriteCloser, error) {
+// Create ignores perm: SMB2/3 without the POSIX extensions (which
+// go-smb2 does not speak) carries no permission bits; the share's
+// create mask decides them.
+func (c *conn) Create(ctx context.Context, p string, _ os.FileMode) (io.WriteCloser, error) {
 	return c.sh(ctx).OpenFile(winPath(p), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
 }
 
-func (c *conn) MkdirAll(ctx context.Context, p string) error {
+// MkdirAll ignores perm, as Create does: the share's directory mask
+// decides.
+func (c *conn) MkdirAll(ctx context.Context, p string, _ func(string) os.FileMode) error {
 	return c.sh(ctx).MkdirAll(winPath(p), 0o777)
 }
 
-func (c *conn) Chtimes(ctx context.Context, p string, mtime time.Time) error {
-	return c.sh(ctx).Chtimes(winPath(p), mtime, mtime)
+// SetAttrs sets the mtime only: there are no bits to set (see Create).
+func (c *conn) SetAttrs(ctx context.Context, p string, a nasfs.Attrs) error {
+	if a.ModTime.IsZero() {
+		return nil
+	}
+	return c.sh(ctx).Chtimes(winPath(p), a.ModTime, a.ModTime)
 }
 
 func (c *conn) Rename(ctx context.Context, from, to string) error {

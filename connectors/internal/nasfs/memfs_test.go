@@ -36,6 +36,7 @@ type memFile struct {
 	link  bool
 	data  []byte
 	mtime time.Time
+	mode  os.FileMode // the permission bits asked for, as an NFS server keeps them
 }
 
 var (
@@ -149,7 +150,7 @@ func (c *memConn) lstat(op, p string) (Entry, error) {
 }
 
 func (f *memFile) entry(name string) Entry {
-	o := connectors.Object{Size: int64(len(f.data)), ModTime: f.mtime}
+	o := connectors.Object{Size: int64(len(f.data)), ModTime: f.mtime, Mode: f.mode, HasMode: true}
 	if f.link {
 		o.Type = connectors.Symlink
 	}
@@ -260,7 +261,7 @@ func (r *memReader) Close() error { return nil }
 // follows renames would not; enough for these tests.
 func (r *memReader) Stat() (Entry, error) { return r.c.lstat("fstat", r.p) }
 
-func (c *memConn) Create(_ context.Context, p string) (io.WriteCloser, error) {
+func (c *memConn) Create(_ context.Context, p string, perm os.FileMode) (io.WriteCloser, error) {
 	c.s.mu.Lock()
 	defer c.s.mu.Unlock()
 	if err := c.call("create", p); err != nil {
@@ -276,7 +277,7 @@ func (c *memConn) Create(_ context.Context, p string) (io.WriteCloser, error) {
 	} else if !d.dir {
 		return nil, errNotAFold
 	}
-	c.s.files[p] = &memFile{mtime: time.Now()}
+	c.s.files[p] = &memFile{mtime: time.Now(), mode: perm}
 	return &memWriter{s: c.s, c: c, p: p}, nil
 }
 
@@ -306,7 +307,7 @@ func (w *memWriter) Close() error {
 	return w.c.call("close", w.p)
 }
 
-func (c *memConn) MkdirAll(_ context.Context, p string) error {
+func (c *memConn) MkdirAll(_ context.Context, p string, perm func(string) os.FileMode) error {
 	c.s.mu.Lock()
 	defer c.s.mu.Unlock()
 	if err := c.call("mkdirall", p); err != nil {
@@ -324,22 +325,27 @@ func (c *memConn) MkdirAll(_ context.Context, p string) error {
 			}
 			continue
 		}
-		c.s.files[q] = &memFile{dir: true}
+		c.s.files[q] = &memFile{dir: true, mode: perm(q)}
 	}
 	return nil
 }
 
-func (c *memConn) Chtimes(_ context.Context, p string, mtime time.Time) error {
+func (c *memConn) SetAttrs(_ context.Context, p string, a Attrs) error {
 	c.s.mu.Lock()
 	defer c.s.mu.Unlock()
-	if err := c.call("chtimes", p); err != nil {
+	if err := c.call("setattrs", p); err != nil {
 		return err
 	}
 	f, err := c.s.find(p)
 	if err != nil {
 		return err
 	}
-	f.mtime = mtime
+	if !a.ModTime.IsZero() {
+		f.mtime = a.ModTime
+	}
+	if a.HasMode {
+		f.mode = a.Mode
+	}
 	return nil
 }
 

@@ -102,18 +102,19 @@ func (s *Share) removeTemps(ctx context.Context, tmps []string) {
 	})
 }
 
-// write fills tmp in folder dir, closes it, sets its mtime and renames it
-// to target.
+// write fills tmp in folder dir, closes it, sets its mtime (and bits, on
+// a protocol with them) and renames it to target.
 func (s *Share) write(ctx context.Context, fs FS, dir, tmp, target string, r io.Reader, size int64, opts connectors.PutOptions) error {
-	f, err := fs.Create(ctx, tmp)
+	perm, attrs := s.fileAttrs(opts)
+	f, err := fs.Create(ctx, tmp, perm)
 	if err != nil && dir != "" && s.cfg.Kind(err) == connectors.KindNotFound {
 		// The folder is missing: make it, then try again. Creating first
 		// spares every file of a folder that exists the lookups of its
 		// folders (one per path segment on NFS).
-		if err := fs.MkdirAll(ctx, dir); err != nil {
+		if err := fs.MkdirAll(ctx, dir, s.folderPerm(opts)); err != nil {
 			return err
 		}
-		f, err = fs.Create(ctx, tmp)
+		f, err = fs.Create(ctx, tmp, perm)
 	}
 	if err != nil {
 		return err
@@ -146,8 +147,10 @@ func (s *Share) write(ctx context.Context, fs FS, dir, tmp, target string, r io.
 			return connectors.NewError(connectors.KindInvalidArgument, "put", "", fmt.Errorf("content MD5 %x does not match the expected %x", sum, opts.MD5))
 		}
 	}
-	if !opts.ModTime.IsZero() {
-		if err := fs.Chtimes(ctx, tmp, opts.ModTime); err != nil {
+	// The mtime and the source's exact bits (the owner's write was kept
+	// for the writes) in one call.
+	if !attrs.ModTime.IsZero() || attrs.HasMode {
+		if err := fs.SetAttrs(ctx, tmp, attrs); err != nil {
 			return err
 		}
 	}

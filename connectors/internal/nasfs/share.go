@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path"
 	"time"
 
@@ -37,14 +38,19 @@ type FS interface {
 	// OpenRead opens file p to read from offset off on, in the fewest
 	// round trips the protocol allows: it need not check what p is.
 	OpenRead(ctx context.Context, p string, off int64) (File, error)
-	// Create makes file p, which must not exist, to write. Close makes
-	// what was written durable and is called even after a failed write.
-	Create(ctx context.Context, p string) (io.WriteCloser, error)
-	// MkdirAll makes folder p and those above it; folders already there
-	// are not an error, a file in the way is.
-	MkdirAll(ctx context.Context, p string) error
-	// Chtimes sets p's modification time.
-	Chtimes(ctx context.Context, p string, mtime time.Time) error
+	// Create makes file p, which must not exist, to write, with the
+	// permission bits perm where the protocol has them (NFS; SMB has
+	// none and ignores perm). Close makes what was written durable and
+	// is called even after a failed write.
+	Create(ctx context.Context, p string, perm os.FileMode) (io.WriteCloser, error)
+	// MkdirAll makes folder p and those above it, each it makes with the
+	// bits perm tells for its path (where the protocol has bits); folders
+	// already there are not an error, and are left as they are, a file in
+	// the way is.
+	MkdirAll(ctx context.Context, p string, perm func(p string) os.FileMode) error
+	// SetAttrs sets p's modification time and permission bits, those a
+	// holds, in one call where the protocol allows.
+	SetAttrs(ctx context.Context, p string, a Attrs) error
 	// Rename moves from over to, replacing a file there.
 	Rename(ctx context.Context, from, to string) error
 	// Remove deletes file p.
@@ -87,6 +93,11 @@ type Config struct {
 	// Broken reports whether an error means the connection is unusable:
 	// the call is repeated on a new one.
 	Broken func(error) bool
+	// Modes: the protocol carries Unix permission bits (NFS version 3
+	// does, SMB without POSIX extensions does not): entries tell
+	// Obj.Mode, Features.Modes is set, and Put honours PutOptions.Mode
+	// and FolderMode (modes.go).
+	Modes bool
 	// Timeout is how long a call may wait for the server's answer (0:
 	// forever): one left unanswered longer fails as a timeout, and its
 	// connection is taken as broken (see timed).
@@ -157,8 +168,15 @@ func (s *Share) do(ctx context.Context, opName, key string, kind func(error) con
 }
 
 // Features: shares keep no metadata, and keys must be UTF-8 (SMB names
-// are UTF-16; NFS exports are read by tools that expect UTF-8).
-func (s *Share) Features() connectors.Features { return connectors.Features{UTF8Keys: true} }
+// are UTF-16; NFS exports are read by tools that expect UTF-8). A
+// protocol with permission bits tells and keeps them.
+func (s *Share) Features() connectors.Features {
+	f := connectors.Features{UTF8Keys: true}
+	if s.cfg.Modes {
+		f.Modes = s
+	}
+	return f
+}
 
 func (s *Share) Close() error {
 	s.files.Close()

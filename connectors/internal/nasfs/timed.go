@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
 	"time"
 
 	"github.com/mgw-dev/mgw/connectors/internal/watchdog"
@@ -44,12 +45,12 @@ func (t *timed) Stat(ctx context.Context, p string) (e Entry, err error) {
 	return e, err
 }
 
-func (t *timed) MkdirAll(ctx context.Context, p string) error {
-	return t.call(ctx, func(ctx context.Context) error { return t.fs.MkdirAll(ctx, p) })
+func (t *timed) MkdirAll(ctx context.Context, p string, perm func(string) os.FileMode) error {
+	return t.call(ctx, func(ctx context.Context) error { return t.fs.MkdirAll(ctx, p, perm) })
 }
 
-func (t *timed) Chtimes(ctx context.Context, p string, mtime time.Time) error {
-	return t.call(ctx, func(ctx context.Context) error { return t.fs.Chtimes(ctx, p, mtime) })
+func (t *timed) SetAttrs(ctx context.Context, p string, a Attrs) error {
+	return t.call(ctx, func(ctx context.Context) error { return t.fs.SetAttrs(ctx, p, a) })
 }
 
 func (t *timed) Rename(ctx context.Context, from, to string) error {
@@ -97,8 +98,8 @@ func (t *timed) OpenRead(ctx context.Context, p string, off int64) (File, error)
 	return &timedFile{f: f, w: w}, nil
 }
 
-func (t *timed) Create(ctx context.Context, p string) (io.WriteCloser, error) {
-	f, w, err := open(ctx, t.d, func(ctx context.Context) (io.WriteCloser, error) { return t.fs.Create(ctx, p) })
+func (t *timed) Create(ctx context.Context, p string, perm os.FileMode) (io.WriteCloser, error) {
+	f, w, err := open(ctx, t.d, func(ctx context.Context) (io.WriteCloser, error) { return t.fs.Create(ctx, p, perm) })
 	if err != nil {
 		return nil, err
 	}
