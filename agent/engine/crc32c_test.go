@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -51,7 +52,11 @@ func vgwAddr(t *testing.T, name string) connectors.Address {
 type sumsSpy struct {
 	connectors.Bucket
 	connectors.MultipartUploader
-	noCRC32C bool
+	noCRC32C atomic.Bool
+	// noEcho makes the spy a server that takes CRC32C parts but echoes
+	// none: it answers without the checksum, and, as the S3 backend does
+	// on such an answer, stops offering CRC32C uploads.
+	noEcho   bool
 	mu       sync.Mutex
 	sent     map[int]connectors.PartSums
 	acked    chan int // the number of each part the server acknowledged
@@ -61,7 +66,7 @@ type sumsSpy struct {
 func (p *sumsSpy) Features() connectors.Features {
 	f := p.Bucket.Features()
 	f.Multipart = p
-	if p.noCRC32C {
+	if p.noCRC32C.Load() {
 		f.CRC32C = nil
 	}
 	return f
@@ -80,6 +85,10 @@ func (p *sumsSpy) UploadPart(ctx context.Context, key, id string, num int, r io.
 	if err == nil {
 		p.acked <- num
 	}
+	if p.noEcho && part.HasCRC32C {
+		part.CRC32C, part.HasCRC32C = 0, false
+		p.noCRC32C.Store(true)
+	}
 	return part, err
 }
 
@@ -97,7 +106,8 @@ func crcRun(t *testing.T, src string, dst connectors.Address, st *state.Store, n
 	if err != nil {
 		t.Fatal(err)
 	}
-	spy := &sumsSpy{Bucket: d, MultipartUploader: d.Features().Multipart, noCRC32C: noCRC32C, sent: map[int]connectors.PartSums{}, acked: make(chan int, 16), hook: hook}
+	spy := &sumsSpy{Bucket: d, MultipartUploader: d.Features().Multipart, sent: map[int]connectors.PartSums{}, acked: make(chan int, 64), hook: hook}
+	spy.noCRC32C.Store(noCRC32C)
 	return NewRunner(job, srcAddr, dst, s, spy, st, slog.New(slog.NewTextHandler(io.Discard, nil))), spy
 }
 
@@ -227,4 +237,35 @@ func readBack(t *testing.T, b connectors.Bucket, key string, want []byte) {
 	if err != nil || !bytes.Equal(got, want) {
 		t.Errorf("destination holds %d bytes (%v), not the file's %d", len(got), err, len(want))
 	}
+}
+
+// TestMultipartNoCRC32CEcho: a server that answers a CRC32C part without
+// echoing the checksum may not have checked it: the part is not taken,
+// the upload is abandoned, and the file is sent again with MD5s.
+func TestMultipartNoCRC32CEcho(t *testing.T) {
+	dst := vgwAddr(t, "dst")
+	src := t.TempDir()
+	want := randomFile(t, filepath.Join(src, "big"), 12<<20+777)
+	st, err := state.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	r, spy := crcRun(t, src, dst, st, false, nil)
+	r.Job.Retries = 1
+	spy.noEcho = true
+	run, err := r.Run(t.Context())
+	if err != nil || run.FilesCopied != 1 {
+		t.Fatalf("run: %d copied (failed %v), %v", run.FilesCopied, run.FailedBy, err)
+	}
+	for n, sums := range spy.sent {
+		if sums.HasCRC32C || sums.MD5 == nil {
+			t.Errorf("part %d last sent with %+v, want an MD5 after the fallback", n, sums)
+		}
+	}
+	o, err := r.Dst.Stat(t.Context(), "big")
+	if err != nil || o.CRC32C != "" {
+		t.Errorf("object %+v (%v): want one of MD5 parts, without a CRC32C", o, err)
+	}
+	readBack(t, r.Dst, "big", want)
 }

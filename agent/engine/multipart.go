@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"hash/crc64"
@@ -93,6 +94,9 @@ func (r *Runner) copyMultipart(ctx context.Context, o connectors.Object, mp conn
 	var one [1]byte
 	if fr, ok := body.(connectors.FileReader); ok {
 		if err := s.sendAllAt(ctx, fr, ps); err != nil {
+			if errors.Is(err, errNoCRC32C) {
+				r.abandon(ctx, o.Key, up.UploadID, mp)
+			}
 			return err
 		}
 		if k, _ := fr.ReadAt(one[:], o.Size); k > 0 {
@@ -100,6 +104,9 @@ func (r *Runner) copyMultipart(ctx context.Context, o connectors.Object, mp conn
 		}
 	} else {
 		if err := s.sendAll(ctx, in, ps); err != nil {
+			if errors.Is(err, errNoCRC32C) {
+				r.abandon(ctx, o.Key, up.UploadID, mp)
+			}
 			return err
 		}
 		if k, _ := in.Read(one[:]); k > 0 {
@@ -470,9 +477,7 @@ func (r *Runner) sendPart(ctx context.Context, key, id string, num int, d partDa
 			case wantCRC && p.HasCRC64 && p.CRC64 != crc:
 				err = &verifyError{fmt.Sprintf("part %d CRC64 %d, sent %d", num, p.CRC64, crc)}
 			case withCRC32C && !p.HasCRC32C:
-				// It may not have checked it: the file is tried again,
-				// and the backend, told so, starts it with MD5s.
-				err = &verifyError{fmt.Sprintf("part %d: the server echoed no CRC32C", num)}
+				return state.PartDone{}, fmt.Errorf("part %d: %w", num, errNoCRC32C)
 			case withCRC32C && p.CRC32C != d.crc32c:
 				err = &verifyError{fmt.Sprintf("part %d CRC32C %08x, sent %08x", num, p.CRC32C, d.crc32c)}
 			case !withCRC32C && IsMD5(p.ETag) && !strings.EqualFold(p.ETag, hex.EncodeToString(sum)):
@@ -490,6 +495,11 @@ func (r *Runner) sendPart(ctx context.Context, key, id string, num int, d partDa
 		}
 	}
 }
+
+// errNoCRC32C is a part of CRC32C parts answered without its checksum: the
+// server may not have checked it. The upload is abandoned, and the file
+// tried again: the backend, told so by the answer, starts it with MD5s.
+var errNoCRC32C = &verifyError{"the server echoed no CRC32C: it may not check them"}
 
 func md5sum(b []byte) []byte {
 	s := md5.Sum(b)
