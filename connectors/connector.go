@@ -50,14 +50,14 @@ type Object struct {
 	Ctime time.Time
 	Inode uint64
 
-	ETag         string // as the server sent it, without quotes
-	CRC64        uint64 // CRC64-ECMA (OSS x-oss-hash-crc64ecma); valid if HasCRC64
-	HasCRC64     bool
+	ETag     string // as the server sent it, without quotes
+	CRC64    uint64 // CRC64-ECMA (OSS x-oss-hash-crc64ecma); valid if HasCRC64
+	HasCRC64 bool
 	// CRC32C is the object's CRC32C as an S3 server tells it (Stat, and
 	// CompleteMultipart of an upload started by CreateMultipartCRC32C):
 	// base64 of the 4 bytes, and for an object of parts the composite
 	// "<base64 of the CRC32C of the parts' CRC32Cs>-N". Empty: not told.
-	CRC32C string
+	CRC32C       string
 	StorageClass string // e.g. "Archive", "ColdArchive", "GLACIER"; empty = standard
 	// Restored is true for an archived object that has a readable restored
 	// copy now. Stat always tells; List tells where the listing says.

@@ -56,11 +56,11 @@ type sumsSpy struct {
 	// noEcho makes the spy a server that takes CRC32C parts but echoes
 	// none: it answers without the checksum, and, as the S3 backend does
 	// on such an answer, stops offering CRC32C uploads.
-	noEcho   bool
-	mu       sync.Mutex
-	sent     map[int]connectors.PartSums
-	acked    chan int // the number of each part the server acknowledged
-	hook     func(p *sumsSpy, num int) error
+	noEcho bool
+	mu     sync.Mutex
+	sent   map[int]connectors.PartSums
+	acked  chan int // the number of each part the server acknowledged
+	hook   func(p *sumsSpy, num int) error
 }
 
 func (p *sumsSpy) Features() connectors.Features {
