@@ -50,9 +50,14 @@ type Object struct {
 	Ctime time.Time
 	Inode uint64
 
-	ETag         string // as the server sent it, without quotes
-	CRC64        uint64 // CRC64-ECMA (OSS x-oss-hash-crc64ecma); valid if HasCRC64
-	HasCRC64     bool
+	ETag     string // as the server sent it, without quotes
+	CRC64    uint64 // CRC64-ECMA (OSS x-oss-hash-crc64ecma); valid if HasCRC64
+	HasCRC64 bool
+	// CRC32C is the object's CRC32C as an S3 server tells it (Stat, and
+	// CompleteMultipart of an upload started by CreateMultipartCRC32C):
+	// base64 of the 4 bytes, and for an object of parts the composite
+	// "<base64 of the CRC32C of the parts' CRC32Cs>-N". Empty: not told.
+	CRC32C       string
 	StorageClass string // e.g. "Archive", "ColdArchive", "GLACIER"; empty = standard
 	// Restored is true for an archived object that has a readable restored
 	// copy now. Stat always tells; List tells where the listing says.
@@ -179,6 +184,9 @@ type Features struct {
 	// CRC64 is true when the backend reports the CRC64-ECMA of every object
 	// and part it stores (OSS): the only case where computing one pays.
 	CRC64 bool
+	// CRC32C starts multipart uploads whose parts are protected by a
+	// CRC32C instead of an MD5 (S3): nil, the backend has none.
+	CRC32C CRC32CUploader
 	// Copier copies objects inside the bucket on the server; nil: callers
 	// read and write the bytes themselves.
 	Copier Copier
@@ -302,6 +310,23 @@ type Part struct {
 	ETag     string // without quotes
 	CRC64    uint64 // OSS only (x-oss-hash-crc64ecma of the part); valid if HasCRC64
 	HasCRC64 bool
+	// CRC32C is the part's CRC32C as the server echoed it (uploads started
+	// by CreateMultipartCRC32C); valid if HasCRC32C. CompleteMultipart
+	// sends it back for each part.
+	CRC32C    uint32
+	HasCRC32C bool
+}
+
+// PartSums are the checksums of a part as its sender computed them, for
+// the server to verify the bytes it receives: a part it finds different
+// is refused (S3 BadDigest), never stored.
+type PartSums struct {
+	MD5 []byte // if set, sent as Content-MD5
+	// CRC32C (Castagnoli), if HasCRC32C, is sent as x-amz-checksum-crc32c:
+	// only in uploads started by CreateMultipartCRC32C, where it replaces
+	// the MD5.
+	CRC32C    uint32
+	HasCRC32C bool
 }
 
 // MultipartUploader uploads one object in parts that can be sent in
@@ -309,8 +334,9 @@ type Part struct {
 type MultipartUploader interface {
 	// CreateMultipart starts an upload and returns its ID.
 	CreateMultipart(ctx context.Context, key string, opts PutOptions) (uploadID string, err error)
-	// UploadPart sends one part. md5, if set, is sent as Content-MD5.
-	UploadPart(ctx context.Context, key, uploadID string, number int, r io.ReadSeeker, size int64, md5 []byte) (Part, error)
+	// UploadPart sends one part with the checksums in sums the backend
+	// can send (a zero PartSums sends none).
+	UploadPart(ctx context.Context, key, uploadID string, number int, r io.ReadSeeker, size int64, sums PartSums) (Part, error)
 	// ListParts returns the parts the server holds for the upload, in order.
 	// An upload that no longer exists gives KindNotFound.
 	ListParts(ctx context.Context, key, uploadID string) ([]Part, error)
@@ -319,6 +345,21 @@ type MultipartUploader interface {
 	// AbortMultipart discards the upload and its parts; an unknown or
 	// already aborted upload is not an error.
 	AbortMultipart(ctx context.Context, key, uploadID string) error
+}
+
+// CRC32CUploader starts multipart uploads whose parts carry a CRC32C the
+// server verifies (S3's x-amz-checksum-crc32c), so the sender need not
+// compute an MD5 of every byte: a CRC32C costs a fraction of it.
+type CRC32CUploader interface {
+	// CreateMultipartCRC32C starts an upload like CreateMultipart. With
+	// crc32c true its parts must be sent with PartSums.CRC32C, UploadPart
+	// and ListParts tell each part's CRC32C as the server echoed it, and
+	// CompleteMultipart tells the object's composite CRC32C. With crc32c
+	// false the server does not take part checksums (it said so, or did
+	// not echo the algorithm): the upload, if uploadID is not empty, is a
+	// plain one whose parts carry Content-MD5, and the backend answers
+	// false at once for the rest of its life.
+	CreateMultipartCRC32C(ctx context.Context, key string, opts PutOptions) (uploadID string, crc32c bool, err error)
 }
 
 // ListError is a folder that could not be listed during List.

@@ -64,6 +64,10 @@ type Upload struct {
 	Source   FileEntry  `json:"source"` // identity of the file being uploaded
 	PartSize int64      `json:"part_size"`
 	Parts    []PartDone `json:"parts"`
+	// CRC32C is true for an upload whose parts carry a CRC32C the server
+	// verified instead of an MD5 (S3): PartDone.CRC32C is set, MD5 not.
+	// Checkpoints of older versions lack it, and resume with MD5s.
+	CRC32C bool `json:"crc32c,omitempty"`
 }
 
 // PartDone is one acknowledged part with the checksums of what was sent.
@@ -73,6 +77,7 @@ type PartDone struct {
 	ETag   string `json:"etag"`
 	MD5    []byte `json:"md5"`
 	CRC64  uint64 `json:"crc64"`
+	CRC32C uint32 `json:"crc32c,omitempty"` // valid in an Upload with CRC32C
 }
 
 // Run is one pass of a job: its migration report.

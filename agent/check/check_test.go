@@ -168,7 +168,7 @@ func TestLocalToOSS(t *testing.T) {
 	}
 	var parts []connectors.Part
 	for i, off := 1, 0; off < len(other); i, off = i+1, off+1<<20 {
-		p, err := mp.UploadPart(t.Context(), "big.bin", id, i, bytes.NewReader(other[off:min(off+1<<20, len(other))]), int64(min(1<<20, len(other)-off)), nil)
+		p, err := mp.UploadPart(t.Context(), "big.bin", id, i, bytes.NewReader(other[off:min(off+1<<20, len(other))]), int64(min(1<<20, len(other)-off)), connectors.PartSums{})
 		if err != nil {
 			t.Fatal(err)
 		}

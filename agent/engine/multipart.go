@@ -5,7 +5,9 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"hash/crc32"
 	"hash/crc64"
 	"io"
 	"slices"
@@ -92,6 +94,9 @@ func (r *Runner) copyMultipart(ctx context.Context, o connectors.Object, mp conn
 	var one [1]byte
 	if fr, ok := body.(connectors.FileReader); ok {
 		if err := s.sendAllAt(ctx, fr, ps); err != nil {
+			if errors.Is(err, errNoCRC32C) {
+				r.abandon(ctx, o.Key, up.UploadID, mp)
+			}
 			return err
 		}
 		if k, _ := fr.ReadAt(one[:], o.Size); k > 0 {
@@ -99,6 +104,9 @@ func (r *Runner) copyMultipart(ctx context.Context, o connectors.Object, mp conn
 		}
 	} else {
 		if err := s.sendAll(ctx, in, ps); err != nil {
+			if errors.Is(err, errNoCRC32C) {
+				r.abandon(ctx, o.Key, up.UploadID, mp)
+			}
 			return err
 		}
 		if k, _ := in.Read(one[:]); k > 0 {
@@ -201,7 +209,7 @@ func (s *partSender) sendAll(ctx context.Context, in io.Reader, ps int64) error 
 			break
 		}
 		if p, ok := s.acked[num]; ok {
-			s.recheck(p, bufData(buf, s.wantCRC))
+			s.recheck(p, bufData(buf, s.wantCRC, s.up.CRC32C))
 			release()
 			continue
 		}
@@ -209,7 +217,7 @@ func (s *partSender) sendAll(ctx context.Context, in io.Reader, ps int64) error 
 		s.wg.Add(1)
 		go func() {
 			defer func() { <-sem; release(); s.wg.Done() }()
-			s.send(pctx, num, bufData(buf, s.wantCRC))
+			s.send(pctx, num, bufData(buf, s.wantCRC, s.up.CRC32C))
 		}()
 	}
 	s.wg.Wait()
@@ -218,9 +226,13 @@ func (s *partSender) sendAll(ctx context.Context, in io.Reader, ps int64) error 
 
 // recheck compares a part sent before a restart with what the source
 // holds now: it is read again only to prove the source still holds what
-// was sent.
+// was sent (by its CRC32C in an upload of CRC32C parts, else its MD5).
 func (s *partSender) recheck(p state.PartDone, d partData) {
-	if p.Size != d.size || !bytes.Equal(p.MD5, d.md5) {
+	same := bytes.Equal(p.MD5, d.md5)
+	if s.up.CRC32C {
+		same = p.CRC32C == d.crc32c
+	}
+	if p.Size != d.size || !same {
 		s.fail(errChanged(s.o.Key, fmt.Sprintf("part %d differs from the part sent before", p.Number)))
 		return
 	}
@@ -234,7 +246,7 @@ func (s *partSender) recheck(p state.PartDone, d partData) {
 
 // send sends one part and checkpoints it.
 func (s *partSender) send(ctx context.Context, num int, d partData) {
-	p, err := s.r.sendPart(ctx, s.o.Key, s.up.UploadID, num, d, s.wantCRC, s.mp)
+	p, err := s.r.sendPart(ctx, s.o.Key, s.up.UploadID, num, d, s.wantCRC, s.up.CRC32C, s.mp)
 	if err != nil {
 		s.abort(err)
 		return
@@ -259,7 +271,7 @@ func (r *Runner) completeMultipart(ctx context.Context, o connectors.Object, up 
 	slices.SortFunc(up.Parts, func(a, b state.PartDone) int { return a.Number - b.Number })
 	parts := make([]connectors.Part, len(up.Parts))
 	for i, p := range up.Parts {
-		parts[i] = connectors.Part{Number: p.Number, Size: p.Size, ETag: p.ETag}
+		parts[i] = connectors.Part{Number: p.Number, Size: p.Size, ETag: p.ETag, CRC32C: p.CRC32C, HasCRC32C: up.CRC32C}
 	}
 	var got connectors.Object
 	if !completed {
@@ -285,8 +297,19 @@ func (r *Runner) completeMultipart(ctx context.Context, o connectors.Object, up 
 	if !st.HasCRC64 && got.HasCRC64 {
 		st.CRC64, st.HasCRC64 = got.CRC64, true
 	}
-	want := partsETag(up.Parts)
-	if strings.Contains(st.ETag, "-") && !strings.EqualFold(st.ETag, want) {
+	if up.CRC32C {
+		// Each part's CRC32C was checked by the server; the composite
+		// proves the object was assembled from those parts, in order.
+		// The ETag (the server's MD5 of its parts' MD5s) is recorded as
+		// told: mgw computed no MD5 to compare it with.
+		told := got.CRC32C
+		if told == "" {
+			told = st.CRC32C // completed by an earlier run, or told only by HEAD
+		}
+		if want := partsCRC32C(up.Parts); told != want {
+			return &verifyError{fmt.Sprintf("destination CRC32C %q, parts sent make %q", told, want)}
+		}
+	} else if want := partsETag(up.Parts); strings.Contains(st.ETag, "-") && !strings.EqualFold(st.ETag, want) {
 		return &verifyError{"destination ETag " + st.ETag + ", parts sent make " + want}
 	}
 	var whole uint64
@@ -326,7 +349,12 @@ func (r *Runner) resumeOrCreate(ctx context.Context, o connectors.Object, mp con
 			}
 			var kept []state.PartDone
 			for _, p := range cp.Parts {
-				if s, ok := have[p.Number]; ok && strings.EqualFold(s.ETag, p.ETag) && s.Size == p.Size {
+				s, ok := have[p.Number]
+				if cp.CRC32C {
+					// The checksum the server verified, not only its ETag.
+					ok = ok && s.HasCRC32C && s.CRC32C == p.CRC32C
+				}
+				if ok && strings.EqualFold(s.ETag, p.ETag) && s.Size == p.Size {
 					acked[p.Number] = p
 					kept = append(kept, p)
 				}
@@ -347,21 +375,33 @@ func (r *Runner) resumeOrCreate(ctx context.Context, o connectors.Object, mp con
 		r.abandon(ctx, o.Key, cp.UploadID, mp)
 	}
 	var id string
+	var withCRC bool
+	cu := r.Dst.Features().CRC32C
 	err = r.paced(ctx, connectors.Destination, func() error {
 		var err error
+		if cu != nil {
+			id, withCRC, err = cu.CreateMultipartCRC32C(ctx, o.Key, opts)
+			if err != nil || withCRC || id != "" {
+				return err
+			}
+			// The server refused the checksum before starting an
+			// upload: a plain one. (The backend answers at once next
+			// time.)
+		}
 		id, err = mp.CreateMultipart(ctx, o.Key, opts)
 		return err
 	})
 	if err != nil {
 		return cp, nil, false, err
 	}
-	cp = state.Upload{UploadID: id, Source: identity(o), PartSize: ps}
+	cp = state.Upload{UploadID: id, Source: identity(o), PartSize: ps, CRC32C: withCRC}
 	return cp, acked, false, r.Store.SaveUpload(r.Job.Name, o.Key, cp)
 }
 
 // completedBefore reports whether the object under the key is the one the
 // checkpoint's parts make: all parts present, and the destination's
-// multipart ETag (MD5 of the parts' MD5s, "-N") equal to theirs.
+// composite CRC32C (an upload of CRC32C parts) or multipart ETag (MD5 of
+// the parts' MD5s, "-N") equal to theirs.
 func (r *Runner) completedBefore(ctx context.Context, o connectors.Object, cp state.Upload) bool {
 	if int64(len(cp.Parts)) != (o.Size+cp.PartSize-1)/cp.PartSize {
 		return false
@@ -369,6 +409,9 @@ func (r *Runner) completedBefore(ctx context.Context, o connectors.Object, cp st
 	st, err := r.Dst.Stat(ctx, o.Key)
 	if err != nil || st.Size != o.Size {
 		return false
+	}
+	if cp.CRC32C {
+		return st.CRC32C == partsCRC32C(cp.Parts)
 	}
 	return strings.EqualFold(st.ETag, partsETag(cp.Parts))
 }
@@ -386,19 +429,26 @@ func (r *Runner) abandon(ctx context.Context, key, id string, mp connectors.Mult
 	}
 }
 
-// partData is one part as hashed: its size, MD5, CRC64 (when wanted) and
-// how to read its bytes, a new reader for every attempt.
+// partData is one part as hashed: its size, its MD5 or (in an upload of
+// CRC32C parts) its CRC32C, its CRC64 (when wanted) and how to read its
+// bytes, a new reader for every attempt.
 type partData struct {
-	size int64
-	md5  []byte
-	crc  uint64
-	open func() io.ReadSeeker
+	size   int64
+	md5    []byte
+	crc32c uint32
+	crc    uint64
+	open   func() io.ReadSeeker
 }
 
 // bufData hashes a part held in memory. It is called in the part's own
 // goroutine, so the next part is read meanwhile.
-func bufData(b []byte, wantCRC bool) partData {
-	d := partData{size: int64(len(b)), md5: md5sum(b), open: func() io.ReadSeeker { return bytes.NewReader(b) }}
+func bufData(b []byte, wantCRC, withCRC32C bool) partData {
+	d := partData{size: int64(len(b)), open: func() io.ReadSeeker { return bytes.NewReader(b) }}
+	if withCRC32C {
+		d.crc32c = crc32.Checksum(b, castagnoli)
+	} else {
+		d.md5 = md5sum(b)
+	}
 	if wantCRC {
 		d.crc = crc64.Checksum(b, crcTable)
 	}
@@ -406,24 +456,34 @@ func bufData(b []byte, wantCRC bool) partData {
 }
 
 // sendPart uploads one part, retrying the part (never the whole file) on
-// errors that may pass, and checks the server's acknowledgement.
-func (r *Runner) sendPart(ctx context.Context, key, id string, num int, d partData, wantCRC bool, mp connectors.MultipartUploader) (state.PartDone, error) {
+// errors that may pass, and checks the server's acknowledgement: in an
+// upload of CRC32C parts (withCRC32C) the server verified the CRC32C sent
+// and echoes it; else the ETag of a part is its MD5.
+func (r *Runner) sendPart(ctx context.Context, key, id string, num int, d partData, wantCRC, withCRC32C bool, mp connectors.MultipartUploader) (state.PartDone, error) {
 	sum, crc := d.md5, d.crc
+	sums := connectors.PartSums{MD5: sum}
+	if withCRC32C {
+		sums = connectors.PartSums{CRC32C: d.crc32c, HasCRC32C: true}
+	}
 	for attempt := 1; ; attempt++ {
 		var p connectors.Part
 		err := r.paced(ctx, connectors.Destination, func() error {
 			var err error
-			p, err = mp.UploadPart(ctx, key, id, num, d.open(), d.size, sum)
+			p, err = mp.UploadPart(ctx, key, id, num, d.open(), d.size, sums)
 			return err
 		})
 		if err == nil {
 			switch {
 			case wantCRC && p.HasCRC64 && p.CRC64 != crc:
 				err = &verifyError{fmt.Sprintf("part %d CRC64 %d, sent %d", num, p.CRC64, crc)}
-			case IsMD5(p.ETag) && !strings.EqualFold(p.ETag, hex.EncodeToString(sum)):
+			case withCRC32C && !p.HasCRC32C:
+				return state.PartDone{}, fmt.Errorf("part %d: %w", num, errNoCRC32C)
+			case withCRC32C && p.CRC32C != d.crc32c:
+				err = &verifyError{fmt.Sprintf("part %d CRC32C %08x, sent %08x", num, p.CRC32C, d.crc32c)}
+			case !withCRC32C && IsMD5(p.ETag) && !strings.EqualFold(p.ETag, hex.EncodeToString(sum)):
 				err = &verifyError{fmt.Sprintf("part %d ETag %s, sent MD5 %x", num, p.ETag, sum)}
 			default:
-				return state.PartDone{Number: num, Size: d.size, ETag: p.ETag, MD5: sum, CRC64: crc}, nil
+				return state.PartDone{Number: num, Size: d.size, ETag: p.ETag, MD5: sum, CRC64: crc, CRC32C: d.crc32c}, nil
 			}
 		}
 		if ctx.Err() != nil || !connectors.KindOf(err).Retryable() || attempt > r.Job.Retries {
@@ -435,6 +495,11 @@ func (r *Runner) sendPart(ctx context.Context, key, id string, num int, d partDa
 		}
 	}
 }
+
+// errNoCRC32C is a part of CRC32C parts answered without its checksum: the
+// server may not have checked it. The upload is abandoned, and the file
+// tried again: the backend, told so by the answer, starts it with MD5s.
+var errNoCRC32C = &verifyError{"the server echoed no CRC32C: it may not check them"}
 
 func md5sum(b []byte) []byte {
 	s := md5.Sum(b)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"hash/crc32"
 	"hash/crc64"
 	"io"
 
@@ -13,18 +14,21 @@ import (
 )
 
 // hashChunk is how much of a part is read at a time to hash it: small
-// enough to stay in the CPU's cache between the MD5 and the CRC64.
+// enough to stay in the CPU's cache between the MD5 (or CRC32C) and the
+// CRC64.
 const hashChunk = 256 << 10
 
 // sendAllAt sends the parts of a local file straight from the file: each
-// part is read once to hash it (MD5 for Content-MD5 and the ETag, CRC64
-// where the destination has it, in the same pass), then sent from a
+// part is read once to hash it (the CRC32C the server verifies in an
+// upload of CRC32C parts, else the MD5 for Content-MD5 and the ETag;
+// CRC64 where the destination has it, in the same pass), then sent from a
 // section of the file, which a retry reads again. No part is held in
 // memory, so a part in flight costs a hashing chunk and the connection's
 // buffers, not the part size: the process's parts in flight (partBudget)
 // stay bounded as for buffered parts. The file is read twice, the second
 // time from the page cache; the server checks the second read against
-// the first one's MD5, so bytes changed between the two are refused.
+// the first one's CRC32C or MD5, so bytes changed between the two are
+// refused.
 func (s *partSender) sendAllAt(ctx context.Context, f io.ReaderAt, ps int64) error {
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -74,7 +78,12 @@ func (s *partSender) sendAllAt(ctx context.Context, f io.ReaderAt, ps int64) err
 func (s *partSender) hashAt(ctx context.Context, f io.ReaderAt, num int, off, size int64) (partData, error) {
 	buf := getBuf(hashChunk)
 	defer putBuf(buf)
-	m := md5.New()
+	var m hash.Hash // the part's MD5, or CRC32C: never both
+	if s.up.CRC32C {
+		m = crc32.New(castagnoli)
+	} else {
+		m = md5.New()
+	}
 	var c hash.Hash64
 	if s.wantCRC {
 		c = crc64.New(crcTable)
@@ -95,13 +104,18 @@ func (s *partSender) hashAt(ctx context.Context, f io.ReaderAt, num int, off, si
 			return partData{}, onSide(connectors.Source, connectors.NewError(connectors.Classify(err), "read", s.o.Key, err))
 		}
 	}
-	d := partData{size: size, md5: m.Sum(nil), open: func() io.ReadSeeker {
+	d := partData{size: size, open: func() io.ReadSeeker {
 		sec := io.NewSectionReader(f, off, size)
 		return struct {
 			io.Reader
 			io.Seeker
 		}{s.r.limits.Reader(ctx, sec), sec}
 	}}
+	if s.up.CRC32C {
+		d.crc32c = m.(hash.Hash32).Sum32()
+	} else {
+		d.md5 = m.Sum(nil)
+	}
 	if c != nil {
 		d.crc = c.Sum64()
 	}

@@ -31,11 +31,11 @@ func (p *partsSpy) Features() connectors.Features {
 	return f
 }
 
-func (p *partsSpy) UploadPart(ctx context.Context, key, id string, num int, r io.ReadSeeker, size int64, md5 []byte) (connectors.Part, error) {
-	if err := p.hook(ctx, num, r, size, md5); err != nil {
+func (p *partsSpy) UploadPart(ctx context.Context, key, id string, num int, r io.ReadSeeker, size int64, sums connectors.PartSums) (connectors.Part, error) {
+	if err := p.hook(ctx, num, r, size, sums.MD5); err != nil {
 		return connectors.Part{}, err
 	}
-	return p.MultipartUploader.UploadPart(ctx, key, id, num, r, size, md5)
+	return p.MultipartUploader.UploadPart(ctx, key, id, num, r, size, sums)
 }
 
 // spyRunner copies the files of src to OSS with the destination's

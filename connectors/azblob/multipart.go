@@ -102,7 +102,8 @@ func blockNumber(tag, id string) (int, bool) {
 }
 
 // UploadPart stages one block; with md5 Azure checks its bytes.
-func (b *Bucket) UploadPart(ctx context.Context, key, uploadID string, number int, r io.ReadSeeker, size int64, md5 []byte) (connectors.Part, error) {
+func (b *Bucket) UploadPart(ctx context.Context, key, uploadID string, number int, r io.ReadSeeker, size int64, sums connectors.PartSums) (connectors.Part, error) {
+	md5 := sums.MD5 // this backend takes no CRC32C
 	full, err := b.blobName("upload-part", key)
 	if err != nil {
 		return connectors.Part{}, err

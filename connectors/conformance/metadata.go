@@ -79,7 +79,7 @@ func (s *suite) testMetadata(t *testing.T) {
 		id, err := mp.CreateMultipart(t.Context(), key, opts)
 		s.ok(t, err, "create multipart")
 		t.Cleanup(func() { mp.AbortMultipart(context.Background(), key, id) })
-		part, err := mp.UploadPart(t.Context(), key, id, 1, bytes.NewReader(content), int64(len(content)), nil)
+		part, err := mp.UploadPart(t.Context(), key, id, 1, bytes.NewReader(content), int64(len(content)), connectors.PartSums{})
 		s.ok(t, err, "upload part")
 		_, err = mp.CompleteMultipart(t.Context(), key, id, []connectors.Part{part})
 		s.ok(t, err, "complete multipart")

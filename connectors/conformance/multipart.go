@@ -42,7 +42,7 @@ func (s *suite) testMultipart(t *testing.T) {
 	parts := make([]connectors.Part, len(sizes))
 	upload := func(number int) {
 		p := chunk(number)
-		part, err := mp.UploadPart(ctx, key, id, number, bytes.NewReader(p), int64(len(p)), md5sum(p))
+		part, err := mp.UploadPart(ctx, key, id, number, bytes.NewReader(p), int64(len(p)), connectors.PartSums{MD5: md5sum(p)})
 		s.noSecret(t, err)
 		if err != nil {
 			t.Errorf("upload part %d: %s", number, s.text(err))
@@ -98,7 +98,7 @@ func (s *suite) testMultipartAbort(t *testing.T) {
 	id, err := mp.CreateMultipart(ctx, key, connectors.PutOptions{})
 	s.ok(t, err, "create multipart")
 	p := data(1000, 8)
-	_, err = mp.UploadPart(ctx, key, id, 1, bytes.NewReader(p), int64(len(p)), nil)
+	_, err = mp.UploadPart(ctx, key, id, 1, bytes.NewReader(p), int64(len(p)), connectors.PartSums{})
 	s.ok(t, err, "upload part")
 
 	s.ok(t, mp.AbortMultipart(ctx, key, id), "abort")

@@ -40,7 +40,8 @@ func (b *bucket) CreateMultipart(ctx context.Context, key string, opts connector
 }
 
 // UploadPart sends one part and returns its ETag and CRC-64.
-func (b *bucket) UploadPart(ctx context.Context, key, uploadID string, number int, r io.ReadSeeker, size int64, md5 []byte) (connectors.Part, error) {
+func (b *bucket) UploadPart(ctx context.Context, key, uploadID string, number int, r io.ReadSeeker, size int64, sums connectors.PartSums) (connectors.Part, error) {
+	md5 := sums.MD5 // this backend takes no CRC32C
 	const op = "upload-part"
 	name, err := b.objectName(op, key)
 	if err != nil {

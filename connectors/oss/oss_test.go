@@ -147,7 +147,7 @@ func TestMultipartResume(t *testing.T) {
 	}
 	for n := 1; n <= 2; n++ {
 		sum := md5.Sum(part(n))
-		p, err := mp.UploadPart(ctx, key, id, n, bytes.NewReader(part(n)), int64(len(part(n))), sum[:])
+		p, err := mp.UploadPart(ctx, key, id, n, bytes.NewReader(part(n)), int64(len(part(n))), connectors.PartSums{MD5: sum[:]})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -176,7 +176,7 @@ func TestMultipartResume(t *testing.T) {
 			t.Errorf("ListParts[%d]: CRC64 %d (known %v), want %d", i, p.CRC64, p.HasCRC64, want)
 		}
 	}
-	last, err := mp.UploadPart(ctx, key, id, 3, bytes.NewReader(part(3)), int64(len(part(3))), nil)
+	last, err := mp.UploadPart(ctx, key, id, 3, bytes.NewReader(part(3)), int64(len(part(3))), connectors.PartSums{})
 	if err != nil {
 		t.Fatal(err)
 	}

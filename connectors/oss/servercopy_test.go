@@ -23,7 +23,7 @@ func putParts(t *testing.T, b connectors.Bucket, key string, data []byte, ps int
 	for n, off := 1, 0; off < len(data); n, off = n+1, off+ps {
 		chunk := data[off:min(off+ps, len(data))]
 		sum := md5.Sum(chunk)
-		p, err := mp.UploadPart(t.Context(), key, id, n, bytes.NewReader(chunk), int64(len(chunk)), sum[:])
+		p, err := mp.UploadPart(t.Context(), key, id, n, bytes.NewReader(chunk), int64(len(chunk)), connectors.PartSums{MD5: sum[:]})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -222,7 +222,7 @@ func TestSourceErrorsKeepTheirKind(t *testing.T) {
 	// A source that shrank after its size was taken.
 	_, err := b.Put(ctx, "k", strings.NewReader("short"), 10, connectors.PutOptions{})
 	wantKind(t, err, connectors.KindChanged)
-	_, err = b.Features().Multipart.UploadPart(ctx, "k", "id", 1, strings.NewReader("short"), 10, nil)
+	_, err = b.Features().Multipart.UploadPart(ctx, "k", "id", 1, strings.NewReader("short"), 10, connectors.PartSums{})
 	wantKind(t, err, connectors.KindChanged)
 
 	// A source whose read failed with a classified error of its own.

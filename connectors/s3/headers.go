@@ -32,6 +32,7 @@ func object(key string, h http.Header) connectors.Object {
 		Restored:     restore.Parse(h.Get("x-amz-restore")) == restore.Restored,
 		Meta:         connectors.MetaOf(h, "x-amz-meta-"),
 		Headers:      connectors.HeadersOf(h),
+		CRC32C:       h.Get("x-amz-checksum-crc32c"),
 	}
 	if t, err := http.ParseTime(h.Get("Last-Modified")); err == nil {
 		o.ModTime = t

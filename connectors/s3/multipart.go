@@ -16,19 +16,10 @@ import (
 
 // CreateMultipart starts an upload; its metadata is fixed here, not at the end.
 func (b *Bucket) CreateMultipart(ctx context.Context, key string, opts connectors.PutOptions) (string, error) {
-	full, err := b.objectKey("create-multipart", key)
+	in, err := b.createInput(key, opts)
 	if err != nil {
 		return "", err
 	}
-	if err := connectors.CheckHeaders(opts); err != nil {
-		return "", connectors.NewError(connectors.KindInvalidArgument, "create-multipart", key, err)
-	}
-	in := &s3.CreateMultipartUploadInput{
-		Bucket:   &b.bucket,
-		Key:      &full,
-		Metadata: metadata(opts),
-	}
-	in.ContentType, in.ContentEncoding, in.CacheControl, in.ContentDisposition = standardHeaders(opts.Headers)
 	out, err := b.cli.CreateMultipartUpload(ctx, in, withExpires(opts.Headers.Expires))
 	if err != nil {
 		return "", classify("create-multipart", key, err)
@@ -36,8 +27,26 @@ func (b *Bucket) CreateMultipart(ctx context.Context, key string, opts connector
 	return aws.ToString(out.UploadId), nil
 }
 
-// UploadPart sends one part, with Content-MD5 when md5 is given.
-func (b *Bucket) UploadPart(ctx context.Context, key, uploadID string, number int, r io.ReadSeeker, size int64, md5 []byte) (connectors.Part, error) {
+func (b *Bucket) createInput(key string, opts connectors.PutOptions) (*s3.CreateMultipartUploadInput, error) {
+	full, err := b.objectKey("create-multipart", key)
+	if err != nil {
+		return nil, err
+	}
+	if err := connectors.CheckHeaders(opts); err != nil {
+		return nil, connectors.NewError(connectors.KindInvalidArgument, "create-multipart", key, err)
+	}
+	in := &s3.CreateMultipartUploadInput{
+		Bucket:   &b.bucket,
+		Key:      &full,
+		Metadata: metadata(opts),
+	}
+	in.ContentType, in.ContentEncoding, in.CacheControl, in.ContentDisposition = standardHeaders(opts.Headers)
+	return in, nil
+}
+
+// UploadPart sends one part, with Content-MD5 and x-amz-checksum-crc32c
+// where sums has them.
+func (b *Bucket) UploadPart(ctx context.Context, key, uploadID string, number int, r io.ReadSeeker, size int64, sums connectors.PartSums) (connectors.Part, error) {
 	full, err := b.objectKey("upload-part", key)
 	if err != nil {
 		return connectors.Part{}, err
@@ -55,17 +64,27 @@ func (b *Bucket) UploadPart(ctx context.Context, key, uploadID string, number in
 		ContentLength: aws.Int64(size),
 	}
 	var optFns []func(*s3.Options)
-	if len(md5) > 0 {
-		in.ContentMD5 = aws.String(base64.StdEncoding.EncodeToString(md5))
+	if sums.HasCRC32C {
+		in.ChecksumCRC32C = aws.String(encodeCRC32C(sums.CRC32C))
+	}
+	if len(sums.MD5) > 0 {
+		in.ContentMD5 = aws.String(base64.StdEncoding.EncodeToString(sums.MD5))
+	}
+	if len(sums.MD5) > 0 || sums.HasCRC32C || b.unsignedTLS {
+		// The server checks the body against the checksum sent (or TLS
+		// covers it): signing its SHA-256 too would hash it again.
 		optFns = append(optFns, unsignedPayload)
-	} else if b.unsignedTLS {
-		optFns = append(optFns, unsignedPayload) // TLS covers the body
 	}
 	out, err := b.cli.UploadPart(ctx, in, optFns...)
 	if err != nil {
 		return connectors.Part{}, classify("upload-part", key, err)
 	}
-	return connectors.Part{Number: number, Size: size, ETag: unquote(out.ETag)}, nil
+	p := connectors.Part{Number: number, Size: size, ETag: unquote(out.ETag)}
+	p.CRC32C, p.HasCRC32C = decodeCRC32C(aws.ToString(out.ChecksumCRC32C))
+	if sums.HasCRC32C && !p.HasCRC32C {
+		b.noCRC32C.Store(true) // it may not have checked it: the caller refuses the part
+	}
+	return p, nil
 }
 
 // ListParts pages through the parts the server holds.
@@ -87,11 +106,13 @@ func (b *Bucket) ListParts(ctx context.Context, key, uploadID string) ([]connect
 			return nil, classify("list-parts", key, err)
 		}
 		for _, pt := range page.Parts {
-			parts = append(parts, connectors.Part{
+			p := connectors.Part{
 				Number: int(aws.ToInt32(pt.PartNumber)),
 				Size:   aws.ToInt64(pt.Size),
 				ETag:   unquote(pt.ETag),
-			})
+			}
+			p.CRC32C, p.HasCRC32C = decodeCRC32C(aws.ToString(pt.ChecksumCRC32C))
+			parts = append(parts, p)
 		}
 	}
 	slices.SortFunc(parts, func(a, b connectors.Part) int { return a.Number - b.Number })
@@ -108,10 +129,15 @@ func (b *Bucket) CompleteMultipart(ctx context.Context, key, uploadID string, pa
 	slices.SortFunc(sorted, func(a, b connectors.Part) int { return a.Number - b.Number })
 	done := make([]types.CompletedPart, len(sorted))
 	var size int64
+	withCRC := false
 	for i, pt := range sorted {
 		done[i] = types.CompletedPart{
 			PartNumber: aws.Int32(int32(pt.Number)),
 			ETag:       aws.String(`"` + pt.ETag + `"`),
+		}
+		if pt.HasCRC32C {
+			done[i].ChecksumCRC32C = aws.String(encodeCRC32C(pt.CRC32C))
+			withCRC = true
 		}
 		size += pt.Size
 	}
@@ -124,7 +150,11 @@ func (b *Bucket) CompleteMultipart(ctx context.Context, key, uploadID string, pa
 	if err != nil {
 		return connectors.Object{}, classify("complete-multipart", key, err)
 	}
-	return connectors.Object{Key: key, Type: connectors.Regular, Size: size, ETag: unquote(out.ETag)}, nil
+	o := connectors.Object{Key: key, Type: connectors.Regular, Size: size, ETag: unquote(out.ETag), CRC32C: aws.ToString(out.ChecksumCRC32C)}
+	if withCRC && o.CRC32C == "" {
+		b.noCRC32C.Store(true) // nothing to verify the whole by: the caller refuses it
+	}
+	return o, nil
 }
 
 // AbortMultipart discards the upload; one already gone is not an error.

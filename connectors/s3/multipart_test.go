@@ -34,7 +34,7 @@ func TestMultipartResume(t *testing.T) {
 	}
 	for _, n := range []int{1, 3} {
 		p := parts[n-1]
-		if _, err := first.UploadPart(ctx, key, id, n, bytes.NewReader(p), int64(len(p)), md5of(p)); err != nil {
+		if _, err := first.UploadPart(ctx, key, id, n, bytes.NewReader(p), int64(len(p)), connectors.PartSums{MD5: md5of(p)}); err != nil {
 			t.Fatalf("part %d: %v", n, err)
 		}
 	}
@@ -54,7 +54,7 @@ func TestMultipartResume(t *testing.T) {
 		}
 	}
 
-	p2, err := second.UploadPart(ctx, key, id, 2, bytes.NewReader(parts[1]), int64(len(parts[1])), md5of(parts[1]))
+	p2, err := second.UploadPart(ctx, key, id, 2, bytes.NewReader(parts[1]), int64(len(parts[1])), connectors.PartSums{MD5: md5of(parts[1])})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +100,7 @@ func TestUploadPartBadMD5(t *testing.T) {
 	}
 	t.Cleanup(func() { b.AbortMultipart(ctx, key, id) })
 	p := []byte("part content")
-	_, err = b.UploadPart(ctx, key, id, 1, bytes.NewReader(p), int64(len(p)), md5of([]byte("other")))
+	_, err = b.UploadPart(ctx, key, id, 1, bytes.NewReader(p), int64(len(p)), connectors.PartSums{MD5: md5of([]byte("other"))})
 	if k := connectors.KindOf(err); k != connectors.KindInvalidArgument {
 		t.Errorf("part with a wrong MD5: kind %v, want invalid-argument (%v)", k, err)
 	}
@@ -109,7 +109,7 @@ func TestUploadPartBadMD5(t *testing.T) {
 		t.Errorf("parts after a refused part: %+v, %v", held, err)
 	}
 	for _, n := range []int{0, maxParts + 1} {
-		_, err = b.UploadPart(ctx, key, id, n, bytes.NewReader(p), int64(len(p)), nil)
+		_, err = b.UploadPart(ctx, key, id, n, bytes.NewReader(p), int64(len(p)), connectors.PartSums{})
 		if k := connectors.KindOf(err); k != connectors.KindInvalidArgument {
 			t.Errorf("part number %d: kind %v, want invalid-argument", n, k)
 		}

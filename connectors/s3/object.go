@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/mgw-dev/mgw/connectors"
 	"github.com/mgw-dev/mgw/connectors/internal/watchdog"
@@ -23,7 +24,9 @@ func (b *Bucket) Stat(ctx context.Context, key string) (connectors.Object, error
 	if err != nil {
 		return connectors.Object{}, err
 	}
-	out, err := b.cli.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &b.bucket, Key: &full})
+	// Checksum mode asks for the object's CRC32C where it has one (an
+	// upload of CRC32C parts); servers without checksums ignore it.
+	out, err := b.cli.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &b.bucket, Key: &full, ChecksumMode: types.ChecksumModeEnabled})
 	if err != nil {
 		return connectors.Object{}, b.headError(ctx, "stat", key, full, err)
 	}

@@ -93,7 +93,7 @@ func TestUnsignedPayload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	part, err := b.UploadPart(ctx, "u/multi", id, 1, bytes.NewReader(content), int64(len(content)), nil)
+	part, err := b.UploadPart(ctx, "u/multi", id, 1, bytes.NewReader(content), int64(len(content)), connectors.PartSums{})
 	if err != nil {
 		t.Fatalf("part with UNSIGNED-PAYLOAD: %v", err)
 	}

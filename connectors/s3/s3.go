@@ -56,6 +56,10 @@ type Bucket struct {
 	// exists is set once the server has shown the bucket exists, after
 	// which a HEAD answered 404 means a missing key (see headError).
 	exists atomic.Bool
+
+	// noCRC32C is set once the server has shown it does not take part
+	// checksums (crc32c.go): later uploads send Content-MD5.
+	noCRC32C atomic.Bool
 }
 
 var _ connectors.Bucket = (*Bucket)(nil)
@@ -108,7 +112,9 @@ func New(ctx context.Context, addr connectors.Address) (connectors.Bucket, error
 		HTTPClient:   &http.Client{Transport: watchdog.Transport(tr, timeout)},
 		Retryer:      aws.NopRetryer{},
 		// Checksums only where the API demands them: we send Content-MD5
-		// ourselves, and gateways differ in the newer checksum headers.
+		// or x-amz-checksum-crc32c ourselves, computed in the one pass
+		// that reads a part (the SDK would hash it again), and gateways
+		// differ in the newer checksum headers.
 		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
 		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
 	}
@@ -149,6 +155,7 @@ func newTransport(timeout time.Duration) *http.Transport {
 func (b *Bucket) Features() connectors.Features {
 	return connectors.Features{
 		Multipart: b,
+		CRC32C:    b,
 		// Keys are relative to the prefix, which eats into S3's limit.
 		MaxKeyBytes:  maxKeyBytes - len(b.prefix),
 		UTF8Keys:     true,
