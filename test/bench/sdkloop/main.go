@@ -4,7 +4,9 @@
 // carries (as mgw's and rclone's do).
 //
 //	sdkloop [flags] put DIR        PutObject every file under DIR, -workers at a time
-//	sdkloop [flags] multipart DIR  multipart upload every file, -parts parts in flight
+//	sdkloop [flags] multipart DIR  multipart upload every file, -parts parts in flight,
+//	                               each part with Content-MD5, or with -crc32c a
+//	                               CRC32C the server checks (as mgw sends to S3)
 //	sdkloop [flags] mkbucket       create the bucket
 //	sdkloop [flags] purge          delete every object, upload and the bucket
 //	sdkloop [flags] watchlat DIR   rewrite a file under DIR/lat every -every for -window,
@@ -21,9 +23,11 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"flag"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"io/fs"
 	"net/http"
@@ -47,6 +51,7 @@ func main() {
 	workers := flag.Int("workers", 64, "put: files in flight")
 	parts := flag.Int("parts", 8, "multipart: parts in flight, over all files")
 	partMiB := flag.Int64("part-mib", 16, "multipart: part size in MiB")
+	crc := flag.Bool("crc32c", false, "multipart: a CRC32C on each part instead of Content-MD5")
 	prefix := flag.String("prefix", "", "watchlat: where the tool mirrors DIR in the bucket")
 	window := flag.Duration("window", time.Minute, "watchlat: how long to change files")
 	every := flag.Duration("every", 100*time.Millisecond, "watchlat: one change this often")
@@ -79,7 +84,7 @@ func main() {
 		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
 		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
 	})
-	l := &loop{cli: cli, bucket: *bucket}
+	l := &loop{cli: cli, bucket: *bucket, crc32c: *crc}
 	ctx := context.Background()
 
 	var err error
@@ -112,6 +117,7 @@ func main() {
 type loop struct {
 	cli    *s3.Client
 	bucket string
+	crc32c bool // multipart parts carry a CRC32C, not Content-MD5
 
 	mu           sync.Mutex
 	files, bytes int64
@@ -128,6 +134,8 @@ func (l *loop) done(files, n int64) {
 func unsigned(o *s3.Options) {
 	o.APIOptions = append(o.APIOptions, v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware)
 }
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 func contentMD5(b []byte) *string {
 	sum := md5.Sum(b)
@@ -273,7 +281,11 @@ func (l *loop) multipartAll(ctx context.Context, dir string, inFlight int, partS
 func (l *loop) sendPart(ctx context.Context, p part, buf []byte) error {
 	u := p.u
 	u.once.Do(func() {
-		out, err := l.cli.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: &l.bucket, Key: &u.key})
+		in := &s3.CreateMultipartUploadInput{Bucket: &l.bucket, Key: &u.key}
+		if l.crc32c {
+			in.ChecksumAlgorithm = types.ChecksumAlgorithmCrc32c
+		}
+		out, err := l.cli.CreateMultipartUpload(ctx, in)
 		if err != nil {
 			u.err = fmt.Errorf("create %s: %w", u.key, err)
 			return
@@ -293,21 +305,28 @@ func (l *loop) sendPart(ctx context.Context, p part, buf []byte) error {
 	if err != nil && !errors.Is(err, io.EOF) {
 		return err
 	}
-	out, err := l.cli.UploadPart(ctx, &s3.UploadPartInput{
+	in := &s3.UploadPartInput{
 		Bucket:        &l.bucket,
 		Key:           &u.key,
 		UploadId:      &u.id,
 		PartNumber:    aws.Int32(p.number),
 		Body:          bytes.NewReader(b),
 		ContentLength: aws.Int64(p.size),
-		ContentMD5:    contentMD5(b),
-	}, unsigned)
+	}
+	if l.crc32c {
+		var sum [4]byte
+		binary.BigEndian.PutUint32(sum[:], crc32.Checksum(b, castagnoli))
+		in.ChecksumCRC32C = aws.String(base64.StdEncoding.EncodeToString(sum[:]))
+	} else {
+		in.ContentMD5 = contentMD5(b)
+	}
+	out, err := l.cli.UploadPart(ctx, in, unsigned)
 	if err != nil {
 		return fmt.Errorf("part %d of %s: %w", p.number, u.key, err)
 	}
 	l.done(0, p.size)
 	u.mu.Lock()
-	u.parts[p.number-1] = types.CompletedPart{ETag: out.ETag, PartNumber: aws.Int32(p.number)}
+	u.parts[p.number-1] = types.CompletedPart{ETag: out.ETag, PartNumber: aws.Int32(p.number), ChecksumCRC32C: in.ChecksumCRC32C}
 	u.pending--
 	last := u.pending == 0
 	u.mu.Unlock()
