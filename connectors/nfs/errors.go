@@ -19,7 +19,7 @@ func kindOf(err error) connectors.Kind {
 	var ne *nfsc.Error
 	if errors.As(err, &ne) {
 		switch ne.ErrorNum {
-		case nfsc.NFS3ErrAcces, nfsc.NFS3ErrROFS:
+		case nfsc.NFS3ErrAcces, nfsc.NFS3ErrROFS, nfsc.NFS3ErrPerm:
 			return connectors.KindAccessDenied
 		case nfsc.NFS3ErrNotDir:
 			return connectors.KindNotDir

@@ -29,6 +29,9 @@ type memServer struct {
 	// page; its error is returned instead.
 	fail  func(op, p string) error
 	dials int
+	// refuseModes: SetAttrs of permission bits is refused, as a volume
+	// of ACLs only refuses them (NFS3ERR_PERM).
+	refuseModes bool
 }
 
 type memFile struct {
@@ -335,6 +338,9 @@ func (c *memConn) SetAttrs(_ context.Context, p string, a Attrs) error {
 	defer c.s.mu.Unlock()
 	if err := c.call("setattrs", p); err != nil {
 		return err
+	}
+	if a.HasMode && c.s.refuseModes {
+		return &connectors.Error{Kind: connectors.KindAccessDenied, Op: "setattr", Err: os.ErrPermission}
 	}
 	f, err := c.s.find(p)
 	if err != nil {

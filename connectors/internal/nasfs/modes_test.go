@@ -127,3 +127,27 @@ func TestPutWithoutModes(t *testing.T) {
 		}
 	}
 }
+
+// A server that refuses permission bits (a volume of ACLs only) still
+// takes the files: each keeps the bits it was made with and its mtime,
+// and the share asks for bits no more.
+func TestPutModesRefused(t *testing.T) {
+	s := newMemServer()
+	s.files["r"] = &memFile{dir: true, mode: 0o777}
+	s.refuseModes = true
+	sh := s.modeShare(t, true)
+	mtime := time.Unix(1e9, 0)
+	opts := connectors.PutOptions{ModTime: mtime, Mode: 0o640, HasMode: true}
+	for _, key := range []string{"f", "g"} {
+		if _, err := sh.Put(context.Background(), key, bytes.NewReader([]byte("x")), 1, opts); err != nil {
+			t.Fatalf("put %s: %v", key, err)
+		}
+		f := s.files["r/"+key]
+		if f == nil || !f.mtime.Equal(mtime) || f.mode != 0o640|0o600 {
+			t.Errorf("%s: %+v; want mtime %v, the bits it was made with (0660)", key, f, mtime)
+		}
+	}
+	if n := s.calls["setattrs"]; n != 3 {
+		t.Errorf("%d SetAttrs calls, want 3 (bits refused once, then the mtime alone)", n)
+	}
+}

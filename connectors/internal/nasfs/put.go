@@ -149,8 +149,21 @@ func (s *Share) write(ctx context.Context, fs FS, dir, tmp, target string, r io.
 	}
 	// The mtime and the source's exact bits (the owner's write was kept
 	// for the writes) in one call.
+	if attrs.HasMode && s.modesRefused.Load() {
+		attrs.HasMode = false
+	}
 	if !attrs.ModTime.IsZero() || attrs.HasMode {
-		if err := fs.SetAttrs(ctx, tmp, attrs); err != nil {
+		err := fs.SetAttrs(ctx, tmp, attrs)
+		if k := s.cfg.Kind(err); attrs.HasMode && (k == connectors.KindAccessDenied || k == connectors.KindUnsupported) {
+			// A server that keeps permissions its own way (a volume of
+			// ACLs only) refuses the bits: the file keeps those it was
+			// made with (the source's, and the owner's read and write),
+			// and the share stops asking.
+			s.modesRefused.Store(true)
+			attrs.HasMode = false
+			err = fs.SetAttrs(ctx, tmp, attrs)
+		}
+		if err != nil {
 			return err
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"sync/atomic"
 	"time"
 
 	"github.com/mgw-dev/mgw/connectors"
@@ -110,6 +111,10 @@ type Share struct {
 	cfg   Config
 	files *connpool.Pool[FS] // for files: reads, stats, writes
 	lists *connpool.Pool[FS] // for folders being listed
+
+	// modesRefused: the server refused to set permission bits once; files
+	// are no longer asked to have them (write).
+	modesRefused atomic.Bool
 }
 
 var _ connectors.Bucket = (*Share)(nil)
