@@ -157,8 +157,11 @@ func (s *Share) do(ctx context.Context, opName, key string, kind func(error) con
 }
 
 // Features: shares keep no metadata, and keys must be UTF-8 (SMB names
-// are UTF-16; NFS exports are read by tools that expect UTF-8).
-func (s *Share) Features() connectors.Features { return connectors.Features{UTF8Keys: true} }
+// are UTF-16; NFS exports are read by tools that expect UTF-8). Put
+// writes a temporary file and renames it (Temps).
+func (s *Share) Features() connectors.Features {
+	return connectors.Features{UTF8Keys: true, Temps: s}
+}
 
 func (s *Share) Close() error {
 	s.files.Close()
