@@ -103,6 +103,33 @@ type PutOptions struct {
 	Mode       fs.FileMode
 	HasMode    bool
 	FolderMode func(dir string) (mode fs.FileMode, ok bool)
+
+	// Temps, if not nil, is told of each temporary file a backend with
+	// Features.Temps writes beside the target, so the caller can record
+	// its name and remove it should the process die before Put ends.
+	Temps TempLog
+}
+
+// TempLog is told of the temporary files a Put writes beside its target
+// (disks and shares write one and rename it into place). Calls for one
+// Put never overlap.
+type TempLog interface {
+	// Made is told the name of a temporary file (one path segment, in
+	// the target's folder) before Put creates it. An error stops the Put,
+	// which returns it wrapped, and creates nothing.
+	Made(name string) error
+	// Gone is told that name was renamed into place or removed.
+	Gone(name string)
+}
+
+// TempRemover removes a temporary file a Put left (Features.Temps).
+type TempRemover interface {
+	// RemoveTemp removes name from the folder of key, where name is one
+	// that a Put of key told TempLog.Made. Any other name, such as the
+	// target's own or a path, is refused with KindInvalidArgument, so
+	// nothing but a temporary file of key can be removed. A missing file
+	// is not an error.
+	RemoveTemp(ctx context.Context, key, name string) error
 }
 
 // Bucket is what every backend implements. All methods must be safe for
@@ -220,6 +247,10 @@ type Features struct {
 	// where both sides have Modes. nil: the backend has no bits to tell
 	// or keep.
 	Modes Modes
+	// Temps is set on backends that write a temporary file beside the
+	// target and rename it (disks, shares): they tell PutOptions.Temps of
+	// it and remove one a killed process left. nil: nothing to remove.
+	Temps TempRemover
 }
 
 // Modes tells the permission bits of a folder of a backend with Features.Modes.

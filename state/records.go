@@ -70,6 +70,16 @@ type Upload struct {
 	CRC32C bool `json:"crc32c,omitempty"`
 }
 
+// Temps are the names of the temporary files that writes of a path to a
+// disk or share destination made beside it (".<name>.mgw-tmp-<hex>", one
+// path segment each) and that may still be there. A name is recorded
+// before its file is created and cleared once the file is renamed into
+// place or removed, so a process killed while writing, or a connection
+// lost for good, leaves no file the next run cannot name and remove.
+type Temps struct {
+	Names []string `json:"names"`
+}
+
 // PartDone is one acknowledged part with the checksums of what was sent.
 type PartDone struct {
 	Number int    `json:"n"`

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -174,17 +175,19 @@ func (s *Store) Folder(job, dir string, fn func(name string, e FileEntry) bool) 
 }
 
 // MarkDone records that path was copied and verified as e, and clears any
-// failure, skip or checkpoint of it, in one transaction.
+// failure, skip, checkpoint or temporary file record of it, in one
+// transaction: the caller knows no temporary file of path is left.
 func (s *Store) MarkDone(job, path string, e FileEntry) error {
 	return s.update(func(txn *badger.Txn) error {
 		if err := txn.Set(PathKey(KindFile, job, path), encode(e)); err != nil {
 			return err
 		}
-		return deleteKeys(txn, job, path, KindFailure, KindSkip, KindUpload)
+		return deleteKeys(txn, job, path, KindFailure, KindSkip, KindUpload, KindTemp)
 	})
 }
 
-// Forget removes everything recorded about path (it left the source).
+// Forget removes everything recorded about path (it left the source) but
+// its temporary files (Temps), which stay until they are removed.
 func (s *Store) Forget(job, path string) error {
 	return s.update(func(txn *badger.Txn) error {
 		return deleteKeys(txn, job, path, KindFile, KindFailure, KindSkip, KindUpload)
@@ -353,6 +356,65 @@ func (s *Store) SaveUpload(job, path string, u Upload) error {
 // DropUpload deletes the checkpoint of path.
 func (s *Store) DropUpload(job, path string) error {
 	return s.update(func(txn *badger.Txn) error { return txn.Delete(PathKey(KindUpload, job, path)) })
+}
+
+// AddTemp records name among the temporary files of path, before the
+// file is created.
+func (s *Store) AddTemp(job, path, name string) error {
+	key := PathKey(KindTemp, job, path)
+	return s.update(func(txn *badger.Txn) error {
+		var t Temps
+		if err := getIn(txn, key, &t); err != nil {
+			return err
+		}
+		if slices.Contains(t.Names, name) {
+			return nil
+		}
+		t.Names = append(t.Names, name)
+		return txn.Set(key, encode(t))
+	})
+}
+
+// DropTemps clears names from the temporary files of path (they are
+// gone), and the record with the last of them. Names recorded since the
+// caller read them stay.
+func (s *Store) DropTemps(job, path string, names []string) error {
+	key := PathKey(KindTemp, job, path)
+	return s.update(func(txn *badger.Txn) error {
+		var t Temps
+		if err := getIn(txn, key, &t); err != nil {
+			return err
+		}
+		t.Names = slices.DeleteFunc(t.Names, func(n string) bool { return slices.Contains(names, n) })
+		if len(t.Names) == 0 {
+			return txn.Delete(key)
+		}
+		return txn.Set(key, encode(t))
+	})
+}
+
+// TempsOf returns the temporary files recorded for path.
+func (s *Store) TempsOf(job, path string) ([]string, error) {
+	var t Temps
+	_, err := s.get(PathKey(KindTemp, job, path), &t)
+	return t.Names, err
+}
+
+// Temps lists the temporary files recorded for job, path by path.
+func (s *Store) Temps(job string, fn func(path string, t Temps) error) error {
+	return each(s, KindTemp, job, fn)
+}
+
+// getIn reads key into v inside txn; a missing key leaves v as it is.
+func getIn(txn *badger.Txn, key []byte, v any) error {
+	item, err := txn.Get(key)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return item.Value(func(b []byte) error { return decode(b, v) })
 }
 
 // Job returns the record of job.

@@ -234,3 +234,51 @@ func TestListRecordsJSONAndBinary(t *testing.T) {
 		t.Errorf("lines\n%q\nwant\n%q", lines, want)
 	}
 }
+
+// Temporary file records: added one by one, dropped by name (names added
+// since stay), cleared with the file's done record, kept by Forget.
+func TestTemps(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const job = "job-1"
+	for _, n := range []string{".f.mgw-tmp-1", ".f.mgw-tmp-2", ".f.mgw-tmp-1"} {
+		if err := s.AddTemp(job, "a/f", n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := s.TempsOf(job, "a/f"); err != nil || strings.Join(got, ",") != ".f.mgw-tmp-1,.f.mgw-tmp-2" {
+		t.Fatalf("TempsOf = %q, %v", got, err)
+	}
+	if err := s.DropTemps(job, "a/f", []string{".f.mgw-tmp-1"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.TempsOf(job, "a/f"); strings.Join(got, ",") != ".f.mgw-tmp-2" {
+		t.Errorf("after a drop: %q", got)
+	}
+	if err := s.Forget(job, "a/f"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.TempsOf(job, "a/f"); len(got) != 1 {
+		t.Errorf("Forget dropped the temporary files' record: %q", got)
+	}
+	if err := s.MarkDone(job, "a/f", FileEntry{Size: 1}); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	if err := s.Temps(job, func(string, Temps) error { n++; return nil }); err != nil || n != 0 {
+		t.Errorf("after MarkDone: %d records (%v)", n, err)
+	}
+	_ = s.AddTemp(job, "b", ".b.mgw-tmp-3")
+	if err := s.DropTemps(job, "b", []string{".b.mgw-tmp-3"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.TempsOf(job, "b"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Temps(job, func(string, Temps) error { n++; return nil }); err != nil || n != 0 {
+		t.Errorf("the last name dropped left the record (%v)", err)
+	}
+}

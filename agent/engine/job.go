@@ -171,6 +171,7 @@ func (r *Runner) FullPass(ctx context.Context) (*state.Run, error) {
 
 	err := r.check(ctx)
 	if err == nil {
+		r.sweepTemps(ctx, log)
 		var seen *KeySet
 		if r.Continuous != nil {
 			seen = &KeySet{}

@@ -21,12 +21,15 @@ func (r *Runner) copyStream(ctx context.Context, o connectors.Object) error {
 	if err != nil {
 		return err
 	}
+	tl := r.newTempLog(o.Key)
+	tl.set(&opts)
 	var got connectors.Object
 	err = r.paced(ctx, connectors.Destination, func() error {
 		var err error
 		got, err = r.Dst.Put(ctx, o.Key, rr, o.Size, opts)
 		return err
 	})
+	err = tl.after(ctx, err)
 	if rr.err != nil {
 		return rr.err
 	}

@@ -43,17 +43,32 @@ func (r *Runner) transfer(ctx context.Context, log *slog.Logger, t task) {
 	}
 	retries := r.Job.Retries
 	onceMore := false // a refused file was told access works elsewhere
+	tried, copied := false, false
+	defer func() {
+		// A copy that ends without success leaves no temporary file
+		// (temps.go); one interrupted leaves it to the next pass.
+		if tried && !copied && ctx.Err() == nil {
+			r.cleanTemps(ctx, log, o.Key)
+		}
+	}()
 	for attempt := 1; ; attempt++ {
 		resumed, werr := r.access.wait(ctx)
 		if werr != nil {
 			return
 		}
+		if tried {
+			// What an earlier attempt left goes before the file is
+			// written again.
+			r.cleanTemps(ctx, log, o.Key)
+		}
 		// A copy the index cannot record would be sent again next run.
 		err := r.Store.Space()
 		if err == nil {
+			tried = true
 			err = r.copyHeavy(ctx, o)
 		}
 		if err == nil {
+			copied = true
 			r.deniedRun[connectors.Source].Store(0)
 			r.deniedRun[connectors.Destination].Store(0)
 			r.access.grant()
@@ -264,13 +279,15 @@ func (r *Runner) copySmall(ctx context.Context, o connectors.Object) error {
 		return err
 	}
 	opts.MD5 = md
+	tl := r.newTempLog(o.Key)
+	tl.set(&opts)
 	var got connectors.Object
 	err = r.paced(ctx, connectors.Destination, func() error {
 		var err error
 		got, err = r.Dst.Put(ctx, o.Key, bytes.NewReader(buf), o.Size, opts)
 		return err
 	})
-	if err != nil {
+	if err = tl.after(ctx, err); err != nil {
 		return err
 	}
 	return r.verifiedDone(o, got, md, sum, note)

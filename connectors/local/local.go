@@ -95,7 +95,7 @@ func (b *bucket) keyOf(p string) (key string, ok bool) {
 }
 
 func (b *bucket) Features() connectors.Features {
-	f := connectors.Features{UTF8Keys: utf8Keys}
+	f := connectors.Features{UTF8Keys: utf8Keys, Temps: b}
 	if keepsModes {
 		f.Modes = b
 	}

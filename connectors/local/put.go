@@ -35,6 +35,14 @@ const copyBuf = 1 << 20
 // part is shortened, at a character boundary, so the result still fits in
 // maxNameBytes.
 func tempName(name string) string {
+	var r [tempRandBytes]byte
+	rand.Read(r[:])
+	return tempStem(name) + tempMark + hex.EncodeToString(r[:])
+}
+
+// tempStem is what every temporary name of a file named name starts with:
+// a dot and name, shortened to leave room for the mark and the suffix.
+func tempStem(name string) string {
 	if room := maxNameBytes - 1 - len(tempMark) - 2*tempRandBytes; len(name) > room {
 		name = name[:room]
 		for len(name) > 0 {
@@ -44,9 +52,15 @@ func tempName(name string) string {
 			name = name[:len(name)-1]
 		}
 	}
-	var r [tempRandBytes]byte
-	rand.Read(r[:])
-	return "." + name + tempMark + hex.EncodeToString(r[:])
+	return "." + name
+}
+
+// isTempOf reports whether tmp is a name tempName makes for a file named
+// base: one segment (the stem holds no separator), never base itself.
+func isTempOf(base, tmp string) bool {
+	stem := tempStem(base)
+	return tmp != base && len(tmp) == len(stem)+len(tempMark)+2*tempRandBytes &&
+		strings.HasPrefix(tmp, stem+tempMark) && isTempName(tmp)
 }
 
 // isTempName reports whether name is one tempName makes.
@@ -96,10 +110,24 @@ func (b *bucket) Put(ctx context.Context, key string, r io.ReadSeeker, size int6
 		}
 		return fail(kindOf(err), err)
 	}
-	tmp := filepath.Join(dir, tempName(filepath.Base(p)))
+	tmpName := tempName(filepath.Base(p))
+	tmp := filepath.Join(dir, tmpName)
+	gone := func() {
+		if opts.Temps != nil {
+			opts.Temps.Gone(tmpName)
+		}
+	}
+	if opts.Temps != nil {
+		// Told before the file exists: a process killed while writing
+		// leaves a name its caller knows and can remove.
+		if err := opts.Temps.Made(tmpName); err != nil {
+			return fail(connectors.KindInvalidArgument, err)
+		}
+	}
 	mode, exact := fileMode(opts)
 	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
 	if err != nil {
+		gone() // not made (or, O_EXCL, not ours)
 		return fail(kindOf(err), err)
 	}
 	var kind connectors.Kind
@@ -136,14 +164,55 @@ func (b *bucket) Put(ctx context.Context, key string, r io.ReadSeeker, size int6
 		}
 	}
 	if err != nil {
-		root.Remove(tmp)
+		if rerr := root.Remove(tmp); rerr == nil || errors.Is(rerr, fs.ErrNotExist) {
+			gone()
+		}
 		return fail(kind, err)
 	}
+	gone()
 	fi, err := root.Lstat(p)
 	if err != nil {
 		return fail(kindOf(err), err)
 	}
 	return object(key, fi), nil
+}
+
+// RemoveTemp removes the temporary file tmp that a Put of key made beside
+// it; a name tempName could not have made for key is refused, so the
+// target, or any file but a temporary one of key, is never removed. The
+// root holds the removal inside the folder whatever the links below it.
+func (b *bucket) RemoveTemp(ctx context.Context, key, tmp string) error {
+	fail := func(kind connectors.Kind, err error) error { return newError(kind, "remove temporary file", key, err) }
+	if err := checkKey(key); err != nil {
+		return fail(connectors.KindUnsupportedName, err)
+	}
+	p := name(key)
+	if !isTempOf(filepath.Base(p), tmp) {
+		return fail(connectors.KindInvalidArgument, fmt.Errorf("%q is not a temporary name of the file", tmp))
+	}
+	if err := ctx.Err(); err != nil {
+		return fail(connectors.Classify(err), err)
+	}
+	root, err := b.openRoot()
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fail(kindOf(err), err)
+	}
+	defer root.Close()
+	t := filepath.Join(filepath.Dir(p), tmp)
+	fi, err := root.Lstat(t)
+	if err == nil && fi.IsDir() {
+		return fail(connectors.KindInvalidArgument, fmt.Errorf("%q is a folder", tmp))
+	}
+	if err == nil {
+		err = root.Remove(t)
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) {
+		return fail(kindOf(err), err)
+	}
+	return nil
 }
 
 // write copies size bytes of r to f, checking the context between chunks

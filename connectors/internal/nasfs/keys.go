@@ -100,6 +100,13 @@ const (
 // TempName returns a fresh temporary name for a file named name, short
 // enough to stay within MaxNameBytes.
 func TempName(name string) string {
+	var r [tempRandBytes]byte
+	rand.Read(r[:])
+	return tempStem(name) + tempMark + hex.EncodeToString(r[:])
+}
+
+// tempStem is what every temporary name of a file named name starts with.
+func tempStem(name string) string {
 	if room := MaxNameBytes - 1 - len(tempMark) - 2*tempRandBytes; len(name) > room {
 		name = name[:room]
 		for len(name) > 0 {
@@ -109,9 +116,15 @@ func TempName(name string) string {
 			name = name[:len(name)-1]
 		}
 	}
-	var r [tempRandBytes]byte
-	rand.Read(r[:])
-	return "." + name + tempMark + hex.EncodeToString(r[:])
+	return "." + name
+}
+
+// IsTempOf reports whether tmp is a name TempName makes for a file named
+// base: one segment (the stem holds no '/'), never base itself.
+func IsTempOf(base, tmp string) bool {
+	stem := tempStem(base)
+	return tmp != base && len(tmp) == len(stem)+len(tempMark)+2*tempRandBytes &&
+		strings.HasPrefix(tmp, stem+tempMark) && IsTempName(tmp)
 }
 
 // IsTempName reports whether name is one TempName makes.

@@ -51,6 +51,14 @@ func (s *Share) Put(ctx context.Context, key string, r io.ReadSeeker, size int64
 			return connectors.NewError(connectors.KindInvalidArgument, "put", key, err)
 		}
 		tmp := Join(dir, TempName(path.Base(key)))
+		if opts.Temps != nil {
+			// Told before the file exists: a process killed while
+			// writing, or a connection lost for good, leaves a name
+			// the caller knows and can remove.
+			if err := opts.Temps.Made(path.Base(tmp)); err != nil {
+				return connectors.NewError(connectors.KindInvalidArgument, "put", key, err)
+			}
+		}
 		if err := s.write(ctx, fs, dir, tmp, target, r, size, opts); err != nil {
 			if s.cfg.Broken(err) {
 				// The connection is gone: the file goes once a new
@@ -58,21 +66,54 @@ func (s *Share) Put(ctx context.Context, key string, r io.ReadSeeker, size int64
 				broken = append(broken, tmp)
 				return err
 			}
-			s.removeTemp(ctx, fs, tmp)
+			if s.removeTemp(ctx, fs, tmp) == nil {
+				gone(opts, tmp)
+			}
 			return err
 		}
+		gone(opts, tmp)
 		var err error
 		e, err = fs.Lstat(ctx, target)
 		return err
 	})
 	if len(broken) > 0 {
-		s.removeTemps(ctx, broken)
+		for _, tmp := range s.removeTemps(ctx, broken) {
+			gone(opts, tmp)
+		}
 	}
 	if err != nil {
 		return connectors.Object{}, err
 	}
 	e.Obj.Key = key
 	return e.Obj, nil
+}
+
+// gone tells opts.Temps that the temporary file tmp is no more.
+func gone(opts connectors.PutOptions, tmp string) {
+	if opts.Temps != nil {
+		opts.Temps.Gone(path.Base(tmp))
+	}
+}
+
+// RemoveTemp removes the temporary file tmp that a Put of key made beside
+// it (one a killed process or a connection lost for good left). A name
+// TempName could not have made for key is refused, so the target, or any
+// file but a temporary one of key, is never removed.
+func (s *Share) RemoveTemp(ctx context.Context, key, tmp string) error {
+	if err := CheckKey(key, s.cfg.Forbid); err != nil {
+		return connectors.NewError(connectors.KindUnsupportedName, "remove temporary file", key, err)
+	}
+	if !IsTempOf(path.Base(key), tmp) {
+		return connectors.NewError(connectors.KindInvalidArgument, "remove temporary file", key, fmt.Errorf("%q is not a temporary name of the file", tmp))
+	}
+	p := s.path(Join(parent(key), tmp))
+	return s.do(ctx, "remove temporary file", key, s.cfg.Kind, func(fs FS) error {
+		err := fs.Remove(ctx, p)
+		if err != nil && s.readKind(err) == connectors.KindNotFound {
+			return nil
+		}
+		return err
+	})
 }
 
 // removeTemp removes a temporary file that a failed write left, even
@@ -87,8 +128,9 @@ func (s *Share) removeTemp(ctx context.Context, fs FS, tmp string) error {
 }
 
 // removeTemps removes, on a sound connection, the temporary files of
-// writes whose connection broke: on it, they could not be removed.
-func (s *Share) removeTemps(ctx context.Context, tmps []string) {
+// writes whose connection broke: on it, they could not be removed. It
+// returns those it removed.
+func (s *Share) removeTemps(ctx context.Context, tmps []string) (removed []string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
 	_ = s.files.Do(ctx, func(fs FS) error {
@@ -96,10 +138,12 @@ func (s *Share) removeTemps(ctx context.Context, tmps []string) {
 			if err := s.removeTemp(ctx, fs, tmps[0]); err != nil {
 				return err
 			}
+			removed = append(removed, tmps[0])
 			tmps = tmps[1:]
 		}
 		return nil
 	})
+	return removed
 }
 
 // write fills tmp in folder dir, closes it, sets its mtime (and bits, on

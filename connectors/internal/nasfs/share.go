@@ -173,10 +173,11 @@ func (s *Share) do(ctx context.Context, opName, key string, kind func(error) con
 }
 
 // Features: shares keep no metadata, and keys must be UTF-8 (SMB names
-// are UTF-16; NFS exports are read by tools that expect UTF-8). A
-// protocol with permission bits tells and keeps them.
+// are UTF-16; NFS exports are read by tools that expect UTF-8). Put
+// writes a temporary file and renames it (Temps). A protocol with
+// permission bits tells and keeps them.
 func (s *Share) Features() connectors.Features {
-	f := connectors.Features{UTF8Keys: true}
+	f := connectors.Features{UTF8Keys: true, Temps: s}
 	if s.cfg.Modes {
 		f.Modes = s
 	}
