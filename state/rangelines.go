@@ -69,9 +69,13 @@ func (p *Snapshot) SkippedLines(job, from string, firstBytes, pieceBytes int) *L
 }
 
 func (p *Snapshot) lines(kind byte, job, from string, firstBytes, pieceBytes int, newLine func() lineFunc) *Lines {
+	return p.rangeLines(kind, job, from, p.splits(kind, job, from), firstBytes, pieceBytes, newLine)
+}
+
+// rangeLines renders the ranges between splits (sorted, each after from).
+func (p *Snapshot) rangeLines(kind byte, job, from string, splits []string, firstBytes, pieceBytes int, newLine func() lineFunc) *Lines {
 	workers := min(runtime.GOMAXPROCS(0), maxLineWorkers)
 	l := &Lines{order: make(chan rangeOut, workers), stop: make(chan struct{}), next: from, free: make(chan []byte, workers)}
-	splits := p.splits(kind, job, from)
 	l.wg.Add(1)
 	go func() { // starts the ranges in order, at most workers at once
 		defer l.wg.Done()
