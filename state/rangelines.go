@@ -22,8 +22,8 @@ import (
 //
 // Memory: at most `workers` ranges are in flight, each holding at most
 // one finished piece waiting for the reader and one being rendered: about
-// 2 × workers × piece bytes, plus workers pieces kept for reuse (6 MiB
-// with 2 cores and 1 MiB pieces).
+// 2 × workers × piece bytes (4 MiB with 2 cores and 1 MiB pieces), and
+// the buffers handed out are kept for reuse until the next GC.
 
 // maxLineWorkers caps the goroutines of one Lines: more cores than this
 // give a reader more than the kernel can take from FUSE.
@@ -39,8 +39,12 @@ type Lines struct {
 	next  string    // path the bytes not yet handed out start at
 	ended bool
 	err   error
-	free  chan []byte // pieces handed out, for the workers to fill again
 }
+
+// pieceBufs holds the buffers of pieces handed out, for the next pieces
+// of any list: a 1 MiB allocation a piece, zeroed, was a tenth of the
+// rendering.
+var pieceBufs sync.Pool
 
 // rangeOut is one range's pieces, in order; the channel closes after the
 // last (or after a piece with an error).
@@ -75,7 +79,7 @@ func (p *Snapshot) lines(kind byte, job, from string, firstBytes, pieceBytes int
 // rangeLines renders the ranges between splits (sorted, each after from).
 func (p *Snapshot) rangeLines(kind byte, job, from string, splits []string, firstBytes, pieceBytes int, newLine func() lineFunc) *Lines {
 	workers := min(runtime.GOMAXPROCS(0), maxLineWorkers)
-	l := &Lines{order: make(chan rangeOut, workers), stop: make(chan struct{}), next: from, free: make(chan []byte, workers)}
+	l := &Lines{order: make(chan rangeOut, workers), stop: make(chan struct{}), next: from}
 	l.wg.Add(1)
 	go func() { // starts the ranges in order, at most workers at once
 		defer l.wg.Done()
@@ -119,9 +123,9 @@ func (l *Lines) render(p *Snapshot, kind byte, job, from, end string, limit, pie
 	defer close(out)
 	for {
 		var b []byte
-		select {
-		case b = <-l.free:
-		default:
+		if pb, ok := pieceBufs.Get().(*[]byte); ok {
+			b = (*pb)[:0]
+		} else {
 			b = make([]byte, 0, limit+limit/8)
 		}
 		b, next, done, err := snapLines(p, kind, job, from, end, b, limit, line)
@@ -201,10 +205,7 @@ func (l *Lines) Append(b []byte, limit int) ([]byte, string, bool, error) {
 		}
 		b = append(b, pc.b...)
 		l.next = pc.next
-		select {
-		case l.free <- pc.b[:0]:
-		default:
-		}
+		pieceBufs.Put(&pc.b)
 	}
 	if l.ended {
 		return b, "", true, nil
