@@ -10,10 +10,10 @@ import (
 // Rendering failed.txt is mostly Badger's iteration (about 60% of it),
 // and one iterator runs on one core. Lines renders a list by key ranges
 // instead: the job's keys are split at the boundaries of Badger's tables,
-// a few goroutines each render one range at a time into pieces of about
-// a MiB, and the pieces are handed out in key order, so the bytes are
-// those of the sequential rendering (AppendFailedLines) while all cores
-// iterate at once.
+// LineWorkers goroutines each render one range at a time into pieces of
+// about a MiB, and the pieces are handed out in key order, so the bytes
+// are those of the sequential rendering (AppendFailedLines) while the
+// rendering runs ahead of the reader, on several cores at once.
 //
 // Every range reads the one snapshot: a read-only Badger transaction
 // serves iterators from several goroutines at once (Badger's own Stream
@@ -22,12 +22,23 @@ import (
 //
 // Memory: at most `workers` ranges are in flight, each holding at most
 // one finished piece waiting for the reader and one being rendered: about
-// 2 × workers × piece bytes (4 MiB with 2 cores and 1 MiB pieces), and
+// 2 × workers × piece bytes (2 MiB with 2 cores and 1 MiB pieces), and
 // the buffers handed out are kept for reuse until the next GC.
 
-// maxLineWorkers caps the goroutines of one Lines: more cores than this
-// give a reader more than the kernel can take from FUSE.
-const maxLineWorkers = 4
+// LineWorkers is how many goroutines render one list at once; 0 means
+// one per core but one (at least one, at most 4). The core left free
+// serves the reader: with a renderer on every core (Go's Ps), the FUSE
+// goroutines wait for a renderer's time slice to end, and under load
+// (2 cores, load average 16) two renderers read slower than one. The
+// benchmark sets it (fusebench -render-workers) to compare.
+var LineWorkers = 0
+
+func lineWorkers() int {
+	if LineWorkers > 0 {
+		return LineWorkers
+	}
+	return min(max(runtime.GOMAXPROCS(0)-1, 1), 4)
+}
 
 // Lines is a list's lines from a path on, rendered ahead in parallel.
 // It is used by one goroutine at a time; Close it before the snapshot.
@@ -78,7 +89,7 @@ func (p *Snapshot) lines(kind byte, job, from string, firstBytes, pieceBytes int
 
 // rangeLines renders the ranges between splits (sorted, each after from).
 func (p *Snapshot) rangeLines(kind byte, job, from string, splits []string, firstBytes, pieceBytes int, newLine func() lineFunc) *Lines {
-	workers := min(runtime.GOMAXPROCS(0), maxLineWorkers)
+	workers := lineWorkers()
 	l := &Lines{order: make(chan rangeOut, workers), stop: make(chan struct{}), next: from}
 	l.wg.Add(1)
 	go func() { // starts the ranges in order, at most workers at once
@@ -128,7 +139,7 @@ func (l *Lines) render(p *Snapshot, kind byte, job, from, end string, limit, pie
 		} else {
 			b = make([]byte, 0, limit+limit/8)
 		}
-		b, next, done, err := snapLines(p, kind, job, from, end, b, limit, line)
+		b, next, done, err := snapLines(p, kind, job, from, end, b, limit, true, line)
 		if done {
 			next = end
 		}

@@ -87,7 +87,7 @@ func TestLinesMatchSequential(t *testing.T) {
 		if kind == KindSkip {
 			line = skippedLine
 		}
-		b, _, done, err := snapLines(snap, kind, "job", from, "", nil, 1<<40, line)
+		b, _, done, err := snapLines(snap, kind, "job", from, "", nil, 1<<40, false, line)
 		if err != nil || !done {
 			t.Fatal(err, done)
 		}
@@ -218,7 +218,7 @@ func TestLinesWhileRecording(t *testing.T) {
 	for round := 0; round < 3; round++ {
 		snap := s.Snapshot()
 		got := renderLines(t, snap.FailedLines("job", "", "", 4096, 32<<10), 32<<10)
-		want, _, _, err := snapLines(snap, KindFailure, "job", "", "", nil, 1<<40, failedLine(""))
+		want, _, _, err := snapLines(snap, KindFailure, "job", "", "", nil, 1<<40, false, failedLine(""))
 		snap.Close()
 		if err != nil {
 			t.Fatal(err)

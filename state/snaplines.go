@@ -3,6 +3,7 @@ package state
 import (
 	"bytes"
 	"encoding/binary"
+	"runtime"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -25,12 +26,12 @@ import (
 // failures with that code. It returns b, the path to resume from (after
 // the last line appended) and whether the failures ended.
 func (p *Snapshot) AppendFailedLines(b []byte, job, from string, limit int, code string) ([]byte, string, bool, error) {
-	return snapLines(p, KindFailure, job, from, "", b, limit, failedLine(code))
+	return snapLines(p, KindFailure, job, from, "", b, limit, false, failedLine(code))
 }
 
 // AppendSkippedLines is AppendFailedLines for the skipped-list lines.
 func (p *Snapshot) AppendSkippedLines(b []byte, job, from string, limit int) ([]byte, string, bool, error) {
-	return snapLines(p, KindSkip, job, from, "", b, limit, skippedLine)
+	return snapLines(p, KindSkip, job, from, "", b, limit, false, skippedLine)
 }
 
 // lineFunc appends one record's line to b (or, false, none); the bytes it
@@ -99,14 +100,22 @@ func skippedLine(b, path, v []byte) ([]byte, bool, error) {
 
 // snapLines runs line over the records of kind and job whose path is in
 // [from, end) (end "": to the last), until b holds limit bytes. It returns
-// b, the path to resume from and whether the range ended.
-func snapLines(p *Snapshot, kind byte, job, from, end string, b []byte, limit int, line lineFunc) ([]byte, string, bool, error) {
+// b, the path to resume from and whether the range ended. yield lets other
+// goroutines run every yieldEvery bytes: a rendering on every core would
+// otherwise hold them off for Go's 10 ms time slice, and the one serving
+// the reader (FUSE) is among them.
+func snapLines(p *Snapshot, kind byte, job, from, end string, b []byte, limit int, yield bool, line lineFunc) ([]byte, string, bool, error) {
 	prefix := JobPrefix(kind, job)
 	// No value prefetch (the zero options): the records are small and
 	// stored in the LSM tree, so the value is read where the key is.
 	it := p.txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
 	defer it.Close()
+	nextYield := len(b) + yieldEvery
 	for it.Seek(append(bytes.Clone(prefix), from...)); it.Valid(); it.Next() {
+		if yield && len(b) >= nextYield {
+			runtime.Gosched()
+			nextYield = len(b) + yieldEvery
+		}
 		item := it.Item()
 		path := item.Key()[len(prefix):]
 		if end != "" && string(path) >= end {
@@ -128,6 +137,8 @@ func snapLines(p *Snapshot, kind byte, job, from, end string, b []byte, limit in
 	}
 	return b, "", true, nil
 }
+
+const yieldEvery = 64 << 10 // about 0.3 ms of rendering
 
 func (d *decoder) bytes() []byte {
 	n := d.uvarint()
