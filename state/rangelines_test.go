@@ -2,6 +2,7 @@ package state
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -97,18 +98,22 @@ func TestLinesMatchSequential(t *testing.T) {
 	if strings.Count(all, "\n") < 30000 || !strings.Contains(all, `\xe9`) || !strings.Contains(all, `\t`) {
 		t.Fatalf("the sequential rendering lacks the test's records: %d lines", strings.Count(all, "\n"))
 	}
+	defer func(n int) { LineWorkers = n }(LineWorkers)
+	LineWorkers = 3 // more ranges in flight than cores, on any machine
 	mid := "d500/"
 	for _, c := range []struct {
-		from, code   string
-		first, piece int
+		from, code            string
+		first, piece, workers int
 	}{
-		{"", "", 64 << 10, 1 << 20},
-		{"", "", 1, 1},
-		{"", "", 100, 4096},
-		{mid, "", 64 << 10, 1 << 20},
-		{"", "Internal\tError", 1000, 10000},
-		{mid, "A\xffB", 64 << 10, 1 << 20},
+		{"", "", 64 << 10, 1 << 20, 0},
+		{"", "", 1, 1, 0},
+		{"", "", 100, 4096, 0},
+		{mid, "", 64 << 10, 1 << 20, 0},
+		{"", "Internal\tError", 1000, 10000, 0},
+		{mid, "A\xffB", 64 << 10, 1 << 20, 0},
+		{"", "", 1000, 10000, 1},
 	} {
+		LineWorkers = cmp.Or(c.workers, 3)
 		want := seq(KindFailure, c.from, c.code)
 		got := renderLines(t, snap.FailedLines("job", c.from, c.code, c.first, c.piece), 1+c.piece/3)
 		if got != want {
@@ -215,7 +220,9 @@ func TestLinesWhileRecording(t *testing.T) {
 		}()
 	}
 	defer func() { close(stop); wg.Wait() }()
+	defer func(n int) { LineWorkers = n }(LineWorkers)
 	for round := 0; round < 3; round++ {
+		LineWorkers = 1 + round
 		snap := s.Snapshot()
 		got := renderLines(t, snap.FailedLines("job", "", "", 4096, 32<<10), 32<<10)
 		want, _, _, err := snapLines(snap, KindFailure, "job", "", "", nil, 1<<40, false, failedLine(""))
