@@ -12,11 +12,12 @@ import (
 // discarding the versions it can see.
 type Snapshot struct {
 	txn *badger.Txn
+	db  *badger.DB // for the table boundaries Lines splits at
 }
 
 // Snapshot opens a read-only snapshot of the store.
 func (s *Store) Snapshot() *Snapshot {
-	return &Snapshot{txn: s.db.NewTransaction(false)}
+	return &Snapshot{txn: s.db.NewTransaction(false), db: s.db}
 }
 
 // Close releases the snapshot. It is safe to call more than once.

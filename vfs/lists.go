@@ -22,8 +22,9 @@ import (
 // path; reading backwards (less, a second pass) restarts from the nearest
 // checkpoint, a (byte offset, path) pair noted every checkpointEvery bytes.
 //
-// Speed comes from rendering fast (a MiB per fill, straight from the stored
-// bytes: state/snaplines.go), not from serving an older complete rendering
+// Speed comes from rendering fast (straight from the stored bytes, by key
+// ranges on all cores, a MiB a piece: state/snaplines.go,
+// state/rangelines.go), not from serving an older complete rendering
 // while a newer one is made: that would be faster still, but a reader
 // told of a failure (mgw status) and opening failed.txt must find it, and
 // a rendering kept current as failures are recorded would be a second,
@@ -38,8 +39,9 @@ type listReader struct {
 
 	buf    []byte // rendered bytes from offset off
 	off    int64
-	next   string // path the next fill starts at
-	done   bool   // the snapshot has no lines after buf
+	next   string       // path the next fill starts at
+	lines  *state.Lines // renders ahead from next on; nil until a fill, and after a seek
+	done   bool         // the snapshot has no lines after buf
 	checks []checkpoint
 	closed bool
 
@@ -197,6 +199,7 @@ func (r *listReader) dropTee() {
 
 // rewind goes back to offset 0.
 func (r *listReader) rewind() {
+	r.closeLines()
 	r.buf = append(r.buf[:0], r.head...)
 	r.off, r.next, r.done = 0, "", false
 	if len(r.checks) == 0 {
@@ -213,6 +216,7 @@ func (r *listReader) Close() {
 	}
 	r.v.track(r, false)
 	r.closed = true
+	r.closeLines() // its iterators before the snapshot
 	r.snap.Close()
 	r.buf = nil
 	r.dropTee()
@@ -271,6 +275,7 @@ func (r *listReader) seek(off int64) {
 		r.rewind()
 		return
 	}
+	r.closeLines()
 	r.buf, r.off, r.next, r.done = r.buf[:0], c.off, c.from, false
 }
 
@@ -288,21 +293,26 @@ func (r *listReader) fill(n int64) error {
 	if last := r.checks[len(r.checks)-1]; end >= last.off+checkpointEvery {
 		r.checks = append(r.checks, checkpoint{off: end, from: r.next})
 	}
-	// One batch, rendered straight into buf and scrubbed whole
-	// (state/snaplines.go says why this is fast).
+	// Rendered ahead by key ranges in parallel, appended to buf and
+	// scrubbed whole (state/rangelines.go says why this is fast).
+	if r.lines == nil {
+		// Pieces of the least a fill renders, and no more than the most.
+		first, piece := int(firstFill), int(min(fillAtLeast, fillAtMost))
+		if r.f.kind == kindSkipped {
+			r.lines = r.snap.SkippedLines(r.f.job, r.next, first, piece)
+		} else {
+			code := ""
+			if r.f.kind == kindErrors {
+				code = r.f.code
+			}
+			r.lines = r.snap.FailedLines(r.f.job, r.next, code, first, piece)
+		}
+	}
 	start := len(r.buf)
 	var next string
 	var done bool
 	var err error
-	if r.f.kind == kindSkipped {
-		r.buf, next, done, err = r.snap.AppendSkippedLines(r.buf, r.f.job, r.next, int(n))
-	} else {
-		code := ""
-		if r.f.kind == kindErrors {
-			code = r.f.code
-		}
-		r.buf, next, done, err = r.snap.AppendFailedLines(r.buf, r.f.job, r.next, int(n), code)
-	}
+	r.buf, next, done, err = r.lines.Append(r.buf, int(n))
 	if err != nil {
 		r.buf = r.buf[:start]
 		return err
@@ -314,6 +324,14 @@ func (r *listReader) fill(n int64) error {
 	}
 	r.next, r.done = next, done
 	return nil
+}
+
+// closeLines stops the rendering ahead: the reader moved, or closes.
+func (r *listReader) closeLines() {
+	if r.lines != nil {
+		r.lines.Close()
+		r.lines = nil
+	}
 }
 
 // errorsHeader is the top of errors/<CODE>: what the code means and what

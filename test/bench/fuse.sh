@@ -12,6 +12,8 @@
 #   FUSE_BENCH_FAILURES=N  failures to record (default 1000000; 100000 with BENCH_SCALE=small)
 #   BENCH_RUNS=N           runs of each measurement, the best counts (default 3)
 #   FUSE_BENCH_RECORD_RATE=N  failures a second recorded during the last case
+#   FUSE_BENCH_RENDER_WORKERS=N  goroutines rendering one list at once (default
+#                          0: mgw's, one per core but one; state/rangelines.go)
 #
 # Needs root and /dev/fuse (test/servers/fuse.sh start installs fuse3).
 # At the full 1,000,000 it writes its section of test/bench/RESULTS.md. Fails only
@@ -29,7 +31,7 @@ trap 'umount -l "$work/mnt" 2>/dev/null || true; rm -rf "$bin" "$work"' EXIT
 bash "$root/test/servers/fuse.sh" start >/dev/null
 (cd "$root" && go build -o "$bin/fusebench" ./test/bench/fusebench)
 uptime >&2
-out=$("$bin/fusebench" -failures "$n" -runs "$runs" -dir "$work" -record-rate "${FUSE_BENCH_RECORD_RATE:-1000}")
+out=$("$bin/fusebench" -failures "$n" -runs "$runs" -dir "$work" -record-rate "${FUSE_BENCH_RECORD_RATE:-1000}" -render-workers "${FUSE_BENCH_RENDER_WORKERS:-0}")
 echo "$out" >&2
 # key=value pairs -> shell variables
 declare -A v

@@ -6,7 +6,7 @@
 // with the same bytes (the ceiling). It prints one key=value line per
 // figure; test/bench/fuse.sh turns them into a table.
 //
-//	fusebench -failures 1000000 -runs 3 -dir /tmp/mgw-fusebench
+//	fusebench -failures 1000000 -runs 3 -dir /tmp/mgw-fusebench [-render-workers N]
 //
 // Time to first byte is measured through a pipe (cat's output read by this
 // program); total time and throughput with cat writing to /dev/null, as a
@@ -50,6 +50,7 @@ func main() {
 	dir := flag.String("dir", filepath.Join(os.TempDir(), "mgw-fusebench"), "work directory (emptied first)")
 	flag.IntVar(&recordRate, "record-rate", recordRate, "failures a second the job records during the recording case")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the reads (not of recording the failures) to this file")
+	flag.IntVar(&state.LineWorkers, "render-workers", 0, "goroutines rendering one list at once (0: mgw's default, one per core but one)")
 	flag.Parse()
 	profile = *cpuprofile
 	if err := run(*n, *runs, *dir); err != nil {
