@@ -251,7 +251,7 @@ type Features struct {
 	// target and rename it (disks, shares): they tell PutOptions.Temps of
 	// it and remove one a killed process left. nil: nothing to remove.
 	Temps TempRemover
-	// Uploads names the open multipart uploads of a key (S3, OSS), so an
+	// Uploads names the open multipart uploads of a key (S3, OSS, COS), so an
 	// upload whose ID a killed process never recorded can be found and
 	// aborted. nil: the backend has none to name (Azure makes its upload
 	// IDs itself and sends nothing before the first part; its uncommitted

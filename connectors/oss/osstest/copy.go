@@ -183,18 +183,7 @@ func (s *Server) listMultipartUploads(rq *request) {
 		}
 		max = n
 	}
-	var page []testserver.UploadRef
-	truncated := false
-	for _, u := range s.OpenUploads(rq.Bucket, prefix) {
-		if keyMarker != "" && (u.Key < keyMarker || u.Key == keyMarker && (idMarker == "" || u.ID <= idMarker)) {
-			continue
-		}
-		if len(page) == max {
-			truncated = true
-			break
-		}
-		page = append(page, u)
-	}
+	page, truncated := s.UploadsPage(rq.Bucket, prefix, keyMarker, idMarker, max)
 	encodingType := q.Get("encoding-type")
 	enc := encoder(encodingType)
 	var b strings.Builder
