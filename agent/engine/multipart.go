@@ -406,7 +406,10 @@ func (r *Runner) resumeOrCreate(ctx context.Context, o connectors.Object, mp con
 		// The server may have started the upload and its answer been
 		// lost: abort what it holds now if it can tell, else the intent
 		// stays for the next attempt or pass.
-		if aerr := r.abortUnnamed(ctx, o.Key); aerr != nil && r.Dst.Features().Uploads != nil {
+		if r.Dst.Features().Uploads == nil {
+			return cp, nil, false, err
+		}
+		if aerr := r.abortUnnamed(ctx, o.Key); aerr != nil {
 			r.log.Debug("cannot abort the upload a failed create may have started: the next attempt tries again", "path", o.Key, "err", RootCause(aerr))
 		}
 		return cp, nil, false, err
