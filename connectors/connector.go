@@ -251,6 +251,12 @@ type Features struct {
 	// target and rename it (disks, shares): they tell PutOptions.Temps of
 	// it and remove one a killed process left. nil: nothing to remove.
 	Temps TempRemover
+	// Uploads names the open multipart uploads of a key (S3, OSS, COS), so an
+	// upload whose ID a killed process never recorded can be found and
+	// aborted. nil: the backend has none to name (Azure makes its upload
+	// IDs itself and sends nothing before the first part; its uncommitted
+	// blocks expire by themselves after a week).
+	Uploads UploadLister
 }
 
 // Modes tells the permission bits of a folder of a backend with Features.Modes.
@@ -376,6 +382,13 @@ type MultipartUploader interface {
 	// AbortMultipart discards the upload and its parts; an unknown or
 	// already aborted upload is not an error.
 	AbortMultipart(ctx context.Context, key, uploadID string) error
+}
+
+// UploadLister names the open multipart uploads of one key.
+type UploadLister interface {
+	// UploadsOf returns the IDs of the uploads open for exactly key: not
+	// those of the keys key is a prefix of.
+	UploadsOf(ctx context.Context, key string) ([]string, error)
 }
 
 // CRC32CUploader starts multipart uploads whose parts carry a CRC32C the

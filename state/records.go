@@ -58,10 +58,14 @@ type Skip struct {
 
 // Upload is a multipart checkpoint. It is written after the upload is
 // created and again after each acknowledged part, before more parts are
-// sent, so a restart resumes it instead of starting over.
+// sent, so a restart resumes it instead of starting over. Written
+// without an UploadID before the upload is asked for, it is an intent:
+// an upload of the key may have been started whose ID was never
+// recorded, and the key's open uploads are aborted before it is dropped.
 type Upload struct {
-	UploadID string     `json:"upload_id"`
-	Source   FileEntry  `json:"source"` // identity of the file being uploaded
+	UploadID string     `json:"upload_id"`      // "": an intent
+	Asked    time.Time  `json:"asked,omitzero"` // when the upload was asked for
+	Source   FileEntry  `json:"source"`         // identity of the file being uploaded
 	PartSize int64      `json:"part_size"`
 	Parts    []PartDone `json:"parts"`
 	// CRC32C is true for an upload whose parts carry a CRC32C the server

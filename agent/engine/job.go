@@ -172,6 +172,7 @@ func (r *Runner) FullPass(ctx context.Context) (*state.Run, error) {
 	err := r.check(ctx)
 	if err == nil {
 		r.sweepTemps(ctx, log)
+		r.sweepIntents(ctx, log)
 		var seen *KeySet
 		if r.Continuous != nil {
 			seen = &KeySet{}
@@ -363,6 +364,12 @@ func (r *Runner) abortStaleUploads(ctx context.Context, log *slog.Logger) {
 			if o, err := r.Src.Stat(ctx, s.path); err == nil && s.u.Source.Same(identity(o)) {
 				continue // still wanted: a later run resumes it
 			}
+		}
+		if s.u.UploadID == "" {
+			if !r.isBusy(s.path) {
+				r.abandon(ctx, s.path, "", mp)
+			}
+			continue
 		}
 		if err := mp.AbortMultipart(ctx, s.path, s.u.UploadID); err != nil {
 			log.Warn("cannot abort stale upload", "path", s.path, "err", err)

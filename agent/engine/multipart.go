@@ -334,6 +334,14 @@ func (r *Runner) resumeOrCreate(ctx context.Context, o connectors.Object, mp con
 	if err != nil {
 		return cp, nil, false, err
 	}
+	if ok && cp.UploadID == "" {
+		// A create whose answer was never recorded (intents.go): its
+		// upload, if any, is aborted before another is started.
+		if err := r.abortUnnamed(ctx, o.Key); err != nil {
+			return cp, nil, false, err
+		}
+		ok = false
+	}
 	if ok && cp.Source.Same(identity(o)) && cp.PartSize == ps {
 		var server []connectors.Part
 		err := r.paced(ctx, connectors.Destination, func() error {
@@ -374,6 +382,9 @@ func (r *Runner) resumeOrCreate(ctx context.Context, o connectors.Object, mp con
 	} else if ok {
 		r.abandon(ctx, o.Key, cp.UploadID, mp)
 	}
+	if err := r.intend(o, ps); err != nil {
+		return cp, nil, false, err
+	}
 	var id string
 	var withCRC bool
 	cu := r.Dst.Features().CRC32C
@@ -392,6 +403,15 @@ func (r *Runner) resumeOrCreate(ctx context.Context, o connectors.Object, mp con
 		return err
 	})
 	if err != nil {
+		// The server may have started the upload and its answer been
+		// lost: abort what it holds now if it can tell, else the intent
+		// stays for the next attempt or pass.
+		if r.Dst.Features().Uploads == nil {
+			return cp, nil, false, err
+		}
+		if aerr := r.abortUnnamed(ctx, o.Key); aerr != nil {
+			r.log.Debug("cannot abort the upload a failed create may have started: the next attempt tries again", "path", o.Key, "err", RootCause(aerr))
+		}
 		return cp, nil, false, err
 	}
 	cp = state.Upload{UploadID: id, Source: identity(o), PartSize: ps, CRC32C: withCRC}
@@ -418,6 +438,12 @@ func (r *Runner) completedBefore(ctx context.Context, o connectors.Object, cp st
 
 // abandon aborts an upload that can no longer be completed and forgets it.
 func (r *Runner) abandon(ctx context.Context, key, id string, mp connectors.MultipartUploader) {
+	if id == "" { // an intent (intents.go)
+		if err := r.abortUnnamed(ctx, key); err != nil {
+			r.Log.Warn("cannot abort the uploads an earlier run may have left: the next pass tries again", "path", key, "err", err)
+		}
+		return
+	}
 	if err := mp.AbortMultipart(ctx, key, id); err != nil {
 		r.Log.Warn("cannot abort upload", "path", key, "err", err)
 		return

@@ -142,10 +142,7 @@ func (r *Runner) sweepTemps(ctx context.Context, log *slog.Logger) {
 		return
 	}
 	for _, l := range list {
-		r.mu.Lock()
-		_, busy := r.busy[l.path]
-		r.mu.Unlock()
-		if busy {
+		if r.isBusy(l.path) {
 			continue
 		}
 		if err := r.removeTemps(ctx, l.path, l.names); err != nil {

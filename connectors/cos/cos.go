@@ -177,6 +177,7 @@ func (b *bucket) Features() connectors.Features {
 		Metadata:     true,
 		MaxMetaBytes: maxMetaBytes,
 		Restorer:     b,
+		Uploads:      b,
 	}
 }
 

@@ -159,6 +159,7 @@ func (b *bucket) Features() connectors.Features {
 		MaxMetaBytes: maxMetaBytes,
 		Restorer:     b,
 		ServerCopier: b,
+		Uploads:      b,
 	}
 }
 

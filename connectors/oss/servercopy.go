@@ -169,25 +169,6 @@ func (b *bucket) copyParts(ctx context.Context, s *bucket, srcName, ifMatch stri
 	return got, nil
 }
 
-// abortLeft aborts the unfinished uploads to name that an earlier copy,
-// killed before it completed or aborted its upload, left behind: the
-// object is about to be replaced by this copy, and the parts would
-// otherwise be billed until a lifecycle rule drops them. One request where
-// none is left; a failure only leaves them as they were.
-func (b *bucket) abortLeft(ctx context.Context, key, name string) {
-	cctx, cancel := b.call(ctx)
-	res, err := b.client.ListMultipartUploads(cctx, &oss.ListMultipartUploadsRequest{Bucket: &b.name, Prefix: &name})
-	cancel()
-	if err != nil {
-		return
-	}
-	for _, u := range res.Uploads {
-		if oss.ToString(u.Key) == name {
-			_ = b.AbortMultipart(ctx, key, oss.ToString(u.UploadId))
-		}
-	}
-}
-
 // copyCall bounds a copy request of size bytes: OSS answers only once it
 // has copied them.
 func (b *bucket) copyCall(ctx context.Context, size int64) (context.Context, context.CancelFunc) {

@@ -167,6 +167,7 @@ func (b *Bucket) Features() connectors.Features {
 		Metadata:     true,
 		MaxMetaBytes: maxMetaBytes,
 		Restorer:     b,
+		Uploads:      b,
 	}
 }
 

@@ -160,23 +160,6 @@ func (b *Bucket) copyParts(ctx context.Context, s *Bucket, srcFull, source, ifMa
 	return got, nil
 }
 
-// abortLeft aborts the unfinished uploads to full that an earlier copy,
-// killed before it completed or aborted its upload, left behind: it is
-// about to be replaced by this copy, and the parts would otherwise be
-// billed until a lifecycle rule drops them. One request where none is
-// left; a failure only leaves them as they were.
-func (b *Bucket) abortLeft(ctx context.Context, key, full string) {
-	out, err := b.cli.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: &b.bucket, Prefix: &full})
-	if err != nil {
-		return
-	}
-	for _, u := range out.Uploads {
-		if aws.ToString(u.Key) == full {
-			_ = b.AbortMultipart(ctx, key, aws.ToString(u.UploadId))
-		}
-	}
-}
-
 // copySource is the x-amz-copy-source of a key: bucket/key, each segment
 // escaped.
 func copySource(bucket, full string) string {

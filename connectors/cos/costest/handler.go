@@ -36,7 +36,7 @@ func (s *Server) route(rq *testserver.Request) {
 	rq.Bucket, _, rq.Key = target(rq.R)
 	rq.Op = operation(rq.R, rq.Bucket, rq.Key, rq.Query)
 	rq.Scope, rq.Scoped = rq.Key, rq.Op != "HeadBucket"
-	if rq.Op == "GetBucket" {
+	if rq.Op == "GetBucket" || rq.Op == "ListMultipartUploads" {
 		rq.Scope = rq.Query.Get("prefix")
 	}
 }
@@ -91,6 +91,8 @@ func (s *Server) dispatch(r *testserver.Request) {
 		s.listParts(rq)
 	case "CompleteMultipartUpload":
 		s.completeMultipartUpload(rq)
+	case "ListMultipartUploads":
+		s.listMultipartUploads(rq)
 	default:
 		rq.fail(errNotImpl)
 	}
@@ -151,6 +153,8 @@ func operation(r *http.Request, bucket, key string, q url.Values) string {
 			return "HeadBucket"
 		case r.Method == http.MethodGet && !q.Has("uploads"):
 			return "GetBucket"
+		case r.Method == http.MethodGet:
+			return "ListMultipartUploads"
 		}
 		return ""
 	}

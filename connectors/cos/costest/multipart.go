@@ -108,3 +108,38 @@ func (s *Server) completeMultipartUpload(rq *request) {
 	testserver.WriteXML(rq.W, "<CompleteMultipartUploadResult>\n\t<Location>"+xmlText(rq.R.Host+"/"+rq.Key)+"</Location>\n\t<Bucket>"+
 		rq.Bucket+"</Bucket>\n\t<Key>"+xmlText(rq.Key)+"</Key>\n\t<ETag>&quot;"+obj.ETag+"&quot;</ETag>\n</CompleteMultipartUploadResult>")
 }
+
+// listMultipartUploads follows "ListMultipartUploads": the open uploads
+// under prefix, by key then upload ID, from after key-marker (and, on
+// that key, after upload-id-marker), max-uploads (1,000 at most) a page.
+func (s *Server) listMultipartUploads(rq *request) {
+	q := rq.Query
+	prefix, keyMarker, idMarker := q.Get("prefix"), q.Get("key-marker"), q.Get("upload-id-marker")
+	if et := q.Get("encoding-type"); et != "" {
+		rq.fail(errArgument) // mgw asks for none
+		return
+	}
+	max := 1000
+	if v := q.Get("max-uploads"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			rq.fail(errArgument)
+			return
+		}
+		max = n
+	}
+	page, truncated := s.UploadsPage(rq.Bucket, prefix, keyMarker, idMarker, max)
+	var b strings.Builder
+	b.WriteString("<ListMultipartUploadsResult>\n\t<Bucket>" + rq.Bucket + "</Bucket>\n\t<Prefix>" + xmlText(prefix) + "</Prefix>\n")
+	b.WriteString("\t<KeyMarker>" + xmlText(keyMarker) + "</KeyMarker>\n\t<UploadIdMarker>" + xmlText(idMarker) + "</UploadIdMarker>\n")
+	if truncated {
+		last := page[len(page)-1]
+		b.WriteString("\t<NextKeyMarker>" + xmlText(last.Key) + "</NextKeyMarker>\n\t<NextUploadIdMarker>" + last.ID + "</NextUploadIdMarker>\n")
+	}
+	b.WriteString("\t<MaxUploads>" + strconv.Itoa(max) + "</MaxUploads>\n\t<IsTruncated>" + strconv.FormatBool(truncated) + "</IsTruncated>\n")
+	for _, u := range page {
+		b.WriteString("\t<Upload>\n\t\t<Key>" + xmlText(u.Key) + "</Key>\n\t\t<UploadId>" + u.ID + "</UploadId>\n\t\t<StorageClass>STANDARD</StorageClass>\n\t</Upload>\n")
+	}
+	b.WriteString("</ListMultipartUploadsResult>")
+	testserver.WriteXML(rq.W, b.String())
+}

@@ -264,3 +264,20 @@ func (st *Store) OpenUploads(bucketName, prefix string) []UploadRef {
 	})
 	return out
 }
+
+// UploadsPage is one page of ListMultipartUploads as S3, OSS and COS
+// answer it: the open uploads under prefix, by key then ID, after
+// keyMarker (and, on that key, after idMarker when one is given), max at
+// most; truncated when more follow.
+func (st *Store) UploadsPage(bucketName, prefix, keyMarker, idMarker string, max int) (page []UploadRef, truncated bool) {
+	for _, u := range st.OpenUploads(bucketName, prefix) {
+		if keyMarker != "" && (u.Key < keyMarker || u.Key == keyMarker && (idMarker == "" || u.ID <= idMarker)) {
+			continue
+		}
+		if len(page) == max {
+			return page, true
+		}
+		page = append(page, u)
+	}
+	return page, false
+}

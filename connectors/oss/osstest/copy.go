@@ -168,11 +168,23 @@ func copyRange(v string, size int64) (first, last int64, ok bool) {
 	return first, last, true
 }
 
-// listMultipartUploads follows "ListMultipartUploads" for one page: the
-// open uploads under prefix, by key then upload ID.
+// listMultipartUploads follows "ListMultipartUploads": the open uploads
+// under prefix, by key then upload ID, from after key-marker (and, on
+// that key, after upload-id-marker), max-uploads (1,000 at most) a page.
 func (s *Server) listMultipartUploads(rq *request) {
-	prefix := rq.Query.Get("prefix")
-	encodingType := rq.Query.Get("encoding-type")
+	q := rq.Query
+	prefix, keyMarker, idMarker := q.Get("prefix"), q.Get("key-marker"), q.Get("upload-id-marker")
+	max := 1000
+	if v := q.Get("max-uploads"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			rq.fail(&ossError{status: 400, code: "InvalidArgument", msg: "max-uploads must be between 1 and 1000."})
+			return
+		}
+		max = n
+	}
+	page, truncated := s.UploadsPage(rq.Bucket, prefix, keyMarker, idMarker, max)
+	encodingType := q.Get("encoding-type")
 	enc := encoder(encodingType)
 	var b strings.Builder
 	b.WriteString("<ListMultipartUploadsResult>\n")
@@ -181,9 +193,16 @@ func (s *Server) listMultipartUploads(rq *request) {
 	}
 	b.WriteString("  <Bucket>" + rq.Bucket + "</Bucket>\n")
 	b.WriteString("  <Prefix>" + enc(prefix) + "</Prefix>\n")
-	b.WriteString("  <MaxUploads>1000</MaxUploads>\n")
-	b.WriteString("  <IsTruncated>false</IsTruncated>\n")
-	for _, u := range s.OpenUploads(rq.Bucket, prefix) {
+	b.WriteString("  <KeyMarker>" + enc(keyMarker) + "</KeyMarker>\n")
+	b.WriteString("  <UploadIdMarker>" + xmlEscape(idMarker) + "</UploadIdMarker>\n")
+	b.WriteString("  <MaxUploads>" + strconv.Itoa(max) + "</MaxUploads>\n")
+	b.WriteString("  <IsTruncated>" + strconv.FormatBool(truncated) + "</IsTruncated>\n")
+	if truncated {
+		last := page[len(page)-1]
+		b.WriteString("  <NextKeyMarker>" + enc(last.Key) + "</NextKeyMarker>\n")
+		b.WriteString("  <NextUploadIdMarker>" + last.ID + "</NextUploadIdMarker>\n")
+	}
+	for _, u := range page {
 		b.WriteString("  <Upload>\n")
 		b.WriteString("    <Key>" + enc(u.Key) + "</Key>\n")
 		b.WriteString("    <UploadId>" + u.ID + "</UploadId>\n")
