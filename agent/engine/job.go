@@ -43,6 +43,7 @@ type Runner struct {
 	restores         restoring               // archived objects a one-shot run waits for
 	serverCopy       connectors.ServerCopier // set by init where the destination can copy from the source (servercopy.go)
 	noServerCopy     atomic.Bool             // the destination said it cannot copy on the server
+	noCRC32C         atomic.Bool             // the destination answered a CRC32C part without its checksum
 	rebuilt          atomic.Bool             // the index was rebuilt: adopt matching objects (state.Job.Adopt)
 
 	// PauseOnDenied holds a one-shot job while a side refuses access, as
@@ -55,8 +56,9 @@ type Runner struct {
 	// when their change was seen (for lag); a key found again while busy is
 	// marked in again and examined once more when its copy ends, so one
 	// file is never copied by two workers at once.
-	todo  chan task
-	heavy chan struct{} // slots of large files (copyHeavy)
+	todo   chan task
+	heavy  chan struct{} // slots of large files (copyHeavy)
+	parted chan struct{} // slots of files sent in parts (copyHeavy)
 	// planning counts the passes still planning files: until they are
 	// done, more files may come to the copiers.
 	planning atomic.Int32

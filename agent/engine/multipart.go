@@ -94,9 +94,7 @@ func (r *Runner) copyMultipart(ctx context.Context, o connectors.Object, mp conn
 	var one [1]byte
 	if fr, ok := body.(connectors.FileReader); ok {
 		if err := s.sendAllAt(ctx, fr, ps); err != nil {
-			if errors.Is(err, errNoCRC32C) {
-				r.abandon(ctx, o.Key, up.UploadID, mp)
-			}
+			r.noCRC32CAfter(ctx, err, o.Key, up.UploadID, mp)
 			return err
 		}
 		if k, _ := fr.ReadAt(one[:], o.Size); k > 0 {
@@ -104,9 +102,7 @@ func (r *Runner) copyMultipart(ctx context.Context, o connectors.Object, mp conn
 		}
 	} else {
 		if err := s.sendAll(ctx, in, ps); err != nil {
-			if errors.Is(err, errNoCRC32C) {
-				r.abandon(ctx, o.Key, up.UploadID, mp)
-			}
+			r.noCRC32CAfter(ctx, err, o.Key, up.UploadID, mp)
 			return err
 		}
 		if k, _ := in.Read(one[:]); k > 0 {
@@ -342,7 +338,7 @@ func (r *Runner) resumeOrCreate(ctx context.Context, o connectors.Object, mp con
 		}
 		ok = false
 	}
-	if ok && cp.Source.Same(identity(o)) && cp.PartSize == ps {
+	if ok && cp.Source.Same(identity(o)) && cp.PartSize == ps && !(cp.CRC32C && r.noCRC32C.Load()) {
 		var server []connectors.Part
 		err := r.paced(ctx, connectors.Destination, func() error {
 			var err error
@@ -388,6 +384,9 @@ func (r *Runner) resumeOrCreate(ctx context.Context, o connectors.Object, mp con
 	var id string
 	var withCRC bool
 	cu := r.Dst.Features().CRC32C
+	if r.noCRC32C.Load() {
+		cu = nil
+	}
 	err = r.paced(ctx, connectors.Destination, func() error {
 		var err error
 		if cu != nil {
@@ -519,6 +518,17 @@ func (r *Runner) sendPart(ctx context.Context, key, id string, num int, d partDa
 		if pace.Sleep(ctx, pace.Backoff(r.Job.RetryBackoff, attempt)) != nil {
 			return state.PartDone{}, ctx.Err()
 		}
+	}
+}
+
+// noCRC32CAfter: after a part answered without its CRC32C (errNoCRC32C),
+// the upload is abandoned and no upload of the run asks for CRC32C parts
+// again; one of them already checkpointed is not resumed (its abort may
+// have failed, leaving the checkpoint), but started over with MD5s.
+func (r *Runner) noCRC32CAfter(ctx context.Context, err error, key, id string, mp connectors.MultipartUploader) {
+	if errors.Is(err, errNoCRC32C) {
+		r.noCRC32C.Store(true)
+		r.abandon(ctx, key, id, mp)
 	}
 }
 

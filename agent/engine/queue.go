@@ -11,6 +11,7 @@ import (
 func (r *Runner) startCopiers(ctx context.Context) (stop func()) {
 	r.todo = make(chan task, r.Job.Concurrency*2)
 	r.heavy = make(chan struct{}, min(r.Job.Concurrency, maxHeavy))
+	r.parted = make(chan struct{}, min(r.Job.Concurrency, partedFiles))
 	var workers sync.WaitGroup
 	for range r.Job.Concurrency {
 		workers.Add(1)
