@@ -18,8 +18,9 @@ import (
 
 // Store is the open database. It is safe for concurrent use.
 type Store struct {
-	db    *badger.DB
-	space *space
+	db        *badger.DB
+	space     *space
+	compactor *compactor
 }
 
 // Why a state directory cannot be opened, besides ErrDiskFull.
@@ -35,7 +36,11 @@ var (
 
 // Open opens (creating if needed) the database in dir. A failure wraps
 // ErrLocked, ErrDamaged, ErrNotWritable or ErrDiskFull.
-func Open(dir string) (*Store, error) {
+func Open(dir string) (*Store, error) { return open(dir, compactQuiet) }
+
+// open opens the database in dir, with its compactors stopped after quiet
+// without writes (tests shorten it).
+func open(dir string, quiet time.Duration) (*Store, error) {
 	if err := manifestMissing(dir); err != nil {
 		return nil, err
 	}
@@ -49,9 +54,15 @@ func Open(dir string) (*Store, error) {
 		// Every value is small and belongs in the LSM tree; the threshold
 		// must stay under 15% of the memtable.
 		WithValueThreshold(64 << 10).
-		WithBlockCacheSize(4 << 20).
+		// No block cache: blocks are neither compressed nor encrypted,
+		// so Badger reads them from the mapped table in place, and a
+		// cache would only copy them (Badger's own advice), at the cost
+		// of up to 4 MiB and a goroutine waking every 2.5 s.
+		WithBlockCacheSize(0).
 		WithIndexCacheSize(2 << 20).
 		WithValueLogFileSize(64 << 20).
+		// Two compactors, run only while the index is written to
+		// (compaction.go).
 		WithNumCompactors(2).
 		// Index entries are small and read on every run: decompressing
 		// blocks cost more than the disk they would save.
@@ -63,9 +74,9 @@ func Open(dir string) (*Store, error) {
 	if err != nil {
 		return nil, openError(dir, err)
 	}
-	s := &Store{db: db, space: &space{dir: dir, free: freeBytes}}
+	s := &Store{db: db, space: &space{dir: dir, free: freeBytes}, compactor: newCompactor(db, quiet)}
 	if err := s.checkSchema(); err != nil {
-		db.Close()
+		s.Close()
 		return nil, err
 	}
 	return s, nil
@@ -100,7 +111,10 @@ func (s *Store) checkSchema() error {
 }
 
 // Close flushes and closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.compactor.close()
+	return s.db.Close()
+}
 
 // Space returns an error wrapping ErrDiskFull while the state directory's
 // disk has less than Reserve free (then every write is refused), else nil.
@@ -111,6 +125,7 @@ func (s *Store) update(fn func(txn *badger.Txn) error) error {
 	if err := s.space.check(); err != nil {
 		return err
 	}
+	s.compactor.write()
 	return s.db.Update(fn)
 }
 
@@ -280,6 +295,7 @@ func (s *Store) DropStale(job string, t time.Time) error {
 	if err := s.space.check(); err != nil {
 		return err
 	}
+	s.compactor.write()
 	wb := s.db.NewWriteBatch()
 	defer wb.Cancel()
 	for _, k := range stale {
@@ -315,6 +331,7 @@ func (s *Store) Prune(job string, keep func(path string) bool) (int, error) {
 			return 0, err
 		}
 	}
+	s.compactor.write()
 	wb := s.db.NewWriteBatch()
 	defer wb.Cancel()
 	for _, k := range drop {
@@ -327,6 +344,7 @@ func (s *Store) Prune(job string, keep func(path string) bool) (int, error) {
 
 // SetShard records which shard of job the state holds.
 func (s *Store) SetShard(job, shard string) error {
+	s.compactor.write()
 	return s.db.Update(func(txn *badger.Txn) error {
 		var j Job
 		if item, err := txn.Get(JobKey(job)); err == nil {
