@@ -198,7 +198,7 @@ func (s *Share) write(ctx context.Context, fs FS, dir, tmp, target string, r io.
 	}
 	if !attrs.ModTime.IsZero() || attrs.HasMode {
 		err := fs.SetAttrs(ctx, tmp, attrs)
-		if k := s.cfg.Kind(err); attrs.HasMode && (k == connectors.KindAccessDenied || k == connectors.KindUnsupported) {
+		if err != nil && attrs.HasMode && refusesModes(s.cfg.Kind(err)) {
 			// A server that keeps permissions its own way (a volume of
 			// ACLs only) refuses the bits: the file keeps those it was
 			// made with (the source's, and the owner's read and write),
@@ -217,4 +217,10 @@ func (s *Share) write(ctx context.Context, fs FS, dir, tmp, target string, r io.
 		return err
 	}
 	return fs.Rename(ctx, tmp, target)
+}
+
+// refusesModes: a SETATTR of permission bits was refused as such, not
+// failed for another reason.
+func refusesModes(k connectors.Kind) bool {
+	return k == connectors.KindAccessDenied || k == connectors.KindUnsupported
 }
