@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strings"
 	"time"
 
@@ -342,87 +341,6 @@ func (s *Store) Prune(job string, keep func(path string) bool) (int, error) {
 	return files, wb.Flush()
 }
 
-// SetShard records which shard of job the state holds.
-func (s *Store) SetShard(job, shard string) error {
-	s.compactor.write()
-	return s.db.Update(func(txn *badger.Txn) error {
-		var j Job
-		if item, err := txn.Get(JobKey(job)); err == nil {
-			if err := item.Value(func(b []byte) error { return decode(b, &j) }); err != nil {
-				return err
-			}
-		} else if !errors.Is(err, badger.ErrKeyNotFound) {
-			return err
-		}
-		j.Shard = shard
-		return txn.Set(JobKey(job), encode(j))
-	})
-}
-
-// Upload returns the multipart checkpoint of path, if any.
-func (s *Store) Upload(job, path string) (Upload, bool, error) {
-	var u Upload
-	ok, err := s.get(PathKey(KindUpload, job, path), &u)
-	return u, ok, err
-}
-
-// SaveUpload writes the checkpoint of path.
-func (s *Store) SaveUpload(job, path string, u Upload) error {
-	return s.set(PathKey(KindUpload, job, path), u)
-}
-
-// DropUpload deletes the checkpoint of path.
-func (s *Store) DropUpload(job, path string) error {
-	return s.update(func(txn *badger.Txn) error { return txn.Delete(PathKey(KindUpload, job, path)) })
-}
-
-// AddTemp records name among the temporary files of path, before the
-// file is created.
-func (s *Store) AddTemp(job, path, name string) error {
-	key := PathKey(KindTemp, job, path)
-	return s.update(func(txn *badger.Txn) error {
-		var t Temps
-		if err := getIn(txn, key, &t); err != nil {
-			return err
-		}
-		if slices.Contains(t.Names, name) {
-			return nil
-		}
-		t.Names = append(t.Names, name)
-		return txn.Set(key, encode(t))
-	})
-}
-
-// DropTemps clears names from the temporary files of path (they are
-// gone), and the record with the last of them. Names recorded since the
-// caller read them stay.
-func (s *Store) DropTemps(job, path string, names []string) error {
-	key := PathKey(KindTemp, job, path)
-	return s.update(func(txn *badger.Txn) error {
-		var t Temps
-		if err := getIn(txn, key, &t); err != nil {
-			return err
-		}
-		t.Names = slices.DeleteFunc(t.Names, func(n string) bool { return slices.Contains(names, n) })
-		if len(t.Names) == 0 {
-			return txn.Delete(key)
-		}
-		return txn.Set(key, encode(t))
-	})
-}
-
-// TempsOf returns the temporary files recorded for path.
-func (s *Store) TempsOf(job, path string) ([]string, error) {
-	var t Temps
-	_, err := s.get(PathKey(KindTemp, job, path), &t)
-	return t.Names, err
-}
-
-// Temps lists the temporary files recorded for job, path by path.
-func (s *Store) Temps(job string, fn func(path string, t Temps) error) error {
-	return each(s, KindTemp, job, fn)
-}
-
 // getIn reads key into v inside txn; a missing key leaves v as it is.
 func getIn(txn *badger.Txn, key []byte, v any) error {
 	item, err := txn.Get(key)
@@ -433,67 +351,6 @@ func getIn(txn *badger.Txn, key []byte, v any) error {
 		return err
 	}
 	return item.Value(func(b []byte) error { return decode(b, v) })
-}
-
-// Job returns the record of job.
-func (s *Store) Job(job string) (Job, error) {
-	var j Job
-	_, err := s.get(JobKey(job), &j)
-	return j, err
-}
-
-// Adopted ends a job's adoption (Job.Adopt) once a full pass has met
-// every file of the source.
-func (s *Store) Adopted(job string) error {
-	return s.update(func(txn *badger.Txn) error {
-		var j Job
-		item, err := txn.Get(JobKey(job))
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return nil
-		}
-		if err == nil {
-			err = item.Value(func(b []byte) error { return decode(b, &j) })
-		}
-		if err != nil || !j.Adopt {
-			return err
-		}
-		j.Adopt = false
-		return txn.Set(JobKey(job), encode(j))
-	})
-}
-
-// NewRun allocates the next run number of job and stores r under it.
-func (s *Store) NewRun(r *Run) error {
-	return s.update(func(txn *badger.Txn) error {
-		var j Job
-		if item, err := txn.Get(JobKey(r.Job)); err == nil {
-			if err := item.Value(func(b []byte) error { return decode(b, &j) }); err != nil {
-				return err
-			}
-		} else if !errors.Is(err, badger.ErrKeyNotFound) {
-			return err
-		}
-		j.LastRun++
-		r.Number = j.LastRun
-		if err := txn.Set(JobKey(r.Job), encode(j)); err != nil {
-			return err
-		}
-		return txn.Set(RunKey(r.Job, r.Number), encode(r))
-	})
-}
-
-// SaveRun updates a run's report.
-func (s *Store) SaveRun(r *Run) error { return s.set(RunKey(r.Job, r.Number), r) }
-
-// LastRun returns the newest run of job.
-func (s *Store) LastRun(job string) (Run, bool, error) {
-	j, err := s.Job(job)
-	if err != nil || j.LastRun == 0 {
-		return Run{}, false, err
-	}
-	var r Run
-	ok, err := s.get(RunKey(job, j.LastRun), &r)
-	return r, ok, err
 }
 
 // Each calls fn for every record of kind for job, in path order, from one
@@ -526,11 +383,6 @@ func (s *Store) Failures(job string, fn func(path string, f Failure) error) erro
 // Skips lists the skipped files of job in path order.
 func (s *Store) Skips(job string, fn func(path string, k Skip) error) error {
 	return each(s, KindSkip, job, fn)
-}
-
-// Uploads lists the multipart checkpoints of job.
-func (s *Store) Uploads(job string, fn func(path string, u Upload) error) error {
-	return each(s, KindUpload, job, fn)
 }
 
 // Files lists the file index of job.
