@@ -238,7 +238,7 @@ func TestSecretsNeverShown(t *testing.T) {
 		return ag
 	}
 	ag := startAgent()
-	eventually(t, "the control socket", func() bool { _, err := os.Stat(sock); return err == nil })
+	eventually(t, "the control socket", func() bool { return accepts(sock) })
 	api := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 		return (&net.Dialer{}).DialContext(ctx, "unix", sock)
 	}}}
@@ -330,7 +330,7 @@ func TestSecretsNeverShown(t *testing.T) {
 	// comes after the state folder is read, as a killed agent leaves
 	// Badger's preallocated files there.
 	ag = startAgent()
-	eventually(t, "the control socket", func() bool { _, err := os.Stat(sock); return err == nil })
+	eventually(t, "the control socket", func() bool { return accepts(sock) })
 	ag.c.Process.Signal(syscall.SIGQUIT)
 	<-ag.exited
 	if !strings.Contains(ag.out.String(), "goroutine ") {
@@ -408,4 +408,14 @@ func writeSecretsConfig(t *testing.T, path string, c map[string]any) {
 	if err := os.Chmod(path, 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// accepts reports whether the agent's control socket takes connections:
+// the file exists from its bind, before the agent listens.
+func accepts(sock string) bool {
+	c, err := net.Dial("unix", sock)
+	if err == nil {
+		c.Close()
+	}
+	return err == nil
 }
