@@ -7,6 +7,10 @@
 //	sdkloop [flags] multipart DIR  multipart upload every file, -parts parts in flight,
 //	                               each part with Content-MD5, or with -crc32c a
 //	                               CRC32C the server checks (as mgw sends to S3)
+//	sdkloop [flags] copy           GET every object of -from-bucket, PUT it into -bucket
+//	sdkloop [flags] list           list -bucket, its top-level prefixes in parallel
+//	sdkloop [flags] partcopy       copy -from-bucket into -bucket on the server, in parts
+//	                               (bucket.go: the ceilings of bucket to bucket)
 //	sdkloop [flags] mkbucket       create the bucket
 //	sdkloop [flags] purge          delete every object, upload and the bucket
 //	sdkloop [flags] watchlat DIR   rewrite a file under DIR/lat every -every for -window,
@@ -14,8 +18,8 @@
 //	                               -prefix, as a mirroring tool copies it (watchlat.go)
 //
 // Credentials come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, so they
-// stay out of the process list. put and multipart print one line:
-// files=N bytes=N seconds=S.
+// stay out of the process list. put, multipart, copy, list and partcopy
+// print one line: files=N bytes=N seconds=S.
 package main
 
 import (
@@ -57,8 +61,10 @@ func main() {
 	every := flag.Duration("every", 100*time.Millisecond, "watchlat: one change this often")
 	wait := flag.Duration("wait", 30*time.Second, "watchlat: a change not arrived after this is lost")
 	latFiles := flag.Int("files", 100, "watchlat: the files changed in turn")
+	fromEndpoint := flag.String("from-endpoint", "", "copy: the source's endpoint (default -endpoint)")
+	fromBucket := flag.String("from-bucket", "", "copy, partcopy: the source bucket")
 	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: sdkloop [flags] put DIR | multipart DIR | mkbucket | purge | watchlat DIR")
+		fmt.Fprintln(os.Stderr, "usage: sdkloop [flags] put DIR | multipart DIR | copy | list | partcopy | mkbucket | purge | watchlat DIR")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -66,24 +72,8 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	// The SDK's default client keeps 10 idle connections per host: with
-	// more requests in flight than that, most would open a new connection.
-	httpClient := awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
-		t.MaxIdleConnsPerHost = max(*workers, *parts)
-	})
-	cli := s3.New(s3.Options{
-		HTTPClient:   httpClient,
-		Region:       *region,
-		BaseEndpoint: endpoint,
-		UsePathStyle: true,
-		Credentials: credentials.NewStaticCredentialsProvider(
-			os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY"), ""),
-		// Content-MD5 covers each body, so neither a SHA-256 of the payload
-		// nor the newer checksum headers are computed: the cheapest honest
-		// upload, which is what a ceiling should measure.
-		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
-		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
-	})
+	conns := max(*workers, *parts)
+	cli := client(*endpoint, *region, conns)
 	l := &loop{cli: cli, bucket: *bucket, crc32c: *crc}
 	ctx := context.Background()
 
@@ -101,6 +91,16 @@ func main() {
 		err = l.watchLatency(ctx, dir, *prefix, *window, *every, *wait, *latFiles)
 	case cmd == "multipart" && dir != "":
 		err = l.multipartAll(ctx, dir, *parts, *partMiB<<20)
+	case cmd == "copy" && *fromBucket != "":
+		from := cli
+		if *fromEndpoint != "" {
+			from = client(*fromEndpoint, *region, conns)
+		}
+		err = l.copyAll(ctx, from, *fromBucket, *workers)
+	case cmd == "list":
+		err = l.listAll(ctx, *workers)
+	case cmd == "partcopy" && *fromBucket != "":
+		err = l.partCopyAll(ctx, *fromBucket, *parts, *partMiB<<20)
 	default:
 		flag.Usage()
 		os.Exit(2)
@@ -109,9 +109,31 @@ func main() {
 		fmt.Fprintln(os.Stderr, "sdkloop:", err)
 		os.Exit(1)
 	}
-	if cmd == "put" || cmd == "multipart" {
+	if cmd != "mkbucket" && cmd != "purge" && cmd != "watchlat" {
 		fmt.Printf("files=%d bytes=%d seconds=%.3f\n", l.files, l.bytes, time.Since(start).Seconds())
 	}
+}
+
+// client is an S3 client of endpoint keeping conns idle connections.
+func client(endpoint, region string, conns int) *s3.Client {
+	// The SDK's default client keeps 10 idle connections per host: with
+	// more requests in flight than that, most would open a new connection.
+	httpClient := awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+		t.MaxIdleConnsPerHost = conns
+	})
+	return s3.New(s3.Options{
+		HTTPClient:   httpClient,
+		Region:       region,
+		BaseEndpoint: &endpoint,
+		UsePathStyle: true,
+		Credentials: credentials.NewStaticCredentialsProvider(
+			os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY"), ""),
+		// Content-MD5 covers each body, so neither a SHA-256 of the payload
+		// nor the newer checksum headers are computed: the cheapest honest
+		// upload, which is what a ceiling should measure.
+		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
+		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
+	})
 }
 
 type loop struct {
