@@ -212,7 +212,9 @@ type Features struct {
 	// and part it stores (OSS): the only case where computing one pays.
 	CRC64 bool
 	// CRC32C starts multipart uploads whose parts are protected by a
-	// CRC32C instead of an MD5 (S3): nil, the backend has none.
+	// CRC32C instead of an MD5 (S3): nil, the backend has none, or its
+	// server has shown it does not verify them (the backend remembers:
+	// callers ask Features again rather than keep the answer).
 	CRC32C CRC32CUploader
 	// Copier copies objects inside the bucket on the server; nil: callers
 	// read and write the bytes themselves.

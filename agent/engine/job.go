@@ -43,7 +43,6 @@ type Runner struct {
 	restores         restoring               // archived objects a one-shot run waits for
 	serverCopy       connectors.ServerCopier // set by init where the destination can copy from the source (servercopy.go)
 	noServerCopy     atomic.Bool             // the destination said it cannot copy on the server
-	noCRC32C         atomic.Bool             // the destination answered a CRC32C part without its checksum
 	rebuilt          atomic.Bool             // the index was rebuilt: adopt matching objects (state.Job.Adopt)
 
 	// PauseOnDenied holds a one-shot job while a side refuses access, as

@@ -386,12 +386,13 @@ func (r *Runner) sendPart(ctx context.Context, key, id string, num int, d partDa
 }
 
 // noCRC32CAfter: after a part answered without its CRC32C (errNoCRC32C),
-// the upload is abandoned and no upload of the run asks for CRC32C parts
-// again; one of them already checkpointed is not resumed (its abort may
-// have failed, leaving the checkpoint), but started over with MD5s.
+// the upload is abandoned. The backend, told by that answer, offers no
+// CRC32C uploads any more (Features.CRC32C is nil): no upload asks for
+// CRC32C parts again, and one already checkpointed is not resumed (its
+// abort may have failed, leaving the checkpoint), but started over with
+// MD5s.
 func (r *Runner) noCRC32CAfter(ctx context.Context, err error, key, id string, mp connectors.MultipartUploader) {
 	if errors.Is(err, errNoCRC32C) {
-		r.noCRC32C.Store(true)
 		r.abandon(ctx, key, id, mp)
 	}
 }

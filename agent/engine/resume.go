@@ -28,7 +28,7 @@ func (r *Runner) resumeOrCreate(ctx context.Context, o connectors.Object, mp con
 		}
 		ok = false
 	}
-	if ok && cp.Source.Same(identity(o)) && cp.PartSize == ps && !(cp.CRC32C && r.noCRC32C.Load()) {
+	if ok && cp.Source.Same(identity(o)) && cp.PartSize == ps && !(cp.CRC32C && r.Dst.Features().CRC32C == nil) {
 		var server []connectors.Part
 		err := r.paced(ctx, connectors.Destination, func() error {
 			var err error
@@ -74,9 +74,6 @@ func (r *Runner) resumeOrCreate(ctx context.Context, o connectors.Object, mp con
 	var id string
 	var withCRC bool
 	cu := r.Dst.Features().CRC32C
-	if r.noCRC32C.Load() {
-		cu = nil
-	}
 	err = r.paced(ctx, connectors.Destination, func() error {
 		var err error
 		if cu != nil {

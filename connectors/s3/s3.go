@@ -151,11 +151,16 @@ func newTransport(timeout time.Duration) *http.Transport {
 	}
 }
 
-// Features: S3 has resumable multipart uploads with parts of 5 MiB or more.
+// Features: S3 has resumable multipart uploads with parts of 5 MiB or more,
+// whose parts carry CRC32Cs until the server shows it does not check them.
 func (b *Bucket) Features() connectors.Features {
+	var crc connectors.CRC32CUploader = b
+	if b.noCRC32C.Load() {
+		crc = nil
+	}
 	return connectors.Features{
 		Multipart: b,
-		CRC32C:    b,
+		CRC32C:    crc,
 		// Keys are relative to the prefix, which eats into S3's limit.
 		MaxKeyBytes:  maxKeyBytes - len(b.prefix),
 		UTF8Keys:     true,
