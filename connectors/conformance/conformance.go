@@ -88,6 +88,11 @@ type Harness struct {
 	// NoExpires marks a service that has no Expires among the headers it
 	// keeps with an object (Azure, GCS): the Metadata test expects none.
 	NoExpires bool
+
+	// UploadsPage, if set, makes UploadsOf list n uploads a page (0: the
+	// backend's own size), so that the Uploads test crosses pages. A
+	// server that cannot page inside one key's uploads leaves it nil.
+	UploadsPage func(n int)
 }
 
 // Run runs the whole suite against the backend h opens.
@@ -123,6 +128,7 @@ func Run(t *testing.T, h Harness) {
 
 	t.Run("Multipart", s.writes(s.testMultipart))
 	t.Run("MultipartAbort", s.writes(s.testMultipartAbort))
+	t.Run("Uploads", s.writes(s.testUploads))
 
 	t.Run("BadKeyID", s.badBucket(h.BadKeyID, connectors.KindBadKeyID))
 	t.Run("BadSecret", s.badBucket(h.BadSecret, connectors.KindBadSecret))

@@ -8,4 +8,4 @@ func SetCopyPartSize(b connectors.Bucket, n int64) { b.(*bucket).copyPartSize = 
 
 // SetUploadsPage sets the most uploads one ListMultipartUploads answer
 // holds (0: the server's default), so tests page with few uploads.
-func SetUploadsPage(n int32) { uploadsPage = n }
+func SetUploadsPage(n int) { uploadsPage = int32(n) }

@@ -64,7 +64,8 @@ func (e *env) open(t *testing.T, a connectors.Address) connectors.Bucket {
 func TestConformance(t *testing.T) {
 	e := newEnv(t)
 	conformance.Run(t, conformance.Harness{
-		New: func(t *testing.T) connectors.Bucket { return e.open(t, e.addr()) },
+		New:         func(t *testing.T) connectors.Bucket { return e.open(t, e.addr()) },
+		UploadsPage: oss.SetUploadsPage,
 		BadKeyID: func(t *testing.T) connectors.Bucket {
 			a := e.addr()
 			a.AccessKeyID = "LTAI5tNoSuchKeyId"

@@ -166,6 +166,9 @@ func TestConformance(t *testing.T) {
 			return open(t, a)
 		}
 	}
+	// No UploadsPage: versitygw drops the marker key's own uploads when
+	// given an upload-id-marker, and refuses it; paging inside one key's
+	// uploads is tested on the OSS and COS test servers.
 	conformance.Run(t, conformance.Harness{
 		New:      with(func(*connectors.Address) {}),
 		BadKeyID: with(func(a *connectors.Address) { a.AccessKeyID = "no-such-key-id" }),
