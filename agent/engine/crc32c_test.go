@@ -30,6 +30,12 @@ import (
 // versitygw as test/servers/versitygw.sh starts it.
 const vgwEndpoint, vgwKey, vgwSecret = "http://127.0.0.1:7070", "testkey", "testsecret"
 
+// vgwClient is a plain S3 client of versitygw, to look behind mgw's back.
+func vgwClient() *s3.Client {
+	return s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(vgwEndpoint), UsePathStyle: true,
+		Credentials: credentials.NewStaticCredentialsProvider(vgwKey, vgwSecret, "")})
+}
+
 // vgwAddr is a fresh bucket on versitygw, as an address.
 func vgwAddr(t *testing.T, name string) connectors.Address {
 	t.Helper()
@@ -37,8 +43,7 @@ func vgwAddr(t *testing.T, name string) connectors.Address {
 	b := make([]byte, 5)
 	rand.Read(b)
 	bucket := "mgw-engine-" + hex.EncodeToString(b)
-	cli := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(vgwEndpoint), UsePathStyle: true,
-		Credentials: credentials.NewStaticCredentialsProvider(vgwKey, vgwSecret, "")})
+	cli := vgwClient()
 	if _, err := cli.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: &bucket}); err != nil {
 		t.Fatal(err)
 	}

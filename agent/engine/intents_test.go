@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/mgw-dev/mgw/agent/config"
@@ -23,9 +22,7 @@ import (
 // openUploads lists the keys of the uploads open in the bucket of a.
 func openUploads(t *testing.T, a connectors.Address) []string {
 	t.Helper()
-	cli := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(vgwEndpoint), UsePathStyle: true,
-		Credentials: credentials.NewStaticCredentialsProvider(vgwKey, vgwSecret, "")})
-	out, err := cli.ListMultipartUploads(t.Context(), &s3.ListMultipartUploadsInput{Bucket: &a.Bucket})
+	out, err := vgwClient().ListMultipartUploads(t.Context(), &s3.ListMultipartUploadsInput{Bucket: &a.Bucket})
 	if err != nil {
 		t.Fatal(err)
 	}

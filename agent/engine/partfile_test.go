@@ -106,15 +106,7 @@ func TestMultipartFromFileRetryRereads(t *testing.T) {
 	if attempts[1] != 2 || attempts[2] != 1 {
 		t.Errorf("attempts per part %v, want part 1 twice, part 2 once", attempts)
 	}
-	rc, err := r.Dst.Open(context.Background(), "big", 0, -1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	got, err := io.ReadAll(rc)
-	if err != nil || !bytes.Equal(got, want) {
-		t.Errorf("destination holds %d bytes (%v), not the file's %d", len(got), err, len(want))
-	}
+	readBack(t, r.Dst, "big", want)
 }
 
 // TestMultipartPartsInFlightBounded: several large files copied at once
