@@ -19,7 +19,7 @@ const (
 	KindFile    byte = 'f' // file entry: identity of the source file last copied and verified
 	KindFailure byte = 'x' // failed file: code, message, attempts, first and last attempt
 	KindSkip    byte = 's' // skipped file: why it was deliberately not copied
-	KindUpload  byte = 'u' // multipart checkpoint: upload ID and acknowledged parts
+	KindUpload  byte = 'u' // multipart checkpoint: upload ID and acknowledged parts; without an ID, the intent to start one (engine/intents.go)
 	KindTemp    byte = 't' // temporary files a write may have left beside the path at the destination (Temps)
 	KindRun     byte = 'r' // run report, by run number
 	KindJob     byte = 'j' // job record: last run number, state (key is kind + job name)
