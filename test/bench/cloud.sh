@@ -33,7 +33,8 @@
 #
 # BENCH_SCALE=small runs 2,000 objects and 4 x 64 MiB for a smoke test; its
 # numbers are not worth comparing and it writes no RESULTS.md. BENCH_RUNS=N
-# (default 1) repeats every copy and re-run N times and keeps the fastest.
+# (default 1) repeats every copy and re-run N times and keeps the fastest;
+# BENCH_PROFILE=DIR keeps a CPU profile of every mgw run there.
 # The benchmark fails only when a tool fails or a copy is wrong, never on a
 # missed target. Each first copy goes to a fresh destination bucket (and,
 # for mgw, a fresh state dir). mgw runs with its defaults.
@@ -101,6 +102,17 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/mgw-cloudbench.XXXXXX")
 mkdir -p "$tmp/m" "$tmp/log"
 (cd "$root" && go build -o "$tmp/mgw" ./cmd/mgw && go build -o "$tmp/sdkloop" ./test/bench/sdkloop)
 mgw=$tmp/mgw
+# BENCH_PROFILE=DIR keeps a CPU profile of every mgw run there, as
+# DIR/RUN.pprof: mgw is run through a wrapper that names the file.
+if [ -n "${BENCH_PROFILE:-}" ]; then
+	mkdir -p "$BENCH_PROFILE"
+	cat >"$tmp/mgw-profiled" <<EOF
+#!/bin/sh
+exec "$tmp/mgw" --cpuprofile "$(cd "$BENCH_PROFILE" && pwd)/\$BENCH_RUN.pprof" "\$@"
+EOF
+	chmod +x "$tmp/mgw-profiled"
+	mgw=$tmp/mgw-profiled
+fi
 
 # Two servers, keep-alive on as in bench.sh. Each is started here only if
 # not running, and then stopped here (which also empties it).
@@ -184,7 +196,7 @@ measure() {
 	local n0
 	n0=$(lo)
 	t0=$(date +%s%N)
-	if ! /usr/bin/time -f '%U %S %M' -o "$tmp/m/$run" "$@" >"$tmp/log/$run" 2>&1; then
+	if ! BENCH_RUN=$run /usr/bin/time -f '%U %S %M' -o "$tmp/m/$run" "$@" >"$tmp/log/$run" 2>&1; then
 		log "$run failed: $*"
 		tail -n 30 "$tmp/log/$run" >&2
 		exit 1
