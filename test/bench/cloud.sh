@@ -183,18 +183,30 @@ drop() {
 
 # --- measuring (as bench.sh) ---------------------------------------------
 
-declare -A wall cpu rss net
+declare -A wall cpu rss net srv
 order=()
 # lo: bytes received on loopback so far (each byte sent over it once).
 lo() { awk -F'[: ]+' '$2 == "lo" { print $3 }' /proc/net/dev; }
+# servercpu: the CPU time (user+sys, clock ticks) both servers have used so
+# far: what a run costs them tells where the time goes on 2 shared cores.
+servercpu() {
+	local p t=0
+	for p in $(pgrep -f "versitygw --port 127.0.0.1:($srcport|$dstport) "); do
+		t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat")))
+	done
+	echo "$t"
+}
+hz=$(getconf CLK_TCK)
 # measure RUN CMD...: run CMD, keep its wall time (s), CPU time (user+sys,
-# s) and peak RSS (MiB). Its output goes to $tmp/log/RUN.
+# s), peak RSS (MiB) and the servers' CPU time (s). Its output goes to
+# $tmp/log/RUN.
 measure() {
 	local run=$1 t0 t1
 	shift
 	sync # what earlier steps left dirty is written back before
-	local n0
+	local n0 s0
 	n0=$(lo)
+	s0=$(servercpu)
 	t0=$(date +%s%N)
 	if ! BENCH_RUN=$run /usr/bin/time -f '%U %S %M' -o "$tmp/m/$run" "$@" >"$tmp/log/$run" 2>&1; then
 		log "$run failed: $*"
@@ -203,11 +215,12 @@ measure() {
 	fi
 	t1=$(date +%s%N)
 	net[$run]=$(($(lo) - n0))
+	srv[$run]=$(awk -v t=$(($(servercpu) - s0)) -v hz="$hz" 'BEGIN { printf "%.2f", t / hz }')
 	wall[$run]=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
 	cpu[$run]=$(awk '{ printf "%.2f", $1 + $2 }' "$tmp/m/$run")
 	rss[$run]=$(awk '{ printf "%.0f", $3 / 1024 }' "$tmp/m/$run")
 	order+=("$run")
-	log "$(printf '%-16s %8.2f s wall %7.2f s CPU %5d MiB %8d MB lo' "$run" "${wall[$run]}" "${cpu[$run]}" "${rss[$run]}" $((net[$run] / 1000000)))"
+	log "$(printf '%-16s %8.2f s wall %7.2f s CPU %5d MiB %8d MB lo %7.2f s server CPU' "$run" "${wall[$run]}" "${cpu[$run]}" "${rss[$run]}" $((net[$run] / 1000000)) "${srv[$run]}")"
 }
 
 # calc EXPR: floating-point arithmetic.
@@ -513,7 +526,9 @@ Ceiling: sdkloop, the bare SDK doing the least each scenario needs (S1 a
 GET and a PUT per object, 64 in flight; S3 a listing of the source's
 prefixes, 8 or 32 at a time; S5 UploadPartCopy in the source's parts, 8
 in flight); "ceiling / rclone" is the most any client could gain over
-rclone on this machine.
+rclone on this machine. "servers' CPU s" is what both versitygw
+processes spent during the run: with the tool's own CPU, on 2 cores, it
+bounds the wall time from below.
 
 S5, bytes over loopback (MB; other processes on the host add to it): mgw
 $(mb "${net[$mgw_s5]}"), of which its report counts $(mb "$mgw_s5_host") through mgw;
@@ -529,8 +544,8 @@ Peak RSS, MiB:
 
 Every run, in order:
 
-| run | wall s | CPU s | peak RSS MiB | flags |
-|---|---:|---:|---:|---|
+| run | wall s | CPU s | servers' CPU s | peak RSS MiB | flags |
+|---|---:|---:|---:|---:|---|
 EOF
 	for run in "${order[@]}"; do
 		case $run in
@@ -540,7 +555,7 @@ EOF
 		sdk-s5) f="sdkloop -parts 8 -part-mib 16 partcopy" ;;
 		*) f=${flags[${run%-*}]} ;;
 		esac
-		echo "| $run | ${wall[$run]} | ${cpu[$run]} | ${rss[$run]} | \`$f\` |"
+		echo "| $run | ${wall[$run]} | ${cpu[$run]} | ${srv[$run]} | ${rss[$run]} | \`$f\` |"
 	done
 )
 echo
