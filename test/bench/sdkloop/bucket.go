@@ -43,25 +43,13 @@ func listing(ctx context.Context, cli *s3.Client, bucket, prefix string, fn func
 // copyAll copies every object of from's bucket through this host, the
 // listing feeding the workers as its pages arrive.
 func (l *loop) copyAll(ctx context.Context, from *s3.Client, fromBucket string, workers int) error {
-	ch := make(chan types.Object, 1000)
-	var wg sync.WaitGroup
-	var fe firstError
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for o := range ch {
-				fe.set(l.copyOne(ctx, from, fromBucket, o))
-			}
-		}()
-	}
+	ch, wait := pool(workers, func(_ int, o types.Object) error { return l.copyOne(ctx, from, fromBucket, o) })
 	err := listing(ctx, from, fromBucket, "", func(o types.Object) { ch <- o })
 	close(ch)
-	wg.Wait()
-	if err != nil {
-		return err
+	if werr := wait(); err == nil {
+		err = werr
 	}
-	return fe.err
+	return err
 }
 
 func (l *loop) copyOne(ctx context.Context, from *s3.Client, fromBucket string, o types.Object) error {
@@ -104,29 +92,20 @@ func (l *loop) listAll(ctx context.Context, workers int) error {
 			prefixes = append(prefixes, aws.ToString(cp.Prefix))
 		}
 	}
-	ch := make(chan string)
-	var wg sync.WaitGroup
-	var fe firstError
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for prefix := range ch {
-				var n, size int64
-				fe.set(listing(ctx, l.cli, l.bucket, prefix, func(o types.Object) {
-					n++
-					size += aws.ToInt64(o.Size)
-				}))
-				l.done(n, size)
-			}
-		}()
-	}
+	ch, wait := pool(workers, func(_ int, prefix string) error {
+		var n, size int64
+		err := listing(ctx, l.cli, l.bucket, prefix, func(o types.Object) {
+			n++
+			size += aws.ToInt64(o.Size)
+		})
+		l.done(n, size)
+		return err
+	})
 	for _, prefix := range prefixes {
 		ch <- prefix
 	}
 	close(ch)
-	wg.Wait()
-	return fe.err
+	return wait()
 }
 
 // partCopyAll copies every object of fromBucket (on this endpoint) into

@@ -190,6 +190,28 @@ func walk(dir string) ([]file, error) {
 	return files, err
 }
 
+// pool starts workers goroutines, each running fn on what is sent to in
+// (the worker's number passed too, for state of its own); wait, after in
+// is closed, waits for them and returns the first error.
+func pool[T any](workers int, fn func(worker int, item T) error) (in chan<- T, wait func() error) {
+	ch := make(chan T)
+	var wg sync.WaitGroup
+	var fe firstError
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for item := range ch {
+				fe.set(fn(w, item))
+			}
+		}()
+	}
+	return ch, func() error {
+		wg.Wait()
+		return fe.err
+	}
+}
+
 // firstError keeps the first error of many goroutines.
 type firstError struct {
 	once sync.Once
@@ -207,24 +229,12 @@ func (l *loop) putAll(ctx context.Context, dir string, workers int) error {
 	if err != nil {
 		return err
 	}
-	ch := make(chan file)
-	var wg sync.WaitGroup
-	var fe firstError
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for f := range ch {
-				fe.set(l.put(ctx, f))
-			}
-		}()
-	}
+	ch, wait := pool(workers, func(_ int, f file) error { return l.put(ctx, f) })
 	for _, f := range files {
 		ch <- f
 	}
 	close(ch)
-	wg.Wait()
-	return fe.err
+	return wait()
 }
 
 func (l *loop) put(ctx context.Context, f file) error {
@@ -269,19 +279,13 @@ func (l *loop) multipartAll(ctx context.Context, dir string, inFlight int, partS
 	if err != nil {
 		return err
 	}
-	ch := make(chan part)
-	var wg sync.WaitGroup
-	var fe firstError
-	for range inFlight {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			buf := make([]byte, partSize)
-			for p := range ch {
-				fe.set(l.sendPart(ctx, p, buf))
-			}
-		}()
-	}
+	bufs := make([][]byte, inFlight)
+	ch, wait := pool(inFlight, func(w int, p part) error {
+		if bufs[w] == nil {
+			bufs[w] = make([]byte, partSize)
+		}
+		return l.sendPart(ctx, p, bufs[w])
+	})
 	for _, f := range files {
 		n := int((f.size + partSize - 1) / partSize)
 		if n == 0 {
@@ -294,8 +298,7 @@ func (l *loop) multipartAll(ctx context.Context, dir string, inFlight int, partS
 		}
 	}
 	close(ch)
-	wg.Wait()
-	return fe.err
+	return wait()
 }
 
 // sendPart uploads one part, starting the upload on its first part and
