@@ -76,7 +76,7 @@ func (b *Bucket) getJSON(ctx context.Context, rawURL string, q url.Values, v any
 }
 
 // listFields selects what an Object holds: smaller pages, faster listings.
-const listFields = "nextPageToken,prefixes,items(name,size,updated,etag,storageClass)"
+const listFields = "nextPageToken,items(name,size,updated,etag,storageClass)"
 
 // listing is one page of a bucket's objects.
 type listing struct {

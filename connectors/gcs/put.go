@@ -47,6 +47,10 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.ReadSeeker, size int6
 	if err := ctx.Err(); err != nil {
 		return connectors.Object{}, connectors.NewError(connectors.KindUnknown, "put", key, err)
 	}
+	if size < 0 {
+		return connectors.Object{}, &connectors.Error{Kind: connectors.KindInvalidArgument, Op: "put", Key: key,
+			Err: errors.New("negative size")}
+	}
 	src := io.LimitReader(r, size)
 	sniff := make([]byte, min(size, sniffLen))
 	if _, err := io.ReadFull(src, sniff); err != nil {
