@@ -19,9 +19,5 @@ export MGW_REQUIRE_SERVERS=1
 bash test/lint.sh
 bash test/packaging.sh
 go test -race -count=1 -timeout 30m ./... 2>&1 | tee /tmp/mgw-test.log
-# The build without the GCS client (-tags nogcs, docs/service.md) differs in
-# the registry of backends (connectors/all) and in what the config accepts
-# (agent/config): test those packages in that build as well.
-go test -race -count=1 -timeout 30m -tags nogcs ./agent/config/... ./connectors/all/... 2>&1 | tee -a /tmp/mgw-test.log
 # Every fuzz target for a bounded time, from the corpora kept in testdata/fuzz.
 bash test/fuzz.sh

@@ -3,11 +3,9 @@ package config
 import (
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
-	"github.com/mgw-dev/mgw/connectors/all"
 	"github.com/mgw-dev/mgw/connectors/gcs/gcstest"
 	"github.com/mgw-dev/mgw/state/codes"
 )
@@ -15,16 +13,7 @@ import (
 // devKey is Azurite's well-known development account key (public).
 const devKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 
-// needGCS skips a test of GCS addresses in a build tagged nogcs.
-func needGCS(t *testing.T) {
-	t.Helper()
-	if !slices.Contains(all.Types(), "gcs") {
-		t.Skip("this build has no GCS support (-tags nogcs)")
-	}
-}
-
 func TestParseConfigCloudB(t *testing.T) {
-	needGCS(t)
 	dir := t.TempDir()
 	tokens := gcstest.NewTokenServer()
 	defer tokens.Close()
@@ -124,9 +113,6 @@ func TestParseConfigCloudBErrors(t *testing.T) {
 		{"s3 preset bad bucket", addrs("  - name: s3-a\n    type: s3\n    provider: ks3\n    bucket: My_Bucket\n    access_key_id: k\n    access_key_secret: s\n"), codes.SourceAddrBucketInvalid, "bucket"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if strings.HasPrefix(tc.name, "gcs") {
-				needGCS(t)
-			}
 			err := parseFails(t, tc.yaml, tc.code, tc.want)
 			if strings.Contains(err.Error(), devKey) {
 				t.Errorf("message holds the account key")

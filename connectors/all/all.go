@@ -12,7 +12,6 @@ package all
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -20,6 +19,7 @@ import (
 	"github.com/mgw-dev/mgw/connectors"
 	"github.com/mgw-dev/mgw/connectors/azblob"
 	"github.com/mgw-dev/mgw/connectors/cos"
+	"github.com/mgw-dev/mgw/connectors/gcs"
 	"github.com/mgw-dev/mgw/connectors/httplist"
 	"github.com/mgw-dev/mgw/connectors/internal/addrcheck"
 	"github.com/mgw-dev/mgw/connectors/local"
@@ -31,17 +31,14 @@ import (
 	"github.com/mgw-dev/mgw/state/codes"
 )
 
-// backends are the address types of this build, in the order messages
-// list them; gcs.go appends gcs unless the build is tagged nogcs.
+// backends are the address types, in the order messages list them.
 var backends = []connectors.Backend{
 	local.Backend, s3.Backend, oss.Backend, cos.Backend, httplist.Backend, upyun.Backend, azblob.Backend, smb.Backend, nfs.Backend,
+	gcs.Backend,
 }
 
-// ErrNoGCS is why a gcs address cannot be used in a build tagged nogcs.
-var ErrNoGCS = errors.New("this build of mgw has no GCS support (it was built with -tags nogcs); use a build without that tag")
-
-// Types are the address types this build supports, in the order
-// messages list them.
+// Types are the address types mgw supports, in the order messages list
+// them.
 func Types() []string {
 	out := make([]string, len(backends))
 	for i, b := range backends {
@@ -66,27 +63,20 @@ func Open(ctx context.Context, a connectors.Address) (connectors.Bucket, error) 
 	if b, ok := Lookup(a.Type); ok {
 		return b.Open(ctx, a)
 	}
-	if a.Type == "gcs" {
-		return nil, fmt.Errorf("address %s: %w", a.Name, ErrNoGCS)
-	}
 	return nil, fmt.Errorf("address %s: unknown type %q", a.Name, a.Type)
 }
 
 // Validate checks an address's fields and fills in what they imply, as
 // its backend's Validate does (base is the config file's folder, against
 // which relative paths are made absolute). A type that is missing or not
-// one of Types is a Problem on the field "type"; so is gcs in a build
-// without it, before its key file is read.
+// one of Types is a Problem on the field "type".
 func Validate(a *connectors.Address, base string) []connectors.Problem {
 	if b, ok := Lookup(a.Type); ok {
 		return b.Validate(a, base)
 	}
 	types := strings.Join(Types(), ", ")
-	switch {
-	case a.Type == "":
+	if a.Type == "" {
 		return []connectors.Problem{{Code: codes.BadParameters, Field: "type", Detail: "required: one of " + types}}
-	case a.Type == "gcs":
-		return []connectors.Problem{{Code: codes.DataAddressInvalid, Field: "type", Detail: ErrNoGCS.Error()}}
 	}
 	return []connectors.Problem{{Code: unknownTypeCode(a.Type), Field: "type", Detail: fmt.Sprintf("%q is not one of %s", a.Type, types)}}
 }
@@ -106,8 +96,7 @@ func unknownTypeCode(typ string) string {
 // Overlap reports whether two addresses point at the same data, or one
 // inside the other: a job copying from one into the other would feed
 // itself its own output. Addresses of different types never overlap; a
-// type without a backend here (gcs in a nogcs build) is compared as an
-// address in a bucket.
+// type without a backend here is compared as an address in a bucket.
 func Overlap(a, b connectors.Address) bool {
 	if a.Name == b.Name {
 		return true

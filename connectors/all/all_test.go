@@ -16,6 +16,13 @@ func kindErr(k connectors.Kind) error {
 	return connectors.NewError(k, "op", "key", errors.New("server said no"))
 }
 
+func TestTypes(t *testing.T) {
+	want := []string{"local", "s3", "oss", "cos", "httplist", "upyun", "azblob", "smb", "nfs", "gcs"}
+	if got := Types(); !slices.Equal(got, want) {
+		t.Errorf("Types() = %v, want %v", got, want)
+	}
+}
+
 // Every backend is complete, and the flags the agent reads instead of
 // type names say what its type lists said.
 func TestBackends(t *testing.T) {

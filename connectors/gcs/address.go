@@ -12,9 +12,7 @@ import (
 	"github.com/mgw-dev/mgw/state/codes"
 )
 
-// Backend is what the registry knows of a gcs address. The registry
-// lists it only in builds without the nogcs tag, which leave Google's
-// client out.
+// Backend is what the registry knows of a gcs address.
 var Backend = connectors.Backend{
 	Type:     "gcs",
 	Open:     openKeyFile,

@@ -16,12 +16,7 @@ func TestArchiveClassIsReadable(t *testing.T) {
 	b := open(t, a)
 	ctx := t.Context()
 	data := []byte("archive class bytes")
-	w := rawClient().Bucket(a.Bucket).Object(a.Prefix + "cold").NewWriter(ctx)
-	w.StorageClass = "ARCHIVE"
-	if _, err := w.Write(data); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
+	if err := rawStorage().Put(ctx, a.Bucket, a.Prefix+"cold", data, "ARCHIVE"); err != nil {
 		t.Fatal(err)
 	}
 	if b.Features().Restorer != nil {

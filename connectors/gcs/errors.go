@@ -1,6 +1,7 @@
 package gcs
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -8,9 +9,7 @@ import (
 	"strings"
 	"syscall"
 
-	"cloud.google.com/go/auth"
-	"cloud.google.com/go/storage"
-	"google.golang.org/api/googleapi"
+	"golang.org/x/oauth2"
 
 	"github.com/mgw-dev/mgw/connectors"
 )
@@ -33,7 +32,54 @@ var reasonKinds = map[string]connectors.Kind{
 	"conditionNotMet":         connectors.KindInvalidArgument,
 }
 
-// classify wraps an error of the client with its kind, keeping what the
+// apiError is an answer of the JSON API other than 2xx.
+type apiError struct {
+	Status  int
+	Reason  string // the first of error.errors[].reason
+	Message string // error.message, or the first line of a body that is not JSON
+}
+
+func (e *apiError) Error() string { return fmt.Sprintf("HTTP %d %s", e.Status, e.Message) }
+
+// maxErrorBody bounds what is read of an error's body.
+const maxErrorBody = 64 << 10
+
+// readAPIError reads the error an answer carries: the JSON API's
+// {"error":{"code":N,"message":"…","errors":[{"reason":"…"}]}}, or plain
+// text from a proxy or an emulator.
+func readAPIError(resp *http.Response) *apiError {
+	e := &apiError{Status: resp.StatusCode}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	var js struct {
+		Error struct {
+			Message string `json:"message"`
+			Errors  []struct {
+				Reason string `json:"reason"`
+			} `json:"errors"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(body, &js) == nil {
+		e.Message = js.Error.Message
+		for _, it := range js.Error.Errors {
+			if it.Reason != "" {
+				e.Reason = it.Reason
+				break
+			}
+		}
+	} else {
+		e.Message = strings.TrimSpace(string(body))
+	}
+	e.Message = firstLine(e.Message)
+	if len(e.Message) > 200 {
+		e.Message = e.Message[:200]
+	}
+	if e.Message == "" {
+		e.Message = http.StatusText(resp.StatusCode)
+	}
+	return e
+}
+
+// classify wraps an error of a request with its kind, keeping what the
 // server answered (status, reason) and never the token or the key.
 func classify(op, key string, err error) error {
 	if err == nil {
@@ -43,30 +89,17 @@ func classify(op, key string, err error) error {
 	if errors.As(err, &ce) {
 		return err
 	}
-	if errors.Is(err, storage.ErrBucketNotExist) {
-		return &connectors.Error{Kind: connectors.KindNoSuchBucket, Op: op, Key: key, Status: 404, Err: storage.ErrBucketNotExist}
+	var tf *tokenFailure
+	if errors.As(err, &tf) {
+		return tokenError(op, key, tf)
 	}
-	if errors.Is(err, storage.ErrObjectNotExist) {
-		return &connectors.Error{Kind: connectors.KindNotFound, Op: op, Key: key, Status: 404, Err: storage.ErrObjectNotExist}
-	}
-	var ae *auth.Error
+	var ae *apiError
 	if errors.As(err, &ae) {
-		return tokenError(op, key, ae)
-	}
-	var ge *googleapi.Error
-	if errors.As(err, &ge) {
-		e := &connectors.Error{Op: op, Key: key, Status: ge.Code}
-		for _, it := range ge.Errors {
-			if it.Reason != "" {
-				e.Code = it.Reason
-				break
-			}
-		}
-		e.Err = fmt.Errorf("HTTP %d %s", ge.Code, firstLine(ge.Message))
+		e := &connectors.Error{Op: op, Key: key, Status: ae.Status, Code: ae.Reason, Err: ae}
 		if kind, ok := reasonKinds[e.Code]; ok {
 			e.Kind = kind
 		} else {
-			e.Kind = statusKind(ge.Code)
+			e.Kind = statusKind(ae.Status)
 		}
 		return e
 	}
@@ -90,12 +123,16 @@ func statusKind(status int) connectors.Kind {
 // invalid_grant ("Invalid JWT Signature.") when the key ID was deleted or
 // never existed, and invalid_client or unauthorized_client for an account
 // that was disabled or removed.
-func tokenError(op, key string, ae *auth.Error) error {
+func tokenError(op, key string, tf *tokenFailure) error {
 	e := &connectors.Error{Op: op, Key: key, Kind: connectors.KindBadKeyID}
-	if ae.Response != nil {
-		e.Status = ae.Response.StatusCode
+	var body string
+	var re *oauth2.RetrieveError
+	if errors.As(tf.err, &re) {
+		if re.Response != nil {
+			e.Status = re.Response.StatusCode
+		}
+		body = re.ErrorCode + " " + string(re.Body)
 	}
-	body := string(ae.Body)
 	switch {
 	case strings.Contains(body, "invalid_grant"):
 		e.Code = "invalid_grant"
@@ -106,9 +143,18 @@ func tokenError(op, key string, ae *auth.Error) error {
 		e.Kind = connectors.KindThrottled
 	case e.Status >= 500:
 		e.Kind = connectors.KindTransient
+	case e.Status == 0 && tf.cause != nil:
+		// No answer from the token endpoint at all; the transport's
+		// error names the endpoint, never the assertion.
+		e.Kind = connectors.Classify(tf.cause)
+		if e.Kind == connectors.KindUnknown && brokenConnection(tf.cause) {
+			e.Kind = connectors.KindTransient
+		}
+		e.Err = fmt.Errorf("token request failed: %w", tf.cause)
+		return e
 	case e.Status == 0:
-		// No answer from the token endpoint at all.
-		e.Kind = connectors.Classify(ae.Err)
+		// An answer that is no token (not JSON, no access_token).
+		e.Kind = connectors.KindUnknown
 	}
 	e.Err = fmt.Errorf("token request refused: HTTP %d %s", e.Status, e.Code)
 	return e

@@ -1,30 +1,25 @@
-// Package gcs is the connector for Google Cloud Storage, built on
-// cloud.google.com/go/storage over its JSON API, authenticated by a
-// service-account key file. GCS is mainly a source: objects are written
-// in one request (there is no resumable multipart upload here).
+// Package gcs is the connector for Google Cloud Storage, over its JSON API
+// with net/http, authenticated by a service-account key file. GCS is
+// mainly a source: objects are written in one request (there is no
+// resumable multipart upload here).
 //
-// The client's own retries are switched off: the agent owns retries and
-// throttling, and must see every throttle to slow the whole address down.
+// The client never retries: the agent owns retries and throttling, and
+// must see every throttle to slow the whole address down.
 package gcs
 
 import (
 	"context"
-	"crypto/md5"
 	"errors"
-	"hash"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
+	"time"
 	"unicode/utf8"
 
-	"cloud.google.com/go/storage"
-	"google.golang.org/api/iterator"
-	"google.golang.org/api/option"
-
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/connectors/internal/watchdog"
 )
 
 const (
@@ -35,14 +30,22 @@ const (
 	// of the custom_metadata for one object. 8 KiB" (Cloud Storage API
 	// reference, ServiceConstants.Values).
 	maxMetaBytes = 8 << 10
+
+	defaultEndpoint = "https://storage.googleapis.com/storage/v1/"
+	defaultTimeout  = time.Minute
+	maxIdlePerHost  = 256
 )
 
 // Bucket is one bucket (and name prefix) of Google Cloud Storage.
 type Bucket struct {
-	cli      *storage.Client
-	bkt      *storage.BucketHandle
-	prefix   string // "" or ending in "/"
-	pageSize int
+	hc        *http.Client
+	transport *http.Transport
+	tokens    *tokenSource
+	api       string // the JSON API's base URL, ending in "/storage/v1/"
+	upload    string // its upload URL: the same host's "/upload/storage/v1/"
+	bucket    string
+	prefix    string // "" or ending in "/"
+	pageSize  int
 
 	// exists is set once the server has shown the bucket exists, after
 	// which a 404 means a missing object (see notFound).
@@ -53,33 +56,32 @@ var _ connectors.Bucket = (*Bucket)(nil)
 
 // New opens the bucket of addr with the key file addr.KeyJSON. addr.Endpoint,
 // if set, is the JSON API's base URL (https://storage.googleapis.com/storage/v1/
-// by default). It sends no request: Check does.
+// by default; a bare http://host:port gets /storage/v1/). It sends no
+// request: Check does.
 func New(ctx context.Context, addr connectors.Address) (connectors.Bucket, error) {
 	if addr.Bucket == "" {
 		return nil, connectors.NewError(connectors.KindInvalidArgument, "open", "", errors.New("no bucket given"))
 	}
-	if _, err := ParseKeyFile(addr.KeyJSON); err != nil {
+	key, err := ParseKeyFile(addr.KeyJSON)
+	if err != nil {
 		return nil, connectors.NewError(connectors.KindBadSecret, "open", "", err)
 	}
-	opts := []option.ClientOption{
-		option.WithAuthCredentialsJSON(option.ServiceAccount, addr.KeyJSON),
-		option.WithTelemetryDisabled(),
-	}
+	api := defaultEndpoint
 	if addr.Endpoint != "" {
 		u, err := url.Parse(addr.Endpoint)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
 			return nil, connectors.NewError(connectors.KindBadEndpoint, "open", "",
 				errors.New("endpoint must be an http:// or https:// URL without credentials"))
 		}
-		ep := addr.Endpoint
+		api = strings.TrimRight(addr.Endpoint, "/") + "/"
 		if u.Path == "" || u.Path == "/" {
-			ep = strings.TrimRight(ep, "/") + "/storage/v1/"
+			api += "storage/v1/"
 		}
-		opts = append(opts, option.WithEndpoint(ep))
 	}
-	cli, err := storage.NewClient(ctx, opts...)
-	if err != nil {
-		return nil, connectors.NewError(connectors.KindBadSecret, "open", "", errors.New("cannot build a client from the key file"))
+	u, _ := url.Parse(api)
+	timeout := addr.Timeout
+	if timeout <= 0 {
+		timeout = defaultTimeout
 	}
 	pageSize := addr.PageSize
 	if pageSize <= 0 || pageSize > maxPageSize {
@@ -89,8 +91,18 @@ func New(ctx context.Context, addr connectors.Address) (connectors.Bucket, error
 	if prefix != "" && !strings.HasSuffix(prefix, "/") {
 		prefix += "/"
 	}
-	bkt := cli.Bucket(addr.Bucket).Retryer(storage.WithPolicy(storage.RetryNever))
-	return &Bucket{cli: cli, bkt: bkt, prefix: prefix, pageSize: pageSize}, nil
+	tr := newTransport(timeout)
+	rt := watchdog.Transport(tr, timeout)
+	return &Bucket{
+		hc:        &http.Client{Transport: rt},
+		transport: tr,
+		tokens:    newTokens(key, rt),
+		api:       api,
+		upload:    u.Scheme + "://" + u.Host + "/upload/storage/v1/",
+		bucket:    addr.Bucket,
+		prefix:    prefix,
+		pageSize:  pageSize,
+	}, nil
 }
 
 // Features: keys are UTF-8 of at most 1024 bytes; no multipart upload.
@@ -110,16 +122,16 @@ func (b *Bucket) Features() connectors.Features {
 // permission to list it in one request), then makes sure the prefix is not
 // an object.
 func (b *Bucket) Check(ctx context.Context) error {
-	it := b.bkt.Objects(ctx, &storage.Query{Prefix: b.prefix})
-	it.PageInfo().MaxSize = 1
-	if _, err := it.Next(); err != nil && err != iterator.Done {
-		return classify("check", "", err)
+	if _, err := b.listPage(ctx, b.prefix, "", "", 1); err != nil {
+		return bucketGone(classify("check", "", err))
 	}
+	b.exists.Store(true)
 	if b.prefix == "" {
 		return nil
 	}
 	file := strings.TrimSuffix(b.prefix, "/")
-	_, err := b.bkt.Object(file).Attrs(ctx)
+	var res objectResource
+	err := b.getJSON(ctx, b.objectURL(file), nil, &res)
 	if err == nil {
 		return &connectors.Error{Kind: connectors.KindNotDir, Op: "check", Key: file,
 			Err: errors.New("the prefix is an object, not a folder")}
@@ -130,8 +142,11 @@ func (b *Bucket) Check(ctx context.Context) error {
 	return err
 }
 
-// Close releases the client's connections.
-func (b *Bucket) Close() error { return b.cli.Close() }
+// Close releases the client's idle connections.
+func (b *Bucket) Close() error {
+	b.transport.CloseIdleConnections()
+	return nil
+}
 
 // List pages through the objects under prefix; only one page is in memory
 // at a time. onErr is never called.
@@ -149,45 +164,39 @@ func (b *Bucket) ListDir(ctx context.Context, dir string, fn func(connectors.Obj
 }
 
 func (b *Bucket) list(ctx context.Context, op, prefix, delim string, fn func(connectors.Object) error) error {
-	q := &storage.Query{Prefix: b.prefix + prefix, Delimiter: delim}
-	// Only what an Object holds: smaller pages, faster listings.
-	if err := q.SetAttrSelection([]string{"Name", "Size", "Updated", "Etag", "StorageClass"}); err != nil {
-		return classify(op, prefix, err)
-	}
-	it := b.bkt.Objects(ctx, q)
-	it.PageInfo().MaxSize = b.pageSize
+	token := ""
 	for {
-		a, err := it.Next()
-		if err == iterator.Done {
-			return nil
-		}
+		page, err := b.listPage(ctx, b.prefix+prefix, delim, token, b.pageSize)
 		if err != nil {
-			return classify(op, prefix, err)
+			return bucketGone(classify(op, prefix, err))
 		}
 		b.exists.Store(true)
-		if a.Name == "" {
-			continue // a sub-folder (a.Prefix) of a delimited listing
+		for i := range page.Items {
+			a := &page.Items[i]
+			rel, ok := strings.CutPrefix(a.Name, b.prefix)
+			if !ok || rel == "" || strings.HasSuffix(rel, "/") {
+				continue // a folder marker, or the prefix itself
+			}
+			// A listing tells neither metadata nor headers (servers that
+			// ignore the field selection send them anyway).
+			o := object(rel, a)
+			o.Meta, o.Headers = nil, connectors.Headers{}
+			if err := fn(o); err != nil {
+				return err
+			}
 		}
-		rel, ok := strings.CutPrefix(a.Name, b.prefix)
-		if !ok || rel == "" || strings.HasSuffix(rel, "/") {
-			continue // a folder marker, or the prefix itself
-		}
-		// A listing tells neither metadata nor headers (servers that
-		// ignore the field selection send them anyway).
-		o := object(rel, a)
-		o.Meta, o.Headers = nil, connectors.Headers{}
-		if err := fn(o); err != nil {
-			return err
+		if token = page.NextPageToken; token == "" {
+			return nil
 		}
 	}
 }
 
-func object(key string, a *storage.ObjectAttrs) connectors.Object {
+func object(key string, a *objectResource) connectors.Object {
 	o := connectors.Object{
 		Key:          key,
 		Type:         connectors.Regular,
-		Size:         a.Size,
-		ModTime:      a.Updated,
+		Size:         int64(a.Size),
+		ModTime:      a.updated(),
 		ETag:         strings.Trim(a.Etag, `"`),
 		StorageClass: storageClass(a.StorageClass),
 		Headers: connectors.Headers{
@@ -248,176 +257,47 @@ func (b *Bucket) Stat(ctx context.Context, key string) (connectors.Object, error
 	if err != nil {
 		return connectors.Object{}, err
 	}
-	a, err := b.bkt.Object(full).Attrs(ctx)
-	if err != nil {
+	var res objectResource
+	if err := b.getJSON(ctx, b.objectURL(full), nil, &res); err != nil {
 		return connectors.Object{}, b.notFound(ctx, classify("stat", key, err))
 	}
 	b.exists.Store(true)
-	return object(key, a), nil
+	return object(key, &res), nil
 }
 
-// Open reads a byte range of the object, as stored: an object whose
-// Content-Encoding is gzip is not decompressed (GCS would transcode it).
-// The reader tells the object (connectors.ObjectReader); GCS's answer to
-// a read does not carry all of it (no user metadata), so its attributes
-// are read too, and must be those of the generation being read.
-func (b *Bucket) Open(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
-	full, err := b.objectName("open", key)
-	if err != nil {
-		return nil, err
-	}
-	if offset < 0 {
-		return nil, &connectors.Error{Kind: connectors.KindInvalidArgument, Op: "open", Key: key,
-			Err: errors.New("negative offset")}
-	}
-	if length == 0 {
-		obj, err := b.Stat(ctx, key)
-		if err != nil {
-			return nil, err
-		}
-		return connectors.NewObjectReader(http.NoBody, obj), nil
-	}
-	if length < 0 {
-		length = -1
-	}
-	r, err := b.bkt.Object(full).ReadCompressed(true).NewRangeReader(ctx, offset, length)
-	if err != nil {
-		err = classify("open", key, err)
-		var ce *connectors.Error
-		if errors.As(err, &ce) && ce.Status == http.StatusRequestedRangeNotSatisfiable {
-			if obj, serr := b.Stat(ctx, key); serr == nil && offset >= obj.Size {
-				return connectors.NewObjectReader(http.NoBody, obj), nil
-			}
-		}
-		return nil, b.notFound(ctx, err)
-	}
-	b.exists.Store(true)
-	return &reader{r: r, key: key, ctx: ctx, obj: b.bkt.Object(full).Generation(r.Attrs.Generation)}, nil
-}
+// errNoBucket is what a 404 of a bucket's own request means.
+var errNoBucket = errors.New("the bucket does not exist")
 
-// reader classifies the errors met while the object streams in. It is a
-// connectors.ObjectReader whose Object asks for the attributes of the
-// generation being read only when called: a GCS read's answer lacks the
-// user metadata, and a copy to a disk needs none.
-type reader struct {
-	r   *storage.Reader
-	key string
-
-	ctx  context.Context
-	obj  *storage.ObjectHandle // the generation read
-	once sync.Once
-	o    connectors.Object
-}
-
-// Object describes the generation being read. If its attributes cannot
-// be read (the generation was replaced since), it tells what the read's
-// answer did, without ETag or user metadata, so no version check matches.
-func (r *reader) Object() connectors.Object {
-	r.once.Do(func() {
-		if a, err := r.obj.Attrs(r.ctx); err == nil {
-			r.o = object(r.key, a)
-			return
-		}
-		ra := r.r.Attrs
-		r.o = connectors.Object{Key: r.key, Type: connectors.Regular, Size: ra.Size, ModTime: ra.LastModified,
-			Headers: connectors.Headers{ContentType: ra.ContentType, ContentEncoding: ra.ContentEncoding, CacheControl: ra.CacheControl}}
-	})
-	return r.o
-}
-
-func (r *reader) Read(p []byte) (int, error) {
-	n, err := r.r.Read(p)
-	if err != nil && err != io.EOF {
-		err = classify("read", r.key, err)
-	}
-	return n, err
-}
-
-func (r *reader) Close() error { return r.r.Close() }
-
-// Put uploads the object in one request (ChunkSize 0: no resumable
-// session), which GCS applies whole or not at all. With an MD5 the server
-// checks the bytes; the MD5 is also computed here while sending, and a
-// mismatch cancels the request before it completes, for servers (such as
-// emulators) that do not check.
-func (b *Bucket) Put(ctx context.Context, key string, r io.ReadSeeker, size int64, opts connectors.PutOptions) (connectors.Object, error) {
-	full, err := b.objectName("put", key)
-	if err != nil {
-		return connectors.Object{}, err
-	}
-	if err := ctx.Err(); err != nil {
-		return connectors.Object{}, connectors.NewError(connectors.KindUnknown, "put", key, err)
-	}
-	wctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	w := b.bkt.Object(full).NewWriter(wctx)
-	w.ChunkSize = 0
-	w.Metadata = metadata(opts)
-	// Expires has no place in GCS: it is dropped.
-	w.ContentType = opts.Headers.ContentType
-	w.ContentEncoding = opts.Headers.ContentEncoding
-	w.CacheControl = opts.Headers.CacheControl
-	w.ContentDisposition = opts.Headers.ContentDisposition
-	if len(opts.MD5) > 0 {
-		w.MD5 = opts.MD5
-	}
-	var h hash.Hash
-	src := io.LimitReader(r, size)
-	if len(opts.MD5) > 0 {
-		h = md5.New()
-		src = io.TeeReader(src, h)
-	}
-	n, err := io.Copy(w, src)
-	if err == nil && n != size {
-		err = io.ErrUnexpectedEOF
-	}
-	if err == nil && h != nil && !equal(h.Sum(nil), opts.MD5) {
-		err = &connectors.Error{Kind: connectors.KindInvalidArgument, Op: "put", Key: key, Code: "BadDigest",
-			Err: errors.New("the content does not match the MD5 given")}
-	}
-	if err != nil {
-		cancel()
-		w.Close()
-		if ctx.Err() != nil {
-			return connectors.Object{}, connectors.NewError(connectors.KindUnknown, "put", key, ctx.Err())
-		}
-		return connectors.Object{}, classify("put", key, err)
-	}
-	if err := w.Close(); err != nil {
-		err = classify("put", key, err)
-		var ce *connectors.Error
-		if errors.As(err, &ce) && ce.Status == http.StatusNotFound {
-			// An upload has no object to miss: its bucket is gone.
-			ce.Kind = connectors.KindNoSuchBucket
-		}
-		return connectors.Object{}, err
-	}
-	b.exists.Store(true)
-	a := w.Attrs()
-	return connectors.Object{Key: key, Type: connectors.Regular, Size: size, ETag: strings.Trim(a.Etag, `"`)}, nil
-}
-
-// notFound tells a missing object from a missing bucket: the client maps
-// every 404 of an object request to ErrObjectNotExist, and GCS answers 404
+// notFound tells a missing object from a missing bucket: GCS answers 404
 // for both. Until the bucket is known to exist, a 404 asks once more.
 func (b *Bucket) notFound(ctx context.Context, err error) error {
 	if connectors.KindOf(err) != connectors.KindNotFound || b.exists.Load() {
 		return err
 	}
-	_, aerr := b.bkt.Attrs(ctx)
+	var res struct{}
+	aerr := b.getJSON(ctx, b.api+"b/"+url.PathEscape(b.bucket), url.Values{"fields": {"name"}}, &res)
+	var ae *apiError
 	switch {
 	case aerr == nil:
 		b.exists.Store(true)
-	case errors.Is(aerr, storage.ErrBucketNotExist):
+	case errors.As(aerr, &ae) && ae.Status == http.StatusNotFound:
 		var ce *connectors.Error
 		if errors.As(err, &ce) {
-			return &connectors.Error{Kind: connectors.KindNoSuchBucket, Op: ce.Op, Key: ce.Key, Status: 404, Err: storage.ErrBucketNotExist}
+			return &connectors.Error{Kind: connectors.KindNoSuchBucket, Op: ce.Op, Key: ce.Key, Status: 404, Code: ce.Code, Err: errNoBucket}
 		}
 	}
 	return err
 }
 
-func equal(a, b []byte) bool { return string(a) == string(b) }
+// bucketGone reads a 404 of a request that names no object (a listing, an
+// upload) as what it is: the bucket is missing.
+func bucketGone(err error) error {
+	var ce *connectors.Error
+	if errors.As(err, &ce) && ce.Status == http.StatusNotFound {
+		ce.Kind = connectors.KindNoSuchBucket
+	}
+	return err
+}
 
 // Delete removes the object; a missing one is no error.
 func (b *Bucket) Delete(ctx context.Context, key string) error {
@@ -425,21 +305,24 @@ func (b *Bucket) Delete(ctx context.Context, key string) error {
 	if err != nil {
 		return err
 	}
-	err = classify("delete", key, b.bkt.Object(full).Delete(ctx))
+	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, b.objectURL(full), nil)
+	if err != nil {
+		return classify("delete", key, err)
+	}
+	resp, err := b.do(req)
+	if err == nil {
+		drain(resp.Body)
+	}
+	err = classify("delete", key, err)
 	if connectors.KindOf(err) == connectors.KindNotFound {
 		return nil
 	}
 	return err
 }
 
-// metadata is the user metadata to store: the caller's, and the mtime.
-func metadata(opts connectors.PutOptions) map[string]string {
-	m := make(map[string]string, len(opts.Meta)+1)
-	for k, v := range opts.Meta {
-		m[strings.ToLower(k)] = v
-	}
-	if !opts.ModTime.IsZero() {
-		m[connectors.MetaMtime] = connectors.FormatMtime(opts.ModTime)
-	}
-	return m
+// drain reads what is left of a small answer and closes it, so its
+// connection can serve the next request.
+func drain(body io.ReadCloser) {
+	io.Copy(io.Discard, io.LimitReader(body, 64<<10))
+	body.Close()
 }

@@ -12,10 +12,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"cloud.google.com/go/storage"
-	"google.golang.org/api/iterator"
-	"google.golang.org/api/option"
-
 	"github.com/mgw-dev/mgw/connectors"
 	"github.com/mgw-dev/mgw/connectors/conformance"
 	"github.com/mgw-dev/mgw/connectors/gcs/gcstest"
@@ -67,13 +63,9 @@ func requireServer(t *testing.T) {
 	conformance.RequireServer(t, u.Host)
 }
 
-func rawClient() *storage.Client {
-	c, err := storage.NewClient(context.Background(), option.WithEndpoint(endpoint), option.WithoutAuthentication())
-	if err != nil {
-		panic(err)
-	}
-	return c
-}
+// rawStorage reaches the server without the connector, to set up buckets
+// and objects.
+func rawStorage() gcstest.Storage { return gcstest.Storage{Endpoint: endpoint} }
 
 func randomName(prefix string) string {
 	b := make([]byte, 6)
@@ -82,25 +74,11 @@ func randomName(prefix string) string {
 }
 
 func createBucket(ctx context.Context, name string) error {
-	return rawClient().Bucket(name).Create(ctx, "mgw-test", nil)
+	return rawStorage().CreateBucket(ctx, name)
 }
 
 func removeBucket(ctx context.Context, name string) error {
-	b := rawClient().Bucket(name)
-	it := b.Objects(ctx, nil)
-	for {
-		a, err := it.Next()
-		if err == iterator.Done {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		if err := b.Object(a.Name).Delete(ctx); err != nil {
-			return err
-		}
-	}
-	return b.Delete(ctx)
+	return rawStorage().RemoveBucket(ctx, name)
 }
 
 func testBucket(t *testing.T) string {

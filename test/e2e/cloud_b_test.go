@@ -11,12 +11,10 @@ import (
 	"strings"
 	"testing"
 
-	gcstorage "cloud.google.com/go/storage"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"google.golang.org/api/option"
 
 	"github.com/mgw-dev/mgw/connectors/conformance"
 	"github.com/mgw-dev/mgw/connectors/gcs/gcstest"
@@ -126,21 +124,13 @@ func gcsKeyFile(t *testing.T, tokens *gcstest.TokenServer, dir string, unknown b
 func newGCSBucket(t *testing.T, files map[string][]byte) string {
 	t.Helper()
 	conformance.RequireServer(t, gcsHost)
-	cli, err := gcstorage.NewClient(t.Context(), option.WithEndpoint(gcsEndpoint), option.WithoutAuthentication())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cli.Close() })
+	gcs := gcstest.Storage{Endpoint: gcsEndpoint}
 	name := uniqueName("mgw-e2e-")
-	if err := cli.Bucket(name).Create(t.Context(), "mgw-test", nil); err != nil {
+	if err := gcs.CreateBucket(t.Context(), name); err != nil {
 		t.Fatalf("create bucket: %v", err)
 	}
 	for k, b := range files {
-		w := cli.Bucket(name).Object(k).NewWriter(t.Context())
-		if _, err := w.Write(b); err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Close(); err != nil {
+		if err := gcs.Put(t.Context(), name, k, b, ""); err != nil {
 			t.Fatalf("upload %s: %v", k, err)
 		}
 	}

@@ -1,9 +1,11 @@
-// Package gcstest is a protocol-level stand-in for Google's OAuth token
-// endpoint, for tests: fake-gcs-server serves the storage API but checks
-// no credentials, and no Google token endpoint can run here. It checks
-// what Google checks of a service account's token request (an RS256 JWT
-// assertion signed by a key ID the account holds, issued by the account,
-// for the token endpoint, not expired) and answers as Google does.
+// Package gcstest is what tests of GCS addresses need besides the storage
+// emulator (fake-gcs-server): Storage sets up its buckets and objects, and
+// TokenServer is a protocol-level stand-in for Google's OAuth token
+// endpoint, since the emulator checks no credentials and no Google token
+// endpoint can run here. TokenServer checks what Google checks of a
+// service account's token request (an RS256 JWT assertion signed by a key
+// ID the account holds, issued by the account, for the token endpoint, not
+// expired) and answers as Google does.
 package gcstest
 
 import (
