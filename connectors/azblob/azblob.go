@@ -9,7 +9,6 @@ package azblob
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -20,6 +19,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
 
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/connectors/internal/transport"
 	"github.com/mgw-dev/mgw/connectors/internal/watchdog"
 )
 
@@ -62,7 +62,10 @@ func New(ctx context.Context, addr connectors.Address) (connectors.Bucket, error
 	if timeout <= 0 {
 		timeout = defaultTimeout
 	}
-	tr := newTransport(timeout)
+	tr := transport.New(timeout, maxIdlePerHost)
+	// A custom dialer turns net/http's HTTP/2 off; endpoints that offer it
+	// keep it.
+	tr.ForceAttemptHTTP2 = true
 	opts := &container.ClientOptions{ClientOptions: policy.ClientOptions{
 		Transport: &http.Client{Transport: watchdog.Transport(tr, timeout)},
 		Retry:     policy.RetryOptions{MaxRetries: -1},
@@ -141,23 +144,6 @@ func wrapOpen(c *container.Client, err error) (*container.Client, error) {
 		return nil, connectors.NewError(connectors.KindBadEndpoint, "open", "", errors.New("cannot build the container URL"))
 	}
 	return c, nil
-}
-
-func newTransport(timeout time.Duration) *http.Transport {
-	d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
-	return &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           d.DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConnsPerHost:   maxIdlePerHost,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ExpectContinueTimeout: time.Second,
-		ResponseHeaderTimeout: timeout,
-		// Blobs are read as stored: a gzip Content-Encoding is the blob's,
-		// not the transfer's, and must not be undone.
-		DisableCompression: true,
-	}
 }
 
 // Features: staged blocks make resumable multipart uploads; a block may

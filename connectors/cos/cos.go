@@ -29,6 +29,7 @@ import (
 	cos "github.com/tencentyun/cos-go-sdk-v5"
 
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/connectors/internal/transport"
 )
 
 // COS limits.
@@ -45,6 +46,10 @@ const (
 
 // defaultTimeout bounds each wait for the server when the address sets none.
 const defaultTimeout = time.Minute
+
+// maxIdlePerHost is high because the agent runs many transfers and parts
+// in parallel against one endpoint; each needs its own connection.
+const maxIdlePerHost = 256
 
 var (
 	// BucketRE is a COS bucket name: a lower-case name, a hyphen and the
@@ -114,7 +119,7 @@ func New(_ context.Context, addr connectors.Address) (connectors.Bucket, error) 
 	hc := &http.Client{Transport: &cos.AuthorizationTransport{
 		SecretID:  addr.AccessKeyID,
 		SecretKey: addr.AccessKeySecret,
-		Transport: newTransport(timeout),
+		Transport: transport.New(timeout, maxIdlePerHost),
 	}}
 	c := cos.NewClient(&cos.BaseURL{BucketURL: base}, hc)
 	c.Host = sendHost
@@ -145,23 +150,6 @@ func parseEndpoint(s string) (*url.URL, error) {
 		return nil, errors.New("the endpoint must be an http:// or https:// URL, not " + u.Redacted())
 	}
 	return u, nil
-}
-
-// newTransport is tuned for many transfers in parallel to one host.
-func newTransport(timeout time.Duration) *http.Transport {
-	dialer := &net.Dialer{Timeout: min(timeout, 30*time.Second), KeepAlive: 30 * time.Second}
-	return &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           dialer.DialContext,
-		MaxIdleConnsPerHost:   256,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   min(timeout, 30*time.Second),
-		ResponseHeaderTimeout: timeout,
-		ExpectContinueTimeout: time.Second,
-		// Objects are read as stored: a gzip Content-Encoding is the
-		// object's, not the transfer's, and must not be undone.
-		DisableCompression: true,
-	}
 }
 
 // Features: COS has resumable multipart uploads and reports CRC-64.

@@ -19,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/connectors/internal/transport"
 	"github.com/mgw-dev/mgw/connectors/internal/watchdog"
 )
 
@@ -91,7 +92,13 @@ func New(ctx context.Context, addr connectors.Address) (connectors.Bucket, error
 	if prefix != "" && !strings.HasSuffix(prefix, "/") {
 		prefix += "/"
 	}
-	tr := newTransport(timeout)
+	tr := transport.New(timeout, maxIdlePerHost)
+	// A custom dialer turns net/http's HTTP/2 off; the API offers it.
+	tr.ForceAttemptHTTP2 = true
+	// The JSON answers (listings, metadata) travel gzipped and are
+	// decompressed on the way in; a media read asks for gzip itself
+	// (read.go), which keeps net/http from decompressing the object.
+	tr.DisableCompression = false
 	rt := watchdog.Transport(tr, timeout)
 	return &Bucket{
 		hc:        &http.Client{Transport: rt},

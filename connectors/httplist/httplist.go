@@ -20,12 +20,12 @@ import (
 	"crypto/tls"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"sync"
 	"time"
 
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/connectors/internal/transport"
 )
 
 // defaultTimeout bounds each wait for a server when the address sets none.
@@ -33,6 +33,9 @@ const defaultTimeout = time.Minute
 
 // headWorkers is how many HEAD requests List keeps in flight.
 const headWorkers = 16
+
+// maxIdlePerHost is the idle connections kept for each server of a list.
+const maxIdlePerHost = 64
 
 type bucket struct {
 	loc     location
@@ -60,19 +63,11 @@ func New(addr connectors.Address) (connectors.Bucket, error) {
 	if timeout <= 0 {
 		timeout = defaultTimeout
 	}
-	dialer := &net.Dialer{Timeout: min(timeout, 30*time.Second), KeepAlive: 30 * time.Second}
+	tr := transport.New(timeout, maxIdlePerHost)
+	// The URLs are anyone's servers: none older than TLS 1.2.
+	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	client := &http.Client{
-		Transport: &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
-			DialContext:           dialer.DialContext,
-			MaxIdleConnsPerHost:   64,
-			IdleConnTimeout:       90 * time.Second,
-			TLSHandshakeTimeout:   min(timeout, 30*time.Second),
-			ResponseHeaderTimeout: timeout,
-			TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
-			// Ranges must arrive as asked: no transparent gzip.
-			DisableCompression: true,
-		},
+		Transport:     tr,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	return &bucket{loc: loc, format: addr.ListFormat, client: client, timeout: timeout, cache: newCache(1 << 16)}, nil

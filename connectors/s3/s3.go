@@ -9,7 +9,6 @@ package s3
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -22,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/mgw-dev/mgw/connectors"
+	"github.com/mgw-dev/mgw/connectors/internal/transport"
 	"github.com/mgw-dev/mgw/connectors/internal/watchdog"
 )
 
@@ -100,7 +100,11 @@ func New(ctx context.Context, addr connectors.Address) (connectors.Bucket, error
 		prefix += "/"
 	}
 
-	tr := newTransport(timeout)
+	tr := transport.New(timeout, maxIdlePerHost)
+	// A custom dialer turns net/http's HTTP/2 off; endpoints that offer it
+	// keep it. Compression off changes nothing here: the SDK sends
+	// Accept-Encoding: identity itself.
+	tr.ForceAttemptHTTP2 = true
 	var creds aws.CredentialsProvider = aws.AnonymousCredentials{}
 	if addr.AccessKeyID != "" {
 		creds = credentials.NewStaticCredentialsProvider(addr.AccessKeyID, addr.AccessKeySecret, "")
@@ -134,21 +138,6 @@ func New(ctx context.Context, addr connectors.Address) (connectors.Bucket, error
 		who: connectors.Service{Endpoint: strings.TrimRight(strings.ToLower(addr.Endpoint), "/"), Region: region,
 			PathStyle: addr.PathStyle, KeyID: addr.AccessKeyID, Secret: addr.AccessKeySecret},
 	}, nil
-}
-
-func newTransport(timeout time.Duration) *http.Transport {
-	d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
-	return &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           d.DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          0, // no global cap; the per-host one matters
-		MaxIdleConnsPerHost:   maxIdlePerHost,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ExpectContinueTimeout: time.Second,
-		ResponseHeaderTimeout: timeout,
-	}
 }
 
 // Features: S3 has resumable multipart uploads with parts of 5 MiB or more,

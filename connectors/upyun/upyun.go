@@ -40,7 +40,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -48,6 +47,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mgw-dev/mgw/connectors"
+	httptransport "github.com/mgw-dev/mgw/connectors/internal/transport"
 	"github.com/mgw-dev/mgw/connectors/internal/walk"
 )
 
@@ -60,6 +60,9 @@ const maxPage = 10000
 
 // listWorkers bounds the folders one List reads at once.
 const listWorkers = 8
+
+// maxIdlePerHost is the idle connections kept to the API and to the CDN.
+const maxIdlePerHost = 64
 
 type bucket struct {
 	api      *url.URL // the REST API's endpoint
@@ -98,18 +101,11 @@ func New(a connectors.Address) (connectors.Bucket, error) {
 	if b.pageSize <= 0 || b.pageSize > maxPage {
 		b.pageSize = maxPage
 	}
-	dialer := &net.Dialer{Timeout: min(b.timeout, 30*time.Second), KeepAlive: 30 * time.Second}
+	tr := httptransport.New(b.timeout, maxIdlePerHost)
+	// Signed requests and CDN reads: none over TLS older than 1.2.
+	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	b.client = &http.Client{
-		Transport: &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
-			DialContext:           dialer.DialContext,
-			MaxIdleConnsPerHost:   64,
-			IdleConnTimeout:       90 * time.Second,
-			TLSHandshakeTimeout:   min(b.timeout, 30*time.Second),
-			ResponseHeaderTimeout: b.timeout,
-			TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
-			DisableCompression:    true, // ranges must arrive as asked
-		},
+		Transport: tr,
 		// A redirect would take the signature elsewhere: an error to report.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
