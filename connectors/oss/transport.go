@@ -3,31 +3,25 @@ package oss
 import (
 	"crypto/tls"
 	"io"
-	"net"
 	"net/http"
 	"time"
+
+	"github.com/mgw-dev/mgw/connectors/internal/transport"
 )
 
 // defaultTimeout bounds each wait for the server when the address sets none.
 const defaultTimeout = time.Minute
 
 // newHTTPClient returns a client tuned for many transfers in parallel to
-// one endpoint: the default transport keeps only two idle connections per
-// host, so a busy agent would keep opening and closing them.
+// one endpoint (transport.New), requiring TLS 1.2 or newer.
 func newHTTPClient(timeout time.Duration) *http.Client {
-	dialer := &net.Dialer{Timeout: min(timeout, 30*time.Second), KeepAlive: 30 * time.Second}
-	tr := &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           dialer.DialContext,
-		MaxIdleConnsPerHost:   256,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   min(timeout, 30*time.Second),
-		ExpectContinueTimeout: time.Second,
-		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
-		// Objects are read as stored: a gzip Content-Encoding is the
-		// object's, not the transfer's, and must not be undone.
-		DisableCompression: true,
-	}
+	tr := transport.New(timeout, 256)
+	// Each request's own deadline (call, and the watchdog of streamed
+	// bodies) bounds the wait for an answer and names it a stall: a
+	// header timeout of the transport would end the same wait as a plain
+	// timeout.
+	tr.ResponseHeaderTimeout = 0
+	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	return &http.Client{
 		Transport: tr,
 		// OSS answers with redirects only for website hosting; a redirect
