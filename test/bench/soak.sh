@@ -2,7 +2,9 @@
 # soak.sh: a continuous `mgw agent` job from a local folder to versitygw
 # under steady random churn (creates, edits, renames, deletes; SOAK_RATE a
 # second, default 300) over SOAK_FILES files (default 20,000) for
-# SOAK_MINUTES (default 30). Each minute it samples the agent's RSS, its
+# SOAK_MINUTES (default 30). Each minute it samples the agent's RSS and
+# the anonymous part of it (the heap and stacks: the rest is the binary's
+# pages and Badger's mapped tables, which follow the state dir), its
 # goroutines (go_goroutines from metrics_listen when served, else the
 # process's threads), its open file descriptors (/proc/PID/fd) and the
 # state dir's size on disk (Badger); at the end it prints each sample, the
@@ -60,13 +62,14 @@ agent=$!
 echo "soak.sh: $minutes min, $files files, $rate changes/s; load: $(uptime | sed 's/.*load average: //')" >&2
 
 sample() {
-	local rss fds gor state
+	local rss anon fds gor state
 	rss=$(awk '/^VmRSS/ {print $2}' "/proc/$agent/status")
+	anon=$(awk '/^RssAnon/ {print $2}' "/proc/$agent/status")
 	fds=$(find "/proc/$agent/fd" -mindepth 1 -maxdepth 1 | wc -l)
 	gor=$(curl -fsS "http://127.0.0.1:$port/metrics" 2>/dev/null | awk '/^go_goroutines / {print $2}' || true)
 	[ -n "$gor" ] || gor=$(awk '/^Threads/ {print $2}' "/proc/$agent/status")
 	state=$(du -sk "$work/state" | cut -f1)
-	printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$rss" "$gor" "$fds" "$state" >>"$work/samples"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$rss" "$anon" "$gor" "$fds" "$state" >>"$work/samples"
 }
 
 "$work/soakchurn" -dir "$work/src" -files "$files" -rate "$rate" -for "${minutes}m" >"$work/churn.log" &
@@ -92,12 +95,12 @@ for _ in $(seq 1 60); do
 done
 sample "$(($(date +%s) - start))"
 echo "load after: $(uptime | sed 's/.*load average: //')"
-printf 'second\tRSS KiB\tgoroutines (else threads)\topen fds\tstate KiB\n'
+printf 'second\tRSS KiB\tanonymous KiB\tgoroutines (else threads)\topen fds\tstate KiB\n'
 cat "$work/samples"
-awk -F'\t' '{ n++; x[n] = $1 / 3600; for (c = 2; c <= 5; c++) y[c, n] = $c }
+awk -F'\t' '{ n++; x[n] = $1 / 3600; for (c = 2; c <= 6; c++) y[c, n] = $c }
 	END {
-		split("RSS KiB,goroutines,open fds,state KiB", name, ",")
-		for (c = 2; c <= 5; c++) {
+		split("RSS KiB,anonymous KiB,goroutines,open fds,state KiB", name, ",")
+		for (c = 2; c <= 6; c++) {
 			sx = sy = sxx = sxy = 0
 			for (i = 1; i <= n; i++) { sx += x[i]; sy += y[c, i]; sxx += x[i] * x[i]; sxy += x[i] * y[c, i] }
 			d = n * sxx - sx * sx
