@@ -16,6 +16,7 @@ import (
 	"context"
 	"io"
 	"io/fs"
+	"strings"
 	"time"
 )
 
@@ -25,6 +26,19 @@ const MetaMtime = "mtime"
 
 // FormatMtime is the one form of an mtime in object metadata.
 func FormatMtime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// UserMeta is the user metadata an object store keeps for a Put with
+// opts: the caller's names in lower case, and the mtime (MetaMtime).
+func (opts PutOptions) UserMeta() map[string]string {
+	m := make(map[string]string, len(opts.Meta)+1)
+	for k, v := range opts.Meta {
+		m[strings.ToLower(k)] = v
+	}
+	if !opts.ModTime.IsZero() {
+		m[MetaMtime] = FormatMtime(opts.ModTime)
+	}
+	return m
+}
 
 // ParseMtime reads what FormatMtime wrote.
 func ParseMtime(s string) (time.Time, error) { return time.Parse(time.RFC3339Nano, s) }

@@ -62,7 +62,7 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.ReadSeeker, size int6
 	// Expires has no place in GCS: it is dropped.
 	meta := upload{
 		Name:               full,
-		Metadata:           metadata(opts),
+		Metadata:           opts.UserMeta(),
 		ContentType:        opts.Headers.ContentType,
 		ContentEncoding:    opts.Headers.ContentEncoding,
 		CacheControl:       opts.Headers.CacheControl,
@@ -170,16 +170,4 @@ func (p *putBody) Read(b []byte) (int, error) {
 		p.err = err
 	}
 	return n, err
-}
-
-// metadata is the user metadata to store: the caller's, and the mtime.
-func metadata(opts connectors.PutOptions) map[string]string {
-	m := make(map[string]string, len(opts.Meta)+1)
-	for k, v := range opts.Meta {
-		m[strings.ToLower(k)] = v
-	}
-	if !opts.ModTime.IsZero() {
-		m[connectors.MetaMtime] = connectors.FormatMtime(opts.ModTime)
-	}
-	return m
 }

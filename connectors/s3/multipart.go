@@ -38,7 +38,7 @@ func (b *Bucket) createInput(key string, opts connectors.PutOptions) (*s3.Create
 	in := &s3.CreateMultipartUploadInput{
 		Bucket:   &b.bucket,
 		Key:      &full,
-		Metadata: metadata(opts),
+		Metadata: opts.UserMeta(),
 	}
 	in.ContentType, in.ContentEncoding, in.CacheControl, in.ContentDisposition = standardHeaders(opts.Headers)
 	return in, nil

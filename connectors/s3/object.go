@@ -138,7 +138,7 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.ReadSeeker, size int6
 		Key:           &full,
 		Body:          r,
 		ContentLength: aws.Int64(size),
-		Metadata:      metadata(opts),
+		Metadata:      opts.UserMeta(),
 	}
 	in.ContentType, in.ContentEncoding, in.CacheControl, in.ContentDisposition = standardHeaders(opts.Headers)
 	optFns := []func(*s3.Options){withExpires(opts.Headers.Expires)}
@@ -190,18 +190,6 @@ func (b *Bucket) Copy(ctx context.Context, srcKey, dstKey string) error {
 // for requests whose body is covered by a (signed) Content-MD5.
 func unsignedPayload(o *s3.Options) {
 	o.APIOptions = append(o.APIOptions, v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware)
-}
-
-// metadata is the user metadata to store: the caller's, and the mtime.
-func metadata(opts connectors.PutOptions) map[string]string {
-	m := make(map[string]string, len(opts.Meta)+1)
-	for k, v := range opts.Meta {
-		m[strings.ToLower(k)] = v
-	}
-	if !opts.ModTime.IsZero() {
-		m[connectors.MetaMtime] = connectors.FormatMtime(opts.ModTime)
-	}
-	return m
 }
 
 func unquote(etag *string) string {

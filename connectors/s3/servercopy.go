@@ -71,7 +71,7 @@ func (b *Bucket) CopyFrom(ctx context.Context, src connectors.Bucket, o connecto
 	}
 	in := &s3.CopyObjectInput{
 		Bucket: &b.bucket, Key: &full, CopySource: &source, CopySourceIfMatch: &ifMatch,
-		MetadataDirective: types.MetadataDirectiveReplace, Metadata: metadata(opts),
+		MetadataDirective: types.MetadataDirectiveReplace, Metadata: opts.UserMeta(),
 	}
 	in.ContentType, in.ContentEncoding, in.CacheControl, in.ContentDisposition = standardHeaders(opts.Headers)
 	out, err := b.cli.CopyObject(ctx, in, withExpires(opts.Headers.Expires))
