@@ -23,10 +23,14 @@ import (
 // partBudget bounds the parts in flight of all multipart uploads of the
 // process, so memory stays flat however many large files run at once: six
 // 8 MiB parts in flight kept the server as busy as eight on the benchmark.
+// A file may take them all; a freed one goes to the oldest file waiting
+// (partslots.go).
 // A buffered part (a source other than a local file) holds its size in
 // memory, so six parts are 48 MiB at the default part size; a part sent
 // from a local file (sendAllAt) holds only a 256 KiB hashing buffer.
-var partBudget = make(chan struct{}, 6)
+var partBudget = newPartSlots(partBudgetSize)
+
+const partBudgetSize = 6
 
 // PartSize is the part size of a multipart upload of size bytes to a
 // destination with features f: the job's part_size, else 8 MiB grown until
@@ -89,7 +93,7 @@ func (r *Runner) copyMultipart(ctx context.Context, o connectors.Object, mp conn
 	defer body.Close()
 	in := r.limits.Reader(ctx, body) // the job's bandwidth limit, across parts and files
 
-	s := &partSender{r: r, o: o, mp: mp, up: &up, acked: acked, wantCRC: f.CRC64}
+	s := &partSender{r: r, o: o, mp: mp, up: &up, acked: acked, wantCRC: f.CRC64, file: nextFile()}
 	// The file must end where the scan said it did.
 	var one [1]byte
 	if fr, ok := body.(connectors.FileReader); ok {
@@ -150,6 +154,7 @@ type partSender struct {
 	mp      connectors.MultipartUploader
 	acked   map[int]state.PartDone // parts sent before a restart
 	wantCRC bool
+	file    uint64 // its turn for part slots (nextFile)
 
 	mu       sync.Mutex // guards up.Parts and firstErr
 	up       *state.Upload
@@ -183,18 +188,15 @@ func (s *partSender) sendAll(ctx context.Context, in io.Reader, ps int64) error 
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	s.cancel = cancel
-	sem := make(chan struct{}, partsInFlight)
 	n := int((s.o.Size + ps - 1) / ps)
 	for num := 1; num <= n && !s.failed(); num++ {
 		size := min(ps, s.o.Size-int64(num-1)*ps)
-		select {
-		case partBudget <- struct{}{}:
-		case <-pctx.Done():
-			s.fail(pctx.Err())
+		if err := partBudget.acquire(pctx, s.file); err != nil {
+			s.fail(err)
 			continue
 		}
 		buf := getBuf(int(size))
-		release := func() { putBuf(buf); <-partBudget }
+		release := func() { putBuf(buf); partBudget.release() }
 		if k, err := io.ReadFull(in, buf); err != nil {
 			release()
 			if err == io.EOF || err == io.ErrUnexpectedEOF {
@@ -209,10 +211,9 @@ func (s *partSender) sendAll(ctx context.Context, in io.Reader, ps int64) error 
 			release()
 			continue
 		}
-		sem <- struct{}{}
 		s.wg.Add(1)
 		go func() {
-			defer func() { <-sem; release(); s.wg.Done() }()
+			defer func() { release(); s.wg.Done() }()
 			s.send(pctx, num, bufData(buf, s.wantCRC, s.up.CRC32C))
 		}()
 	}

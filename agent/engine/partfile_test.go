@@ -117,7 +117,7 @@ func TestMultipartPartsInFlightBounded(t *testing.T) {
 	for i := range 3 {
 		randomFile(t, filepath.Join(src, fmt.Sprintf("big-%d", i)), 2*defaultPartSize+4<<20) // 3 parts each
 	}
-	budget := cap(partBudget)
+	budget := partBudgetSize
 	var (
 		mu       sync.Mutex
 		inFlight int

@@ -21,20 +21,20 @@ import (
 const (
 	singlePutMax    = 8 << 20
 	defaultPartSize = 8 << 20
-	partsInFlight   = 4 // per file; heavy slots bound the files
 	// Files above heavyMin take one of the job's heavy slots (at most
 	// maxHeavy) while they copy: small files are bound by round trips and
-	// want many in flight, large ones by bytes in flight (up to
-	// partsInFlight parts each, partBudget for the process).
+	// want many in flight, large ones by bytes in flight (partBudget for
+	// the process, oldest file first).
 	heavyMin = 1 << 20
 	maxHeavy = 16
-	// Files sent in parts go partedFiles at a time. Their parts share
-	// partBudget either way, so this bounds no bytes in flight; it lets
-	// one file's last parts be acknowledged and the server assemble it
-	// (CompleteMultipartUpload writes the object again on many servers)
-	// while the next file's parts go. With every large file at once, all
-	// complete together at the end and the link stands idle meanwhile:
-	// 4 x 512 MiB to versitygw took 7.2 s so, 5.2 s two at a time.
+	// Files sent in parts go partedFiles at a time: one sends its parts
+	// while the one before it is assembled by the server
+	// (CompleteMultipartUpload writes the object again on many servers,
+	// seconds for 512 MiB), and no more uploads stand open, waiting for
+	// part slots, than that overlap needs. With every large file at once
+	// and parts served in turn, all completed together at the end while
+	// the link stood idle: 4 x 512 MiB to versitygw took 7.2 s so, 5.2 s
+	// two at a time.
 	partedFiles = 2
 )
 
