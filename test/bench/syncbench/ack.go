@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -73,4 +75,39 @@ func (b *ackBucket) counts() (keys, puts int, last time.Time) {
 		}
 	}
 	return keys, puts, last
+}
+
+// timeline tells, for each step from t0 on, how many tracked Puts started
+// and how many were acknowledged in it: "started/acknowledged" per step.
+func (b *ackBucket) timeline(t0 time.Time, step time.Duration) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var starts, ends []int
+	bump := func(s *[]int, t time.Time) {
+		i := max(0, int(t.Sub(t0)/step))
+		for len(*s) <= i {
+			*s = append(*s, 0)
+		}
+		(*s)[i]++
+	}
+	for _, ps := range b.puts {
+		for _, p := range ps {
+			bump(&starts, p.start)
+			bump(&ends, p.end)
+		}
+	}
+	var w strings.Builder
+	for i := range max(len(starts), len(ends)) {
+		if i > 0 {
+			w.WriteByte(' ')
+		}
+		at := func(s []int) int {
+			if i < len(s) {
+				return s[i]
+			}
+			return 0
+		}
+		fmt.Fprintf(&w, "%d/%d", at(starts), at(ends))
+	}
+	return w.String()
 }

@@ -17,17 +17,11 @@ func (b *bench) idlePhase(window time.Duration, profile string) error {
 	if err := b.idle(); err != nil {
 		return err
 	}
-	if profile != "" {
-		f, err := os.Create(profile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := cpuProfile(profile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	c0, t0 := cpuTime(), time.Now()
 	time.Sleep(window) // the measuring window, not a wait for something
 	c1, t1 := cpuTime(), time.Now()
@@ -54,4 +48,21 @@ func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// cpuProfile starts a CPU profile into file ("": none) and returns what
+// stops it.
+func cpuProfile(file string) (stop func(), err error) {
+	if file == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

@@ -38,6 +38,7 @@ func jobCmd(args []string) error {
 	dirs := fs.Int("dirs", 0, "storm phase: the folders gen made, one new file in each in turn")
 	idle := fs.Duration("idle", 0, "idle phase (first): how long to sit synced with nothing changing")
 	idleProfile := fs.String("idle-profile", "", "idle phase: write a CPU profile of its window to this file")
+	stormProfile := fs.String("storm-profile", "", "storm phase: write a CPU profile of it, from the first write to the last answer, to this file")
 	parse(fs, args)
 	if *cfgPath == "" || *name == "" || (*storm > 0 && *dirs <= 0) {
 		return errors.New("job: -config and -job are needed, and -dirs with -storm")
@@ -86,7 +87,7 @@ func jobCmd(args []string) error {
 	log := slog.New(&countingHandler{Handler: slog.NewTextHandler(os.Stderr, nil), c: b.logs})
 	b.j = continuous.New(engine.NewRunner(job.Settings(), srcAddr, dstAddr, src, b.dst, st, log))
 
-	ph := phases{idle: *idle, idleProfile: *idleProfile, latency: *latency, every: *every, latFiles: *latFiles, storm: *storm, dirs: *dirs}
+	ph := phases{idle: *idle, idleProfile: *idleProfile, latency: *latency, every: *every, latFiles: *latFiles, storm: *storm, dirs: *dirs, stormProfile: *stormProfile}
 	return b.measure(ctx, ph, time.Duration(job.Settle))
 }
 
@@ -98,6 +99,7 @@ type phases struct {
 	latency, every time.Duration
 	latFiles       int
 	storm, dirs    int
+	stormProfile   string
 }
 
 // measure runs the job: it times the first pass, runs the phases, prints
@@ -128,7 +130,7 @@ func (b *bench) measure(ctx context.Context, ph phases, settle time.Duration) er
 		}
 	}
 	if ph.storm > 0 {
-		if err := b.stormPhase(ph.storm, ph.dirs); err != nil {
+		if err := b.stormPhase(ph.storm, ph.dirs, ph.stormProfile); err != nil {
 			return err
 		}
 	}

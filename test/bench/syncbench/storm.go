@@ -15,20 +15,25 @@ import (
 // stormPhase writes n new files at once, one into each of the source's
 // folders in turn, into the synced job, and reports when the destination
 // had acknowledged them all.
-func (b *bench) stormPhase(n, dirs int) error {
+func (b *bench) stormPhase(n, dirs int, profile string) error {
 	if err := b.idle(); err != nil {
 		return err
 	}
 	scans := b.j.Status().Progress.Scans
 	b.dst.follow(func(k string) bool { return strings.Contains(k, "/storm-") })
 
+	stop, err := cpuProfile(profile)
+	if err != nil {
+		return err
+	}
 	t0 := time.Now()
 	if err := writeNew(b.root, n, dirs, "storm"); err != nil {
 		return err
 	}
 	written := time.Now()
 
-	err := b.until(func() bool { k, _, _ := b.dst.counts(); return k == n }, "not every new file arrived")
+	err = b.until(func() bool { k, _, _ := b.dst.counts(); return k == n }, "not every new file arrived")
+	stop()
 	keys, puts, last := b.dst.counts()
 	out("storm_files", n)
 	out("storm_arrived", keys)
@@ -39,6 +44,7 @@ func (b *bench) stormPhase(n, dirs int) error {
 	}
 	out("storm_s", secs(last.Sub(t0)))
 	out("storm_after_write_s", secs(last.Sub(written)))
+	out("storm_timeline", fmt.Sprintf("%q", b.dst.timeline(t0, 250*time.Millisecond)))
 	if err := b.idle(); err != nil {
 		return err
 	}
