@@ -59,17 +59,8 @@ func (b *Bucket) Open(ctx context.Context, key string, offset, length int64) (io
 	if err != nil {
 		return nil, err
 	}
-	if offset < 0 {
-		return nil, &connectors.Error{Kind: connectors.KindInvalidArgument, Op: "open", Key: key,
-			Err: errors.New("negative offset")}
-	}
-	if length == 0 {
-		// A count of 0 means "to the end" to the SDK; still say if the key is missing.
-		obj, err := b.Stat(ctx, key)
-		if err != nil {
-			return nil, err
-		}
-		return connectors.NewObjectReader(http.NoBody, obj), nil
+	if rc, done, err := connectors.OpenWithoutRead(ctx, b, key, offset, length); done {
+		return rc, err
 	}
 	opts := &blob.DownloadStreamOptions{}
 	if offset > 0 || length > 0 {

@@ -74,6 +74,13 @@ func (s *suite) testNotFound(t *testing.T) {
 			rc.Close()
 		}
 		s.wantKind(t, err, connectors.KindNotFound, "open "+quote(key))
+		// A read of nothing asks no bytes, but must still find the key.
+		rc, err = b.Open(t.Context(), key, 0, 0)
+		if err == nil {
+			_, err = io.ReadAll(rc)
+			rc.Close()
+		}
+		s.wantKind(t, err, connectors.KindNotFound, "open of nothing of "+quote(key))
 	}
 }
 
@@ -91,6 +98,7 @@ func (s *suite) testOpenRange(t *testing.T) {
 		{"ToEnd", 9000, -1, content[9000:]},
 		{"LastByte", 9999, 1, content[9999:]},
 		{"PastEnd", 9990, 100, content[9990:]},
+		{"Nothing", 1234, 0, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got := s.read(t, b, "r", c.off, c.length)
@@ -99,6 +107,13 @@ func (s *suite) testOpenRange(t *testing.T) {
 			}
 		})
 	}
+	t.Run("NegativeOffset", func(t *testing.T) {
+		rc, err := b.Open(t.Context(), "r", -1, 10)
+		if err == nil {
+			rc.Close()
+		}
+		s.wantKind(t, err, connectors.KindInvalidArgument, "open r at -1")
+	})
 }
 
 // mtime has nanoseconds so that a backend rounding to seconds, or storing

@@ -88,15 +88,8 @@ func (b *bucket) Open(ctx context.Context, key string, offset, length int64) (io
 	if err != nil {
 		return nil, err
 	}
-	if offset < 0 {
-		return nil, connectors.NewError(connectors.KindInvalidArgument, "open", key, errors.New("negative offset"))
-	}
-	if length == 0 {
-		o, err := b.Stat(ctx, key)
-		if err != nil {
-			return nil, err
-		}
-		return connectors.NewObjectReader(http.NoBody, o), nil
+	if rc, done, err := connectors.OpenWithoutRead(ctx, b, key, offset, length); done {
+		return rc, err
 	}
 	opt := &cos.ObjectGetOptions{}
 	switch {

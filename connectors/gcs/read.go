@@ -29,16 +29,8 @@ func (b *Bucket) Open(ctx context.Context, key string, offset, length int64) (io
 	if err != nil {
 		return nil, err
 	}
-	if offset < 0 {
-		return nil, &connectors.Error{Kind: connectors.KindInvalidArgument, Op: "open", Key: key,
-			Err: errors.New("negative offset")}
-	}
-	if length == 0 {
-		obj, err := b.Stat(ctx, key)
-		if err != nil {
-			return nil, err
-		}
-		return connectors.NewObjectReader(http.NoBody, obj), nil
+	if rc, done, err := connectors.OpenWithoutRead(ctx, b, key, offset, length); done {
+		return rc, err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.objectURL(full)+"?alt=media", nil)
 	if err != nil {

@@ -78,17 +78,8 @@ func (b *Bucket) Open(ctx context.Context, key string, offset, length int64) (io
 	if err != nil {
 		return nil, err
 	}
-	if offset < 0 {
-		return nil, &connectors.Error{Kind: connectors.KindInvalidArgument, Op: "open", Key: key,
-			Err: errors.New("negative offset")}
-	}
-	if length == 0 {
-		// No Range header can ask for nothing; still say if the key is missing.
-		obj, err := b.Stat(ctx, key)
-		if err != nil {
-			return nil, err
-		}
-		return connectors.NewObjectReader(http.NoBody, obj), nil
+	if rc, done, err := connectors.OpenWithoutRead(ctx, b, key, offset, length); done {
+		return rc, err
 	}
 	in := &s3.GetObjectInput{Bucket: &b.bucket, Key: &full}
 	switch {
