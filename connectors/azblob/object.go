@@ -134,12 +134,10 @@ func (b *Bucket) Delete(ctx context.Context, key string) error {
 // Azure metadata names must be C# identifiers: the caller's are passed as
 // they are and a name Azure refuses fails the request (InvalidMetadata).
 func metadata(opts connectors.PutOptions) map[string]*string {
-	m := make(map[string]*string, len(opts.Meta)+1)
-	for k, v := range opts.Meta {
-		m[strings.ToLower(k)] = to(v)
-	}
-	if !opts.ModTime.IsZero() {
-		m[connectors.MetaMtime] = to(connectors.FormatMtime(opts.ModTime))
+	um := opts.UserMeta()
+	m := make(map[string]*string, len(um))
+	for k, v := range um {
+		m[k] = to(v)
 	}
 	return m
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 
@@ -163,13 +162,7 @@ func userMeta(opts connectors.PutOptions) (map[string]string, error) {
 	if err := connectors.CheckHeaders(opts); err != nil {
 		return nil, err
 	}
-	meta := make(map[string]string, len(opts.Meta)+1)
-	for k, v := range opts.Meta {
-		meta[strings.ToLower(k)] = v
-	}
-	if !opts.ModTime.IsZero() {
-		meta[connectors.MetaMtime] = connectors.FormatMtime(opts.ModTime)
-	}
+	meta := opts.UserMeta()
 	if len(meta) == 0 {
 		return nil, nil
 	}
