@@ -23,14 +23,18 @@ import (
 // partBudget bounds the parts in flight of all multipart uploads of the
 // process, so memory stays flat however many large files run at once: six
 // 8 MiB parts in flight kept the server as busy as eight on the benchmark.
-// A file may take them all; a freed one goes to the oldest file waiting
-// (partslots.go).
+// A freed one goes to the oldest file waiting (partslots.go). A file
+// takes partsPerFile at most, so the next file in line always has one
+// and moves on: a file of hours holds none still for its whole transfer.
 // A buffered part (a source other than a local file) holds its size in
 // memory, so six parts are 48 MiB at the default part size; a part sent
 // from a local file (sendAllAt) holds only a 256 KiB hashing buffer.
 var partBudget = newPartSlots(partBudgetSize)
 
-const partBudgetSize = 6
+const (
+	partBudgetSize = 6
+	partsPerFile   = partBudgetSize - 1
+)
 
 // PartSize is the part size of a multipart upload of size bytes to a
 // destination with features f: the job's part_size, else 8 MiB grown until
@@ -188,6 +192,7 @@ func (s *partSender) sendAll(ctx context.Context, in io.Reader, ps int64) error 
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	s.cancel = cancel
+	sem := make(chan struct{}, partsPerFile)
 	n := int((s.o.Size + ps - 1) / ps)
 	for num := 1; num <= n && !s.failed(); num++ {
 		size := min(ps, s.o.Size-int64(num-1)*ps)
@@ -211,9 +216,10 @@ func (s *partSender) sendAll(ctx context.Context, in io.Reader, ps int64) error 
 			release()
 			continue
 		}
+		sem <- struct{}{}
 		s.wg.Add(1)
 		go func() {
-			defer func() { release(); s.wg.Done() }()
+			defer func() { <-sem; release(); s.wg.Done() }()
 			s.send(pctx, num, bufData(buf, s.wantCRC, s.up.CRC32C))
 		}()
 	}

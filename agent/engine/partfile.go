@@ -33,19 +33,27 @@ func (s *partSender) sendAllAt(ctx context.Context, f io.ReaderAt, ps int64) err
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	s.cancel = cancel
+	sem := make(chan struct{}, partsPerFile)
 	n := int((s.o.Size + ps - 1) / ps)
 	for num := 1; num <= n && !s.failed(); num++ {
 		off := int64(num-1) * ps
 		size := min(ps, s.o.Size-off)
 		// A part sent before a restart is read again to recheck it,
 		// bounded the same way.
+		select {
+		case sem <- struct{}{}:
+		case <-pctx.Done():
+			s.fail(pctx.Err())
+			continue
+		}
 		if err := partBudget.acquire(pctx, s.file); err != nil {
+			<-sem
 			s.fail(err)
 			continue
 		}
 		s.wg.Add(1)
 		go func() {
-			defer func() { partBudget.release(); s.wg.Done() }()
+			defer func() { partBudget.release(); <-sem; s.wg.Done() }()
 			d, err := s.hashAt(pctx, f, num, off, size)
 			if err != nil {
 				s.fail(err)

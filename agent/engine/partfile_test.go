@@ -156,3 +156,46 @@ func TestMultipartPartsInFlightBounded(t *testing.T) {
 		t.Errorf("at most %d parts in flight, want the budget %d", most, budget)
 	}
 }
+
+// TestMultipartFileLeavesASlot: one large file alone has at most
+// partsPerFile parts in flight, one fewer than the budget, so the next
+// file in line always has a slot however long this one takes.
+func TestMultipartFileLeavesASlot(t *testing.T) {
+	src := t.TempDir()
+	want := randomFile(t, filepath.Join(src, "big"), singlePutMax+4<<20)
+	var (
+		mu       sync.Mutex
+		inFlight int
+		most     int
+	)
+	full := make(chan struct{})
+	var reached sync.Once
+	r := spyRunner(t, src, func(ctx context.Context, num int, _ io.ReadSeeker, _ int64, _ []byte) error {
+		mu.Lock()
+		inFlight++
+		most = max(most, inFlight)
+		if inFlight == partsPerFile {
+			reached.Do(func() { close(full) })
+		}
+		mu.Unlock()
+		defer func() { mu.Lock(); inFlight--; mu.Unlock() }()
+		select {
+		case <-full:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	})
+	r.Job.PartSize = 1 << 20 // 13 parts
+	run, err := r.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.FilesCopied != 1 {
+		t.Fatalf("copied %d files, want 1 (failed: %v)", run.FilesCopied, run.FailedBy)
+	}
+	if most != partsPerFile {
+		t.Errorf("at most %d parts of one file in flight, want %d", most, partsPerFile)
+	}
+	readBack(t, r.Dst, "big", want)
+}
