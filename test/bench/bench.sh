@@ -305,12 +305,15 @@ first() {
 # rounds SRC N CONF...: copy with every CONF in turn, the whole round once
 # per try, each bucket dropped right after its run: every tool meets the
 # server's disk in the same state, and a drift of the machine over the
-# rounds touches every tool alike.
+# rounds touches every tool alike. Each round starts one tool further on,
+# so no tool is always the one right after the data was made or the last
+# round's bucket was dropped (the server's disk still busy with either).
 rounds() {
-	local src=$1 n=$2 r conf
+	local src=$1 n=$2 r i conf
 	shift 2
 	for ((r = 1; r <= runs; r++)); do
-		for conf in "$@"; do
+		for ((i = 0; i < $#; i++)); do
+			conf=${@:$(((r - 1 + i) % $# + 1)):1}
 			copy "$conf" "$conf-$r" "$src" "$n"
 			drop "$conf-$r"
 		done

@@ -28,6 +28,10 @@
 # F and D run the job inside test/bench/syncbench, which sees each upload's
 # answer to the millisecond; I and X measure the mgw binary from /proc, L
 # from outside (the same way for mgw and mc).
+# F and D compare two runs a few seconds long, which this machine's noise
+# moves by a tenth or more: each runs BENCH_RUNS rounds (default 3; 1 at
+# small scale), both sides once per round, the side that goes first
+# changing each round, and compares the medians.
 # BENCH_SCALE=small divides the file counts by 10 and the 60 s windows by
 # 6 for a smoke test; it writes no RESULTS.md. The benchmark fails only when
 # a tool fails or a copy is missing or wrong, never on a missed target.
@@ -39,13 +43,14 @@ export PATH=$bin:$PATH
 
 scale=${BENCH_SCALE:-full}
 case $scale in
-full) nfiles=20000 ndirs=2000 nstorm=5000 window=60 nindex=1000000 nindexdirs=10000 ;;
-small) nfiles=2000 ndirs=200 nstorm=500 window=10 nindex=100000 nindexdirs=1000 ;;
+full) nfiles=20000 ndirs=2000 nstorm=5000 window=60 nindex=1000000 nindexdirs=10000 defruns=3 ;;
+small) nfiles=2000 ndirs=200 nstorm=500 window=10 nindex=100000 nindexdirs=1000 defruns=1 ;;
 *)
 	echo "sync.sh: BENCH_SCALE must be full or small, not $scale" >&2
 	exit 2
 	;;
 esac
+runs=${BENCH_RUNS:-$defruns}
 
 # The issue's targets.
 target_first=0.95    # one-shot / continuous first pass, wall time
@@ -119,6 +124,25 @@ trap cleanup EXIT
 buckets+=("$mb")
 
 # --- helpers -------------------------------------------------------------
+
+# drop B: remove bucket B now, to keep the server's disk small.
+drop() {
+	local keep=() x
+	"${sdk[@]}" -bucket "$1" purge
+	for x in "${buckets[@]}"; do
+		[ "$x" = "$1" ] || keep+=("$x")
+	done
+	buckets=("${keep[@]}")
+}
+# newbucket B: create bucket B, removed at the end if not before.
+newbucket() {
+	"${sdk[@]}" -bucket "$1" mkbucket
+	buckets+=("$1")
+}
+# median V...: the middle value (the lower one of an even count).
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# order R A B: the two sides of round R, A first in odd rounds.
+order() { if (($1 % 2)); then echo "$2 $3"; else echo "$3 $2"; fi; }
 
 # calc EXPR: floating-point arithmetic.
 calc() { awk "BEGIN { printf \"%.2f\", $1 }"; }
@@ -230,22 +254,42 @@ log "scale $scale: $nfiles files x 4 KiB in $ndirs folders; drop $nstorm; window
 src=$tmp/src
 run gen "$sb" gen -dir "$src" -files "$nfiles" -dirs "$ndirs" -size 4096
 config "$tmp/job.yaml" "$tmp/state" "$src" "$mb" continuous
-ob=$prefix-once
-"${sdk[@]}" -bucket "$ob" mkbucket
-buckets+=("$ob")
-config "$tmp/once.yaml" "$tmp/state-once" "$src" "$ob" once
 
-log "F: first pass of $nfiles files, one-shot then continuous ($(uptime))"
-run mgw-once "$mgw" run --config "$tmp/once.yaml" sync
-once_s=$WALL
-# The job's first pass copies everything.
-run mgw-first "$sb" job -config "$tmp/job.yaml" -job sync
-first_m=$(val "$tmp/log/mgw-first" first_pass_s)
-copied=$(val "$tmp/log/mgw-first" first_pass_copied)
-if [ "$copied" != "$nfiles" ]; then
-	log "mgw's first pass copied $copied files, not $nfiles"
-	exit 1
-fi
+log "F: first pass of $nfiles files, one-shot and continuous, $runs round(s) ($(uptime))"
+onces=() firsts=()
+for ((r = 1; r <= runs; r++)); do
+	# The last round's continuous job is the synced one the phases below
+	# use; the others get a bucket and state of their own.
+	job=$tmp/job.yaml b=$mb
+	if ((r < runs)); then
+		job=$tmp/first-$r.yaml b=$prefix-first-$r
+		newbucket "$b"
+		config "$job" "$tmp/state-first-$r" "$src" "$b" continuous
+	fi
+	ob=$prefix-once-$r
+	newbucket "$ob"
+	config "$tmp/once-$r.yaml" "$tmp/state-once-$r" "$src" "$ob" once
+	for side in $(order "$r" once first); do
+		if [ "$side" = once ]; then
+			run "mgw-once-$r" "$mgw" run --config "$tmp/once-$r.yaml" sync
+			onces+=("$WALL")
+			continue
+		fi
+		# The job's first pass copies everything.
+		run "mgw-first-$r" "$sb" job -config "$job" -job sync
+		firsts+=("$(val "$tmp/log/mgw-first-$r" first_pass_s)")
+		copied=$(val "$tmp/log/mgw-first-$r" first_pass_copied)
+		if [ "$copied" != "$nfiles" ]; then
+			log "mgw's first pass copied $copied files, not $nfiles"
+			exit 1
+		fi
+	done
+	drop "$ob"
+	if ((r < runs)); then
+		drop "$b"
+	fi
+done
+once_s=$(median "${onces[@]}") first_m=$(median "${firsts[@]}")
 first_ratio=$(calc "$once_s / $first_m")
 
 # --- I: idle -------------------------------------------------------------
@@ -297,18 +341,28 @@ fi
 log "D: $nstorm new files at once, one-shot"
 # gen wants a whole number of files per folder: 5 each.
 run drop-gen "$sb" gen -dir "$tmp/dsrc" -files "$nstorm" -dirs $((nstorm / 5)) -size 4096
-db=$prefix-drop
-"${sdk[@]}" -bucket "$db" mkbucket
-buckets+=("$db")
-config "$tmp/drop-once.yaml" "$tmp/state-drop" "$tmp/dsrc" "$db" once
-run drop-once "$mgw" run --config "$tmp/drop-once.yaml" sync
-drop_once_fps=$(calc "$nstorm / $WALL")
-log "D: $nstorm new files at once, into the continuous job"
-run mgw-drop "$sb" job -config "$tmp/job.yaml" -job sync -storm "$nstorm" -dirs "$ndirs"
-dl=$tmp/log/mgw-drop
-storm_m=$(val "$dl" storm_s) storm_aw=$(val "$dl" storm_after_write_s) storm_w=$(val "$dl" storm_write_s)
+donces=() drops=()
+for ((r = 1; r <= runs; r++)); do
+	db=$prefix-drop-$r
+	newbucket "$db"
+	config "$tmp/drop-once-$r.yaml" "$tmp/state-drop-$r" "$tmp/dsrc" "$db" once
+	for side in $(order "$r" once storm); do
+		if [ "$side" = once ]; then
+			run "drop-once-$r" "$mgw" run --config "$tmp/drop-once-$r.yaml" sync
+			donces+=("$WALL")
+			continue
+		fi
+		# New names each round: the files are new to the job every time.
+		run "mgw-drop-$r" "$sb" job -config "$tmp/job.yaml" -job sync -storm "$nstorm" -dirs "$ndirs" -storm-name "storm$r"
+		drops+=("$(val "$tmp/log/mgw-drop-$r" storm_s)")
+	done
+	drop "$db"
+done
+dl=$tmp/log/mgw-drop-$runs # the details below are the last round's
+storm_m=$(median "${drops[@]}") storm_aw=$(val "$dl" storm_after_write_s) storm_w=$(val "$dl" storm_write_s)
 storm_passes=$(val "$dl" storm_full_passes) storm_up=$(val "$dl" storm_uploads) overflows=$(val "$dl" overflows)
 lt_watch=$(val "$dl" watch)
+drop_once_fps=$(calc "$nstorm / $(median "${donces[@]}")")
 drop_fps=$(calc "$nstorm / $storm_m")
 drop_ratio=$(calc "$drop_fps / $drop_once_fps")
 
@@ -362,7 +416,8 @@ better). Details:
 
 - F: the continuous first pass is timed inside syncbench from the job's
   start to its first synced state; the one-shot \`mgw run\` by its wall
-  time, process start included.
+  time, process start included. Medians of $runs round(s): one-shot
+  ${onces[*]} s, continuous ${firsts[*]} s.
 - L: $nchanges changes ($window s, one every 100 ms, 100 files in turn),
   $plost lost; max $pmax s. A file closed after writing is copied at once
   (Linux close-after-write); the settle time (500ms) holds only files
@@ -370,11 +425,13 @@ better). Details:
 - I: $idle_cpu_s s CPU over $window s; RSS $idle_anon MB of it anonymous
   (the rest is the binary's pages and Badger's tables, file-backed); peak
   $idle_hwm MB (the startup rescan); watch: $idle_watch.
-- D: from the first file's write (8 writers, $storm_w s for all) to the
-  last answer: $storm_m s, $storm_aw s after the last write; $storm_up
-  uploads; full passes during the drop: $storm_passes; watch overflows:
-  $overflows (watch: $lt_watch). One-shot: \`mgw run\` of a tree of $nstorm
-  such files in $((nstorm / 5)) folders into an empty bucket, wall time.
+- D: from the first file's write to the last answer; medians of $runs
+  round(s): continuous ${drops[*]} s, one-shot ${donces[*]} s (\`mgw
+  run\` of a tree of $nstorm such files in $((nstorm / 5)) folders into an
+  empty bucket, wall time). The last round: 8 writers took $storm_w s
+  for all, the last answer came $storm_aw s after the last write;
+  $storm_up uploads; full passes during the drop: $storm_passes; watch
+  overflows: $overflows (watch: $lt_watch).
 - X: $index_rss MB once synced. Building the index (a one-shot copy of
   the $nindex empty files to a local folder): $build_s s, peak RSS
   $build_rss MB. The rescan was done within $index_s s of the start (the
@@ -396,7 +453,8 @@ if [ "$scale" = full ]; then
 		echo "Machine: $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)),"
 		echo "$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) memory, Linux $(uname -r),"
 		echo "load average (the benchmark's own servers and tools count in it)"
-		echo "$(cut -d' ' -f1-3 /proc/loadavg) at the end of the run. Every figure is from one run."
+		echo "$(cut -d' ' -f1-3 /proc/loadavg) at the end of the run. F and D are medians of $runs"
+		echo "round(s); every other figure is from one run."
 		echo
 		echo "Versions: mgw $(cd "$root" && git describe --always --dirty 2>/dev/null || echo unknown),"
 		echo "$(go version | cut -d' ' -f3), rclone $(mod "$bin/rclone"), versitygw $(mod "$bin/versitygw")."

@@ -38,6 +38,7 @@ func jobCmd(args []string) error {
 	dirs := fs.Int("dirs", 0, "storm phase: the folders gen made, one new file in each in turn")
 	idle := fs.Duration("idle", 0, "idle phase (first): how long to sit synced with nothing changing")
 	idleProfile := fs.String("idle-profile", "", "idle phase: write a CPU profile of its window to this file")
+	stormName := fs.String("storm-name", "storm", "storm phase: the new files are NAME-00000...; a new name each run keeps them new to the job")
 	stormProfile := fs.String("storm-profile", "", "storm phase: write a CPU profile of it, from the first write to the last answer, to this file")
 	parse(fs, args)
 	if *cfgPath == "" || *name == "" || (*storm > 0 && *dirs <= 0) {
@@ -87,7 +88,7 @@ func jobCmd(args []string) error {
 	log := slog.New(&countingHandler{Handler: slog.NewTextHandler(os.Stderr, nil), c: b.logs})
 	b.j = continuous.New(engine.NewRunner(job.Settings(), srcAddr, dstAddr, src, b.dst, st, log))
 
-	ph := phases{idle: *idle, idleProfile: *idleProfile, latency: *latency, every: *every, latFiles: *latFiles, storm: *storm, dirs: *dirs, stormProfile: *stormProfile}
+	ph := phases{idle: *idle, idleProfile: *idleProfile, latency: *latency, every: *every, latFiles: *latFiles, storm: *storm, dirs: *dirs, stormName: *stormName, stormProfile: *stormProfile}
 	return b.measure(ctx, ph, time.Duration(job.Settle))
 }
 
@@ -99,6 +100,7 @@ type phases struct {
 	latency, every time.Duration
 	latFiles       int
 	storm, dirs    int
+	stormName      string
 	stormProfile   string
 }
 
@@ -130,7 +132,7 @@ func (b *bench) measure(ctx context.Context, ph phases, settle time.Duration) er
 		}
 	}
 	if ph.storm > 0 {
-		if err := b.stormPhase(ph.storm, ph.dirs, ph.stormProfile); err != nil {
+		if err := b.stormPhase(ph.storm, ph.dirs, ph.stormName, ph.stormProfile); err != nil {
 			return err
 		}
 	}

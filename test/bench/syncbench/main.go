@@ -9,7 +9,7 @@
 //	syncbench add -dir D -files N -dirs M -name NAME
 //	    write N new files NAME-NNNNN of 4 KiB into the folders gen made,
 //	    one into each in turn, at once (a storm for another tool to copy)
-//	syncbench job -config C -job J [-latency 60s] [-storm N -dirs M]
+//	syncbench job -config C -job J [-latency 60s] [-storm N -dirs M [-storm-name NAME]]
 //	    run job J (mode: continuous) until its first full pass is done
 //	    and the job is synced, then the change-latency phase and the storm
 //	    phase if asked for, then stop it

@@ -12,22 +12,22 @@ import (
 	"time"
 )
 
-// stormPhase writes n new files at once, one into each of the source's
-// folders in turn, into the synced job, and reports when the destination
-// had acknowledged them all.
-func (b *bench) stormPhase(n, dirs int, profile string) error {
+// stormPhase writes n new files (name-00000...) at once, one into each
+// of the source's folders in turn, into the synced job, and reports when
+// the destination had acknowledged them all.
+func (b *bench) stormPhase(n, dirs int, name, profile string) error {
 	if err := b.idle(); err != nil {
 		return err
 	}
 	scans := b.j.Status().Progress.Scans
-	b.dst.follow(func(k string) bool { return strings.Contains(k, "/storm-") })
+	b.dst.follow(func(k string) bool { return strings.Contains(k, "/"+name+"-") })
 
 	stop, err := cpuProfile(profile)
 	if err != nil {
 		return err
 	}
 	t0 := time.Now()
-	if err := writeNew(b.root, n, dirs, "storm"); err != nil {
+	if err := writeNew(b.root, n, dirs, name); err != nil {
 		return err
 	}
 	written := time.Now()
