@@ -79,7 +79,7 @@ func partsETag(parts []state.PartDone) string {
 // part straight from the file (sendAllAt); any other source is read once,
 // in order, into part buffers (sendAll). Parts the server already
 // acknowledged are read and compared, not sent again.
-func (r *Runner) copyMultipart(ctx context.Context, o connectors.Object, mp connectors.MultipartUploader) error {
+func (r *Runner) copyMultipart(ctx context.Context, o connectors.Object, mp connectors.MultipartUploader, partsSent func()) error {
 	f := r.Dst.Features()
 	ps := PartSize(r.Job, o.Size, f)
 	opts, note, err := r.putOptions(ctx, o, nil)
@@ -117,6 +117,7 @@ func (r *Runner) copyMultipart(ctx context.Context, o connectors.Object, mp conn
 			return errChanged(o.Key, "grew while it was copied")
 		}
 	}
+	partsSent()
 	// One GET of an object store reads one version whole (checked by
 	// openListed); a file on a disk or share may have changed.
 	if !r.Src.Features().WholeReads {

@@ -199,3 +199,75 @@ func TestMultipartFileLeavesASlot(t *testing.T) {
 	}
 	readBack(t, r.Dst, "big", want)
 }
+
+// completeSpy is the destination of TestMultipartTurnEndsWithParts: it
+// holds every CompleteMultipart until a part of a third file arrives.
+type completeSpy struct {
+	connectors.Bucket
+	connectors.MultipartUploader
+
+	mu    sync.Mutex
+	keys  map[string]bool
+	third chan struct{}
+}
+
+func (c *completeSpy) Features() connectors.Features {
+	f := c.Bucket.Features()
+	f.Multipart = c
+	return f
+}
+
+func (c *completeSpy) UploadPart(ctx context.Context, key, id string, num int, r io.ReadSeeker, size int64, sums connectors.PartSums) (connectors.Part, error) {
+	c.mu.Lock()
+	c.keys[key] = true
+	if len(c.keys) == 3 && c.third != nil {
+		close(c.third)
+		c.third = nil
+	}
+	c.mu.Unlock()
+	return c.MultipartUploader.UploadPart(ctx, key, id, num, r, size, sums)
+}
+
+func (c *completeSpy) CompleteMultipart(ctx context.Context, key, id string, parts []connectors.Part) (connectors.Object, error) {
+	c.mu.Lock()
+	third := c.third
+	c.mu.Unlock()
+	if third != nil {
+		select {
+		case <-third:
+		case <-ctx.Done():
+			return connectors.Object{}, ctx.Err()
+		case <-time.After(30 * time.Second):
+			return connectors.Object{}, errors.New("no third file's part came while two files were being completed")
+		}
+	}
+	return c.MultipartUploader.CompleteMultipart(ctx, key, id, parts)
+}
+
+// TestMultipartTurnEndsWithParts: a file's turn among the partedFiles
+// sending parts ends once its parts are acknowledged, not once the server
+// has assembled it, so the next file's parts go while the server
+// completes the ones before.
+func TestMultipartTurnEndsWithParts(t *testing.T) {
+	src := t.TempDir()
+	want := map[string][]byte{}
+	for i := range partedFiles + 1 {
+		name := fmt.Sprintf("big-%d", i)
+		want[name] = randomFile(t, filepath.Join(src, name), singlePutMax+1<<20)
+	}
+	srv := ossServer(t, "parts")
+	job := &config.Settings{Name: "parts", Mode: config.ModeOnce, Overwrite: config.OverwriteAlways, Concurrency: 8,
+		Retries: 0, RetryBackoff: time.Millisecond, PartSize: 1 << 20}
+	r, _ := newTestRunner(t, job, connectors.Address{Name: "src", Type: "local", Path: src}, ossAddr(srv, "dst", "parts"))
+	r.Dst = &completeSpy{Bucket: r.Dst, MultipartUploader: r.Dst.Features().Multipart, keys: map[string]bool{}, third: make(chan struct{})}
+	run, err := r.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.FilesCopied != int64(len(want)) {
+		t.Fatalf("copied %d files, want %d (failed: %v)", run.FilesCopied, len(want), run.FailedBy)
+	}
+	for name, b := range want {
+		readBack(t, r.Dst, name, b)
+	}
+}

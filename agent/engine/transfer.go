@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/mgw-dev/mgw/agent/engine/meta"
@@ -27,14 +28,11 @@ const (
 	// the process, oldest file first).
 	heavyMin = 1 << 20
 	maxHeavy = 16
-	// Files sent in parts go partedFiles at a time: one sends its parts
-	// while the one before it is assembled by the server
-	// (CompleteMultipartUpload writes the object again on many servers,
-	// seconds for 512 MiB), and no more uploads stand open, waiting for
-	// part slots, than that overlap needs. With every large file at once
-	// and parts served in turn, all completed together at the end while
-	// the link stood idle: 4 x 512 MiB to versitygw took 7.2 s so, 5.2 s
-	// two at a time.
+	// Files send their parts partedFiles at a time, so that no more
+	// uploads stand open, waiting for part slots, than keep the link busy.
+	// A file's turn ends when its parts are acknowledged: the server
+	// assembles it (CompleteMultipartUpload writes the object again on
+	// many servers, seconds for 512 MiB) while the next files' parts go.
 	partedFiles = 2
 )
 
@@ -205,11 +203,13 @@ func (r *Runner) copyHeavy(ctx context.Context, o connectors.Object) error {
 			return err
 		}
 	}
+	partsSent := func() {}
 	if o.Size > singlePutMax && r.Dst.Features().Multipart != nil {
 		// Taken before a heavy slot: a file waiting here holds none.
 		select {
 		case r.parted <- struct{}{}:
-			defer func() { <-r.parted }()
+			partsSent = sync.OnceFunc(func() { <-r.parted })
+			defer partsSent()
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -222,16 +222,18 @@ func (r *Runner) copyHeavy(ctx context.Context, o connectors.Object) error {
 			return ctx.Err()
 		}
 	}
-	return r.copyOnce(ctx, o)
+	return r.copyOnce(ctx, o, partsSent)
 }
 
-func (r *Runner) copyOnce(ctx context.Context, o connectors.Object) error {
+// copyOnce copies o once; a multipart upload calls partsSent once every
+// part is acknowledged, before the upload is completed.
+func (r *Runner) copyOnce(ctx context.Context, o connectors.Object, partsSent func()) error {
 	mp := r.Dst.Features().Multipart
 	switch {
 	case o.Size <= singlePutMax:
 		return r.copySmall(ctx, o)
 	case mp != nil:
-		return r.copyMultipart(ctx, o, mp)
+		return r.copyMultipart(ctx, o, mp, partsSent)
 	default:
 		return r.copyStream(ctx, o)
 	}
