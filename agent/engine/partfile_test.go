@@ -109,42 +109,49 @@ func TestMultipartFromFileRetryRereads(t *testing.T) {
 	readBack(t, r.Dst, "big", want)
 }
 
+// heldParts is a part hook that holds every part until n are in flight
+// at once, then lets them all go; most is the most in flight it saw.
+type heldParts struct {
+	n    int
+	full chan struct{}
+	once sync.Once
+
+	mu             sync.Mutex
+	inFlight, most int
+}
+
+func holdUntil(n int) *heldParts { return &heldParts{n: n, full: make(chan struct{})} }
+
+func (h *heldParts) hook(ctx context.Context, _ int, _ io.ReadSeeker, _ int64, _ []byte) error {
+	h.mu.Lock()
+	h.inFlight++
+	h.most = max(h.most, h.inFlight)
+	if h.inFlight == h.n {
+		h.once.Do(func() { close(h.full) })
+	}
+	h.mu.Unlock()
+	defer func() { h.mu.Lock(); h.inFlight--; h.mu.Unlock() }()
+	select {
+	case <-h.full:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(30 * time.Second):
+		return fmt.Errorf("never %d parts in flight at once", h.n)
+	}
+}
+
 // TestMultipartPartsInFlightBounded: several large files copied at once
 // never have more parts in flight than the process's budget, and do reach
-// it (so the bound, not the test, is what limits them).
+// it (so the bound, not the test, is what limits them): nine parts could
+// go at once without it.
 func TestMultipartPartsInFlightBounded(t *testing.T) {
 	src := t.TempDir()
 	for i := range 3 {
 		randomFile(t, filepath.Join(src, fmt.Sprintf("big-%d", i)), 2*defaultPartSize+4<<20) // 3 parts each
 	}
-	budget := partBudgetSize
-	var (
-		mu       sync.Mutex
-		inFlight int
-		most     int
-	)
-	full := make(chan struct{})
-	var reached sync.Once
-	r := spyRunner(t, src, func(ctx context.Context, num int, _ io.ReadSeeker, _ int64, _ []byte) error {
-		mu.Lock()
-		inFlight++
-		most = max(most, inFlight)
-		if inFlight == budget {
-			reached.Do(func() { close(full) })
-		}
-		mu.Unlock()
-		defer func() { mu.Lock(); inFlight--; mu.Unlock() }()
-		// Hold every part until the budget is taken: nine parts could
-		// go at once without it.
-		select {
-		case <-full:
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(30 * time.Second):
-			return errors.New("the budget was never reached")
-		}
-	})
+	h := holdUntil(partBudgetSize)
+	r := spyRunner(t, src, h.hook)
 	run, err := r.Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -152,8 +159,8 @@ func TestMultipartPartsInFlightBounded(t *testing.T) {
 	if run.FilesCopied != 3 {
 		t.Fatalf("copied %d files, want 3 (failed: %v)", run.FilesCopied, run.FailedBy)
 	}
-	if most != budget {
-		t.Errorf("at most %d parts in flight, want the budget %d", most, budget)
+	if h.most != partBudgetSize {
+		t.Errorf("at most %d parts in flight, want the budget %d", h.most, partBudgetSize)
 	}
 }
 
@@ -163,29 +170,8 @@ func TestMultipartPartsInFlightBounded(t *testing.T) {
 func TestMultipartFileLeavesASlot(t *testing.T) {
 	src := t.TempDir()
 	want := randomFile(t, filepath.Join(src, "big"), singlePutMax+4<<20)
-	var (
-		mu       sync.Mutex
-		inFlight int
-		most     int
-	)
-	full := make(chan struct{})
-	var reached sync.Once
-	r := spyRunner(t, src, func(ctx context.Context, num int, _ io.ReadSeeker, _ int64, _ []byte) error {
-		mu.Lock()
-		inFlight++
-		most = max(most, inFlight)
-		if inFlight == partsPerFile {
-			reached.Do(func() { close(full) })
-		}
-		mu.Unlock()
-		defer func() { mu.Lock(); inFlight--; mu.Unlock() }()
-		select {
-		case <-full:
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	})
+	h := holdUntil(partsPerFile)
+	r := spyRunner(t, src, h.hook)
 	r.Job.PartSize = 1 << 20 // 13 parts
 	run, err := r.Run(context.Background())
 	if err != nil {
@@ -194,8 +180,8 @@ func TestMultipartFileLeavesASlot(t *testing.T) {
 	if run.FilesCopied != 1 {
 		t.Fatalf("copied %d files, want 1 (failed: %v)", run.FilesCopied, run.FailedBy)
 	}
-	if most != partsPerFile {
-		t.Errorf("at most %d parts of one file in flight, want %d", most, partsPerFile)
+	if h.most != partsPerFile {
+		t.Errorf("at most %d parts of one file in flight, want %d", h.most, partsPerFile)
 	}
 	readBack(t, r.Dst, "big", want)
 }
