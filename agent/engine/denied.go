@@ -56,7 +56,7 @@ func newAccessHold(first, last time.Duration) *accessHold {
 
 // wait returns at once unless the job is held, else when it is let go or
 // ctx ends. It returns how many times a retry has ended a hold, for
-// since.
+// hold.
 func (h *accessHold) wait(ctx context.Context) (resumed uint64, _ error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
@@ -74,23 +74,18 @@ func (h *accessHold) wait(ctx context.Context) (resumed uint64, _ error) {
 	}
 }
 
-// since reports whether `mgw job retry` ended a hold after wait returned
-// resumed: a refusal of a request sent before then says nothing about the
-// address as it is now.
-func (h *accessHold) since(resumed uint64) bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.resumed != resumed
-}
-
 // hold stops the copiers because a side refuses them, for the reason
-// code and text say. It returns true when this call started the hold (the
-// caller logs it once). onProbe runs when the probe wait is over, before
-// the copiers are let go.
-func (h *accessHold) hold(code, text string, onProbe func()) bool {
+// code and text say, unless `mgw job retry` ended a hold since wait
+// returned resumed: an answer to a request sent before then says nothing
+// about the address as it is now, and holding on it would undo the retry
+// (checked under the same lock as the hold, so no retry slips between).
+// It returns true when this call started the hold (the caller logs it
+// once). onProbe runs when the probe wait is over, before the copiers are
+// let go.
+func (h *accessHold) hold(code, text string, resumed uint64, onProbe func()) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.held() {
+	if h.held() || h.resumed != resumed {
 		return false
 	}
 	h.open = make(chan struct{})
@@ -209,7 +204,7 @@ func (h *accessHold) status() (code, reason string) {
 // the side keeps refusing, and the file waits for access to return.
 // Once jobs run by `mgw run` have nobody to resume them: they stop
 // instead (the next run resumes where this one stopped).
-func (r *Runner) denied(side connectors.Side, err error) (held bool) {
+func (r *Runner) denied(side connectors.Side, err error, resumed uint64) (held bool) {
 	if r.deniedRun[side].Add(1) < maxConsecutiveDenied {
 		return false
 	}
@@ -223,7 +218,7 @@ func (r *Runner) denied(side connectors.Side, err error) (held bool) {
 		r.deniedRun[side].Store(maxConsecutiveDenied - 1)
 		r.log.Info("probing access after a hold", "side", side.String())
 	}
-	if r.access.hold(codes.ProviderAccessDenied, text, onProbe) {
+	if r.access.hold(codes.ProviderAccessDenied, text, resumed, onProbe) {
 		r.log.Error("job paused", "code", codes.ProviderAccessDenied, "side", side.String(), "reason", RootCause(err))
 	}
 	return true
@@ -252,11 +247,8 @@ func (r *Runner) blocked(side connectors.Side, err error, resumed uint64) (held 
 		r.stop(code, err)
 		return false
 	}
-	if r.access.since(resumed) {
-		return true // met before the retry: try again
-	}
 	onProbe := func() { r.log.Info("probing after a hold", "code", code) }
-	if r.access.hold(code, text, onProbe) {
+	if r.access.hold(code, text, resumed, onProbe) {
 		r.log.Error("job paused", "code", code, "reason", text)
 	}
 	return true

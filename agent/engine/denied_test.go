@@ -160,3 +160,33 @@ func TestDeniedOneFileFailsAlone(t *testing.T) {
 		t.Fatalf("failed: %v, want only f05 with DestAccessDenied", got)
 	}
 }
+
+// TestHoldAfterRetryIgnored: an answer to a request sent before `mgw job
+// retry` ended a hold does not hold the job again (it would undo the
+// retry, and with an hour's probe leave the job stopped); one sent after
+// it does.
+func TestHoldAfterRetryIgnored(t *testing.T) {
+	h := newAccessHold(time.Hour, time.Hour)
+	before, err := h.wait(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !h.hold("StateDiskFull", "full", before, func() {}) {
+		t.Fatal("the first refusal did not hold")
+	}
+	h.resume()
+	if h.hold("StateDiskFull", "full", before, func() {}) {
+		t.Fatal("a refusal met before the retry held the job again")
+	}
+	if code, _ := h.status(); code != "" {
+		t.Fatalf("held with %s after the retry, want not held", code)
+	}
+	after, err := h.wait(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !h.hold("StateDiskFull", "full", after, func() {}) {
+		t.Fatal("a refusal met after the retry did not hold")
+	}
+	h.resume()
+}

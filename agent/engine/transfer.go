@@ -96,7 +96,7 @@ func (r *Runner) transfer(ctx context.Context, log *slog.Logger, t task) {
 			}
 			attempt-- // not this file's fault: it waits for the address to be fixed
 			continue
-		case kind == connectors.KindAccessDenied && r.denied(side, err):
+		case kind == connectors.KindAccessDenied && r.denied(side, err, resumed):
 			attempt-- // not this file's fault: it waits for access to return
 			continue
 		}
