@@ -197,12 +197,13 @@ func (s *partSender) sendAll(ctx context.Context, in io.Reader, ps int64) error 
 	n := int((s.o.Size + ps - 1) / ps)
 	for num := 1; num <= n && !s.failed(); num++ {
 		size := min(ps, s.o.Size-int64(num-1)*ps)
-		if err := partBudget.acquire(pctx, s.file); err != nil {
+		free, err := s.take(pctx, sem)
+		if err != nil {
 			s.fail(err)
 			continue
 		}
 		buf := getBuf(int(size))
-		release := func() { putBuf(buf); partBudget.release() }
+		release := func() { putBuf(buf); free() }
 		if k, err := io.ReadFull(in, buf); err != nil {
 			release()
 			if err == io.EOF || err == io.ErrUnexpectedEOF {
@@ -217,15 +218,31 @@ func (s *partSender) sendAll(ctx context.Context, in io.Reader, ps int64) error 
 			release()
 			continue
 		}
-		sem <- struct{}{}
 		s.wg.Add(1)
 		go func() {
-			defer func() { <-sem; release(); s.wg.Done() }()
+			defer func() { release(); s.wg.Done() }()
 			s.send(pctx, num, bufData(buf, s.wantCRC, s.up.CRC32C))
 		}()
 	}
 	s.wg.Wait()
 	return s.firstErr
+}
+
+// take waits for one of the file's turns (sem, partsPerFile of them),
+// then for a slot of the process's budget, and returns what gives both
+// back. In that order, a file at its limit waits holding no slot, so the
+// slot it leaves is the next file's.
+func (s *partSender) take(ctx context.Context, sem chan struct{}) (free func(), err error) {
+	select {
+	case sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if err := partBudget.acquire(ctx, s.file); err != nil {
+		<-sem
+		return nil, err
+	}
+	return func() { partBudget.release(); <-sem }, nil
 }
 
 // recheck compares a part sent before a restart with what the source

@@ -40,20 +40,14 @@ func (s *partSender) sendAllAt(ctx context.Context, f io.ReaderAt, ps int64) err
 		size := min(ps, s.o.Size-off)
 		// A part sent before a restart is read again to recheck it,
 		// bounded the same way.
-		select {
-		case sem <- struct{}{}:
-		case <-pctx.Done():
-			s.fail(pctx.Err())
-			continue
-		}
-		if err := partBudget.acquire(pctx, s.file); err != nil {
-			<-sem
+		free, err := s.take(pctx, sem)
+		if err != nil {
 			s.fail(err)
 			continue
 		}
 		s.wg.Add(1)
 		go func() {
-			defer func() { partBudget.release(); <-sem; s.wg.Done() }()
+			defer func() { free(); s.wg.Done() }()
 			d, err := s.hashAt(pctx, f, num, off, size)
 			if err != nil {
 				s.fail(err)
