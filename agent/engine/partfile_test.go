@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -166,24 +168,75 @@ func TestMultipartPartsInFlightBounded(t *testing.T) {
 
 // TestMultipartFileLeavesASlot: one large file alone has at most
 // partsPerFile parts in flight, one fewer than the budget, so the next
-// file in line always has a slot however long this one takes.
+// file in line always has a slot however long this one takes. Every part
+// is held until the file's sender waits for a turn and each slot it took
+// is a part in flight: what is in flight then is all it could take.
 func TestMultipartFileLeavesASlot(t *testing.T) {
 	src := t.TempDir()
 	want := randomFile(t, filepath.Join(src, "big"), singlePutMax+4<<20)
-	h := holdUntil(partsPerFile)
-	r := spyRunner(t, src, h.hook)
+	var (
+		mu       sync.Mutex
+		inFlight int
+	)
+	let := make(chan struct{})
+	r := spyRunner(t, src, func(ctx context.Context, _ int, _ io.ReadSeeker, _ int64, _ []byte) error {
+		mu.Lock()
+		inFlight++
+		mu.Unlock()
+		defer func() { mu.Lock(); inFlight--; mu.Unlock() }()
+		select {
+		case <-let:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	})
 	r.Job.PartSize = 1 << 20 // 13 parts
-	run, err := r.Run(context.Background())
-	if err != nil {
+	done := make(chan error, 1)
+	var files int64
+	go func() {
+		run, err := r.Run(context.Background())
+		if run != nil {
+			files = run.FilesCopied
+		}
+		done <- err
+	}()
+	most := 0
+	for most == 0 {
+		partBudget.mu.Lock()
+		taken := partBudgetSize - partBudget.free
+		partBudget.mu.Unlock()
+		mu.Lock()
+		if n := inFlight; n > 0 && n == taken && parkedIn("(*partSender).take(") {
+			most = n
+		}
+		mu.Unlock()
+		runtime.Gosched()
+	}
+	close(let)
+	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if run.FilesCopied != 1 {
-		t.Fatalf("copied %d files, want 1 (failed: %v)", run.FilesCopied, run.FailedBy)
+	if files != 1 {
+		t.Fatalf("copied %d files, want 1", files)
 	}
-	if h.most != partsPerFile {
-		t.Errorf("at most %d parts of one file in flight, want %d", h.most, partsPerFile)
+	if most != partsPerFile {
+		t.Errorf("at most %d parts of one file in flight, want %d", most, partsPerFile)
 	}
 	readBack(t, r.Dst, "big", want)
+}
+
+// parkedIn reports whether some goroutine is blocked (on a select or a
+// channel send) inside fn.
+func parkedIn(fn string) bool {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, fn) && (strings.Contains(g, "[select") || strings.Contains(g, "[chan send")) {
+			return true
+		}
+	}
+	return false
 }
 
 // completeSpy is the destination of TestMultipartTurnEndsWithParts: it
