@@ -277,8 +277,8 @@ copy() {
 	local conf=$1 run=$2 src=$3
 	bucket "$run"
 	# Every tool reads the source from the page cache: this machine's
-	# reclaim (DAMON) evicts files left unread a while, and the run that
-	# met them cold spent a third more CPU reading them.
+	# reclaim (DAMON) evicts files left unread a while. (The first run of
+	# a series is slower still, cause not found: not the cache alone.)
 	find "$src" -type f -exec cat {} + >/dev/null
 	# shellcheck disable=SC2086 # flags are words
 	case $conf in
